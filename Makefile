@@ -1,0 +1,45 @@
+# regflow: `make run` starts the service, `make test` passes the tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint typecheck contracts pytest bench clean
+
+$(UV):
+	$(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
+
+$(BIN)/regflow: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(BIN)/regflow ## create .venv with the locked dependencies
+
+run: install ## migrate the embedded database and serve on 127.0.0.1:8000
+	REGFLOW_DEV_MAILBOX=$${REGFLOW_DEV_MAILBOX:-true} $(BIN)/regflow db upgrade
+	REGFLOW_DEV_MAILBOX=$${REGFLOW_DEV_MAILBOX:-true} $(BIN)/regflow serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+
+typecheck: install
+	$(BIN)/mypy src tests bench
+
+contracts: install
+	$(BIN)/lint-imports
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint typecheck contracts pytest ## everything CI runs
+
+bench: install ## start the service on a free port and print throughput and latency
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
