@@ -1,0 +1,39 @@
+"""Small, pure security primitives: random secrets, digests, constant-time compare."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+TOKEN_BYTES = 32  # 256 bits: registration tokens and link tokens
+
+
+def new_token(nbytes: int = TOKEN_BYTES) -> str:
+    """A URL-safe random secret from ``secrets`` (never a UUID)."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def sha256_hex(value: str) -> str:
+    """Digest under which bearer secrets are stored: high-entropy, so no salt is needed."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def hmac_hex(key: bytes, *parts: str) -> str:
+    """HMAC-SHA256 over the parts, joined unambiguously (length-prefixed)."""
+    mac = hmac.new(key, digestmod=hashlib.sha256)
+    for part in parts:
+        data = part.encode("utf-8")
+        mac.update(len(data).to_bytes(4, "big"))
+        mac.update(data)
+    return mac.hexdigest()
+
+
+def equal(a: str, b: str) -> bool:
+    """Constant-time comparison of two digests."""
+    return hmac.compare_digest(a.encode("ascii"), b.encode("ascii"))
+
+
+def new_numeric_code(digits: int = 6) -> str:
+    """A uniformly random numeric code, zero-padded."""
+    return f"{secrets.randbelow(10**digits):0{digits}d}"

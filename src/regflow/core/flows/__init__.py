@@ -1,0 +1,13 @@
+"""The built-in flows, by name."""
+
+from __future__ import annotations
+
+from regflow.core.flows import member
+from regflow.core.flowspec import FlowSpec
+
+BUILT_IN: dict[str, FlowSpec] = {member.FLOW.name: member.FLOW}
+
+
+def enabled(names: list[str]) -> dict[str, FlowSpec]:
+    """The built-in flows named in the configuration, in that order."""
+    return {name: BUILT_IN[name] for name in names if name in BUILT_IN}

@@ -1,0 +1,130 @@
+"""Declaring flows: ordered steps, each a Pydantic fields model plus the
+verifications it needs and an optional skip condition.
+
+Field validators raise ``FieldProblem``; :func:`field_check` turns them into
+Pydantic custom errors so one validation pass reports every field with its
+stable code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
+
+from regflow.core.model import Channel, Registration
+from regflow.errors import FieldProblem, NotFound, ValidationFailed
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MAX_STRING = 1000  # no single field is longer; names and emails have tighter limits
+
+
+class StepFields(BaseModel):
+    """Base of every step's fields: unknown fields are refused, never applied."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_STRING, frozen=True)
+
+
+def field_check(fn: Callable[[T], R]) -> Callable[[T], R]:
+    """Wrap a validator raising FieldProblem so Pydantic reports it with its code."""
+
+    def wrapped(value: T) -> R:
+        try:
+            return fn(value)
+        except FieldProblem as problem:
+            raise PydanticCustomError(problem.code, problem.message) from None
+
+    return wrapped
+
+
+_PYDANTIC_CODES = {
+    "missing": ("REQUIRED", "This field is required."),
+    "extra_forbidden": ("UNKNOWN_FIELD", "This field is not accepted."),
+    "string_too_long": ("TOO_LONG", "This value is too long."),
+    "string_too_short": ("TOO_SHORT", "This value is too short."),
+    "too_long": ("TOO_LONG", "Too many values."),
+    "too_short": ("TOO_SHORT", "Too few values."),
+}
+
+
+def problems_from(error: ValidationError) -> list[FieldProblem]:
+    """Turn a Pydantic error into stable field problems (messages never echo input)."""
+    problems: list[FieldProblem] = []
+    for item in error.errors(include_input=False, include_url=False):
+        loc = ".".join(str(part) for part in item["loc"]) or "body"
+        kind = item["type"]
+        if kind in _PYDANTIC_CODES:
+            code, message = _PYDANTIC_CODES[kind]
+        elif kind.isupper():  # a FieldProblem code carried through field_check
+            code, message = kind, item["msg"]
+        elif kind.endswith("_type") or kind.endswith("_parsing"):
+            code, message = "INVALID_TYPE", "This value has the wrong type."
+        else:
+            code, message = "INVALID_VALUE", "This value is not valid."
+        problems.append(FieldProblem(loc, code, message))
+    return problems
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    name: str
+    fields: type[StepFields]
+    verifications: tuple[Channel, ...] = ()
+    skip_if: Callable[[Registration], bool] | None = None
+    phase: int = 1
+    title: str = ""
+    # fields the services replace by a hash before anything is stored
+    secret_fields: frozenset[str] = field(default_factory=frozenset)
+
+    def skipped(self, registration: Registration) -> bool:
+        return self.skip_if is not None and self.skip_if(registration)
+
+    def parse(self, raw: Mapping[str, Any]) -> StepFields:
+        try:
+            return self.fields.model_validate(dict(raw))
+        except ValidationError as error:
+            raise ValidationFailed(problems_from(error)) from None
+
+    def describe_fields(self) -> list[dict[str, Any]]:
+        schema = self.fields.model_json_schema()
+        required = set(schema.get("required", []))
+        described = []
+        for name, prop in schema.get("properties", {}).items():
+            described.append(
+                {"name": name, "type": _ui_type(name, prop), "required": name in required}
+            )
+        return described
+
+
+def _ui_type(name: str, prop: Mapping[str, Any]) -> str:
+    if "ui_type" in prop:
+        return str(prop["ui_type"])
+    if "password" in name:
+        return "password"
+    kinds = {prop.get("type")} | {p.get("type") for p in prop.get("anyOf", [])}
+    for json_type, ui in (("array", "list"), ("boolean", "boolean"), ("integer", "integer")):
+        if json_type in kinds:
+            return ui
+    return "text"
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    name: str
+    steps: tuple[StepSpec, ...]
+    phases: int
+    title: str = ""
+
+    def step(self, name: str) -> StepSpec:
+        for spec in self.steps:
+            if spec.name == name:
+                return spec
+        raise NotFound(f"This flow has no step {name!r}.", code="STEP_NOT_FOUND")
+
+    def index(self, name: str) -> int:
+        return [spec.name for spec in self.steps].index(name)

@@ -1,0 +1,220 @@
+"""Password policies: what a new password must satisfy, with the reason stated when it does not.
+
+Two policies exist. ``nist`` (the native default) follows NIST SP 800-63B: a length range
+counted in code points after NFKC, no composition rules, no truncation, and a blocklist of
+common, sequential and context-derived passwords. ``seed`` reproduces what seeds 002/003
+document: at least 8 characters with upper, lower, digit and special character.
+
+Every refusal is a :class:`regflow.errors.FieldProblem` on the ``password`` field.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import Protocol
+
+from regflow.errors import FieldProblem
+
+_MIN_CONTEXT_WORD = 4
+# Rows and runs people walk their fingers along; a password inside one is not a secret.
+_SEQUENCES = (
+    "0123456789",
+    "1234567890",
+    "abcdefghijklmnopqrstuvwxyz",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "qwertzuiop",
+    "azertyuiop",
+    "1qaz2wsx3edc4rfv5tgb",
+    "q1w2e3r4t5y6u7i8o9p0",
+)
+_WORD_SPLIT = re.compile(r"[^\w]+|_")
+
+
+def _normalize(password: str) -> str:
+    return unicodedata.normalize("NFKC", password)
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    """The shipped blocklist, read once on first use."""
+    text = resources.files("regflow.core").joinpath("data/common_passwords.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _is_trivial(folded: str) -> bool:
+    """A repeated character, a short repeated unit, or a run along a known sequence."""
+    if len(set(folded)) <= 1:
+        return True
+    for unit in range(2, 5):
+        if len(folded) % unit == 0 and folded == folded[:unit] * (len(folded) // unit):
+            return True
+    return any(folded in seq or folded in seq[::-1] for seq in _SEQUENCES)
+
+
+def is_common(password: str) -> bool:
+    """True if the password is on the blocklist or is a trivial pattern (case-insensitive)."""
+    folded = _normalize(password).casefold()
+    return folded in _common_passwords() or _is_trivial(folded)
+
+
+def _context_words(context: Sequence[str]) -> set[str]:
+    """Words of >= 4 characters taken from emails, usernames, names and organization names."""
+    words: set[str] = set()
+    for value in context:
+        folded = _normalize(value).casefold().strip()
+        if "@" in folded:
+            folded = folded.rpartition("@")[0]  # the local part says who the person is
+        candidates = [folded, *_WORD_SPLIT.split(folded)]
+        words.update(w for w in candidates if len(w) >= _MIN_CONTEXT_WORD)
+    return words
+
+
+def _check_chars(password: str) -> None:
+    # NUL, other controls and lone surrogates cannot be typed, stored or hashed reliably.
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in password):
+        message = "The password contains characters that cannot be used (control characters)."
+        raise FieldProblem("password", "PASSWORD_INVALID", message)
+
+
+class PasswordPolicy(Protocol):
+    """What a password policy offers: a name, a check and rules for the UI."""
+
+    name: str
+
+    def check(self, password: str, *, context: Sequence[str] = ()) -> None:
+        """Raise ``FieldProblem("password", ...)`` if the password is refused."""
+        ...
+
+    def rules(self) -> list[dict[str, str]]:
+        """Human-readable rules (``id`` and ``text``) to show next to the field."""
+        ...
+
+
+class NistPolicy:
+    """NIST SP 800-63B: length only, plus blocklists. ``max_length`` is at least 64."""
+
+    name = "nist"
+
+    def __init__(self, min_length: int = 8, max_length: int = 128) -> None:
+        if min_length < 8 or max_length < 64 or min_length > max_length:
+            raise ValueError("NIST policy needs min_length >= 8 and max_length >= 64")
+        self.min_length = min_length
+        self.max_length = max_length
+
+    def check(self, password: str, *, context: Sequence[str] = ()) -> None:
+        """Raise with ``PASSWORD_TOO_SHORT``, ``_TOO_LONG``, ``_COMMON`` or ``_CONTEXT``."""
+        _check_chars(password)
+        value = _normalize(password)
+        if len(value) < self.min_length:
+            message = f"Use at least {self.min_length} characters."
+            raise FieldProblem("password", "PASSWORD_TOO_SHORT", message)
+        if len(value) > self.max_length:
+            message = f"Use at most {self.max_length} characters."
+            raise FieldProblem("password", "PASSWORD_TOO_LONG", message)
+        if is_common(value):
+            message = "This password is too common or too easy to guess; choose another."
+            raise FieldProblem("password", "PASSWORD_COMMON", message)
+        folded = value.casefold()
+        if any(word in folded for word in _context_words(context)):
+            message = "The password must not contain your name, username, email or organization."
+            raise FieldProblem("password", "PASSWORD_CONTEXT", message)
+
+    def rules(self) -> list[dict[str, str]]:
+        """Rules for the UI, in the order they are checked."""
+        return [
+            {"id": "length", "text": f"{self.min_length} to {self.max_length} characters."},
+            {"id": "common", "text": "Not a common password, a sequence or a repeated character."},
+            {"id": "context", "text": "Not containing your name, username, email or organization."},
+        ]
+
+
+class SeedPolicy:
+    """Seeds 002/003: >= 8 characters with upper, lower, digit and special; at most 128."""
+
+    name = "seed"
+    min_length = 8
+    max_length = 128
+
+    def check(self, password: str, *, context: Sequence[str] = ()) -> None:
+        """Raise ``PASSWORD_WEAK`` listing every missing requirement, or ``_TOO_LONG``."""
+        _check_chars(password)
+        value = _normalize(password)
+        if len(value) > self.max_length:
+            message = f"Use at most {self.max_length} characters."
+            raise FieldProblem("password", "PASSWORD_TOO_LONG", message)
+        missing = []
+        if len(value) < self.min_length:
+            missing.append(f"at least {self.min_length} characters")
+        categories = [unicodedata.category(ch) for ch in value]
+        if "Lu" not in categories:
+            missing.append("an upper-case letter")
+        if "Ll" not in categories:
+            missing.append("a lower-case letter")
+        if "Nd" not in categories:
+            missing.append("a digit")
+        if not any(c[0] not in "LN" for c in categories):
+            missing.append("a special character")
+        if missing:
+            raise FieldProblem("password", "PASSWORD_WEAK", "Password needs " + ", ".join(missing))
+
+    def rules(self) -> list[dict[str, str]]:
+        """Rules for the UI, one per requirement."""
+        return [
+            {"id": "length", "text": f"At least {self.min_length} characters."},
+            {"id": "upper", "text": "An upper-case letter."},
+            {"id": "lower", "text": "A lower-case letter."},
+            {"id": "digit", "text": "A digit."},
+            {"id": "special", "text": "A special character (not a letter or digit)."},
+        ]
+
+
+def policy_for(name: str) -> PasswordPolicy:
+    """The policy configured by name: ``"nist"`` or ``"seed"``."""
+    if name == "nist":
+        return NistPolicy()
+    if name == "seed":
+        return SeedPolicy()
+    raise ValueError(f"unknown password policy {name!r}; expected 'nist' or 'seed'")
+
+
+def rules(policy: PasswordPolicy) -> list[dict[str, str]]:
+    """Human-readable rules (``id`` and ``text``) of ``policy`` for a UI."""
+    return policy.rules()
+
+
+def strength(password: str) -> int:
+    """A rough 0..4 estimate for a strength meter; common or trivial passwords score 0.
+
+    Not a security decision (the policy is): it only nudges people toward longer passwords.
+    """
+    value = _normalize(password)
+    if len(value) < 6 or is_common(value):
+        return 0
+    if len(value) < 8:
+        return 1
+    score = 1 + min(len(value) - 8, 12) // 4  # 8 -> 1, 12 -> 2, 16 -> 3, 20 -> 4
+    classes = {
+        "upper" if c == "Lu" else "lower" if c == "Ll" else "digit" if c == "Nd" else "other"
+        for c in map(unicodedata.category, value)
+    }
+    if len(classes) >= 3:
+        score += 1
+    if len(set(value)) < len(value) // 3:  # mostly the same few characters
+        score -= 1
+    return max(1, min(score, 4))
+
+
+def check_confirmation(password: str, confirmation: str) -> None:
+    """Raise ``PASSWORD_MISMATCH`` on ``password_confirmation`` unless both are the same."""
+    a = _normalize(password).encode("utf-8", "surrogatepass")
+    b = _normalize(confirmation).encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(a, b):
+        message = "The password confirmation does not match."
+        raise FieldProblem("password_confirmation", "PASSWORD_MISMATCH", message)

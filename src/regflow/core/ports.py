@@ -1,0 +1,188 @@
+"""Ports: what the services need from the outside world, as Protocols.
+
+Adapters in ``regflow.persistence``, ``regflow.delivery``, ``regflow.keys`` and
+``regflow.hashing`` implement them; only the composition root wires them.
+Repositories never commit: the unit of work does, once per use case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from regflow.core.model import (
+    Account,
+    Channel,
+    FunnelEvent,
+    Membership,
+    Organization,
+    OutboxMessage,
+    Registration,
+    SigningKey,
+    Verification,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password: str, hashed: str) -> tuple[bool, str | None]:
+        """Return (valid, new hash when the stored one must be upgraded)."""
+        ...
+
+    async def dummy_verify(self) -> None:
+        """Do the work of a verification when there is nothing to verify."""
+        ...
+
+
+class RegistrationRepository(Protocol):
+    async def add(self, registration: Registration) -> None: ...
+
+    async def get(self, registration_id: str) -> Registration | None: ...
+
+    async def update(self, registration: Registration) -> None:
+        """Write back; raises ConcurrentUpdate when ``version`` moved meanwhile.
+
+        On success ``registration.version`` is incremented.
+        """
+        ...
+
+
+class VerificationRepository(Protocol):
+    async def add(self, verification: Verification) -> None: ...
+
+    async def get_current(self, registration_id: str, channel: Channel) -> Verification | None:
+        """The newest verification of that channel in that registration."""
+        ...
+
+    async def get_by_link(self, link_hash: str) -> Verification | None: ...
+
+    async def reissue(self, verification: Verification) -> None:
+        """Store a new code for the same target; the failure count is kept."""
+        ...
+
+    async def count_attempt(self, verification_id: str, max_attempts: int) -> int | None:
+        """Atomically count one attempt; the new count, or None if none is left or used."""
+        ...
+
+    async def consume(self, verification_id: str, now: datetime) -> bool:
+        """Mark used exactly once; False when it was already used."""
+        ...
+
+    async def delete_for(self, registration_id: str, channel: Channel) -> None: ...
+
+
+class AccountRepository(Protocol):
+    async def add(self, account: Account) -> None:
+        """Insert; raises UniqueViolation("email" | "username")."""
+        ...
+
+    async def get(self, account_id: str) -> Account | None: ...
+
+    async def get_by_email(self, email: str) -> Account | None: ...
+
+    async def email_exists(self, email: str) -> bool: ...
+
+    async def username_exists(self, username: str) -> bool: ...
+
+    async def set_password_hash(self, account_id: str, password_hash: str) -> None: ...
+
+
+class OrganizationRepository(Protocol):
+    async def add(self, organization: Organization) -> None: ...
+
+    async def get(self, organization_id: str) -> Organization | None: ...
+
+    async def get_by_join_code(self, join_code: str) -> Organization | None: ...
+
+
+class MembershipRepository(Protocol):
+    async def add(self, membership: Membership) -> None: ...
+
+    async def for_account(self, account_id: str) -> Sequence[Membership]: ...
+
+
+class OutboxRepository(Protocol):
+    async def add(self, message: OutboxMessage) -> None: ...
+
+    async def claim(
+        self, *, limit: int, now: datetime, lease_until: datetime, owner: str
+    ) -> list[OutboxMessage]:
+        """Lease up to ``limit`` due messages to ``owner``; no two owners get one."""
+        ...
+
+    async def mark_sent(self, message_id: str, now: datetime, *, scrub: bool) -> None: ...
+
+    async def mark_failed(
+        self, message_id: str, error: str, *, retry_at: datetime | None
+    ) -> None:
+        """Record a failed attempt; ``retry_at`` None means dead."""
+        ...
+
+    async def recent(self, limit: int) -> list[OutboxMessage]: ...
+
+
+class FunnelRepository(Protocol):
+    async def add(self, event: FunnelEvent) -> None: ...
+
+
+@dataclass
+class IdempotencyRecord:
+    scope: str
+    key: str
+    request_hash: str
+    response_status: int
+    response_body: dict[str, Any]
+    created_at: datetime
+
+
+class IdempotencyRepository(Protocol):
+    async def get(self, scope: str, key: str) -> IdempotencyRecord | None: ...
+
+    async def add(self, record: IdempotencyRecord) -> None:
+        """Insert; raises UniqueViolation("idempotency_key") when it exists."""
+        ...
+
+
+class SigningKeyRepository(Protocol):
+    async def all(self) -> list[SigningKey]: ...
+
+    async def add(self, key: SigningKey) -> None: ...
+
+    async def retire_all_but(self, kid: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction per use case; leaving without ``commit`` rolls back."""
+
+    registrations: RegistrationRepository
+    verifications: VerificationRepository
+    accounts: AccountRepository
+    organizations: OrganizationRepository
+    memberships: MembershipRepository
+    outbox: OutboxRepository
+    funnel: FunnelRepository
+    idempotency: IdempotencyRepository
+    signing_keys: SigningKeyRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork: ...

@@ -1,0 +1,79 @@
+"""Accounts: one per email and per username, enforced by unique constraints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from regflow.core.model import Account
+from regflow.persistence.errors import unique_violation
+from regflow.persistence.tables import accounts as t
+
+
+def _row(m: Any) -> Account:
+    return Account(
+        id=m["id"],
+        email=m["email"],
+        password_hash=m["password_hash"],
+        created_at=m["created_at"],
+        email_verified_at=m["email_verified_at"],
+        phone=m["phone"],
+        phone_verified_at=m["phone_verified_at"],
+        username=m["username"],
+        first_name=m["first_name"],
+        last_name=m["last_name"],
+        token_version=m["token_version"],
+        status=m["status"],
+    )
+
+
+class SqlAccounts:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, a: Account) -> None:
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(
+                    insert(t).values(
+                        id=a.id,
+                        email=a.email,
+                        password_hash=a.password_hash,
+                        created_at=a.created_at,
+                        email_verified_at=a.email_verified_at,
+                        phone=a.phone,
+                        phone_verified_at=a.phone_verified_at,
+                        username=a.username,
+                        first_name=a.first_name,
+                        last_name=a.last_name,
+                        token_version=a.token_version,
+                        status=a.status,
+                    )
+                )
+        except IntegrityError as error:
+            violation = unique_violation(error, ("email", "username"))
+            if violation is None:
+                raise
+            raise violation from None
+
+    async def get(self, account_id: str) -> Account | None:
+        row = (await self._conn.execute(select(t).where(t.c.id == account_id))).first()
+        return _row(row._mapping) if row else None
+
+    async def get_by_email(self, email: str) -> Account | None:
+        row = (await self._conn.execute(select(t).where(t.c.email == email))).first()
+        return _row(row._mapping) if row else None
+
+    async def email_exists(self, email: str) -> bool:
+        return bool(await self._conn.scalar(select(exists().where(t.c.email == email))))
+
+    async def username_exists(self, username: str) -> bool:
+        return bool(await self._conn.scalar(select(exists().where(t.c.username == username))))
+
+    async def set_password_hash(self, account_id: str, password_hash: str) -> None:
+        await self._conn.execute(
+            update(t).where(t.c.id == account_id).values(password_hash=password_hash)
+        )

@@ -1,0 +1,114 @@
+"""The transactional outbox: rows written with the change, leased to workers.
+
+Claiming is safe with several workers: PostgreSQL locks candidate rows with
+``FOR UPDATE SKIP LOCKED``; SQLite serializes writers, so the claim's
+``BEGIN IMMEDIATE`` transaction already excludes a second claimer. A lease
+that runs out (a worker died) makes the message claimable again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from regflow.core.model import OutboxKind, OutboxMessage, OutboxStatus
+from regflow.persistence.tables import outbox_messages as t
+
+_DUE = (OutboxStatus.PENDING.value, OutboxStatus.RETRYING.value)
+
+
+def _row(m: Any) -> OutboxMessage:
+    return OutboxMessage(
+        id=m["id"],
+        kind=OutboxKind(m["kind"]),
+        recipient=m["recipient"],
+        template=m["template"],
+        context=dict(m["context"]),
+        created_at=m["created_at"],
+        available_at=m["available_at"],
+        status=OutboxStatus(m["status"]),
+        attempts=m["attempts"],
+        last_error=m["last_error"],
+        sent_at=m["sent_at"],
+        locale=m["locale"],
+    )
+
+
+class SqlOutbox:
+    def __init__(self, conn: AsyncConnection, dialect: str) -> None:
+        self._conn = conn
+        self._dialect = dialect
+
+    async def add(self, m: OutboxMessage) -> None:
+        await self._conn.execute(
+            insert(t).values(
+                id=m.id,
+                kind=m.kind.value,
+                recipient=m.recipient,
+                template=m.template,
+                context=m.context,
+                locale=m.locale,
+                status=m.status.value,
+                attempts=m.attempts,
+                available_at=m.available_at,
+                created_at=m.created_at,
+            )
+        )
+
+    async def claim(
+        self, *, limit: int, now: datetime, lease_until: datetime, owner: str
+    ) -> list[OutboxMessage]:
+        due = (
+            select(t.c.id)
+            .where(
+                t.c.status.in_(_DUE),
+                t.c.available_at <= now,
+                or_(t.c.lease_until.is_(None), t.c.lease_until < now),
+            )
+            .order_by(t.c.available_at)
+            .limit(limit)
+        )
+        if self._dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        ids = list((await self._conn.execute(due)).scalars())
+        if not ids:
+            return []
+        await self._conn.execute(
+            update(t).where(t.c.id.in_(ids)).values(lease_until=lease_until, lease_owner=owner)
+        )
+        rows = await self._conn.execute(select(t).where(t.c.id.in_(ids)))
+        return [_row(r._mapping) for r in rows]
+
+    async def mark_sent(self, message_id: str, now: datetime, *, scrub: bool) -> None:
+        values: dict[str, Any] = {
+            "status": OutboxStatus.SENT.value,
+            "sent_at": now,
+            "attempts": t.c.attempts + 1,
+            "lease_until": None,
+            "lease_owner": None,
+            "last_error": None,
+        }
+        if scrub:  # codes and links are not kept once delivered
+            values["context"] = {}
+        await self._conn.execute(update(t).where(t.c.id == message_id).values(**values))
+
+    async def mark_failed(self, message_id: str, error: str, *, retry_at: datetime | None) -> None:
+        values: dict[str, Any] = {
+            "attempts": t.c.attempts + 1,
+            "last_error": error[:2000],
+            "lease_until": None,
+            "lease_owner": None,
+        }
+        if retry_at is None:
+            values["status"] = OutboxStatus.DEAD.value
+        else:
+            values["status"] = OutboxStatus.RETRYING.value
+            values["available_at"] = retry_at
+        await self._conn.execute(update(t).where(t.c.id == message_id).values(**values))
+
+    async def recent(self, limit: int) -> list[OutboxMessage]:
+        rows = await self._conn.execute(select(t).order_by(t.c.created_at.desc()).limit(limit))
+        return [_row(r._mapping) for r in rows]

@@ -1,0 +1,72 @@
+"""Registrations, written back with optimistic concurrency (``version``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from regflow.core.model import Registration, RegistrationStatus
+from regflow.errors import ConcurrentUpdate
+from regflow.persistence.tables import registrations as t
+
+
+def _values(r: Registration) -> dict[str, Any]:
+    return {
+        "flow": r.flow,
+        "token_hash": r.token_hash,
+        "status": r.status.value,
+        "data": r.data,
+        "verified": r.verified,
+        "variant": r.variant,
+        "contract": r.contract,
+        "locale": r.locale,
+        "account_id": r.account_id,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+        "expires_at": r.expires_at,
+    }
+
+
+class SqlRegistrations:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, registration: Registration) -> None:
+        await self._conn.execute(
+            insert(t).values(id=registration.id, version=registration.version,
+                             **_values(registration))
+        )
+
+    async def get(self, registration_id: str) -> Registration | None:
+        row = (await self._conn.execute(select(t).where(t.c.id == registration_id))).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return Registration(
+            id=m["id"],
+            flow=m["flow"],
+            token_hash=m["token_hash"],
+            status=RegistrationStatus(m["status"]),
+            data=dict(m["data"]),
+            verified=dict(m["verified"]),
+            created_at=m["created_at"],
+            updated_at=m["updated_at"],
+            expires_at=m["expires_at"],
+            variant=m["variant"],
+            contract=m["contract"],
+            locale=m["locale"],
+            account_id=m["account_id"],
+            version=m["version"],
+        )
+
+    async def update(self, registration: Registration) -> None:
+        result = await self._conn.execute(
+            update(t)
+            .where(t.c.id == registration.id, t.c.version == registration.version)
+            .values(version=registration.version + 1, **_values(registration))
+        )
+        if result.rowcount != 1:
+            raise ConcurrentUpdate()
+        registration.version += 1

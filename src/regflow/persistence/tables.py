@@ -1,0 +1,180 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations mirror it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from regflow.persistence.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(36)
+
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("flow", String(32), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("verified", JSON, nullable=False),
+    Column("variant", String(64)),
+    Column("contract", String(32), nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("account_id", ID),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_registrations_status_expires", "status", "expires_at"),
+)
+
+verifications = Table(
+    "verifications",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column(
+        "registration_id",
+        ID,
+        ForeignKey("registrations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("channel", String(16), nullable=False),
+    Column("target", String(320), nullable=False),
+    Column("code_hmac", String(64), nullable=False),
+    Column("link_hash", String(64), unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("resend_available_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("sends", Integer, nullable=False),
+    Column("consumed_at", UTCDateTime),
+    Index("ix_verifications_registration_channel", "registration_id", "channel"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("email_verified_at", UTCDateTime),
+    Column("phone", String(32)),
+    Column("phone_verified_at", UTCDateTime),
+    Column("username", String(64), unique=True),
+    Column("first_name", String(100)),
+    Column("last_name", String(100)),
+    Column("password_hash", String(255), nullable=False),
+    Column("token_version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("slug", String(100), nullable=False, unique=True),
+    Column("join_code", String(64), nullable=False, unique=True),
+    Column("join_policy", String(16), nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "organization_id", ID, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("role", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "organization_id", name="uq_memberships_account_org"),
+)
+
+outbox_messages = Table(
+    "outbox_messages",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("recipient", String(2048), nullable=False),
+    Column("template", String(64), nullable=False),
+    Column("context", JSON, nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("available_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime),
+    Column("lease_owner", String(64)),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Index("ix_outbox_status_available", "status", "available_at"),
+)
+
+funnel_events = Table(
+    "funnel_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("registration_id", ID, nullable=False),
+    Column("flow", String(32), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("step", String(32)),
+    Column("code", String(64)),
+    Column("channel", String(16)),
+    Column("variant", String(64)),
+    Column("contract", String(32), nullable=False),
+    Column("organization_id", ID),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_funnel_events_flow_at", "flow", "at"),
+    Index("ix_funnel_events_registration", "registration_id"),
+)
+
+idempotency_records = Table(
+    "idempotency_records",
+    metadata,
+    Column("scope", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("response_status", Integer, nullable=False),
+    Column("response_body", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("algorithm", String(16), nullable=False),
+    Column("private_pem", LargeBinary, nullable=False),
+    Column("public_jwk", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

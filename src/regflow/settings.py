@@ -1,0 +1,96 @@
+"""Configuration: read once from ``REGFLOW_*`` variables and passed down.
+
+No other module reads the environment. Every variable is documented in the
+README with its default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+CSV = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGFLOW_", extra="ignore", frozen=True)
+
+    # storage and secrets
+    database_url: str = "sqlite+aiosqlite:///./regflow.db"
+    data_dir: Path = Path("./data")
+    secret_key: SecretStr | None = None
+    public_url: str = "http://127.0.0.1:8000"
+
+    # delivery
+    smtp_url: SecretStr | None = None
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "regflow@localhost"
+    sms_provider: Literal["console", "webhook", "twilio"] = "console"
+    sms_webhook_url: str | None = None
+    dev_mailbox: bool = False
+    worker_poll_seconds: float = 1.0
+    outbox_max_attempts: int = 5
+
+    # flows and contracts
+    flows: CSV = Field(default_factory=lambda: ["member", "organization", "teacher", "student"])
+    contracts: CSV = Field(
+        default_factory=lambda: ["phased", "evalon", "pending", "oneshot", "verify_first"]
+    )
+    password_policy: Literal["nist", "seed"] = "nist"
+    registration_ttl_seconds: int = Field(3600, ge=60)
+    code_ttl_seconds: int = Field(600, ge=30, le=3600)
+    code_max_attempts: int = Field(5, ge=1, le=20)
+    resend_cooldown_seconds: int = Field(60, ge=0)
+
+    # abuse resistance
+    redis_url: str | None = None
+    rate_limits_enabled: bool = True
+    trusted_proxies: CSV = Field(default_factory=list)
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+
+    # passwords and tokens
+    argon2_memory_kib: int = Field(19456, ge=8192)
+    argon2_time_cost: int = Field(2, ge=1)
+    argon2_parallelism: int = Field(1, ge=1)
+    hash_workers: int | None = None
+    jwt_algorithm: Literal["EdDSA", "ES256"] = "EdDSA"
+    jwt_issuer: str = "regflow"
+    jwt_audience: str = "regflow"
+    access_token_ttl_seconds: int = Field(900, ge=60, le=86400)
+
+    # operator
+    admin_token: SecretStr | None = None
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("flows", "contracts", "trusted_proxies", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def secret_bytes(self) -> bytes:
+        """The server secret; for development, generated once and kept in the data folder."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode("utf-8")
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it first
+                pass
+            else:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode("utf-8")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
