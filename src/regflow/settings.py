@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     contracts: CSV = Field(
         default_factory=lambda: ["phased", "evalon", "pending", "oneshot", "verify_first"]
     )
-    password_policy: Literal["nist", "seed"] = "nist"
+    password_policy: Literal["nist", "seed"] = "nist"  # noqa: S105 - a policy name
     registration_ttl_seconds: int = Field(3600, ge=60)
     code_ttl_seconds: int = Field(600, ge=30, le=3600)
     code_max_attempts: int = Field(5, ge=1, le=20)

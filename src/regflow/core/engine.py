@@ -125,7 +125,10 @@ class Engine:
         first = self.current_step(registration)
         return Outcome(
             registration,
-            [RecordEvent("started"), RecordEvent("step_viewed", step=first.name if first else None)],
+            [
+                RecordEvent("started"),
+                RecordEvent("step_viewed", step=first.name if first else None),
+            ],
         )
 
     def expire_if_due(self, registration: Registration, now: datetime) -> Outcome | None:
@@ -184,8 +187,13 @@ class Engine:
         self.ensure_open(registration)
         before = self.current_step(registration)
         registration.verified[channel.value] = target
-        effects: list[Effect] = [RecordEvent("verification_succeeded", channel=channel.value,
-                                             step=before.name if before else None)]
+        effects: list[Effect] = [
+            RecordEvent(
+                "verification_succeeded",
+                channel=channel.value,
+                step=before.name if before else None,
+            )
+        ]
         effects.extend(self._advanced(registration, before))
         self._touch(registration, now)
         return Outcome(registration, effects)
@@ -198,8 +206,9 @@ class Engine:
                 raise Conflict(f"Step {step.name!r} is not done yet.", code="STEP_ORDER")
             for channel in step.verifications:
                 if not self.channel_verified(registration, step, channel):
-                    raise Conflict(f"The {channel.value} is not verified yet.",
-                                   code="VERIFICATION_REQUIRED")
+                    raise Conflict(
+                        f"The {channel.value} is not verified yet.", code="VERIFICATION_REQUIRED"
+                    )
         merged: dict[str, Any] = {}
         for step in self.active_steps(registration):
             merged.update(registration.data[step.name])
@@ -235,9 +244,22 @@ class Engine:
     def _check_password(self, registration: Registration, values: dict[str, Any]) -> None:
         password = str(values["password"])
         problems: list[FieldProblem] = []
-        context = [str(v) for step in registration.data.values() for k, v in step.items()
-                   if k in {"email", "username", "first_name", "last_name", "name",
-                            "full_name", "organization_name"} and v]
+        context = [
+            str(v)
+            for step in registration.data.values()
+            for k, v in step.items()
+            if k
+            in {
+                "email",
+                "username",
+                "first_name",
+                "last_name",
+                "name",
+                "full_name",
+                "organization_name",
+            }
+            and v
+        ]
         try:
             self.password_policy.check(password, context=context)
         except FieldProblem as problem:

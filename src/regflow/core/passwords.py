@@ -112,7 +112,9 @@ class NistPolicy:
         """Raise with ``PASSWORD_TOO_SHORT``, ``_TOO_LONG``, ``_COMMON`` or ``_CONTEXT``."""
         _check_chars(password)
         value = _normalize(password)
-        if len(value) < self.min_length:
+        # NFKC can expand ("¼" -> "1⁄4"): the shorter of the two counts, so four typed
+        # characters never pass as eight.
+        if min(len(password), len(value)) < self.min_length:
             message = f"Use at least {self.min_length} characters."
             raise FieldProblem("password", "PASSWORD_TOO_SHORT", message)
         if len(value) > self.max_length:
@@ -150,7 +152,7 @@ class SeedPolicy:
             message = f"Use at most {self.max_length} characters."
             raise FieldProblem("password", "PASSWORD_TOO_LONG", message)
         missing = []
-        if len(value) < self.min_length:
+        if min(len(password), len(value)) < self.min_length:
             missing.append(f"at least {self.min_length} characters")
         categories = [unicodedata.category(ch) for ch in value]
         if "Lu" not in categories:

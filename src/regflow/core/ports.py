@@ -120,9 +120,7 @@ class OutboxRepository(Protocol):
 
     async def mark_sent(self, message_id: str, now: datetime, *, scrub: bool) -> None: ...
 
-    async def mark_failed(
-        self, message_id: str, error: str, *, retry_at: datetime | None
-    ) -> None:
+    async def mark_failed(self, message_id: str, error: str, *, retry_at: datetime | None) -> None:
         """Record a failed attempt; ``retry_at`` None means dead."""
         ...
 

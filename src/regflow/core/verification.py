@@ -78,8 +78,9 @@ def reissue(
         )
     if now < current.resend_available_at:
         wait = int((current.resend_available_at - now).total_seconds()) + 1
-        raise TooSoon("Please wait before asking for another code.", code="RESEND_TOO_SOON",
-                      retry_after=wait)
+        raise TooSoon(
+            "Please wait before asking for another code.", code="RESEND_TOO_SOON", retry_after=wait
+        )
     fresh = issue(
         secret=secret,
         registration_id=current.registration_id,
@@ -103,9 +104,7 @@ def check_usable(verification: Verification, now: datetime, policy: Verification
             code="ATTEMPTS_EXCEEDED",
         )
     if now >= verification.expires_at:
-        raise VerificationFailed(
-            "The code has expired; ask for a new one.", code="CODE_EXPIRED"
-        )
+        raise VerificationFailed("The code has expired; ask for a new one.", code="CODE_EXPIRED")
 
 
 def code_matches(verification: Verification, code: str, secret: bytes) -> bool:

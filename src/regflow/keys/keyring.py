@@ -149,13 +149,12 @@ class KeyRing:
         return {"keys": [dict(k.public_jwk) for k in self._published]}
 
     def _install(self, keys: list[SigningKey]) -> None:
-        newest_first = sorted(keys, key=lambda k: k.created_at, reverse=True)
-        active = next((k for k in newest_first if k.active), None)
-        if active is None:
+        # The active key first (it is the newest, unless clocks disagree), then newest first.
+        ordered = sorted(keys, key=lambda k: (k.active, k.created_at), reverse=True)
+        if not ordered or not ordered[0].active:
             raise RuntimeError("the signing key store has no active key")
-        published = newest_first[: self._max_published]
-        if active not in published:
-            published = [active, *published[: self._max_published - 1]]
+        active = ordered[0]
+        published = ordered[: self._max_published]
         public: dict[str, PublicKey] = {}
         for key in published:
             if key.kid in self._public:

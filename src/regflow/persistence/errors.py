@@ -8,7 +8,7 @@ from regflow.errors import UniqueViolation
 
 
 def unique_violation(error: IntegrityError, fields: tuple[str, ...]) -> UniqueViolation | None:
-    """Which of ``fields`` a uniqueness failure names (PostgreSQL and SQLite word it differently)."""
+    """Which of ``fields`` a uniqueness failure names (each database words it differently)."""
     text = str(error.orig).lower()
     if "unique" not in text and "duplicate" not in text:
         return None

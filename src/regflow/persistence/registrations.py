@@ -35,8 +35,9 @@ class SqlRegistrations:
 
     async def add(self, registration: Registration) -> None:
         await self._conn.execute(
-            insert(t).values(id=registration.id, version=registration.version,
-                             **_values(registration))
+            insert(t).values(
+                id=registration.id, version=registration.version, **_values(registration)
+            )
         )
 
     async def get(self, registration_id: str) -> Registration | None:

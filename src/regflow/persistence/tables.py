@@ -141,8 +141,9 @@ outbox_messages = Table(
 funnel_events = Table(
     "funnel_events",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("registration_id", ID, nullable=False),
     Column("flow", String(32), nullable=False),
     Column("kind", String(32), nullable=False),

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from regflow.core import ports
 from regflow.persistence.accounts import SqlAccounts
 from regflow.persistence.funnel import SqlFunnel
 from regflow.persistence.idempotency import SqlIdempotency
@@ -19,6 +20,16 @@ from regflow.persistence.verifications import SqlVerifications
 
 class SqlUnitOfWork:
     """``async with factory() as uow: ...; await uow.commit()``; no commit means rollback."""
+
+    registrations: ports.RegistrationRepository
+    verifications: ports.VerificationRepository
+    accounts: ports.AccountRepository
+    organizations: ports.OrganizationRepository
+    memberships: ports.MembershipRepository
+    outbox: ports.OutboxRepository
+    funnel: ports.FunnelRepository
+    idempotency: ports.IdempotencyRepository
+    signing_keys: ports.SigningKeyRepository
 
     def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine

@@ -15,11 +15,13 @@ from regflow.core.flowspec import FlowSpec, StepFields, StepSpec, field_check
 from regflow.core.model import Channel
 
 Email = Annotated[
-    str, Field(max_length=320, json_schema_extra={"ui_type": "email"}),
+    str,
+    Field(max_length=320, json_schema_extra={"ui_type": "email"}),
     AfterValidator(field_check(identifiers.normalize_email)),
 ]
-Username = Annotated[str, Field(max_length=64),
-                     AfterValidator(field_check(identifiers.normalize_username))]
+Username = Annotated[
+    str, Field(max_length=64), AfterValidator(field_check(identifiers.normalize_username))
+]
 
 
 def _name(field: str) -> AfterValidator:
@@ -47,10 +49,14 @@ FLOW = FlowSpec(
     title="Create your account",
     phases=3,
     steps=(
-        StepSpec("email", EmailFields, verifications=(Channel.EMAIL,), phase=1,
-                 title="Your email"),
+        StepSpec("email", EmailFields, verifications=(Channel.EMAIL,), phase=1, title="Your email"),
         StepSpec("identity", IdentityFields, phase=2, title="About you"),
-        StepSpec("credentials", CredentialsFields, phase=3, title="Secure your account",
-                 secret_fields=frozenset({"password", "password_confirmation"})),
+        StepSpec(
+            "credentials",
+            CredentialsFields,
+            phase=3,
+            title="Secure your account",
+            secret_fields=frozenset({"password", "password_confirmation"}),
+        ),
     ),
 )

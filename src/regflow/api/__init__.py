@@ -1,0 +1,1 @@
+"""The HTTP edge: routers built by factories, errors mapped once to RFC 9457."""

@@ -1,0 +1,25 @@
+"""``/v1/sessions`` (log in) and ``/v1/usernames`` (availability)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+
+from regflow.api.schemas import LoginRequest
+from regflow.services.container import Services
+
+
+def sessions_router(services: Services) -> APIRouter:
+    router = APIRouter(tags=["sessions"])
+
+    @router.post("/v1/sessions")
+    async def login(body: LoginRequest) -> dict[str, Any]:
+        """Email and password for an access token; 401 INVALID_CREDENTIALS otherwise."""
+        return await services.sessions.login(body.email, body.password)
+
+    @router.get("/v1/usernames/{name}/availability")
+    async def availability(name: str = Path(max_length=64)) -> dict[str, Any]:
+        return await services.usernames.availability(name)
+
+    return router

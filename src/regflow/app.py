@@ -1,0 +1,170 @@
+"""The composition root: ``create_app(settings)`` wires adapters to services.
+
+Only this module and the CLI import adapters (persistence, delivery, keys,
+hashing); everything below talks to the core's ports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from regflow import __version__
+from regflow.api import problems
+from regflow.api.devmailbox import dev_mailbox_router
+from regflow.api.middleware import RequestContext
+from regflow.api.system import system_router
+from regflow.api.v1.registrations import registrations_router
+from regflow.api.v1.sessions import sessions_router
+from regflow.api.v1.verify import verify_router
+from regflow.core.engine import Engine
+from regflow.core.flows import enabled
+from regflow.core.model import OutboxKind
+from regflow.core.passwords import policy_for
+from regflow.core.verification import VerificationPolicy
+from regflow.delivery.base import Sender
+from regflow.delivery.console import ConsoleSmsSender, NullEmailSender
+from regflow.delivery.smtp import SmtpSender
+from regflow.delivery.templates import Renderer
+from regflow.delivery.worker import OutboxWorker
+from regflow.hashing import Argon2PasswordHasher
+from regflow.keys.keyring import KeyRing, UnitOfWorkKeyStore
+from regflow.keys.tokens import TokenService
+from regflow.persistence.database import create_engine
+from regflow.persistence.uow import SqlUnitOfWorkFactory
+from regflow.services.container import Services
+from regflow.services.context import ServiceContext, utc_now
+from regflow.services.mailbox import DevMailbox
+from regflow.settings import Settings
+
+log = logging.getLogger("regflow")
+
+
+@dataclass
+class Runtime:
+    """What the app holds for its lifetime (reachable as ``app.state.runtime``)."""
+
+    settings: Settings
+    engine: AsyncEngine
+    uow: SqlUnitOfWorkFactory
+    keyring: KeyRing
+    hasher: Argon2PasswordHasher
+    worker: OutboxWorker
+    services: Services
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    engine = create_engine(settings.database_url)
+    uow = SqlUnitOfWorkFactory(engine)
+    secret = settings.secret_bytes()
+    keyring = KeyRing(UnitOfWorkKeyStore(uow), secret, utc_now, algorithm=settings.jwt_algorithm)
+    tokens = TokenService(
+        keyring,
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        settings.access_token_ttl_seconds,
+        clock=utc_now,
+    )
+    hasher = Argon2PasswordHasher(
+        memory_kib=settings.argon2_memory_kib,
+        time_cost=settings.argon2_time_cost,
+        parallelism=settings.argon2_parallelism,
+        max_workers=settings.hash_workers,
+    )
+    renderer = Renderer()
+    senders: dict[OutboxKind, Sender] = {OutboxKind.SMS: ConsoleSmsSender(renderer)}
+    if settings.smtp_url is not None:
+        senders[OutboxKind.EMAIL] = SmtpSender(
+            settings.smtp_url.get_secret_value(),
+            settings.mail_from,
+            renderer,
+            timeout=settings.smtp_timeout_seconds,
+        )
+    else:
+        senders[OutboxKind.EMAIL] = NullEmailSender()
+    worker = OutboxWorker(
+        uow,
+        senders,
+        clock=utc_now,
+        poll_seconds=settings.worker_poll_seconds,
+        max_attempts=settings.outbox_max_attempts,
+        scrub_after_send=not settings.dev_mailbox,
+    )
+    ctx = ServiceContext(
+        uow=uow,
+        engine=Engine(
+            enabled(settings.flows),
+            ttl=timedelta(seconds=settings.registration_ttl_seconds),
+            password_policy=policy_for(settings.password_policy),
+        ),
+        hasher=hasher,
+        tokens=tokens,
+        secret=secret,
+        public_url=settings.public_url,
+        verification=VerificationPolicy(
+            ttl=timedelta(seconds=settings.code_ttl_seconds),
+            cooldown=timedelta(seconds=settings.resend_cooldown_seconds),
+            max_attempts=settings.code_max_attempts,
+        ),
+        outbox_written=worker.wake,
+    )
+    return Runtime(settings, engine, uow, keyring, hasher, worker, Services.build(ctx))
+
+
+def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
+    runtime = build_runtime(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.keyring.load()
+        stop = asyncio.Event()
+        task = asyncio.create_task(runtime.worker.run(stop)) if run_worker else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+            runtime.hasher.close()
+            await runtime.engine.dispose()
+
+    app = FastAPI(title="regflow", version=__version__, lifespan=lifespan)
+    app.state.runtime = runtime
+    problems.install(app)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(InterfaceError, _database_unavailable)
+    app.add_exception_handler(OSError, _database_unavailable)
+
+    async def ping() -> None:
+        async with runtime.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    services = runtime.services
+    app.include_router(system_router(runtime.keyring, ping))
+    app.include_router(registrations_router(services))
+    app.include_router(sessions_router(services))
+    app.include_router(verify_router(services))
+    if settings.dev_mailbox:
+        app.include_router(dev_mailbox_router(DevMailbox(runtime.uow, Renderer())))
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.error("database unavailable", extra={"error": type(exc).__name__})
+    return problems.problem(
+        503,
+        "DATABASE_UNAVAILABLE",
+        "The service cannot reach its database; try again shortly.",
+        headers={"Retry-After": "5"},
+    )

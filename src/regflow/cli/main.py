@@ -1,0 +1,117 @@
+"""``regflow``: serve, worker, db, keys."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+from regflow import logs
+from regflow.app import build_runtime, create_app
+from regflow.persistence import migrate
+from regflow.settings import Settings
+
+cli = typer.Typer(help="regflow: registration and onboarding service.", no_args_is_help=True)
+db = typer.Typer(help="Database schema.", no_args_is_help=True)
+keys = typer.Typer(help="Token signing keys.", no_args_is_help=True)
+cli.add_typer(db, name="db")
+cli.add_typer(keys, name="keys")
+
+
+def app_factory() -> FastAPI:
+    """Uvicorn's factory: each server process reads the settings once."""
+    settings = Settings()
+    logs.configure(settings.log_level, json_format=settings.log_json)
+    return create_app(settings, run_worker=not _no_worker())
+
+
+_NO_WORKER_ENV = "REGFLOW_EMBEDDED_WORKER"
+
+
+def _no_worker() -> bool:
+    return os.environ.get(_NO_WORKER_ENV, "true").lower() in {"0", "false", "no"}
+
+
+@cli.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, help="Server processes (use Redis and PostgreSQL for >1)."),
+    no_worker: bool = typer.Option(False, "--no-worker", help="Do not deliver the outbox here."),
+) -> None:
+    """Serve the API, the hosted pages and (unless --no-worker) the delivery worker."""
+    os.environ[_NO_WORKER_ENV] = "false" if no_worker else "true"
+    settings = Settings()
+    logs.configure(settings.log_level, json_format=settings.log_json)
+    uvicorn.run(
+        "regflow.cli.main:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+@cli.command()
+def worker() -> None:
+    """Deliver the outbox (mail, SMS, webhooks) until interrupted."""
+    settings = Settings()
+    logs.configure(settings.log_level, json_format=settings.log_json)
+
+    async def run() -> None:
+        runtime = build_runtime(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await runtime.worker.run(stop)
+        finally:
+            runtime.hasher.close()
+            await runtime.engine.dispose()
+
+    asyncio.run(run())
+
+
+@db.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply the migrations up to REVISION (default: the newest)."""
+    migrate.upgrade(Settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+def db_downgrade(revision: str = typer.Argument(...)) -> None:
+    """Revert the migrations down to REVISION (``base`` for an empty schema)."""
+    migrate.downgrade(Settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Make a new signing key active; older keys stay published for verification."""
+    settings = Settings()
+
+    async def run() -> str:
+        runtime = build_runtime(settings)
+        try:
+            await runtime.keyring.load()
+            key = await runtime.keyring.rotate()
+            return key.kid
+        finally:
+            runtime.hasher.close()
+            await runtime.engine.dispose()
+
+    typer.echo(f"new active key {asyncio.run(run())}")
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,69 @@
+"""Shared steps of the registration use cases: load with the token, expire, record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from regflow.core import cryptokit
+from regflow.core.engine import Effect, Outcome, RecordEvent
+from regflow.core.model import Registration
+from regflow.core.ports import UnitOfWork
+from regflow.errors import Gone, NotFound
+from regflow.services.context import ServiceContext
+from regflow.services.messages import funnel_event
+
+NOT_FOUND = "No registration with this id and token."
+
+
+class RegistrationUseCase:
+    """Base for the use cases that act on one registration."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def load(self, uow: UnitOfWork, registration_id: str, token: str | None) -> Registration:
+        """The registration if ``token`` opens it; otherwise exactly like an unknown id."""
+        registration = await uow.registrations.get(registration_id) if token else None
+        presented = cryptokit.sha256_hex(token or "")
+        expected = registration.token_hash if registration else cryptokit.sha256_hex("-")
+        if registration is None or not cryptokit.equal(presented, expected):
+            raise NotFound(NOT_FOUND, code="REGISTRATION_NOT_FOUND")
+        return registration
+
+    async def load_open(
+        self, uow: UnitOfWork, registration_id: str, token: str | None
+    ) -> Registration:
+        """Load, and if its lifetime ran out mark it expired (committed) and refuse with 410."""
+        registration = await self.load(uow, registration_id, token)
+        expired = self.ctx.engine.expire_if_due(registration, self.ctx.clock())
+        if expired is not None:
+            await self.persist(uow, expired)
+            await uow.commit()
+            raise Gone()
+        self.ctx.engine.ensure_open(registration)
+        return registration
+
+    async def record(
+        self, uow: UnitOfWork, registration: Registration, effects: Iterable[Effect]
+    ) -> None:
+        now = self.ctx.clock()
+        for effect in effects:
+            if isinstance(effect, RecordEvent):
+                await uow.funnel.add(funnel_event(registration, effect, now))
+
+    async def persist(self, uow: UnitOfWork, outcome: Outcome) -> None:
+        await uow.registrations.update(outcome.registration)
+        await self.record(uow, outcome.registration, outcome.effects)
+
+    async def record_failure(
+        self, registration_id: str, step: str | None, code: str, channel: str | None = None
+    ) -> None:
+        """A failed step or code, in its own short transaction (the failing one rolled back)."""
+        async with self.ctx.uow() as uow:
+            registration = await uow.registrations.get(registration_id)
+            if registration is None:
+                return
+            kind = "verification_failed" if channel else "step_failed"
+            event = RecordEvent(kind, step=step, code=code, channel=channel)
+            await self.record(uow, registration, [event])
+            await uow.commit()

@@ -1,0 +1,150 @@
+"""Sending, resending and confirming verification codes and links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from regflow.core import cryptokit, verification
+from regflow.core.engine import RecordEvent
+from regflow.core.model import Channel, Registration, Verification
+from regflow.core.ports import UnitOfWork
+from regflow.errors import NotFound, RegflowError, VerificationFailed
+from regflow.services.base import RegistrationUseCase
+from regflow.services.context import ServiceContext
+from regflow.services.messages import code_message, funnel_event
+from regflow.services.views import describe, pending
+
+
+async def send_code(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    registration: Registration,
+    channel: Channel,
+    target: str,
+    *,
+    resend: bool,
+) -> Verification:
+    """Issue or replace the code for ``target`` and queue its message, in ``uow``.
+
+    For an email that already has an account the same work is done and the
+    "already registered" mail is queued instead, so the answer is identical.
+    """
+    now = ctx.clock()
+    policy = ctx.verification
+    current = await uow.verifications.get_current(registration.id, channel)
+    if current is not None and current.target == target and current.consumed_at is None:
+        if not resend and now < current.resend_available_at:
+            return current  # the same address again: the code already sent stays valid
+        issued = verification.reissue(current, secret=ctx.secret, now=now, policy=policy)
+        await uow.verifications.reissue(issued.verification)
+    else:
+        carried = current.attempts if current is not None else 0
+        issued = verification.issue(
+            secret=ctx.secret,
+            registration_id=registration.id,
+            channel=channel,
+            target=target,
+            now=now,
+            policy=policy,
+            attempts=carried,
+        )
+        if current is not None:
+            await uow.verifications.delete_for(registration.id, channel)
+        await uow.verifications.add(issued.verification)
+    existing = await uow.accounts.email_exists(target) if channel is Channel.EMAIL else False
+    await uow.outbox.add(
+        code_message(
+            registration, issued, public_url=ctx.public_url, now=now, existing_account=existing
+        )
+    )
+    event = RecordEvent("verification_sent", channel=channel.value)
+    await uow.funnel.add(funnel_event(registration, event, now))
+    return issued.verification
+
+
+class Codes(RegistrationUseCase):
+    async def resend(
+        self, registration_id: str, token: str | None, channel: Channel
+    ) -> dict[str, Any]:
+        async with self.ctx.uow() as uow:
+            registration = await self.load_open(uow, registration_id, token)
+            target = self.ctx.engine.verification_target(registration, channel)
+            sent = await send_code(self.ctx, uow, registration, channel, target, resend=True)
+            await uow.commit()
+        self.ctx.outbox_written()
+        return {
+            "channel": channel.value,
+            "resend_available_at": sent.resend_available_at,
+            "expires_at": sent.expires_at,
+        }
+
+    async def confirm(
+        self, registration_id: str, token: str | None, channel: Channel, code: str
+    ) -> dict[str, Any]:
+        try:
+            return await self._confirm(registration_id, token, channel, code)
+        except VerificationFailed as failure:
+            await self.record_failure(registration_id, None, failure.code, channel.value)
+            raise
+
+    async def _confirm(
+        self, registration_id: str, token: str | None, channel: Channel, code: str
+    ) -> dict[str, Any]:
+        async with self.ctx.uow() as uow:
+            registration = await self.load_open(uow, registration_id, token)
+            target = self.ctx.engine.verification_target(registration, channel)
+            if registration.verified.get(channel.value) == target:
+                return describe(self.ctx, registration, await pending(self.ctx, uow, registration))
+            v = await uow.verifications.get_current(registration.id, channel)
+            if v is None or v.target != target:
+                raise NotFound("No code was sent to this address.", code="VERIFICATION_NOT_FOUND")
+            verdict = await self._attempt(uow, v, code)
+            if verdict is not None:
+                await uow.commit()  # the counted attempt stays counted
+                raise verdict
+            outcome = self.ctx.engine.confirm(registration, channel, target, self.ctx.clock())
+            await self.persist(uow, outcome)
+            state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
+            await uow.commit()
+            return state
+
+    async def _attempt(self, uow: UnitOfWork, v: Verification, code: str) -> RegflowError | None:
+        """Count the attempt in SQL first, then compare; the error to raise, or None."""
+        policy = self.ctx.verification
+        verification.check_usable(v, self.ctx.clock(), policy)
+        if await uow.verifications.count_attempt(v.id, policy.max_attempts) is None:
+            return VerificationFailed(
+                "Too many wrong codes for this address; please start again.",
+                code="ATTEMPTS_EXCEEDED",
+            )
+        good = verification.is_well_formed(code) and verification.code_matches(
+            v, code, self.ctx.secret
+        )
+        if not good or not await uow.verifications.consume(v.id, self.ctx.clock()):
+            return VerificationFailed("The code is not correct.", code="INVALID_CODE")
+        return None
+
+    async def confirm_link(self, link_token: str) -> Registration:
+        """Consume an email link (POST only: scanners prefetch GETs)."""
+        async with self.ctx.uow() as uow:
+            v = await uow.verifications.get_by_link(cryptokit.sha256_hex(link_token))
+            if v is None:
+                raise NotFound("This link is not valid.", code="VERIFICATION_NOT_FOUND")
+            registration = await uow.registrations.get(v.registration_id)
+            if registration is None:
+                raise NotFound("This link is not valid.", code="VERIFICATION_NOT_FOUND")
+            self.ctx.engine.ensure_open(registration)
+            verification.check_usable(v, self.ctx.clock(), self.ctx.verification)
+            target = self.ctx.engine.verification_target(registration, v.channel)
+            if v.target != target or not await uow.verifications.consume(v.id, self.ctx.clock()):
+                raise VerificationFailed("This link is no longer valid.", code="INVALID_CODE")
+            outcome = self.ctx.engine.confirm(registration, v.channel, target, self.ctx.clock())
+            await self.persist(uow, outcome)
+            await uow.commit()
+            return registration
+
+    async def link_valid(self, link_token: str) -> bool:
+        """For the confirmation page shown on GET: is there something to confirm?"""
+        async with self.ctx.uow(read_only=True) as uow:
+            v = await uow.verifications.get_by_link(cryptokit.sha256_hex(link_token))
+            return v is not None and v.consumed_at is None and self.ctx.clock() < v.expires_at

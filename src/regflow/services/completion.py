@@ -1,0 +1,179 @@
+"""Completing a registration: account (+ membership) and token, in one transaction.
+
+``Idempotency-Key``: the same key and body replays the first response (with a
+fresh access token: tokens are never stored), a different body is refused
+with IDEMPOTENCY_MISMATCH, and a request racing the first one gets a 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from regflow.core.claims import AccessClaims
+from regflow.core.model import Account, Membership, Registration
+from regflow.core.ports import IdempotencyRecord, UnitOfWork
+from regflow.errors import (
+    ConcurrentUpdate,
+    Conflict,
+    IdempotencyMismatch,
+    UniqueViolation,
+)
+from regflow.services.base import RegistrationUseCase
+
+MAX_RACE_RETRIES = 3
+
+
+def request_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+class Completion(RegistrationUseCase):
+    async def complete(
+        self,
+        registration_id: str,
+        token: str | None,
+        *,
+        idempotency_key: str | None = None,
+        body: bytes = b"",
+    ) -> tuple[int, dict[str, Any]]:
+        for _ in range(MAX_RACE_RETRIES):
+            try:
+                return await self._complete(registration_id, token, idempotency_key, body)
+            except ConcurrentUpdate:
+                continue  # another request changed it first: look again (replay or 409)
+        raise Conflict(
+            "This registration is being completed by another request.",
+            code="IDEMPOTENCY_IN_PROGRESS",
+        )
+
+    async def _complete(
+        self, registration_id: str, token: str | None, key: str | None, body: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        digest = request_hash(body)
+        async with self.ctx.uow() as uow:
+            registration = await self.load(uow, registration_id, token)
+            if key is not None:
+                record = await uow.idempotency.get(registration.id, key)
+                if record is not None:
+                    if record.request_hash != digest:
+                        raise IdempotencyMismatch()
+                    return record.response_status, await self._replay(uow, record)
+            registration = await self.load_open(uow, registration_id, token)
+            data = self.ctx.engine.ready_to_complete(registration)
+            now = self.ctx.clock()
+            account = self._account(registration, data)
+            outcome = self.ctx.engine.completed(registration, account.id, now)
+            await uow.registrations.update(registration)  # first: the row lock serializes racers
+            try:
+                await uow.accounts.add(account)
+            except UniqueViolation as violation:
+                raise _taken(violation) from None
+            membership = await self._membership(uow, account, data)
+            await self.record(uow, registration, outcome.effects)
+            body_out = await self._response(uow, account, membership)
+            if key is not None:
+                try:
+                    await uow.idempotency.add(
+                        IdempotencyRecord(registration.id, key, digest, 201, body_out, now)
+                    )
+                except UniqueViolation:
+                    raise ConcurrentUpdate() from None
+            await uow.commit()
+        return 201, {**body_out, **self._token(account, membership)}
+
+    def _account(self, registration: Registration, data: dict[str, Any]) -> Account:
+        now = self.ctx.clock()
+        return Account(
+            id=str(uuid.uuid4()),
+            email=str(data["email"]),
+            password_hash=str(data["password_hash"]),
+            created_at=now,
+            email_verified_at=now if "email" in registration.verified else None,
+            phone=data.get("phone"),
+            phone_verified_at=now if "phone" in registration.verified else None,
+            username=data.get("username"),
+            first_name=data.get("first_name"),
+            last_name=data.get("last_name"),
+        )
+
+    async def _membership(
+        self, uow: UnitOfWork, account: Account, data: dict[str, Any]
+    ) -> Membership | None:
+        code = data.get("org_code")
+        if not code:
+            return None
+        org = await uow.organizations.get_by_join_code(str(code).upper())
+        if org is None:
+            raise Conflict("No organization has this code.", code="ORG_CODE_INVALID")
+        status = "pending" if org.join_policy == "approval" else "active"
+        membership = Membership(
+            str(uuid.uuid4()), account.id, org.id, "member", status, self.ctx.clock()
+        )
+        await uow.memberships.add(membership)
+        return membership
+
+    async def _response(
+        self, uow: UnitOfWork, account: Account, membership: Membership | None
+    ) -> dict[str, Any]:
+        org = await uow.organizations.get(membership.organization_id) if membership else None
+        body: dict[str, Any] = json.loads(
+            json.dumps(
+                {
+                    "account": {
+                        "id": account.id,
+                        "email": account.email,
+                        "email_verified": account.email_verified_at is not None,
+                        "phone": account.phone,
+                        "phone_verified": account.phone_verified_at is not None,
+                        "username": account.username,
+                        "first_name": account.first_name,
+                        "last_name": account.last_name,
+                        "created_at": account.created_at.isoformat().replace("+00:00", "Z"),
+                    },
+                    "organization": (
+                        {"id": org.id, "name": org.name, "slug": org.slug} if org else None
+                    ),
+                    "membership": (
+                        {"role": membership.role, "status": membership.status}
+                        if membership
+                        else None
+                    ),
+                }
+            )
+        )
+        return body
+
+    def _token(self, account: Account, membership: Membership | None) -> dict[str, Any]:
+        active = membership is not None and membership.status == "active"
+        claims = AccessClaims(
+            sub=account.id,
+            email=account.email,
+            email_verified=account.email_verified_at is not None,
+            org=membership.organization_id if active and membership else None,
+            role=membership.role if active and membership else None,
+            ver=account.token_version,
+        )
+        return {
+            "access_token": self.ctx.tokens.issue(claims),
+            "token_type": "Bearer",
+            "expires_in": self.ctx.tokens.ttl_seconds,
+        }
+
+    async def _replay(self, uow: UnitOfWork, record: IdempotencyRecord) -> dict[str, Any]:
+        account = await uow.accounts.get(str(record.response_body["account"]["id"]))
+        if account is None:
+            raise Conflict("The account of this request no longer exists.")
+        memberships = await uow.memberships.for_account(account.id)
+        return {
+            **record.response_body,
+            **self._token(account, memberships[0] if memberships else None),
+        }
+
+
+def _taken(violation: UniqueViolation) -> Conflict:
+    if violation.field == "username":
+        return Conflict("This username was taken meanwhile; choose another.", code="USERNAME_TAKEN")
+    return Conflict("An account with this email exists already.", code="ALREADY_COMPLETED")

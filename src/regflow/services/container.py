@@ -1,0 +1,33 @@
+"""Every use case, built once over one ServiceContext."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from regflow.services.codes import Codes
+from regflow.services.completion import Completion
+from regflow.services.context import ServiceContext
+from regflow.services.registrations import Registrations
+from regflow.services.sessions import Sessions
+from regflow.services.usernames import Usernames
+
+
+@dataclass(frozen=True)
+class Services:
+    ctx: ServiceContext
+    registrations: Registrations
+    codes: Codes
+    completion: Completion
+    sessions: Sessions
+    usernames: Usernames
+
+    @classmethod
+    def build(cls, ctx: ServiceContext) -> Services:
+        return cls(
+            ctx=ctx,
+            registrations=Registrations(ctx),
+            codes=Codes(ctx),
+            completion=Completion(ctx),
+            sessions=Sessions(ctx),
+            usernames=Usernames(ctx),
+        )

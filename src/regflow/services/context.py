@@ -1,0 +1,30 @@
+"""What every service needs, wired once by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from regflow.core.engine import Engine
+from regflow.core.ports import PasswordHasher, UnitOfWorkFactory
+from regflow.core.verification import VerificationPolicy
+from regflow.keys.tokens import TokenService
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ServiceContext:
+    uow: UnitOfWorkFactory
+    engine: Engine
+    hasher: PasswordHasher
+    tokens: TokenService
+    secret: bytes
+    public_url: str
+    verification: VerificationPolicy = field(default_factory=VerificationPolicy)
+    clock: Callable[[], datetime] = utc_now
+    # called after a commit that wrote outbox rows, so an embedded worker wakes at once
+    outbox_written: Callable[[], None] = lambda: None

@@ -1,0 +1,67 @@
+"""Outbox messages and funnel events built from a registration (no I/O)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from regflow.core.engine import RecordEvent
+from regflow.core.model import (
+    Channel,
+    FunnelEvent,
+    OutboxKind,
+    OutboxMessage,
+    Registration,
+)
+from regflow.core.verification import Issued
+
+
+def code_message(
+    registration: Registration,
+    issued: Issued,
+    *,
+    public_url: str,
+    now: datetime,
+    existing_account: bool,
+) -> OutboxMessage:
+    """The mail or SMS carrying a code; for a known email, the "already registered" mail."""
+    v = issued.verification
+    base = public_url.rstrip("/")
+    context: dict[str, Any]
+    if existing_account:
+        template = "already_registered"
+        context = {"sign_in_url": f"{base}/sign-in", "reset_url": f"{base}/password-reset"}
+    else:
+        template = "verification_code"
+        minutes = max(1, int((v.expires_at - now).total_seconds() // 60))
+        context = {"code": issued.code, "expires_minutes": minutes, "flow": registration.flow}
+        if v.channel is Channel.EMAIL:
+            context["link"] = f"{base}/v1/verify/{issued.link_token}"
+    return OutboxMessage(
+        id=str(uuid.uuid4()),
+        kind=OutboxKind.EMAIL if v.channel is Channel.EMAIL else OutboxKind.SMS,
+        recipient=v.target,
+        template=template,
+        context=context,
+        created_at=now,
+        available_at=now,
+        locale=registration.locale,
+    )
+
+
+def funnel_event(
+    registration: Registration, effect: RecordEvent, now: datetime, *, org: str | None = None
+) -> FunnelEvent:
+    return FunnelEvent(
+        registration_id=registration.id,
+        flow=registration.flow,
+        kind=effect.kind,
+        at=now,
+        step=effect.step,
+        code=effect.code,
+        variant=registration.variant,
+        contract=registration.contract,
+        organization_id=org,
+        channel=effect.channel,
+    )

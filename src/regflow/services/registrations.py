@@ -1,0 +1,117 @@
+"""Starting a registration, reading its state and submitting its steps."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from regflow.core import cryptokit
+from regflow.core.engine import SendCode
+from regflow.core.model import Registration
+from regflow.core.ports import UnitOfWork
+from regflow.errors import FieldProblem, ValidationFailed
+from regflow.services.base import RegistrationUseCase
+from regflow.services.codes import send_code
+from regflow.services.views import describe, pending
+
+
+@dataclass(frozen=True)
+class Started:
+    token: str
+    state: dict[str, Any]
+
+
+class Registrations(RegistrationUseCase):
+    async def start(
+        self,
+        flow: str,
+        *,
+        variant: str | None = None,
+        contract: str = "native",
+        locale: str = "en",
+    ) -> Started:
+        token = cryptokit.new_token()
+        outcome = self.ctx.engine.start(
+            flow,
+            registration_id=str(uuid.uuid4()),
+            token_hash=cryptokit.sha256_hex(token),
+            now=self.ctx.clock(),
+            variant=variant,
+            contract=contract,
+            locale=locale,
+        )
+        async with self.ctx.uow() as uow:
+            await uow.registrations.add(outcome.registration)
+            await self.record(uow, outcome.registration, outcome.effects)
+            await uow.commit()
+        return Started(token, describe(self.ctx, outcome.registration, []))
+
+    async def state(self, registration_id: str, token: str | None) -> dict[str, Any]:
+        async with self.ctx.uow() as uow:
+            registration = await self.load(uow, registration_id, token)
+            expired = self.ctx.engine.expire_if_due(registration, self.ctx.clock())
+            if expired is not None:
+                await self.persist(uow, expired)
+                await uow.commit()
+            return describe(self.ctx, registration, await pending(self.ctx, uow, registration))
+
+    async def submit(
+        self, registration_id: str, token: str | None, step: str, raw: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Validate and store one step; a step that declares a verification sends its code."""
+        failed: ValidationFailed | None = None
+        async with self.ctx.uow(read_only=True) as uow:
+            registration = await self.load_open(uow, registration_id, token)
+            try:
+                clean = self.ctx.engine.validate(registration, step, raw)
+                await self._check_unique(uow, clean)
+            except ValidationFailed as failure:
+                failed = failure
+        if failed is not None:
+            await self.record_failure(registration_id, step, _first_code(failed))
+            raise failed
+        spec = self.ctx.engine.flow(registration.flow).step(step)
+        # hashing runs outside any transaction: it is slow on purpose
+        clean = await self._hash_secrets(clean, spec.secret_fields)
+        async with self.ctx.uow() as uow:
+            registration = await self.load_open(uow, registration_id, token)
+            outcome = self.ctx.engine.submit(registration, step, clean, self.ctx.clock())
+            await self.persist(uow, outcome)
+            sent = await self._send_codes(uow, registration, outcome.codes_to_send)
+            state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
+            await uow.commit()
+        if sent:
+            self.ctx.outbox_written()
+        return state
+
+    async def _check_unique(self, uow: UnitOfWork, clean: dict[str, Any]) -> None:
+        username = clean.get("username")
+        if username and await uow.accounts.username_exists(str(username)):
+            raise ValidationFailed(
+                [FieldProblem("username", "USERNAME_TAKEN", "This username is taken.")]
+            )
+        code = clean.get("org_code")
+        if code and await uow.organizations.get_by_join_code(str(code).upper()) is None:
+            raise ValidationFailed(
+                [FieldProblem("org_code", "ORG_CODE_INVALID", "No organization has this code.")]
+            )
+
+    async def _hash_secrets(self, clean: dict[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
+        stored = {k: v for k, v in clean.items() if k not in secrets}
+        if "password" in secrets and clean.get("password") is not None:
+            stored["password_hash"] = await self.ctx.hasher.hash(str(clean["password"]))
+        return stored
+
+    async def _send_codes(
+        self, uow: UnitOfWork, registration: Registration, sends: list[SendCode]
+    ) -> bool:
+        for effect in sends:
+            await send_code(
+                self.ctx, uow, registration, effect.channel, effect.target, resend=False
+            )
+        return bool(sends)
+
+
+def _first_code(failure: ValidationFailed) -> str:
+    return failure.problems[0].code if failure.problems else failure.code

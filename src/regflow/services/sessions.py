@@ -1,0 +1,50 @@
+"""Logging in: email + password -> access token, with equal work for unknown emails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from regflow.core.claims import AccessClaims
+from regflow.core.identifiers import normalize_email
+from regflow.errors import AuthenticationFailed, FieldProblem
+from regflow.services.context import ServiceContext
+
+
+class Sessions:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def login(self, email: str, password: str) -> dict[str, Any]:
+        try:
+            address = normalize_email(email)
+        except FieldProblem:
+            address = None
+        async with self.ctx.uow(read_only=True) as uow:
+            account = await uow.accounts.get_by_email(address) if address else None
+            memberships = await uow.memberships.for_account(account.id) if account else []
+        if account is None:
+            await self.ctx.hasher.dummy_verify()
+            raise AuthenticationFailed()
+        valid, upgraded = await self.ctx.hasher.verify(password, account.password_hash)
+        if not valid or account.status != "active":
+            raise AuthenticationFailed()
+        if account.email_verified_at is None:
+            raise AuthenticationFailed("Verify your email first.", code="EMAIL_NOT_VERIFIED")
+        if upgraded is not None:  # legacy bcrypt or older argon2 parameters
+            async with self.ctx.uow() as uow:
+                await uow.accounts.set_password_hash(account.id, upgraded)
+                await uow.commit()
+        active = [m for m in memberships if m.status == "active"]
+        claims = AccessClaims(
+            sub=account.id,
+            email=account.email,
+            email_verified=True,
+            org=active[0].organization_id if active else None,
+            role=active[0].role if active else None,
+            ver=account.token_version,
+        )
+        return {
+            "access_token": self.ctx.tokens.issue(claims),
+            "token_type": "Bearer",
+            "expires_in": self.ctx.tokens.ttl_seconds,
+        }
