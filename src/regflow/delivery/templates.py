@@ -54,9 +54,7 @@ class Renderer:
             lstrip_blocks=True,
         )
 
-    def render_email(
-        self, template: str, context: Mapping[str, Any], locale: str
-    ) -> RenderedEmail:
+    def render_email(self, template: str, context: Mapping[str, Any], locale: str) -> RenderedEmail:
         """Subject, text and HTML of mail ``template``; raises ``RenderError``."""
         subject = self._render("email", template, "subject.txt", context, locale)
         return RenderedEmail(

@@ -1,0 +1,47 @@
+"""``/dev/mailbox``: the outbox as a page and as JSON, for development only.
+
+Mounted by the composition root only when ``REGFLOW_DEV_MAILBOX`` is on: it
+shows verification codes in clear. Responses are never cached.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, JSONResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from regflow.services.mailbox import DevMailbox
+
+_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+}
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+def dev_mailbox_router(mailbox: DevMailbox) -> APIRouter:
+    """``GET /dev/mailbox`` (HTML) and ``GET /dev/mailbox.json``, newest first."""
+    router = APIRouter(tags=["development"], include_in_schema=False)
+    env = Environment(
+        loader=PackageLoader("regflow.api", "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+    page = env.get_template("dev_mailbox.html")
+
+    @router.get("/dev/mailbox", response_class=HTMLResponse)
+    async def mailbox_page(limit: Limit = 50) -> HTMLResponse:
+        messages = await mailbox.recent(limit)
+        return HTMLResponse(page.render(messages=messages), headers=_HEADERS)
+
+    @router.get("/dev/mailbox.json")
+    async def mailbox_json(limit: Limit = 50) -> JSONResponse:
+        return JSONResponse(await mailbox.recent(limit), headers=_HEADERS)
+
+    return router

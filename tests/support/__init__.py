@@ -1,0 +1,1 @@
+"""Test support: harnesses and readers of real outboxes and mail sinks."""
