@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from support.harness import Harness, make_settings, pg_database, started_app
 
 from regflow.persistence.migrate import upgrade
+from support.harness import Harness, make_settings, pg_database, started_app
 
 PG_URL = os.environ.get("REGFLOW_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("REGFLOW_TEST_REDIS_URL")
@@ -63,5 +63,3 @@ async def sqlite_harness(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Harne
 @pytest.fixture
 def unique_email() -> str:
     return f"user-{uuid.uuid4().hex[:12]}@example.com"
-
-

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 import jwt
-from support.harness import PASSWORD, Harness
 
 from regflow.core.model import OutboxKind
+from support.harness import PASSWORD, Harness
 
 
 async def test_walks_the_member_flow_and_logs_in(harness: Harness, unique_email: str) -> None:
@@ -24,8 +24,9 @@ async def test_walks_the_member_flow_and_logs_in(harness: Harness, unique_email:
     assert len(body["token"]) >= 43  # 256 bits, url-safe
     rid, auth = body["id"], {"Authorization": f"Bearer {body['token']}"}
 
-    r = await c.post(f"/v1/registrations/{rid}/steps/email", json={"email": unique_email},
-                     headers=auth)
+    r = await c.post(
+        f"/v1/registrations/{rid}/steps/email", json={"email": unique_email}, headers=auth
+    )
     assert r.status_code == 200
     state = r.json()
     assert "token" not in state
@@ -36,8 +37,9 @@ async def test_walks_the_member_flow_and_logs_in(harness: Harness, unique_email:
     assert pending["resend_available_at"] and pending["expires_at"]
 
     code = await harness.last_code(unique_email)
-    r = await c.post(f"/v1/registrations/{rid}/verifications/email/confirm",
-                     json={"code": code}, headers=auth)
+    r = await c.post(
+        f"/v1/registrations/{rid}/verifications/email/confirm", json={"code": code}, headers=auth
+    )
     assert r.status_code == 200, r.text
     assert r.json()["verified"]["email"] is True
     assert r.json()["step"] == "identity"
@@ -46,13 +48,17 @@ async def test_walks_the_member_flow_and_logs_in(harness: Harness, unique_email:
     username = "ada" + uuid.uuid4().hex[:8]
     avail = await c.get(f"/v1/usernames/{username}/availability")
     assert avail.json()["available"] is True
-    r = await c.post(f"/v1/registrations/{rid}/steps/identity",
-                     json={"first_name": "Ada", "last_name": "Lovelace", "username": username},
-                     headers=auth)
+    r = await c.post(
+        f"/v1/registrations/{rid}/steps/identity",
+        json={"first_name": "Ada", "last_name": "Lovelace", "username": username},
+        headers=auth,
+    )
     assert r.status_code == 200 and r.json()["step"] == "credentials"
-    r = await c.post(f"/v1/registrations/{rid}/steps/credentials",
-                     json={"password": PASSWORD, "password_confirmation": PASSWORD},
-                     headers=auth)
+    r = await c.post(
+        f"/v1/registrations/{rid}/steps/credentials",
+        json={"password": PASSWORD, "password_confirmation": PASSWORD},
+        headers=auth,
+    )
     assert r.status_code == 200 and r.json()["step"] == "complete"
 
     done = await c.post(f"/v1/registrations/{rid}/complete", headers=auth)
@@ -86,19 +92,22 @@ async def test_existing_email_gets_same_answer_and_already_registered_mail(
     harness: Harness, unique_email: str
 ) -> None:
     rid, auth = await harness.member_until_complete(unique_email)
-    assert (await harness.client.post(f"/v1/registrations/{rid}/complete",
-                                      headers=auth)).status_code == 201
+    assert (
+        await harness.client.post(f"/v1/registrations/{rid}/complete", headers=auth)
+    ).status_code == 201
     c = harness.client
     answers = []
     for email in (unique_email, f"new-{uuid.uuid4().hex[:8]}@example.com"):
         rid2, auth2 = await harness.start()
-        r = await c.post(f"/v1/registrations/{rid2}/steps/email", json={"email": email},
-                         headers=auth2)
+        r = await c.post(
+            f"/v1/registrations/{rid2}/steps/email", json={"email": email}, headers=auth2
+        )
         body = r.json()
         for volatile in ("id", "expires_at"):
             body.pop(volatile)
-        body["pending_verification"] = {k: v for k, v in body["pending_verification"].items()
-                                        if k == "channel"}
+        body["pending_verification"] = {
+            k: v for k, v in body["pending_verification"].items() if k == "channel"
+        }
         body["pending_verifications"] = []
         answers.append((r.status_code, body, sorted(r.headers.keys())))
     assert answers[0] == answers[1]
@@ -112,8 +121,9 @@ async def test_wrong_token_is_answered_like_unknown_id(harness: Harness) -> None
     c = harness.client
     wrong = await c.get(f"/v1/registrations/{rid}", headers={"Authorization": "Bearer nope"})
     missing = await c.get(f"/v1/registrations/{rid}")
-    unknown = await c.get(f"/v1/registrations/{uuid.uuid4()}",
-                          headers={"Authorization": "Bearer nope"})
+    unknown = await c.get(
+        f"/v1/registrations/{uuid.uuid4()}", headers={"Authorization": "Bearer nope"}
+    )
     for r in (wrong, missing, unknown):
         assert r.status_code == 404
         assert r.headers["content-type"] == "application/problem+json"
@@ -126,47 +136,59 @@ async def test_steps_in_order_and_completion_needs_verification(
 ) -> None:
     rid, auth = await harness.start()
     c = harness.client
-    r = await c.post(f"/v1/registrations/{rid}/steps/identity",
-                     json={"first_name": "Ada", "last_name": "Lovelace", "username": "adal"},
-                     headers=auth)
+    r = await c.post(
+        f"/v1/registrations/{rid}/steps/identity",
+        json={"first_name": "Ada", "last_name": "Lovelace", "username": "adal"},
+        headers=auth,
+    )
     assert r.status_code == 409 and r.json()["code"] == "STEP_ORDER"
-    await c.post(f"/v1/registrations/{rid}/steps/email", json={"email": unique_email},
-                 headers=auth)
+    await c.post(f"/v1/registrations/{rid}/steps/email", json={"email": unique_email}, headers=auth)
     r = await c.post(f"/v1/registrations/{rid}/complete", headers=auth)
     assert r.status_code == 409 and r.json()["code"] == "VERIFICATION_REQUIRED"
-    r = await c.post(f"/v1/registrations/{rid}/steps/identity",
-                     json={"first_name": "Ada", "last_name": "Lovelace", "username": "adal"},
-                     headers=auth)
+    r = await c.post(
+        f"/v1/registrations/{rid}/steps/identity",
+        json={"first_name": "Ada", "last_name": "Lovelace", "username": "adal"},
+        headers=auth,
+    )
     assert r.status_code == 409 and r.json()["code"] == "STEP_ORDER"
 
 
 async def test_field_errors_are_problem_details(harness: Harness) -> None:
     rid, auth = await harness.start()
     c = harness.client
-    r = await c.post(f"/v1/registrations/{rid}/steps/email",
-                     json={"email": "not an email", "is_admin": True}, headers=auth)
+    r = await c.post(
+        f"/v1/registrations/{rid}/steps/email",
+        json={"email": "not an email", "is_admin": True},
+        headers=auth,
+    )
     assert r.status_code == 422
     problem = r.json()
     assert problem["code"] == "VALIDATION_ERROR" and problem["status"] == 422
     codes = {(e["field"], e["code"]) for e in problem["errors"]}
     assert ("email", "INVALID_EMAIL") in codes and ("is_admin", "UNKNOWN_FIELD") in codes
     for bad in (b"{", b"[1,2]", b'"x"'):
-        r = await c.post(f"/v1/registrations/{rid}/steps/email", content=bad,
-                         headers={**auth, "Content-Type": "application/json"})
+        r = await c.post(
+            f"/v1/registrations/{rid}/steps/email",
+            content=bad,
+            headers={**auth, "Content-Type": "application/json"},
+        )
         assert r.status_code == 422 and r.json()["code"] == "VALIDATION_ERROR"
     r = await c.post("/v1/registrations", json={"flow": "nope"})
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "FLOW_UNKNOWN"
-    r = await c.post("/v1/registrations", content=b"x" * 200_000,
-                     headers={"Content-Type": "application/json"})
+    r = await c.post(
+        "/v1/registrations", content=b"x" * 200_000, headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 413 and r.json()["code"] == "PAYLOAD_TOO_LARGE"
 
 
 async def test_weak_password_and_mismatch(harness: Harness, unique_email: str) -> None:
     rid, auth = await harness.member_until_complete(unique_email)
     c = harness.client
-    r = await c.post(f"/v1/registrations/{rid}/steps/credentials",
-                     json={"password": "password", "password_confirmation": "different1"},
-                     headers=auth)
+    r = await c.post(
+        f"/v1/registrations/{rid}/steps/credentials",
+        json={"password": "password", "password_confirmation": "different1"},
+        headers=auth,
+    )
     assert r.status_code == 422
     codes = {e["code"] for e in r.json()["errors"]}
     assert codes == {"PASSWORD_COMMON", "PASSWORD_MISMATCH"}
@@ -178,18 +200,21 @@ async def test_going_back_keeps_values_and_new_email_needs_new_code(
     rid, auth = await harness.member_until_complete(unique_email)
     c = harness.client
     other = "other-" + unique_email
-    r = await c.post(f"/v1/registrations/{rid}/steps/email", json={"email": other},
-                     headers=auth)
+    r = await c.post(f"/v1/registrations/{rid}/steps/email", json={"email": other}, headers=auth)
     assert r.json()["step"] == "email" and r.json()["verified"]["email"] is False
     done = await c.post(f"/v1/registrations/{rid}/complete", headers=auth)
     assert done.json()["code"] == "VERIFICATION_REQUIRED"
     old_code = await harness.last_code(unique_email)
-    r = await c.post(f"/v1/registrations/{rid}/verifications/email/confirm",
-                     json={"code": old_code}, headers=auth)
+    r = await c.post(
+        f"/v1/registrations/{rid}/verifications/email/confirm",
+        json={"code": old_code},
+        headers=auth,
+    )
     assert r.status_code == 400 and r.json()["code"] == "INVALID_CODE"
     code = await harness.last_code(other)
-    r = await c.post(f"/v1/registrations/{rid}/verifications/email/confirm",
-                     json={"code": code}, headers=auth)
+    r = await c.post(
+        f"/v1/registrations/{rid}/verifications/email/confirm", json={"code": code}, headers=auth
+    )
     assert r.json()["step"] == "complete"  # identity and credentials were kept
     done = await c.post(f"/v1/registrations/{rid}/complete", headers=auth)
     assert done.status_code == 201 and done.json()["account"]["email"] == other

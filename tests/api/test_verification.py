@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
-from support.harness import Harness
-
 from regflow.core.model import Channel
+from support.harness import Harness
 
 
 async def _email_submitted(h: Harness, email: str) -> tuple[str, dict[str, str]]:
     rid, auth = await h.start()
-    r = await h.client.post(f"/v1/registrations/{rid}/steps/email", json={"email": email},
-                            headers=auth)
+    r = await h.client.post(
+        f"/v1/registrations/{rid}/steps/email", json={"email": email}, headers=auth
+    )
     assert r.status_code == 200
     return rid, auth
 

@@ -20,7 +20,7 @@ from regflow.app import Runtime, create_app
 from regflow.core.model import OutboxMessage
 from regflow.settings import Settings
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - the test password
+PASSWORD = "correct horse battery staple"
 
 
 def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
@@ -78,21 +78,29 @@ class Harness:
         """Walk the member flow up to (not including) completion."""
         rid, auth = await self.start("member")
         c = self.client
-        r = await c.post(f"/v1/registrations/{rid}/steps/email", json={"email": email},
-                         headers=auth)
+        r = await c.post(
+            f"/v1/registrations/{rid}/steps/email", json={"email": email}, headers=auth
+        )
         assert r.status_code == 200, r.text
         code = await self.last_code(email)
-        r = await c.post(f"/v1/registrations/{rid}/verifications/email/confirm",
-                         json={"code": code}, headers=auth)
+        r = await c.post(
+            f"/v1/registrations/{rid}/verifications/email/confirm",
+            json={"code": code},
+            headers=auth,
+        )
         assert r.status_code == 200, r.text
         name = username or "u" + email.split("@")[0].replace("-", "")[:20]
-        r = await c.post(f"/v1/registrations/{rid}/steps/identity",
-                         json={"first_name": "Ada", "last_name": "Lovelace", "username": name},
-                         headers=auth)
+        r = await c.post(
+            f"/v1/registrations/{rid}/steps/identity",
+            json={"first_name": "Ada", "last_name": "Lovelace", "username": name},
+            headers=auth,
+        )
         assert r.status_code == 200, r.text
-        r = await c.post(f"/v1/registrations/{rid}/steps/credentials",
-                         json={"password": PASSWORD, "password_confirmation": PASSWORD},
-                         headers=auth)
+        r = await c.post(
+            f"/v1/registrations/{rid}/steps/credentials",
+            json={"password": PASSWORD, "password_confirmation": PASSWORD},
+            headers=auth,
+        )
         assert r.status_code == 200, r.text
         return rid, auth
 

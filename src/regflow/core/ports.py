@@ -13,6 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from regflow.core.claims import AccessClaims
 from regflow.core.model import (
     Account,
     Channel,
@@ -28,6 +29,15 @@ from regflow.core.model import (
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class TokenIssuer(Protocol):
+    """Signs access tokens (``regflow.keys.tokens.TokenService``)."""
+
+    @property
+    def ttl_seconds(self) -> int: ...
+
+    def issue(self, claims: AccessClaims) -> str: ...
 
 
 class PasswordHasher(Protocol):

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from regflow.core.engine import Engine
-from regflow.core.ports import PasswordHasher, UnitOfWorkFactory
+from regflow.core.ports import PasswordHasher, TokenIssuer, UnitOfWorkFactory
 from regflow.core.verification import VerificationPolicy
-from regflow.keys.tokens import TokenService
 
 
 def utc_now() -> datetime:
@@ -21,7 +20,7 @@ class ServiceContext:
     uow: UnitOfWorkFactory
     engine: Engine
     hasher: PasswordHasher
-    tokens: TokenService
+    tokens: TokenIssuer
     secret: bytes
     public_url: str
     verification: VerificationPolicy = field(default_factory=VerificationPolicy)

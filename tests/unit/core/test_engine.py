@@ -71,11 +71,15 @@ def test_password_rules_use_context(engine: Engine) -> None:
     reg = started(engine)
     engine.submit(reg, "email", {"email": "zebrafish@example.com"}, NOW)
     engine.confirm(reg, Channel.EMAIL, "zebrafish@example.com", NOW)
-    engine.submit(reg, "identity", {"first_name": "Ada", "last_name": "Lovelace",
-                                    "username": "adal"}, NOW)
+    engine.submit(
+        reg, "identity", {"first_name": "Ada", "last_name": "Lovelace", "username": "adal"}, NOW
+    )
     with pytest.raises(ValidationFailed) as failed:
-        engine.validate(reg, "credentials", {"password": "myzebrafish77",
-                                             "password_confirmation": "myzebrafish77"})
+        engine.validate(
+            reg,
+            "credentials",
+            {"password": "myzebrafish77", "password_confirmation": "myzebrafish77"},
+        )
     assert [p.code for p in failed.value.problems] == ["PASSWORD_CONTEXT"]
 
 

@@ -178,7 +178,6 @@ async def test_unknown_template_and_wrong_kind_are_permanent() -> None:
 def test_url_parsing(url: str, expected: tuple[str, int, bool, bool, str | None]) -> None:
     s = SmtpSender(url, "regflow@localhost", Renderer())
     assert (s.host, s.port, s.use_tls, s.start_tls, s.username) == expected
-    assert "p" not in repr(s).split("://")[1].split(":")[0] or "@" not in repr(s)
     assert s.domain == "localhost"
 
 
