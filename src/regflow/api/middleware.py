@@ -44,7 +44,7 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = uuid.uuid4().hex
+        request_id = str(uuid.uuid4())
         started = time.perf_counter()
         status = {"code": 500}
         declared = _content_length(scope)

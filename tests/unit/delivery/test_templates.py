@@ -112,6 +112,13 @@ def test_sms_is_one_short_line(renderer: Renderer, locale: str) -> None:
     assert len(body) <= 160
 
 
+@pytest.mark.parametrize("locale", ["en", "fr"])
+def test_already_registered_sms(renderer: Renderer, locale: str) -> None:
+    body = renderer.render_sms("already_registered", ALREADY_CONTEXT, locale)
+    assert ALREADY_CONTEXT["sign_in_url"] in body
+    assert "\n" not in body
+
+
 def test_unknown_template_is_a_render_error(renderer: Renderer) -> None:
     with pytest.raises(RenderError):
         renderer.render_email("no_such_template", {}, "en")

@@ -1,0 +1,1 @@
+"""Load benchmark of the member flow: ``make bench`` runs ``python -m bench.run``."""
