@@ -35,13 +35,17 @@ class RegistrationUseCase:
     ) -> Registration:
         """Load, and if its lifetime ran out mark it expired (committed) and refuse with 410."""
         registration = await self.load(uow, registration_id, token)
+        await self.ensure_open(uow, registration)
+        return registration
+
+    async def ensure_open(self, uow: UnitOfWork, registration: Registration) -> None:
+        """Refuse a completed registration; expire (and commit that) one past its lifetime."""
         expired = self.ctx.engine.expire_if_due(registration, self.ctx.clock())
         if expired is not None:
             await self.persist(uow, expired)
             await uow.commit()
             raise Gone()
         self.ctx.engine.ensure_open(registration)
-        return registration
 
     async def record(
         self, uow: UnitOfWork, registration: Registration, effects: Iterable[Effect]

@@ -61,7 +61,7 @@ class Completion(RegistrationUseCase):
                     if record.request_hash != digest:
                         raise IdempotencyMismatch()
                     return record.response_status, await self._replay(uow, record)
-            registration = await self.load_open(uow, registration_id, token)
+            await self.ensure_open(uow, registration)
             data = self.ctx.engine.ready_to_complete(registration)
             now = self.ctx.clock()
             account = self._account(registration, data)
