@@ -1,7 +1,7 @@
 # regflow: `make run` starts the service, `make test` passes the tests.
 SHELL := /bin/bash
 PYTHON ?= python3
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+UV := $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -9,10 +9,8 @@ PORT ?= 8000
 
 .PHONY: install run test lint typecheck contracts pytest bench clean
 
-$(UV):
-	$(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
-
-$(BIN)/regflow: pyproject.toml uv.lock | $(UV)
+$(BIN)/regflow: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	$(UV) sync --frozen
 	@touch $@
 
