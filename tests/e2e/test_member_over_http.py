@@ -24,7 +24,7 @@ from support.server import SmtpSink, running_service, service_log, text_body
 
 pytestmark = pytest.mark.e2e
 
-CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+CODE = re.compile(r"^\s*(\d{6})\s*$", re.MULTILINE)  # the code stands on its own line
 LINK = re.compile(r"/v1/verify/([A-Za-z0-9_-]+)")
 MAIL_TIMEOUT = 15.0
 

@@ -12,10 +12,10 @@ from collections import Counter
 
 import httpx
 from sqlalchemy import func, select
-from support.harness import Harness
 
 from regflow.core.model import Channel
 from regflow.persistence.tables import funnel_events
+from support.harness import Harness
 
 PARALLEL = 20
 MAX_ATTEMPTS = 5  # the default REGFLOW_CODE_MAX_ATTEMPTS
@@ -93,9 +93,7 @@ async def test_parallel_wrong_codes_spend_exactly_the_allowed_attempts(
     code = await harness.last_code(unique_email)
     wrong = [f"{(int(code) + i + 1) % 1_000_000:06d}" for i in range(PARALLEL)]
     url = f"/v1/registrations/{rid}/verifications/email/confirm"
-    responses = await asyncio.gather(
-        *(c.post(url, json={"code": w}, headers=auth) for w in wrong)
-    )
+    responses = await asyncio.gather(*(c.post(url, json={"code": w}, headers=auth) for w in wrong))
     assert all(400 <= r.status_code < 500 for r in responses), [
         (r.status_code, r.text) for r in responses
     ]

@@ -1,0 +1,297 @@
+"""The repository ports, one suite against the SQLite and the PostgreSQL adapters.
+
+The PostgreSQL database is shared by the session, so every row here carries
+fresh ids, and the outbox test lives in a timeline of its own (1990) so that
+other tests' pending messages are never due in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from regflow.core.model import (
+    Account,
+    Channel,
+    FunnelEvent,
+    OutboxKind,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+    Verification,
+)
+from regflow.core.ports import IdempotencyRecord
+from regflow.errors import ConcurrentUpdate, UniqueViolation
+from regflow.persistence.database import create_engine
+from regflow.persistence.tables import funnel_events
+from regflow.persistence.uow import SqlUnitOfWorkFactory
+
+NOW = datetime.now(UTC).replace(microsecond=123456)
+PAST = datetime(1990, 1, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def uows(db_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    engine = create_engine(db_url)
+    try:
+        yield SqlUnitOfWorkFactory(engine)
+    finally:
+        await engine.dispose()
+
+
+def _id() -> str:
+    return str(uuid.uuid4())
+
+
+def registration() -> Registration:
+    return Registration(
+        id=_id(),
+        flow="member",
+        token_hash=uuid.uuid4().hex * 2,
+        status=RegistrationStatus.ACTIVE,
+        data={"email": {"email": "ada@example.com"}, "identity": {"first_name": "Ada"}},
+        verified={"email": "ada@example.com"},
+        created_at=NOW,
+        updated_at=NOW,
+        expires_at=NOW + timedelta(hours=1),
+        variant="b",
+        locale="fr",
+    )
+
+
+def account(email: str | None = None, username: str | None = None) -> Account:
+    tag = uuid.uuid4().hex[:12]
+    return Account(
+        id=_id(),
+        email=email or f"acct-{tag}@example.com",
+        password_hash="$argon2id$v=19$m=8192,t=1,p=1$c2FsdA$aGFzaA",
+        created_at=NOW,
+        email_verified_at=NOW,
+        username=username or f"user{tag}",
+        first_name="Ada",
+    )
+
+
+def verification(registration_id: str) -> Verification:
+    return Verification(
+        id=_id(),
+        registration_id=registration_id,
+        channel=Channel.EMAIL,
+        target="ada@example.com",
+        code_hmac="a" * 64,
+        link_hash=uuid.uuid4().hex * 2,
+        created_at=NOW,
+        expires_at=NOW + timedelta(minutes=10),
+        resend_available_at=NOW + timedelta(minutes=1),
+    )
+
+
+def message(available_at: datetime) -> OutboxMessage:
+    return OutboxMessage(
+        id=_id(),
+        kind=OutboxKind.EMAIL,
+        recipient="ada@example.com",
+        template="verification_code",
+        context={"code": "123456"},
+        created_at=available_at,
+        available_at=available_at,
+    )
+
+
+async def test_registrations_round_trip_and_optimistic_version(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    reg = registration()
+    async with uows() as uow:
+        await uow.registrations.add(reg)
+        await uow.commit()
+    async with uows(read_only=True) as uow:
+        stored = await uow.registrations.get(reg.id)
+        assert await uow.registrations.get(_id()) is None
+    assert stored == reg  # every field, datetimes aware and exact, JSON intact
+    assert stored.created_at.tzinfo is not None
+
+    stale = await _get(uows, reg.id)
+    fresh = await _get(uows, reg.id)
+    fresh.data["identity"]["last_name"] = "Lovelace"
+    async with uows() as uow:
+        await uow.registrations.update(fresh)
+        await uow.commit()
+    assert fresh.version == 1
+
+    stale.status = RegistrationStatus.COMPLETED
+    async with uows() as uow:
+        with pytest.raises(ConcurrentUpdate):
+            await uow.registrations.update(stale)
+    assert stale.version == 0
+    current = await _get(uows, reg.id)
+    assert current.version == 1 and current.status is RegistrationStatus.ACTIVE
+    assert current.data["identity"] == {"first_name": "Ada", "last_name": "Lovelace"}
+
+
+async def _get(uows: SqlUnitOfWorkFactory, registration_id: str) -> Registration:
+    async with uows(read_only=True) as uow:
+        found = await uow.registrations.get(registration_id)
+    assert found is not None
+    return found
+
+
+async def test_verification_attempts_stop_at_max_and_consume_once(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    reg = registration()
+    v = verification(reg.id)
+    async with uows() as uow:
+        await uow.registrations.add(reg)
+        await uow.verifications.add(v)
+        await uow.commit()
+    async with uows() as uow:
+        counts = [await uow.verifications.count_attempt(v.id, 3) for _ in range(5)]
+        await uow.commit()
+    assert counts == [1, 2, 3, None, None]
+    async with uows() as uow:  # a new code for the same target keeps the failures
+        await uow.verifications.reissue(
+            Verification(**{**v.__dict__, "code_hmac": "b" * 64, "attempts": 0})
+        )
+        await uow.commit()
+    async with uows(read_only=True) as uow:
+        current = await uow.verifications.get_current(reg.id, Channel.EMAIL)
+    assert current is not None
+    assert current.attempts == 3 and current.sends == 2 and current.code_hmac == "b" * 64
+
+    other = verification(reg.id)
+    other.created_at = NOW + timedelta(seconds=1)
+    async with uows() as uow:
+        await uow.verifications.add(other)
+        assert await uow.verifications.consume(other.id, NOW) is True
+        assert await uow.verifications.consume(other.id, NOW) is False
+        assert await uow.verifications.count_attempt(other.id, 5) is None  # used: no attempts
+        await uow.commit()
+    async with uows(read_only=True) as uow:
+        newest = await uow.verifications.get_current(reg.id, Channel.EMAIL)
+        by_link = await uow.verifications.get_by_link(str(other.link_hash))
+    assert newest is not None and newest.id == other.id and newest.consumed_at == NOW
+    assert by_link is not None and by_link.id == other.id
+
+
+async def test_accounts_are_unique_by_email_and_username(uows: SqlUnitOfWorkFactory) -> None:
+    first = account()
+    async with uows() as uow:
+        await uow.accounts.add(first)
+        await uow.commit()
+    async with uows() as uow:
+        with pytest.raises(UniqueViolation) as same_email:
+            await uow.accounts.add(account(email=first.email))
+        with pytest.raises(UniqueViolation) as same_username:
+            await uow.accounts.add(account(username=first.username))
+        survivor = account()  # the unit of work is still usable after a violation
+        await uow.accounts.add(survivor)
+        await uow.commit()
+    assert same_email.value.field == "email"
+    assert same_username.value.field == "username"
+    async with uows(read_only=True) as uow:
+        assert await uow.accounts.get_by_email(first.email) == first
+        assert await uow.accounts.get(survivor.id) == survivor
+        assert await uow.accounts.email_exists(first.email)
+        assert first.username and await uow.accounts.username_exists(first.username)
+        assert not await uow.accounts.email_exists("nobody-" + first.email)
+
+
+async def test_leaving_a_unit_of_work_without_commit_writes_nothing(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    taken = account()
+    async with uows() as uow:
+        await uow.accounts.add(taken)
+        await uow.commit()
+    reg, half, msg = registration(), account(), message(PAST)
+    with pytest.raises(UniqueViolation):
+        async with uows() as uow:
+            await uow.registrations.add(reg)
+            await uow.accounts.add(half)
+            await uow.outbox.add(msg)
+            await uow.accounts.add(account(email=taken.email))  # fails: the block is left
+    async with uows() as uow:  # and a block simply left without commit
+        await uow.accounts.add(account(email="left-" + taken.email))
+    async with uows(read_only=True) as uow:
+        assert await uow.registrations.get(reg.id) is None
+        assert await uow.accounts.get(half.id) is None
+        assert not await uow.accounts.email_exists("left-" + taken.email)
+        assert msg.id not in {m.id for m in await uow.outbox.recent(10_000)}
+
+
+async def test_idempotency_key_is_stored_once(uows: SqlUnitOfWorkFactory) -> None:
+    record = IdempotencyRecord(_id(), "key-1", "c" * 64, 201, {"account": {"id": "x"}}, NOW)
+    async with uows() as uow:
+        await uow.idempotency.add(record)
+        await uow.commit()
+    async with uows() as uow:
+        with pytest.raises(UniqueViolation) as again:
+            await uow.idempotency.add(IdempotencyRecord(**{**record.__dict__, "request_hash": ""}))
+        assert await uow.idempotency.get(record.scope, "key-2") is None
+        assert await uow.idempotency.get(_id(), "key-1") is None
+        assert await uow.idempotency.get(record.scope, "key-1") == record
+    assert again.value.field == "idempotency_key"
+
+
+async def test_outbox_leases_each_message_to_one_owner(uows: SqlUnitOfWorkFactory) -> None:
+    mine = [message(PAST + timedelta(seconds=i)) for i in range(5)]
+    ids = {m.id for m in mine}
+    async with uows() as uow:
+        for m in mine:
+            await uow.outbox.add(m)
+        await uow.commit()
+    now = PAST + timedelta(minutes=1)
+
+    async def claim(owner: str, at: datetime) -> set[str]:
+        async with uows() as uow:
+            got = await uow.outbox.claim(
+                limit=3, now=at, lease_until=at + timedelta(minutes=5), owner=owner
+            )
+            await uow.commit()
+        return {m.id for m in got}
+
+    try:
+        a, b = await asyncio.gather(claim("worker-a", now), claim("worker-b", now))
+        assert a <= ids and b <= ids  # nothing of other tests is due in 1990
+        assert not a & b, "one message leased to two owners"
+        assert a | b == ids and len(a) <= 3 and len(b) <= 3
+        assert await claim("worker-c", now + timedelta(minutes=4)) == set()  # leases hold
+        expired = await claim("worker-c", now + timedelta(minutes=6))
+        assert len(expired) == 3 and expired <= ids  # expired leases: claimable again
+    finally:
+        async with uows() as uow:  # never leave due messages behind for other tests
+            for m in mine:
+                await uow.outbox.mark_sent(m.id, now, scrub=True)
+            await uow.commit()
+
+
+async def test_funnel_events_are_appended(uows: SqlUnitOfWorkFactory) -> None:
+    rid = _id()
+    events = [
+        FunnelEvent(rid, "member", "started", NOW),
+        FunnelEvent(rid, "member", "step_failed", NOW, step="email", code="INVALID_EMAIL"),
+    ]
+    async with uows() as uow:
+        for event in events:
+            await uow.funnel.add(event)
+        await uow.commit()
+    engine = uows.engine
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(funnel_events)
+                .where(funnel_events.c.registration_id == rid)
+                .order_by(funnel_events.c.id)
+            )
+        ).all()
+    assert [(r.kind, r.step, r.code, r.contract) for r in rows] == [
+        ("started", None, None, "native"),
+        ("step_failed", "email", "INVALID_EMAIL", "native"),
+    ]
+    assert rows[0].id < rows[1].id and rows[0].at == NOW
