@@ -39,10 +39,10 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +61,13 @@ RESULTS_DIR = BENCH_DIR / "results"
 PASSWORD = "correct horse battery staple"  # noqa: S105 - the benchmark accounts' password
 ARGON2_MEMORY_KIB, ARGON2_TIME_COST, ARGON2_PARALLELISM = 19456, 2, 1  # production defaults
 WRK_TIMEOUT = "30s"  # wrk leaves slower answers out of its latency histogram: keep it wide
-MARGIN = 1.3  # prepare this many times what the rate measured so far says a run consumes
-COMPLETE_MARGIN = 1.6  # a complete run that outlasts its list gets 409s: prepare more
+# How many registrations to prepare for a run: a rate times the duration times a margin.
+# The email and confirm runs get the rate of start (the fastest so far; preparing for them
+# is cheap). The complete run, which has run as fast as start and up to 1.6x faster than
+# confirm, gets the larger of start's count and twice the faster of email and confirm,
+# and no more, since each of its registrations costs an argon2id hash in the server.
+MARGIN = 1.3
+COMPLETE_MARGIN = 2.0
 SLACK = 64
 
 
@@ -219,6 +224,7 @@ class Preparer:
     concurrency: int = 16
     tag: str = field(default_factory=lambda: secrets.token_hex(3))
     failures: Counter[str] = field(default_factory=Counter)
+    credentials_rate: dict[str, Any] = field(default_factory=dict)
     _numbers: Iterator[int] = field(default_factory=itertools.count)
 
     def _client(self) -> httpx.AsyncClient:
@@ -249,9 +255,8 @@ class Preparer:
         self,
         regs: Sequence[Reg],
         step: Callable[[httpx.AsyncClient, Reg], Awaitable[bool]],
-        concurrency: int | None = None,
     ) -> list[Reg]:
-        gate = asyncio.Semaphore(concurrency or self.concurrency)
+        gate = asyncio.Semaphore(self.concurrency)
         async with self._client() as client:
 
             async def one(reg: Reg) -> bool:
@@ -361,10 +366,6 @@ class Preparer:
         """``count`` new registrations with the email step submitted and their codes."""
         return await self.with_codes(await self.emails(await self.starts(count)))
 
-    async def through_credentials(self, regs: Sequence[Reg]) -> list[Reg]:
-        """Identity and credentials (argon2id in the server) for confirmed ``regs``."""
-        return await self.credentials(await self.identities(regs))
-
 
 def write_lines(path: Path, regs: Sequence[Reg], arg: Callable[[Reg], str]) -> Path:
     path.write_text("".join(f"{reg.id} {reg.token} {arg(reg)}\n" for reg in regs))
@@ -435,6 +436,7 @@ def summarize(operation: str, data: dict[str, Any]) -> dict[str, Any]:
         "statuses": {str(code): statuses[code] for code in sorted(statuses)},
         "socket_errors": {k: errors[k] for k in ("connect", "read", "write", "timeout")},
         "prepared": data["prepared"] if operation != "start" else None,
+        "issued": data["issued"],
         "reused": data["reused"],
     }
 
@@ -479,44 +481,90 @@ def measure_argon2(seconds: float) -> dict[str, Any]:
 # --------------------------------------------------------------------------- server log
 
 
-def scan_server_log(path: Path) -> dict[str, Any]:
-    """Levels, answers by route and status, the slowest requests, warnings and errors."""
+def percentile(values: Sequence[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def scan_server_log(path: Path, operations: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Levels, answers by route and status, warnings and errors; and for each wrk run the
+    server's own view (its access log) of the requests that arrived during the run,
+    including those still running when wrk stopped, which wrk never counts."""
     levels: Counter[str] = Counter()
     answers: Counter[str] = Counter()
-    slowest: dict[str, float] = {}
     notable: list[str] = []
+    problems: Counter[str] = Counter()
+    windows = [
+        (
+            op,
+            datetime.fromisoformat(op["window"]["from"]),
+            datetime.fromisoformat(op["window"]["to"]),
+        )
+        for op in operations
+    ]
+    seen: dict[str, list[tuple[float, int, bool]]] = {op["operation"]: [] for op in operations}
     other = 0
     for raw in path.read_text(errors="replace").splitlines():
         try:
             entry = json.loads(raw)
         except ValueError:
+            entry = None
+        if not isinstance(entry, dict):
             other += 1
             if len(notable) < 20:
                 notable.append(raw)
             continue
-        if not isinstance(entry, dict):
-            other += 1
-            continue
         level = str(entry.get("level", "?"))
         levels[level] += 1
-        if entry.get("msg") == "request":
-            route, status = str(entry.get("route")), int(entry.get("status", 0))
-            answers[f"{entry.get('method')} {route} {status}"] += 1
-            slowest[route] = max(slowest.get(route, 0.0), float(entry.get("ms", 0.0)))
-        elif level not in {"info", "debug"} and len(notable) < 20:
-            notable.append(raw)
+        if entry.get("msg") != "request":
+            if level not in {"info", "debug"}:
+                exc = str(entry.get("exc", "")).strip().splitlines()
+                problems[f"{level}: {entry.get('msg', '')!s:.80} {exc[-1] if exc else ''}"] += 1
+                if len(notable) < 20:
+                    notable.append(raw)
+            continue
+        route, status = str(entry.get("route")), int(entry.get("status", 0))
+        answers[f"{entry.get('method')} {route} {status}"] += 1
+        ms = float(entry.get("ms", 0.0))
+        with contextlib.suppress(KeyError, ValueError):
+            ended = datetime.fromisoformat(str(entry["ts"]))
+            began = ended - timedelta(milliseconds=ms)
+            for op, lo, hi in windows:
+                if op["window"]["route"] == route and lo <= began <= hi:
+                    seen[op["operation"]].append((ms, status, ended > hi))
+    for op in operations:
+        rows = seen[op["operation"]]
+        times = [ms for ms, _, _ in rows]
+        op["server"] = {
+            "requests": len(rows),
+            "after_wrk_stopped": sum(late for _, _, late in rows),
+            "responses_5xx": sum(status >= 500 for _, status, _ in rows),
+            "p50_ms": percentile(times, 50),
+            "p99_ms": percentile(times, 99),
+            "max_ms": max(times, default=0.0),
+        }
     server_errors = sum(n for key, n in answers.items() if key.rsplit(" ", 1)[1].startswith("5"))
     return {
         "levels": dict(levels),
         "answers": dict(sorted(answers.items())),
         "responses_5xx": server_errors,
-        "slowest_ms": dict(sorted(slowest.items(), key=lambda kv: -kv[1])),
         "non_json_lines": other,
+        "problems": dict(problems.most_common()),
         "notable": notable,
     }
 
 
 # --------------------------------------------------------------------------- the run
+
+
+ROUTES = {
+    "start": "/v1/registrations",
+    "email": "/v1/registrations/{registration_id}/steps/{step}",
+    "confirm": "/v1/registrations/{registration_id}/verifications/{channel}/confirm",
+    "complete": "/v1/registrations/{registration_id}/complete",
+}
 
 
 def bench(service: Service, tmp: Path, opts: Options) -> tuple[list[dict[str, Any]], Preparer]:
@@ -526,46 +574,75 @@ def bench(service: Service, tmp: Path, opts: Options) -> tuple[list[dict[str, An
 
     def measure(operation: str, mode: str, lines: Path | None) -> dict[str, Any]:
         log(f"wrk: {operation} for {d}s at {opts.connections} connections")
+        began = datetime.now(UTC)
         result = summarize(operation, run_wrk(url, mode, lines, opts))
+        result["window"] = {
+            "route": ROUTES[mode],
+            "from": began.isoformat(),
+            "to": datetime.now(UTC).isoformat(),
+        }
         results.append(result)
         log(f"  {result['requests']} requests, {result['rps']} rps, {result['non_2xx']} non-2xx")
         return result
 
-    log("warm-up: 32 registrations")
-    asyncio.run(prep.through_email(32))
+    def run(coroutine: Coroutine[Any, Any, list[Reg]]) -> list[Reg]:
+        return asyncio.run(coroutine)
+
+    log("warm-up: 32 registrations through the email step")
+    run(prep.through_email(32))
 
     start = measure("start", "start", None)
-    fastest = start["rps"]
 
-    count = how_many(fastest, d, MARGIN, cap)
+    # email: new registrations; start is the cheapest write, so its rate bounds this one's.
+    count = how_many(start["rps"], d, MARGIN, cap)
     log(f"preparing {count} registrations for the email step")
-    pool = asyncio.run(prep.starts(count))
-    email = measure("email step", "email", write_lines(tmp / "email.txt", pool, lambda r: r.email))
-    fastest = max(fastest, email["rps"])
+    fresh = run(prep.starts(count))
+    email = measure("email step", "email", write_lines(tmp / "email.txt", fresh, lambda r: r.email))
 
-    # The registrations the email run submitted have their codes in the outbox.
-    count = how_many(fastest, d, MARGIN, cap)
-    pool = asyncio.run(prep.with_codes(pool))
+    # confirm: those the email run submitted have their code in the outbox; the ones it
+    # did not reach get their email step now, and new ones if that is still too few.
+    count = how_many(start["rps"], d, MARGIN, cap)
+    pool = run(prep.with_codes(fresh))
+    used = {reg.id for reg in pool}
+    unused = [reg for reg in fresh if reg.id not in used]
     if len(pool) < count:
         log(f"preparing {count - len(pool)} more registrations through the email step")
-        pool += asyncio.run(prep.through_email(count - len(pool)))
-    log(f"confirm: {len(pool)} registrations with a code")
+        pool += run(prep.with_codes(run(prep.emails(unused[: count - len(pool)]))))
+    if len(pool) < count:
+        pool += run(prep.through_email(count - len(pool)))
     confirm = measure(
         "confirm", "confirm", write_lines(tmp / "confirm.txt", pool, lambda r: r.code)
     )
-    fastest = max(fastest, confirm["rps"])
 
-    # The registrations the confirm run verified go on to identity and credentials.
-    count = how_many(max(confirm["rps"], email["rps"]), d, COMPLETE_MARGIN, cap)
-    pool = asyncio.run(prep.email_verified(pool))[:count]
+    # complete: those the confirm run verified, then the rest confirmed now, then new
+    # ones; identity and credentials for all (each credentials step hashes with argon2id).
+    # A complete run that outlasts its list gets 409 ALREADY_COMPLETED, counted as non-2xx.
+    count = max(
+        how_many(start["rps"], d, MARGIN, cap),
+        how_many(max(confirm["rps"], email["rps"]), d, COMPLETE_MARGIN, cap),
+    )
+    verified = run(prep.email_verified(pool))
+    done = {reg.id for reg in verified}
+    pending = [reg for reg in pool if reg.id not in done]
+    pool = verified[:count]
+    if len(pool) < count:
+        log(f"confirming {min(count - len(pool), len(pending))} more registrations")
+        pool += run(prep.confirms(pending[: count - len(pool)]))
     if len(pool) < count:
         log(f"preparing {count - len(pool)} more registrations through confirmation")
-        extra = asyncio.run(prep.through_email(count - len(pool)))
-        pool += asyncio.run(prep.confirms(extra))
+        pool += run(prep.confirms(run(prep.through_email(count - len(pool)))))
     log(f"identity and credentials for {len(pool)} registrations (argon2id in the server)")
+    pool = run(prep.identities(pool))
     began = time.monotonic()
-    pool = asyncio.run(prep.through_credentials(pool))
-    log(f"  took {time.monotonic() - began:.1f}s")
+    pool = run(prep.credentials(pool))
+    seconds = time.monotonic() - began
+    prep.credentials_rate = {
+        "steps": len(pool),
+        "seconds": round(seconds, 1),
+        "per_s": round(len(pool) / seconds, 1) if seconds else 0.0,
+        "concurrency": prep.concurrency,
+    }
+    log(f"  credentials: {len(pool)} in {seconds:.1f}s")
     measure("complete", "complete", write_lines(tmp / "complete.txt", pool, lambda r: "-"))
     return results, prep
 
@@ -617,8 +694,8 @@ def print_report(report: dict[str, Any]) -> None:
     for r in report["operations"]:
         notes = []
         if r["prepared"] is not None:
-            used = min(r["requests"], r["prepared"])
-            notes.append(f"{r['prepared']} registrations prepared, about {used} used")
+            used = min(r["issued"], r["prepared"])
+            notes.append(f"{r['prepared']} registrations prepared, {used} used")
             if r["reused"]:
                 notes.append(f"list ran out: {r['reused']} requests reused a registration")
             else:
@@ -629,6 +706,13 @@ def print_report(report: dict[str, Any]) -> None:
         if sock:
             notes.append(f"socket errors {sock}")
         notes.append(f"p90 {r['latency_ms']['p90']:.0f} ms, max {r['latency_ms']['max']:.0f} ms")
+        server = r.get("server")
+        if server:
+            notes.append(
+                f"server log: {server['requests']} arrived, {server['after_wrk_stopped']} "
+                f"finished after wrk stopped, p99 {server['p99_ms']:.0f} ms, "
+                f"max {server['max_ms']:.0f} ms, {server['responses_5xx']} 5xx"
+            )
         print(f"  {r['operation']}: " + "; ".join(notes))
     print()
     print(
@@ -643,19 +727,27 @@ def print_report(report: dict[str, Any]) -> None:
     )
     print("server and wrk share these CPUs, and so does anything else running here.")
     s = report["server_log"]
-    print(
-        f"server log: levels {s['levels']}, 5xx answers {s['responses_5xx']}, slowest "
-        + ", ".join(f"{route} {ms:.0f} ms" for route, ms in list(s["slowest_ms"].items())[:4])
-    )
-    for line in s["notable"][:5]:
-        print(f"  {line[:300]}")
+    print(f"server log: levels {s['levels']}, 5xx answers {s['responses_5xx']}")
+    for problem, count in s["problems"].items():
+        print(f"  {count} x {' '.join(problem.split())}")
+    if s["non_json_lines"]:
+        plain = next((line for line in s["notable"] if not line.startswith('{"')), "")
+        print(f"  {s['non_json_lines']} lines that are not JSON, for example: {plain[:200]}")
+    c = report["prep_credentials"]
+    if c:
+        print(
+            f"credentials step while preparing (argon2id in the server, httpx, "
+            f"{c['concurrency']} at a time): {c['steps']} in {c['seconds']}s = {c['per_s']}/s"
+        )
     if report["prep_failures"]:
         print(f"preparation failures: {report['prep_failures']}")
     print(f"total {report['elapsed_s']:.0f}s; JSON in {report['json_path']}")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description=(__doc__ or "").split("\n")[0]
+    )
     parser.add_argument(
         "--duration",
         default="10s",
@@ -678,7 +770,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    duration = int(str(args.duration).removesuffix("s"))
+    try:
+        duration = int(str(args.duration).removesuffix("s"))
+    except ValueError:
+        duration = 0
+    if duration < 1:
+        print(f"--duration: whole seconds like 10 or 10s, not {args.duration!r}", file=sys.stderr)
+        return 2
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 2
@@ -717,8 +815,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "operations": operations,
             "argon2": argon2,
             "machine": info,
-            "server_log": scan_server_log(RESULTS_DIR / "latest-server.log"),
+            "server_log": scan_server_log(RESULTS_DIR / "latest-server.log", operations),
             "prep_failures": dict(prep.failures),
+            "prep_credentials": prep.credentials_rate,
             "elapsed_s": round(time.monotonic() - began, 1),
             "json_path": str(json_path),
         }

@@ -22,14 +22,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from regflow import __version__
 from regflow.api import problems
 from regflow.api.devmailbox import dev_mailbox_router
+from regflow.api.metrics import Metrics, MetricsMiddleware, metrics_router  # metrics
 from regflow.api.middleware import RequestContext
 from regflow.api.system import system_router
+from regflow.api.throttle import IpThrottle  # organizations
+from regflow.api.v1.admin import admin_router  # funnel report
+from regflow.api.v1.organizations import organizations_router  # organizations
 from regflow.api.v1.registrations import registrations_router
 from regflow.api.v1.sessions import sessions_router
 from regflow.api.v1.verify import verify_router
 from regflow.core.engine import Engine
+from regflow.core.experiments import Experiments  # experiments
 from regflow.core.flows import enabled
 from regflow.core.model import OutboxKind
+from regflow.core.organizations import OrganizationPolicy  # organizations
 from regflow.core.passwords import policy_for
 from regflow.core.verification import VerificationPolicy
 from regflow.delivery.base import Sender
@@ -41,10 +47,14 @@ from regflow.hashing import Argon2PasswordHasher
 from regflow.keys.keyring import KeyRing, UnitOfWorkKeyStore
 from regflow.keys.tokens import TokenService
 from regflow.persistence.database import create_engine
+from regflow.persistence.funnel_observer import observe_committed_events  # metrics
 from regflow.persistence.uow import SqlUnitOfWorkFactory
 from regflow.services.container import Services
 from regflow.services.context import ServiceContext, utc_now
+from regflow.services.funnel import OperatorReports  # funnel report
 from regflow.services.mailbox import DevMailbox
+from regflow.services.organizations import Organizations  # organizations
+from regflow.services.sweep import Sweep  # expiry and retention sweep
 from regflow.settings import Settings
 
 log = logging.getLogger("regflow")
@@ -117,24 +127,45 @@ def build_runtime(settings: Settings) -> Runtime:
             max_attempts=settings.code_max_attempts,
         ),
         outbox_written=worker.wake,
+        experiments=Experiments(settings.experiments),  # experiments
+        organizations=OrganizationPolicy(  # organizations
+            join_code_random_length=settings.join_code_random_length,
+            invitation_ttl=timedelta(seconds=settings.invitation_ttl_seconds),
+            upload_ttl=timedelta(seconds=settings.upload_ttl_seconds),
+        ),
     )
     return Runtime(settings, engine, uow, keyring, hasher, worker, Services.build(ctx))
 
 
+def build_sweep(runtime: Runtime) -> Sweep:
+    """The expiry and retention sweep; it runs wherever the delivery worker runs."""
+    return Sweep(
+        runtime.services.ctx,
+        retention=timedelta(days=runtime.settings.funnel_retention_days),
+        interval_seconds=runtime.settings.sweep_interval_seconds,
+    )
+
+
 def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     runtime = build_runtime(settings)
+    metrics = Metrics(settings.prometheus_multiproc_dir)  # metrics
+    observe_committed_events(runtime.engine, metrics.count_event)  # metrics
+    sweep = build_sweep(runtime)  # expiry and retention sweep
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.keyring.load()
         stop = asyncio.Event()
         task = asyncio.create_task(runtime.worker.run(stop)) if run_worker else None
+        sweeping = asyncio.create_task(sweep.run(stop)) if run_worker else None  # sweep
         try:
             yield
         finally:
             stop.set()
             if task is not None:
                 await task
+            if sweeping is not None:  # sweep
+                await sweeping
             runtime.hasher.close()
             await runtime.engine.dispose()
 
@@ -154,9 +185,15 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     app.include_router(registrations_router(services))
     app.include_router(sessions_router(services))
     app.include_router(verify_router(services))
+    reports = OperatorReports(services.ctx)  # funnel report and metrics
+    app.include_router(metrics_router(metrics, reports.outbox_backlog, runtime.hasher))
+    if settings.admin_token is not None:  # funnel report, off without an operator token
+        app.include_router(admin_router(reports, settings.admin_token.get_secret_value()))
+    include_organizations(app, runtime)  # organizations, teachers, students
     if settings.dev_mailbox:
         app.include_router(dev_mailbox_router(DevMailbox(runtime.uow, Renderer())))
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, pool=runtime.hasher)  # metrics
     return app
 
 
@@ -168,3 +205,12 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
         "The service cannot reach its database; try again shortly.",
         headers={"Retry-After": "5"},
     )
+
+
+def include_organizations(app: FastAPI, runtime: Runtime) -> None:
+    """Organizations, teachers and students: the public lookup by join code."""
+    settings = runtime.settings
+    throttle = IpThrottle(
+        settings.org_lookup_per_minute, 60.0, enabled=settings.rate_limits_enabled
+    )
+    app.include_router(organizations_router(Organizations(runtime.services.ctx), throttle))

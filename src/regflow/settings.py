@@ -11,8 +11,10 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from regflow.core.experiments import ExperimentSpec
 
 CSV = Annotated[list[str], NoDecode]
 
@@ -68,6 +70,25 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # funnel analytics, experiments and metrics
+    # REGFLOW_EXPERIMENTS='{"cta": {"variants": {"a": 50, "b": 50}, "flows": ["member"]}}'
+    experiments: dict[str, ExperimentSpec] = Field(default_factory=dict)
+    funnel_retention_days: int = Field(180, ge=1)
+    sweep_interval_seconds: float = Field(60.0, gt=0)
+    prometheus_multiproc_dir: Path | None = Field(  # read by prometheus-client too
+        None, validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir")
+    )
+
+    # organizations, teachers, students
+    join_code_random_length: int = Field(6, ge=3, le=16)
+    org_lookup_per_minute: int = Field(10, ge=1)  # GET /v1/organizations/by-code/{code}, per IP
+    invitation_ttl_seconds: int = Field(7 * 86400, ge=300)
+    upload_dir: Path | None = None  # unset: data_dir / "uploads"
+    upload_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    upload_ttl_seconds: int = Field(86400, ge=60)  # an unclaimed logo upload expires
+    sms_webhook_token: SecretStr | None = None  # sent as Authorization: Bearer
+    sms_webhook_timeout_seconds: float = Field(10.0, gt=0)
+
     @field_validator("flows", "contracts", "trusted_proxies", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
@@ -90,6 +111,10 @@ class Settings(BaseSettings):
                 with os.fdopen(fd, "w") as handle:
                     handle.write(secrets.token_urlsafe(48))
         return path.read_text().strip().encode("utf-8")
+
+    @property
+    def uploads_path(self) -> Path:
+        return self.upload_dir if self.upload_dir is not None else self.data_dir / "uploads"
 
     @property
     def is_sqlite(self) -> bool:

@@ -11,7 +11,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from regflow import logs
-from regflow.app import build_runtime, create_app
+from regflow.app import build_runtime, build_sweep, create_app
+from regflow.cli.funnel import funnel  # regflow funnel
 from regflow.persistence import migrate
 from regflow.settings import Settings
 
@@ -20,6 +21,7 @@ db = typer.Typer(help="Database schema.", no_args_is_help=True)
 keys = typer.Typer(help="Token signing keys.", no_args_is_help=True)
 cli.add_typer(db, name="db")
 cli.add_typer(keys, name="keys")
+cli.command("funnel")(funnel)  # regflow funnel
 
 
 def app_factory() -> FastAPI:
@@ -73,7 +75,7 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await runtime.worker.run(stop)
+            await asyncio.gather(runtime.worker.run(stop), build_sweep(runtime).run(stop))  # +sweep
         finally:
             runtime.hasher.close()
             await runtime.engine.dispose()

@@ -78,8 +78,35 @@ class Engine:
         return all(self.channel_verified(registration, step, ch) for ch in step.verifications)
 
     def channel_verified(self, registration: Registration, step: StepSpec, ch: Channel) -> bool:
-        target = registration.field(step.name, ch.value)
+        target = self.address(registration, ch, upto=step)
         return target is not None and registration.verified.get(ch.value) == target
+
+    def address(
+        self, registration: Registration, channel: Channel, *, upto: StepSpec | None = None
+    ) -> str | None:
+        """The address ``channel`` is verified for: the field of that name in the last active
+        step (up to ``upto``) that collected it. A flow may collect an address in one step and
+        require its verification in a later one (the teacher's basic and security steps)."""
+        found: str | None = None
+        for step in self.active_steps(registration):
+            value = registration.field(step.name, channel.value)
+            if value is not None:
+                found = str(value)
+            if upto is not None and step.name == upto.name:
+                break
+        return found
+
+    def unverified_addresses(self, registration: Registration) -> list[tuple[Channel, str]]:
+        """Addresses the current step or a later one needs proven and that are not yet."""
+        current = self.current_step(registration)
+        if current is None:
+            return []
+        found = []
+        for channel in self._declared_from(registration, current):
+            target = self.address(registration, channel)
+            if target is not None and registration.verified.get(channel.value) != target:
+                found.append((channel, target))
+        return found
 
     def current_step(self, registration: Registration) -> StepSpec | None:
         """The first step not done yet, or None when the flow can be completed."""
@@ -153,7 +180,7 @@ class Engine:
         self.ensure_open(registration)
         step = self.flow(registration.flow).step(step_name)
         self._check_order(registration, step)
-        values = step.parse(raw).model_dump()
+        values = step.parse(raw, registration).model_dump(mode="json")
         if "password" in values:
             self._check_password(registration, values)
         return values
@@ -168,7 +195,7 @@ class Engine:
         before = self.current_step(registration)
         registration.data[step.name] = clean
         effects: list[Effect] = []
-        for channel in step.verifications:
+        for channel in self._declared_from(registration, step):
             target = clean.get(channel.value)
             if target is None:
                 continue
@@ -221,12 +248,12 @@ class Engine:
         return Outcome(registration, [RecordEvent("completed")])
 
     def verification_target(self, registration: Registration, channel: Channel) -> str:
-        """The address a code for ``channel`` goes to: from the step that declares it."""
-        for step in self.active_steps(registration):
-            if channel in step.verifications:
-                target = registration.field(step.name, channel.value)
-                if target is not None:
-                    return str(target)
+        """The address a code for ``channel`` goes to: collected by the step that declares
+        the verification or by an earlier one."""
+        if any(channel in step.verifications for step in self.active_steps(registration)):
+            target = self.address(registration, channel)
+            if target is not None:
+                return target
         raise NotFound("No code was requested for this channel.", code="VERIFICATION_NOT_FOUND")
 
     # -- internals -------------------------------------------------------------------------
@@ -246,7 +273,7 @@ class Engine:
         problems: list[FieldProblem] = []
         context = [
             str(v)
-            for step in registration.data.values()
+            for step in [*registration.data.values(), values]  # the step's own name and email too
             for k, v in step.items()
             if k
             in {
@@ -271,6 +298,13 @@ class Engine:
                 problems.append(problem)
         if problems:
             raise ValidationFailed(problems)
+
+    def _declared_from(self, registration: Registration, step: StepSpec) -> list[Channel]:
+        """Channels whose verification ``step`` or a later active step declares."""
+        steps = self.active_steps(registration)
+        names = [s.name for s in steps]
+        later = steps[names.index(step.name) :] if step.name in names else [step]
+        return list(dict.fromkeys(ch for s in later for ch in s.verifications))
 
     def _advanced(self, registration: Registration, before: StepSpec | None) -> list[Effect]:
         after = self.current_step(registration)

@@ -84,9 +84,11 @@ class StepSpec:
     def skipped(self, registration: Registration) -> bool:
         return self.skip_if is not None and self.skip_if(registration)
 
-    def parse(self, raw: Mapping[str, Any]) -> StepFields:
+    def parse(self, raw: Mapping[str, Any], registration: Registration | None = None) -> StepFields:
+        """Validate ``raw``; validators that need earlier steps read ``registration`` from
+        the validation context (e.g. a phone number read in the organization's country)."""
         try:
-            return self.fields.model_validate(dict(raw))
+            return self.fields.model_validate(dict(raw), context={"registration": registration})
         except ValidationError as error:
             raise ValidationFailed(problems_from(error)) from None
 

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from regflow.core.claims import AccessClaims
+from regflow.core.invitations import Invitation
 from regflow.core.model import (
     Account,
     Channel,
@@ -25,6 +26,8 @@ from regflow.core.model import (
     SigningKey,
     Verification,
 )
+from regflow.core.onboarding import AccountProfile, MemberView
+from regflow.core.uploads import ImageKind, SanitizedImage, Upload
 
 
 class Clock(Protocol):
@@ -112,11 +115,29 @@ class OrganizationRepository(Protocol):
 
     async def get_by_join_code(self, join_code: str) -> Organization | None: ...
 
+    async def update(self, organization: Organization) -> None:
+        """Write back join policy, settings and join code; UniqueViolation("join_code")."""
+        ...
+
 
 class MembershipRepository(Protocol):
     async def add(self, membership: Membership) -> None: ...
 
     async def for_account(self, account_id: str) -> Sequence[Membership]: ...
+
+    async def get(self, membership_id: str) -> Membership | None: ...
+
+    async def for_organization(
+        self, organization_id: str, status: str | None, *, limit: int, offset: int
+    ) -> list[MemberView]:
+        """Members with their account's email and names, oldest first."""
+        ...
+
+    async def set_status(
+        self, membership_id: str, organization_id: str, *, expected: str, status: str
+    ) -> bool:
+        """Move from ``expected`` to ``status`` atomically; False if it was not ``expected``."""
+        ...
 
 
 class OutboxRepository(Protocol):
@@ -139,6 +160,103 @@ class OutboxRepository(Protocol):
 
 class FunnelRepository(Protocol):
     async def add(self, event: FunnelEvent) -> None: ...
+
+
+# -- funnel reports, metrics and the sweep (regflow.services.funnel / .sweep) ----------------
+
+
+@dataclass(frozen=True)
+class OutboxBacklog:
+    """Messages waiting for delivery (pending or retrying) and the age of the oldest."""
+
+    depth: int
+    oldest_age_seconds: float
+    dead: int
+
+
+class ReportQueries(Protocol):
+    """Read models for operators: funnel cohorts and the outbox backlog."""
+
+    async def cohort_events(
+        self, since: datetime, until: datetime, flow: str | None = None
+    ) -> list[FunnelEvent]:
+        """Events before ``until`` of the registrations started in [since, until), in order."""
+        ...
+
+    async def outbox_backlog(self, now: datetime) -> OutboxBacklog: ...
+
+
+class RegistrationSweep(Protocol):
+    """What the periodic sweep needs: registrations past their lifetime, old events."""
+
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
+        """Ids of active registrations whose ``expires_at`` has passed."""
+        ...
+
+    async def prune_events(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` funnel events recorded before ``before``; how many went."""
+        ...
+
+
+# -- organizations: invitations, uploaded logos, profiles, admin tokens ----------------------
+
+
+class InvitationRepository(Protocol):
+    async def add(self, invitation: Invitation) -> None: ...
+
+    async def get_by_token_hash(self, token_hash: str) -> Invitation | None: ...
+
+    async def accept(self, invitation_id: str, registration_id: str, now: datetime) -> bool:
+        """Consume exactly once, if not expired; False when used or expired meanwhile."""
+        ...
+
+
+class UploadRepository(Protocol):
+    async def add(self, upload: Upload) -> None: ...
+
+    async def get(self, key: str) -> Upload | None: ...
+
+    async def claim(self, key: str, organization_id: str, now: datetime) -> bool:
+        """Give an unexpired, unclaimed upload to an organization, exactly once."""
+        ...
+
+    async def expired(self, now: datetime, limit: int) -> list[Upload]:
+        """Unclaimed uploads past their expiry, oldest first."""
+        ...
+
+    async def delete(self, key: str) -> None: ...
+
+
+class ProfileRepository(Protocol):
+    async def add(self, profile: AccountProfile) -> None: ...
+
+    async def get(self, account_id: str) -> AccountProfile | None: ...
+
+
+class ImageSanitizer(Protocol):
+    """Re-encodes an uploaded image (``regflow.media.images``), refusing what it cannot."""
+
+    async def sanitize(self, data: bytes, kind: ImageKind) -> SanitizedImage:
+        """Raise ValidationFailed (field ``logo``) for a broken or oversized image."""
+        ...
+
+
+class BlobStore(Protocol):
+    """Where uploaded files live (``regflow.media.files``), by server-chosen name."""
+
+    async def put(self, name: str, data: bytes) -> None: ...
+
+    async def get(self, name: str) -> bytes | None: ...
+
+    async def delete(self, name: str) -> None: ...
+
+
+class TokenVerifier(Protocol):
+    """Checks access tokens (``regflow.keys.tokens.TokenService``)."""
+
+    async def verify(self, token: str) -> AccessClaims:
+        """The claims, or AuthenticationFailed(code="INVALID_TOKEN")."""
+        ...
 
 
 @dataclass
@@ -179,6 +297,11 @@ class UnitOfWork(Protocol):
     funnel: FunnelRepository
     idempotency: IdempotencyRepository
     signing_keys: SigningKeyRepository
+    reports: ReportQueries  # funnel reports and metrics
+    sweep: RegistrationSweep  # expiry and retention sweep
+    invitations: InvitationRepository  # organizations
+    uploads: UploadRepository  # organizations
+    profiles: ProfileRepository  # organizations
 
     async def __aenter__(self) -> Self: ...
 

@@ -1,16 +1,18 @@
-"""Organizations and memberships."""
+"""Organizations and memberships (the approval queue joins memberships to accounts)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.model import Membership, Organization
+from regflow.core.onboarding import MemberView
 from regflow.persistence.errors import unique_violation
+from regflow.persistence.tables import accounts as at
 from regflow.persistence.tables import memberships as mt
 from regflow.persistence.tables import organizations as ot
 
@@ -59,6 +61,32 @@ class SqlOrganizations:
         row = (await self._conn.execute(select(ot).where(ot.c.join_code == join_code))).first()
         return _org(row._mapping) if row else None
 
+    async def update(self, o: Organization) -> None:
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(
+                    update(ot)
+                    .where(ot.c.id == o.id)
+                    .values(join_code=o.join_code, join_policy=o.join_policy, settings=o.settings)
+                )
+        except IntegrityError as error:
+            violation = unique_violation(error, ("join_code",))
+            if violation is None:
+                raise
+            raise violation from None
+
+
+def _membership(r: Any) -> Membership:
+    return Membership(
+        id=r.id,
+        account_id=r.account_id,
+        organization_id=r.organization_id,
+        role=r.role,
+        status=r.status,
+        created_at=r.created_at,
+        details=dict(r.details),
+    )
+
 
 class SqlMemberships:
     def __init__(self, conn: AsyncConnection) -> None:
@@ -79,15 +107,51 @@ class SqlMemberships:
 
     async def for_account(self, account_id: str) -> Sequence[Membership]:
         rows = await self._conn.execute(select(mt).where(mt.c.account_id == account_id))
+        return [_membership(r) for r in rows]
+
+    async def get(self, membership_id: str) -> Membership | None:
+        row = (await self._conn.execute(select(mt).where(mt.c.id == membership_id))).first()
+        return _membership(row) if row else None
+
+    async def for_organization(
+        self, organization_id: str, status: str | None, *, limit: int, offset: int
+    ) -> list[MemberView]:
+        query = (
+            select(mt, at.c.email, at.c.first_name, at.c.last_name)
+            .join(at, at.c.id == mt.c.account_id)
+            .where(mt.c.organization_id == organization_id)
+            .order_by(mt.c.created_at, mt.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        if status is not None:
+            query = query.where(mt.c.status == status)
+        rows = await self._conn.execute(query)
         return [
-            Membership(
+            MemberView(
                 id=r.id,
                 account_id=r.account_id,
-                organization_id=r.organization_id,
+                email=r.email,
+                first_name=r.first_name,
+                last_name=r.last_name,
                 role=r.role,
                 status=r.status,
-                created_at=r.created_at,
                 details=dict(r.details),
+                created_at=r.created_at,
             )
             for r in rows
         ]
+
+    async def set_status(
+        self, membership_id: str, organization_id: str, *, expected: str, status: str
+    ) -> bool:
+        result = await self._conn.execute(
+            update(mt)
+            .where(
+                mt.c.id == membership_id,
+                mt.c.organization_id == organization_id,
+                mt.c.status == expected,
+            )
+            .values(status=status)
+        )
+        return result.rowcount == 1

@@ -116,6 +116,54 @@ memberships = Table(
     Column("details", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     UniqueConstraint("account_id", "organization_id", name="uq_memberships_account_org"),
+    Index("ix_memberships_org_status", "organization_id", "status"),  # approval queues
+)
+
+# -- organizations: invitations, uploaded logos, onboarding profiles (migration 0002) --------
+
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column(
+        "organization_id", ID, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("email", String(320), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("invited_by", ID, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("accepted_at", UTCDateTime),
+    Column("registration_id", ID),
+    Index("ix_invitations_organization", "organization_id"),
+)
+
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("file_name", String(128), nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("claimed_at", UTCDateTime),
+    Column("organization_id", ID, ForeignKey("organizations.id", ondelete="SET NULL")),
+    Index("ix_uploads_claimed_expires", "claimed_at", "expires_at"),
+)
+
+account_profiles = Table(
+    "account_profiles",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("locale", String(16), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 outbox_messages = Table(

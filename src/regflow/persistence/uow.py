@@ -10,11 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 from regflow.core import ports
 from regflow.persistence.accounts import SqlAccounts
 from regflow.persistence.funnel import SqlFunnel
+from regflow.persistence.funnel_queries import SqlRegistrationSweep, SqlReportQueries
 from regflow.persistence.idempotency import SqlIdempotency
+from regflow.persistence.invitations import SqlInvitations
 from regflow.persistence.organizations import SqlMemberships, SqlOrganizations
 from regflow.persistence.outbox import SqlOutbox
+from regflow.persistence.profiles import SqlProfiles
 from regflow.persistence.registrations import SqlRegistrations
 from regflow.persistence.signing_keys import SqlSigningKeys
+from regflow.persistence.uploads import SqlUploads
 from regflow.persistence.verifications import SqlVerifications
 
 
@@ -30,6 +34,11 @@ class SqlUnitOfWork:
     funnel: ports.FunnelRepository
     idempotency: ports.IdempotencyRepository
     signing_keys: ports.SigningKeyRepository
+    reports: ports.ReportQueries  # funnel reports and metrics
+    sweep: ports.RegistrationSweep  # expiry and retention sweep
+    invitations: ports.InvitationRepository  # organizations
+    uploads: ports.UploadRepository  # organizations
+    profiles: ports.ProfileRepository  # organizations
 
     def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine
@@ -53,6 +62,11 @@ class SqlUnitOfWork:
         self.funnel = SqlFunnel(conn)
         self.idempotency = SqlIdempotency(conn)
         self.signing_keys = SqlSigningKeys(conn)
+        self.reports = SqlReportQueries(conn)  # funnel reports and metrics
+        self.sweep = SqlRegistrationSweep(conn)  # expiry and retention sweep
+        self.invitations = SqlInvitations(conn)  # organizations
+        self.uploads = SqlUploads(conn)  # organizations
+        self.profiles = SqlProfiles(conn)  # organizations
         return self
 
     async def __aexit__(

@@ -22,6 +22,7 @@ from regflow.errors import (
     UniqueViolation,
 )
 from regflow.services.base import RegistrationUseCase
+from regflow.services.onboarding import Onboarding, person_names  # organizations
 
 MAX_RACE_RETRIES = 3
 
@@ -71,9 +72,11 @@ class Completion(RegistrationUseCase):
                 await uow.accounts.add(account)
             except UniqueViolation as violation:
                 raise _taken(violation) from None
-            membership = await self._membership(uow, account, data)
+            joined = await Onboarding(self.ctx).join(uow, registration, account)  # organizations
+            membership = joined.membership if joined else await self._membership(uow, account, data)
             await self.record(uow, registration, outcome.effects)
             body_out = await self._response(uow, account, membership)
+            body_out.update(joined.extra if joined else {})  # organizations: owner's view
             if key is not None:
                 try:
                     await uow.idempotency.add(
@@ -86,6 +89,7 @@ class Completion(RegistrationUseCase):
 
     def _account(self, registration: Registration, data: dict[str, Any]) -> Account:
         now = self.ctx.clock()
+        first_name, last_name = person_names(registration, data)  # organizations: full names
         return Account(
             id=str(uuid.uuid4()),
             email=str(data["email"]),
@@ -95,8 +99,8 @@ class Completion(RegistrationUseCase):
             phone=data.get("phone"),
             phone_verified_at=now if "phone" in registration.verified else None,
             username=data.get("username"),
-            first_name=data.get("first_name"),
-            last_name=data.get("last_name"),
+            first_name=first_name,
+            last_name=last_name,
         )
 
     async def _membership(

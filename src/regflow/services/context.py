@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from regflow.core.engine import Engine
+from regflow.core.experiments import Experiments
+from regflow.core.organizations import OrganizationPolicy
 from regflow.core.ports import PasswordHasher, TokenIssuer, UnitOfWorkFactory
 from regflow.core.verification import VerificationPolicy
 
@@ -24,6 +26,8 @@ class ServiceContext:
     secret: bytes
     public_url: str
     verification: VerificationPolicy = field(default_factory=VerificationPolicy)
+    experiments: Experiments = field(default_factory=Experiments)  # variant assignment
+    organizations: OrganizationPolicy = field(default_factory=OrganizationPolicy)  # join codes
     clock: Callable[[], datetime] = utc_now
     # called after a commit that wrote outbox rows, so an embedded worker wakes at once
     outbox_written: Callable[[], None] = lambda: None

@@ -13,6 +13,7 @@ from regflow.core.ports import UnitOfWork
 from regflow.errors import FieldProblem, ValidationFailed
 from regflow.services.base import RegistrationUseCase
 from regflow.services.codes import send_code
+from regflow.services.step_rules import check_step  # organizations
 from regflow.services.views import describe, pending
 
 
@@ -32,9 +33,11 @@ class Registrations(RegistrationUseCase):
         locale: str = "en",
     ) -> Started:
         token = cryptokit.new_token()
+        registration_id = str(uuid.uuid4())
+        variant = self.ctx.experiments.assign(flow, registration_id, variant)  # experiments
         outcome = self.ctx.engine.start(
             flow,
-            registration_id=str(uuid.uuid4()),
+            registration_id=registration_id,
             token_hash=cryptokit.sha256_hex(token),
             now=self.ctx.clock(),
             variant=variant,
@@ -66,6 +69,7 @@ class Registrations(RegistrationUseCase):
             try:
                 clean = self.ctx.engine.validate(registration, step, raw)
                 await self._check_unique(uow, clean)
+                await check_step(self.ctx, uow, registration, step, clean)  # organizations
             except ValidationFailed as failure:
                 failed = failure
         if failed is not None:

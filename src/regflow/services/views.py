@@ -23,16 +23,11 @@ def _mask(channel: Channel, target: str) -> str:
 async def pending(
     ctx: ServiceContext, uow: UnitOfWork, registration: Registration
 ) -> list[Verification]:
-    """Unconfirmed challenges of the current step, for its current addresses."""
-    step = ctx.engine.current_step(registration)
-    if step is None:
-        return []
+    """Unconfirmed challenges the current step (or a later one) needs, for their addresses."""
     found = []
-    for channel in step.verifications:
-        if ctx.engine.channel_verified(registration, step, channel):
-            continue
+    for channel, target in ctx.engine.unverified_addresses(registration):
         v = await uow.verifications.get_current(registration.id, channel)
-        if v is not None and v.target == registration.field(step.name, channel.value):
+        if v is not None and v.target == target:
             found.append(v)
     return found
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from regflow.core.flows import member
+from regflow.core.flows import member, organization, student, teacher
 from regflow.core.flowspec import FlowSpec
 
-BUILT_IN: dict[str, FlowSpec] = {member.FLOW.name: member.FLOW}
+BUILT_IN: dict[str, FlowSpec] = {
+    flow.name: flow for flow in (member.FLOW, organization.FLOW, teacher.FLOW, student.FLOW)
+}
 
 
 def enabled(names: list[str]) -> dict[str, FlowSpec]:

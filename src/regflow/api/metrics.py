@@ -1,0 +1,217 @@
+"""``GET /metrics``: Prometheus metrics, correct with one process or several.
+
+In-process series (request counts and latency per route template, registrations
+started/completed/expired per flow and variant, verification outcomes, the
+password-hashing pool) live in prometheus-client metrics. With several server
+processes set ``PROMETHEUS_MULTIPROC_DIR`` (an empty, writable folder shared by
+them, wiped before they start): prometheus-client then keeps the values in files
+there and every scrape aggregates all processes. The outbox backlog is shared
+state, so it is read from the database at scrape time and never multiplied.
+
+Routes are labelled by their template (``/v1/registrations/{registration_id}``),
+never the raw path, and unknown methods as ``OTHER``, so a client cannot grow
+the label space. The endpoint carries no personal data; restrict it to the
+scraper at the proxy if the counts are sensitive for you.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Protocol
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from prometheus_client import (
+    CONTENT_TYPE_PLAIN_0_0_4,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from regflow.core.model import FunnelEvent
+from regflow.core.ports import OutboxBacklog
+
+log = logging.getLogger("regflow.metrics")
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class PoolState(Protocol):
+    """The hashing pool's load (``regflow.hashing.Argon2PasswordHasher``)."""
+
+    @property
+    def in_flight(self) -> int: ...
+
+    @property
+    def waiting(self) -> int: ...
+
+
+class Metrics:
+    """This app's metrics, in a registry of its own (no module-level state)."""
+
+    def __init__(self, multiprocess_dir: Path | None = None) -> None:
+        self.multiprocess_dir = multiprocess_dir
+        self.registry = r = CollectorRegistry()
+        self.requests = Counter(
+            "regflow_http_requests",
+            "HTTP requests by method, route template and status.",
+            ["method", "route", "status"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "regflow_http_request_duration_seconds",
+            "HTTP request latency by method and route template.",
+            ["method", "route"],
+            registry=r,
+        )
+        labels = ["flow", "variant"]
+        self.started = Counter(
+            "regflow_registrations_started", "Registrations started.", labels, registry=r
+        )
+        self.completed = Counter(
+            "regflow_registrations_completed", "Registrations completed.", labels, registry=r
+        )
+        self.expired = Counter(
+            "regflow_registrations_expired", "Registrations expired.", labels, registry=r
+        )
+        self.verifications = Counter(
+            "regflow_verifications",
+            "Verification codes sent, and confirmations that succeeded or failed.",
+            ["channel", "outcome"],
+            registry=r,
+        )
+        self.verification_failures = Counter(
+            "regflow_verification_failures",
+            "Failed confirmations by stable error code.",
+            ["channel", "code"],
+            registry=r,
+        )
+        self.hash_in_flight = Gauge(
+            "regflow_password_hash_in_flight",
+            "Password hashes running in the pool (summed over live processes).",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.hash_waiting = Gauge(
+            "regflow_password_hash_waiting",
+            "Password hashes queued for a free pool thread (summed over live processes).",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+
+    def count_event(self, event: FunnelEvent) -> None:
+        """Called once per committed funnel event."""
+        labels = (event.flow, event.variant or "")
+        if event.kind == "started":
+            self.started.labels(*labels).inc()
+        elif event.kind == "completed":
+            self.completed.labels(*labels).inc()
+        elif event.kind == "expired":
+            self.expired.labels(*labels).inc()
+        elif event.kind.startswith("verification_") and event.channel:
+            outcome = event.kind.removeprefix("verification_")
+            self.verifications.labels(event.channel, outcome).inc()
+            if outcome == "failed":
+                self.verification_failures.labels(event.channel, event.code or "").inc()
+
+    def sample_pool(self, pool: PoolState) -> None:
+        self.hash_in_flight.set(pool.in_flight)
+        self.hash_waiting.set(pool.waiting)
+
+    def exposition(self, backlog: OutboxBacklog | None) -> bytes:
+        if self.multiprocess_dir is not None:
+            merged = CollectorRegistry()
+            MultiProcessCollector(merged, path=str(self.multiprocess_dir))  # type: ignore[no-untyped-call]
+            head = generate_latest(merged)
+        else:
+            head = generate_latest(self.registry)
+        shared = CollectorRegistry()
+        shared.register(_Backlog(backlog))
+        return head + generate_latest(shared)
+
+
+class _Backlog:
+    """The outbox gauges read from the database for this scrape."""
+
+    def __init__(self, backlog: OutboxBacklog | None) -> None:
+        self.backlog = backlog
+
+    def collect(self) -> Iterable[Metric]:
+        up = GaugeMetricFamily("regflow_database_up", "1 when this scrape could read the database.")
+        up.add_metric([], 1.0 if self.backlog is not None else 0.0)
+        yield up
+        if self.backlog is None:
+            return
+        b = self.backlog
+        for name, doc, value in (
+            ("regflow_outbox_depth", "Messages waiting for delivery.", b.depth),
+            (
+                "regflow_outbox_oldest_age_seconds",
+                "Age of the oldest message waiting for delivery (0 when none).",
+                b.oldest_age_seconds,
+            ),
+            ("regflow_outbox_dead", "Messages given up after every attempt.", b.dead),
+        ):
+            gauge = GaugeMetricFamily(name, doc)
+            gauge.add_metric([], float(value))
+            yield gauge
+
+
+class MetricsMiddleware:
+    """Pure ASGI middleware counting requests and their latency per route template."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, pool: PoolState | None = None) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.pool = pool
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope["method"] if scope["method"] in METHODS else "OTHER"
+            m = self.metrics
+            m.requests.labels(method, route, str(status["code"])).inc()
+            m.latency.labels(method, route).observe(time.perf_counter() - started)
+            if self.pool is not None:
+                m.sample_pool(self.pool)
+
+
+def metrics_router(
+    metrics: Metrics,
+    backlog: Callable[[], Awaitable[OutboxBacklog]],
+    pool: PoolState | None = None,
+) -> APIRouter:
+    router = APIRouter(tags=["system"])
+
+    @router.get("/metrics", include_in_schema=False)
+    async def scrape() -> Response:
+        try:
+            snapshot: OutboxBacklog | None = await backlog()
+        except Exception:  # report the database as down instead of failing the scrape
+            log.warning("metrics could not read the outbox backlog")
+            snapshot = None
+        if pool is not None:
+            metrics.sample_pool(pool)
+        return Response(metrics.exposition(snapshot), media_type=CONTENT_TYPE_PLAIN_0_0_4)
+
+    return router

@@ -1,0 +1,131 @@
+"""The ``teacher`` flow (seed 001): basic -> professional -> organization -> security.
+
+The basic step collects the email and the phone and sends both codes when it
+is submitted; the security step declares the two verifications, so the codes
+may be confirmed at any point after the basic step and the security step (as
+in the seed, where the OTPs are entered with the password) cannot be passed
+before they are. The organization step is skipped for a freelance teacher and
+for an invited one (the invitation names the organization). Whether the join
+code names an organization that accepts members by code is checked by the
+service, which has the database.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from regflow.core import organizations
+from regflow.core.flows.fields import (
+    Country,
+    Email,
+    JoinCode,
+    Password,
+    PhoneText,
+    PostalText,
+    Text,
+    checked,
+    choices,
+    name_check,
+    one_of,
+    phone_in,
+    place_check,
+    postal_in,
+)
+from regflow.core.flowspec import FlowSpec, StepFields, StepSpec
+from regflow.core.invitations import invitation_of
+from regflow.core.locations import normalize_place
+from regflow.core.model import Channel, Registration
+
+AFFILIATIONS = ("organization", "freelance")
+SUBJECTS_MAX = 30
+SECRETS = frozenset({"password", "password_confirmation"})
+
+
+class BasicFields(StepFields):
+    """Who the person is and how to reach them; the phone is read in ``country``."""
+
+    full_name: Annotated[str, Field(max_length=200), name_check("full_name")]
+    email: Email
+    country: Country
+    phone: PhoneText
+    city: Annotated[Text, place_check("city")]
+    postal_code: PostalText
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str, info: ValidationInfo) -> str:
+        return checked(lambda: phone_in(value, info.data.get("country")))
+
+    @field_validator("postal_code")
+    @classmethod
+    def _postal(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return checked(lambda: postal_in(value, info.data.get("country")))
+
+
+class ProfessionalFields(StepFields):
+    subjects: Annotated[list[Text], Field(min_length=1, max_length=SUBJECTS_MAX)]
+    role: Annotated[Text, place_check("role")]  # the teacher's position, e.g. "Lecturer"
+    affiliation: Annotated[str, choices(AFFILIATIONS), one_of(AFFILIATIONS)]
+    experience_level: Annotated[Text, place_check("experience_level", 50)]
+    current_institution: Annotated[Text | None, Field(default=None)] = None
+    years_of_experience: Annotated[int, Field(ge=0, le=80)]
+
+    @field_validator("subjects")
+    @classmethod
+    def _subjects(cls, value: list[str]) -> list[str]:
+        return checked(lambda: organizations.normalize_departments(value, "subjects"))
+
+    @field_validator("current_institution")
+    @classmethod
+    def _institution(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return checked(lambda: normalize_place(value, "current_institution"))
+
+
+class OrganizationFields(StepFields):
+    org_code: JoinCode
+
+
+class SecurityFields(StepFields):
+    password: Password
+    password_confirmation: Password
+
+
+def joins_no_organization_by_code(registration: Registration) -> bool:
+    """Skip the join-code step: freelance, or the invitation already names the organization."""
+    freelance = registration.field("professional", "affiliation") == "freelance"
+    return freelance or invitation_of(registration) is not None
+
+
+def security_step(phase: int) -> StepSpec:
+    """Password and confirmation; passed only once the email and phone are verified."""
+    return StepSpec(
+        "security",
+        SecurityFields,
+        verifications=(Channel.EMAIL, Channel.PHONE),
+        phase=phase,
+        title="Security",
+        secret_fields=SECRETS,
+    )
+
+
+FLOW = FlowSpec(
+    name="teacher",
+    title="Register as a teacher",
+    phases=4,
+    steps=(
+        StepSpec("basic", BasicFields, phase=1, title="About you"),
+        StepSpec("professional", ProfessionalFields, phase=2, title="Your work"),
+        StepSpec(
+            "organization",
+            OrganizationFields,
+            skip_if=joins_no_organization_by_code,
+            phase=3,
+            title="Your organization",
+        ),
+        security_step(phase=4),
+    ),
+)

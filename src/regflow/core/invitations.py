@@ -1,0 +1,95 @@
+"""Invitations: an organization's admin invites an email with a role.
+
+The invitation is a random link token stored only as its SHA-256. Following
+the link (a POST: mail scanners prefetch GETs) consumes it exactly once and
+starts a registration pre-linked to the organization and role, with the email
+already verified: it is the address the link was sent to. The registration
+carries the link under :data:`INVITATION_KEY` (not a step, so the engine never
+merges or shows it); the flows skip their join-by-code steps for it, and the
+membership it ends in is active whatever the join policy.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from regflow.core import cryptokit
+from regflow.core.model import Registration
+
+INVITATION_KEY = "_invitation"
+INVITABLE_ROLES = ("admin", "sub_admin", "teacher", "student", "member")
+FLOW_FOR_ROLE = {"teacher": "teacher", "student": "student"}  # any other role: ``member``
+
+
+@dataclass
+class Invitation:
+    id: str
+    organization_id: str
+    email: str
+    role: str
+    token_hash: str
+    invited_by: str
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None = None
+    registration_id: str | None = None
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """A new invitation and its link token (sent once by mail, never stored)."""
+
+    invitation: Invitation
+    token: str
+
+
+def issue(
+    *,
+    organization_id: str,
+    email: str,
+    role: str,
+    invited_by: str,
+    now: datetime,
+    ttl: timedelta,
+) -> IssuedInvitation:
+    if role not in INVITABLE_ROLES:
+        raise ValueError(f"role {role!r} cannot be invited")
+    token = cryptokit.new_token()
+    invitation = Invitation(
+        id=str(uuid.uuid4()),
+        organization_id=organization_id,
+        email=email,
+        role=role,
+        token_hash=cryptokit.sha256_hex(token),
+        invited_by=invited_by,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    return IssuedInvitation(invitation, token)
+
+
+def flow_for(role: str, enabled: set[str] | frozenset[str]) -> str | None:
+    """The flow an invitee with ``role`` registers through, if it is enabled."""
+    flow = FLOW_FOR_ROLE.get(role, "member")
+    if flow in enabled:
+        return flow
+    return "member" if "member" in enabled else None
+
+
+def marker(invitation: Invitation) -> dict[str, Any]:
+    """What a registration keeps of the invitation that started it."""
+    return {
+        "id": invitation.id,
+        "organization_id": invitation.organization_id,
+        "role": invitation.role,
+        "email": invitation.email,
+    }
+
+
+def invitation_of(registration: Registration) -> dict[str, Any] | None:
+    """The invitation marker of ``registration``, if an invitation started it."""
+    found = registration.data.get(INVITATION_KEY)
+    return found if isinstance(found, dict) and found.get("organization_id") else None

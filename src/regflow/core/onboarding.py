@@ -1,0 +1,162 @@
+"""What completing an organization, teacher or student registration creates, from its data.
+
+Pure decisions only; ``regflow.services.onboarding`` does the writes. The
+merged data of a finished flow is ambiguous where two steps share a field name
+(the organization's ``name`` and its admin's ``name``), so everything here
+reads the registration's steps by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from regflow.core.invitations import invitation_of
+from regflow.core.model import Registration
+
+Fields = dict[str, tuple[str, ...]]  # step name -> field names
+
+ORG_SETTINGS: Fields = {
+    "organization": (
+        "country",
+        "state",
+        "city",
+        "postal_code",
+        "type",
+        "student_strength",
+        "government_recognized",
+    ),
+    "preferences": ("structure", "departments", "sub_admins", "timezone", "two_factor"),
+}
+PROFILE_FIELDS: dict[str, Fields] = {
+    "teacher": {
+        "basic": ("full_name", "country", "city", "postal_code"),
+        "professional": (
+            "subjects",
+            "role",
+            "affiliation",
+            "experience_level",
+            "current_institution",
+            "years_of_experience",
+        ),
+    },
+    "student": {
+        "basic": ("full_name", "date_of_birth", "gender", "country", "city", "postal_code"),
+        "organization": ("registration_type", "current_institution", "academic_level"),
+        "mapping": ("department", "batch", "year", "auto_mapping"),
+    },
+    "organization": {"admin": ("name",)},
+}
+MEMBERSHIP_DETAILS: dict[str, Fields] = {
+    "teacher": {"professional": ("subjects", "role", "experience_level")},
+    "student": {
+        "organization": ("academic_level",),
+        "mapping": ("department", "batch", "year", "auto_mapping"),
+    },
+}
+FLOW_ROLES = {"organization": "owner", "teacher": "teacher", "student": "student"}
+
+
+@dataclass
+class AccountProfile:
+    """What a person told an onboarding flow about themselves, beyond the account."""
+
+    account_id: str
+    kind: str  # the flow: "organization", "teacher" or "student"
+    created_at: datetime
+    locale: str = "en"
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """A membership with the member's account, for an organization's admins."""
+
+    id: str
+    account_id: str
+    email: str
+    first_name: str | None
+    last_name: str | None
+    role: str
+    status: str
+    details: dict[str, Any]
+    created_at: datetime
+
+
+def _pick(registration: Registration, spec: Fields) -> dict[str, Any]:
+    picked: dict[str, Any] = {}
+    for step, names in spec.items():
+        values = registration.data.get(step, {})
+        picked.update({name: values[name] for name in names if name in values})
+    return picked
+
+
+def is_onboarding(registration: Registration) -> bool:
+    """Flows whose completion this module decides (any flow started by an invitation too)."""
+    return registration.flow in FLOW_ROLES or invitation_of(registration) is not None
+
+
+def person_names(registration: Registration, data: dict[str, Any]) -> tuple[str | None, str | None]:
+    """First and last name for the account: split from ``full_name`` or the admin's ``name``."""
+    if registration.flow == "organization":
+        full = registration.field("admin", "name")
+    else:
+        full = data.get("full_name")
+    if not full:
+        return data.get("first_name"), data.get("last_name")
+    first, _, rest = str(full).partition(" ")
+    return first, rest or None
+
+
+def organization_settings(registration: Registration) -> dict[str, Any]:
+    """The new organization's location, kind and preferences, from the organization flow."""
+    return _pick(registration, ORG_SETTINGS)
+
+
+def organization_name(registration: Registration) -> str:
+    return str(registration.field("organization", "name"))
+
+
+def join_policy(registration: Registration) -> str:
+    return str(registration.field("preferences", "join_policy") or "open")
+
+
+def logo_key(registration: Registration) -> str | None:
+    key = registration.field("preferences", "logo")
+    return str(key) if key else None
+
+
+def join_code(registration: Registration) -> str | None:
+    """The code a teacher or student joins by (None: freelance, standalone or invited)."""
+    if invitation_of(registration) is not None or registration.flow not in ("teacher", "student"):
+        return None
+    if registration.field("professional", "affiliation") == "freelance":
+        return None
+    code = registration.field("organization", "org_code")
+    return str(code) if code else None
+
+
+def role(registration: Registration) -> str:
+    """The membership role: the invitation's, else the flow's (``member`` by default)."""
+    invited = invitation_of(registration)
+    if invited is not None:
+        return str(invited["role"])
+    return FLOW_ROLES.get(registration.flow, "member")
+
+
+def profile(registration: Registration, account_id: str, now: datetime) -> AccountProfile | None:
+    spec = PROFILE_FIELDS.get(registration.flow)
+    if spec is None:
+        return None
+    return AccountProfile(
+        account_id=account_id,
+        kind=registration.flow,
+        created_at=now,
+        locale=registration.locale,
+        data=_pick(registration, spec),
+    )
+
+
+def membership_details(registration: Registration) -> dict[str, Any]:
+    return _pick(registration, MEMBERSHIP_DETAILS.get(registration.flow, {}))

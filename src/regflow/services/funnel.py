@@ -1,0 +1,118 @@
+"""Operator read models: the conversion funnel report and the outbox backlog.
+
+The report is computed by ``regflow.core.funnel`` over the events of the
+registrations started in the window; this module adds, for each flow with two
+or more variants, the difference in overall conversion of every variant
+against the first one (by name) with a confidence interval. That comparison
+uses statsmodels: the Newcombe (hybrid Wilson score) interval for a difference
+of two independent proportions, which behaves at 0 % and 100 %, and the score
+test for its p-value. With more than two variants no multiple-comparison
+correction is applied; the report says which pairs were compared.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from regflow.core import funnel
+from regflow.core.funnel_trace import StepLayout
+from regflow.core.ports import OutboxBacklog
+from regflow.errors import ValidationFailed
+from regflow.services.context import ServiceContext
+
+CONFIDENCE = 0.95
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+class OperatorReports:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def funnel(
+        self, since: datetime, until: datetime | None = None, flow: str | None = None
+    ) -> dict[str, Any]:
+        """The funnel of the registrations started in [since, until), per flow and variant."""
+        now = self.ctx.clock()
+        until = until or now
+        if since >= until:
+            raise ValidationFailed.single("since", "INVALID_VALUE", "since must be before until.")
+        async with self.ctx.uow(read_only=True) as uow:
+            events = await uow.reports.cohort_events(since, until, flow)
+        layouts = {
+            name: [StepLayout(step.name, step.phase) for step in spec.steps]
+            for name, spec in self.ctx.engine.flows.items()
+        }
+        flows = funnel.report(events, layouts)
+        return {
+            "since": _iso(since),
+            "until": _iso(until),
+            "generated_at": _iso(now),
+            "flow": flow,
+            "flows": [
+                {
+                    "flow": name,
+                    "experiment": self.ctx.experiments.for_flow(name),
+                    "variants": [asdict(v) for v in variants],
+                    "comparisons": compare(variants),
+                }
+                for name, variants in flows.items()
+            ],
+        }
+
+    async def outbox_backlog(self) -> OutboxBacklog:
+        async with self.ctx.uow(read_only=True) as uow:
+            return await uow.reports.outbox_backlog(self.ctx.clock())
+
+
+def compare(
+    variants: list[funnel.VariantReport], confidence: float = CONFIDENCE
+) -> list[dict[str, Any]]:
+    """Each named variant against the first (by name), when at least two have registrations."""
+    named = [v for v in variants if v.variant is not None and v.started > 0]
+    if len(named) < 2:
+        return []
+    control = named[0]
+    return [difference(control, v, confidence) for v in named[1:]]
+
+
+def difference(
+    control: funnel.VariantReport, variant: funnel.VariantReport, confidence: float = CONFIDENCE
+) -> dict[str, Any]:
+    """``variant`` minus ``control`` in overall conversion, with interval and p-value."""
+    # Imported here, not at the top: statsmodels (with scipy and pandas) costs a second and
+    # tens of MB, and every API process would pay it for a report only operators ask for.
+    from statsmodels.stats.proportion import (
+        confint_proportions_2indep,
+        test_proportions_2indep,
+    )
+
+    counts = (variant.completed, variant.started, control.completed, control.started)
+    with warnings.catch_warnings():
+        # at 0 % or 100 % in both groups the score test divides by zero and says nan
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = confint_proportions_2indep(
+            *counts, method="newcombe", compare="diff", alpha=1 - confidence
+        )
+        test = test_proportions_2indep(*counts, method="score", compare="diff")
+    p_value = float(test.pvalue)
+    diff = variant.completed / variant.started - control.completed / control.started
+    return {
+        "control": control.variant,
+        "variant": variant.variant,
+        "control_conversion": control.conversion,
+        "variant_conversion": variant.conversion,
+        "difference": diff,
+        "confidence": confidence,
+        "ci_low": float(low),
+        "ci_high": float(high),
+        "p_value": None if math.isnan(p_value) else p_value,
+        "significant": bool(low > 0 or high < 0),
+        "method": "Newcombe interval and score test for two independent proportions",
+    }

@@ -1,0 +1,125 @@
+"""What completion adds for the organization, teacher and student flows and for invitees.
+
+Called by ``Completion`` inside its unit of work, after the account row is
+written: the profile, then either the new organization with its owner
+membership (``organization`` flow) or the membership joining an existing one
+(by join code, following the join policy, or by invitation, always active).
+Everything here is written in that same transaction, so completion creates
+all of it or nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from regflow.core import onboarding, organizations
+from regflow.core.invitations import invitation_of
+from regflow.core.model import Account, Membership, Organization, Registration
+from regflow.core.ports import UnitOfWork
+from regflow.errors import Conflict
+from regflow.services.context import ServiceContext
+from regflow.services.organizations import create_organization, public_view
+
+person_names = onboarding.person_names  # the account's first and last name, for Completion
+
+
+@dataclass
+class Joined:
+    """The membership (and organization) completion made, plus extra response fields."""
+
+    membership: Membership | None = None
+    organization: Organization | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Onboarding:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def join(
+        self, uow: UnitOfWork, registration: Registration, account: Account
+    ) -> Joined | None:
+        """Write what the flow adds to ``account``; None for flows this does not handle."""
+        if not onboarding.is_onboarding(registration):
+            return None
+        now = self.ctx.clock()
+        profile = onboarding.profile(registration, account.id, now)
+        if profile is not None:
+            await uow.profiles.add(profile)
+        if registration.flow == "organization" and invitation_of(registration) is None:
+            return await self._found(uow, registration, account, now)
+        found = await self._to_join(uow, registration)
+        if found is None:
+            return Joined()  # freelance teacher, standalone student
+        organization, status = found
+        details = onboarding.membership_details(registration)
+        department = details.get("department")
+        if department:  # the organization's own spelling
+            known = organization.settings.get("departments") or []
+            details["department"] = organizations.find_department(known, department) or department
+        membership = Membership(
+            id=str(uuid.uuid4()),
+            account_id=account.id,
+            organization_id=organization.id,
+            role=onboarding.role(registration),
+            status=status,
+            created_at=now,
+            details=details,
+        )
+        await uow.memberships.add(membership)
+        return Joined(membership, organization)
+
+    async def _found(
+        self, uow: UnitOfWork, registration: Registration, account: Account, now: datetime
+    ) -> Joined:
+        """The organization flow: organization, owner membership and logo, together."""
+        settings = onboarding.organization_settings(registration)
+        logo = onboarding.logo_key(registration)
+        if logo is not None:
+            settings["logo"] = logo
+        organization = await create_organization(
+            self.ctx,
+            uow,
+            name=onboarding.organization_name(registration),
+            country=str(settings["country"]),
+            settings=settings,
+            join_policy=onboarding.join_policy(registration),
+            now=now,
+        )
+        if logo is not None and not await uow.uploads.claim(logo, organization.id, now):
+            raise Conflict("The logo upload has expired; upload it again.", code="LOGO_INVALID")
+        membership = Membership(
+            str(uuid.uuid4()), account.id, organization.id, "owner", "active", now
+        )
+        await uow.memberships.add(membership)
+        extra = {
+            "organization": public_view(organization, self.ctx.public_url),
+            "next_steps": [dict(step) for step in organizations.NEXT_STEPS],
+        }
+        return Joined(membership, organization, extra)
+
+    async def _to_join(
+        self, uow: UnitOfWork, registration: Registration
+    ) -> tuple[Organization, str] | None:
+        """The organization a teacher, student or invitee joins, and the membership status."""
+        invited = invitation_of(registration)
+        if invited is not None:
+            organization = await uow.organizations.get(str(invited["organization_id"]))
+            if organization is None:
+                raise Conflict("This invitation's organization is gone.", code="INVITATION_INVALID")
+            return organization, "active"
+        code = onboarding.join_code(registration)
+        if code is None:
+            return None
+        organization = await uow.organizations.get_by_join_code(code)
+        if organization is None:
+            raise Conflict("No organization has this code.", code="ORG_CODE_INVALID")
+        status = organizations.membership_status(organization.join_policy, invited=False)
+        if status is None:
+            raise Conflict(
+                "This organization accepts members by invitation only.", code="ORG_INVITE_ONLY"
+            )
+        return organization, status

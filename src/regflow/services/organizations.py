@@ -1,0 +1,114 @@
+"""Creating organizations with unique slugs and join codes, rotating codes, public lookup.
+
+Uniqueness is the database's: an insert that hits the slug or join code
+index is retried inside the same transaction (the repository wraps it in a
+savepoint) with a suffixed slug or a fresh code, so racing registrations of
+one name end with distinct slugs, or a clear ``ORG_SLUG_EXISTS`` once the
+tries run out; never a duplicate and never a 500.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from regflow.core import organizations as orgs
+from regflow.core.model import Organization
+from regflow.core.ports import UnitOfWork
+from regflow.errors import Conflict, FieldProblem, NotFound, UniqueViolation
+from regflow.services.context import ServiceContext
+
+NOT_FOUND = "No organization has this code."
+
+
+def _exhausted() -> Conflict:
+    return Conflict("Unable to create a unique organization identifier.", code="ORG_SLUG_EXISTS")
+
+
+async def create_organization(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    *,
+    name: str,
+    country: str,
+    settings: dict[str, Any],
+    join_policy: str,
+    now: datetime,
+) -> Organization:
+    """Insert a new organization, retrying slug and join code collisions."""
+    policy = ctx.organizations
+    slugs = iter(orgs.slug_candidates(orgs.slug_for(name), policy.unique_attempts))
+    slug = next(slugs)
+    organization_id = str(uuid.uuid4())
+    for _ in range(2 * policy.unique_attempts):
+        code = orgs.new_join_code(country, name, now.year, policy.join_code_random_length)
+        organization = Organization(
+            id=organization_id,
+            name=name,
+            slug=slug,
+            join_code=code,
+            created_at=now,
+            settings=settings,
+            join_policy=join_policy,
+        )
+        try:
+            await uow.organizations.add(organization)
+        except UniqueViolation as violation:
+            if violation.field == "slug":
+                slug = next(slugs, "")
+                if not slug:
+                    raise _exhausted() from None
+            continue  # a join code collision: draw another
+        return organization
+    raise _exhausted()
+
+
+async def rotate_join_code(ctx: ServiceContext, uow: UnitOfWork, organization: Organization) -> str:
+    """Give ``organization`` a fresh join code; the old one stops working at commit."""
+    policy = ctx.organizations
+    country = str(organization.settings.get("country") or organization.join_code[:2])
+    for _ in range(policy.unique_attempts):
+        organization.join_code = orgs.new_join_code(
+            country, organization.name, ctx.clock().year, policy.join_code_random_length
+        )
+        try:
+            await uow.organizations.update(organization)
+        except UniqueViolation:
+            continue
+        return organization.join_code
+    raise Conflict("Unable to draw a unique join code; try again.", code="ORG_CODE_EXHAUSTED")
+
+
+def public_view(organization: Organization, public_url: str) -> dict[str, Any]:
+    """The organization as its owners and admins see it."""
+    logo = organization.settings.get("logo")
+    return {
+        "id": organization.id,
+        "name": organization.name,
+        "slug": organization.slug,
+        "join_code": organization.join_code,
+        "join_policy": organization.join_policy,
+        "settings": {k: v for k, v in organization.settings.items() if k != "logo"},
+        "logo_url": f"{public_url.rstrip('/')}/v1/uploads/logo/{logo}" if logo else None,
+        "created_at": organization.created_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+class Organizations:
+    """The public side: what a join code names, before joining."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def by_code(self, raw: str) -> dict[str, str]:
+        """Only the name: the code is the secret, the rest of the organization is not public."""
+        try:
+            code = orgs.normalize_join_code(raw)
+        except FieldProblem:
+            raise NotFound(NOT_FOUND, code="ORG_CODE_INVALID") from None
+        async with self.ctx.uow(read_only=True) as uow:
+            organization = await uow.organizations.get_by_join_code(code)
+        if organization is None:
+            raise NotFound(NOT_FOUND, code="ORG_CODE_INVALID")
+        return {"name": organization.name}

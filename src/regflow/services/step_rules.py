@@ -1,0 +1,76 @@
+"""Rules of the organization flows that need the database, checked when a step is submitted.
+
+The engine validates each step's fields on their own; these rules look at
+what is stored: whether a join code's organization accepts members by code,
+whether a student's department is one of the organization's, whether a logo
+upload is still claimable, and that an invitee keeps the invited address.
+Each refusal is a field problem, so the client sees it next to the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from regflow.core import onboarding, organizations
+from regflow.core.invitations import invitation_of
+from regflow.core.model import Organization, Registration
+from regflow.core.ports import UnitOfWork
+from regflow.errors import FieldProblem, ValidationFailed
+from regflow.services.context import ServiceContext
+
+
+async def check_step(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    registration: Registration,
+    step: str,
+    clean: dict[str, Any],
+) -> None:
+    """Raise ValidationFailed listing every rule ``clean`` breaks for ``step``."""
+    problems: list[FieldProblem] = []
+    invited = invitation_of(registration)
+    if invited is not None and "email" in clean and clean["email"] != invited["email"]:
+        message = "Register with the address the invitation was sent to."
+        problems.append(FieldProblem("email", "INVITATION_EMAIL_MISMATCH", message))
+    code = clean.get("org_code")
+    if code and invited is None:
+        found = await uow.organizations.get_by_join_code(str(code).upper())
+        if (
+            found is not None
+            and organizations.membership_status(found.join_policy, invited=False) is None
+        ):
+            message = "This organization accepts members by invitation only."
+            problems.append(FieldProblem("org_code", "ORG_INVITE_ONLY", message))
+    if registration.flow == "student" and step == "mapping":
+        organization = await _joined(uow, registration)
+        problem = _department_problem(organization, clean.get("department"))
+        if problem is not None:
+            problems.append(problem)
+    logo = clean.get("logo")
+    if logo:
+        upload = await uow.uploads.get(str(logo))
+        if upload is None or upload.kind != "logo" or not upload.available(ctx.clock()):
+            message = "This upload is unknown or has expired; upload the logo again."
+            problems.append(FieldProblem("logo", "LOGO_INVALID", message))
+    if problems:
+        raise ValidationFailed(problems)
+
+
+async def _joined(uow: UnitOfWork, registration: Registration) -> Organization | None:
+    invited = invitation_of(registration)
+    if invited is not None:
+        return await uow.organizations.get(str(invited["organization_id"]))
+    code = onboarding.join_code(registration)
+    return await uow.organizations.get_by_join_code(code) if code else None
+
+
+def _department_problem(organization: Organization | None, wanted: Any) -> FieldProblem | None:
+    known = list(organization.settings.get("departments") or []) if organization else []
+    if not known:
+        return None  # no list to choose from: any department, or none
+    if not wanted:
+        return FieldProblem("department", "REQUIRED", "Choose your department.")
+    if organizations.find_department(known, str(wanted)) is None:
+        message = "Choose one of your organization's departments."
+        return FieldProblem("department", "DEPARTMENT_INVALID", message)
+    return None

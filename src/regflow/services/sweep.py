@@ -1,0 +1,100 @@
+"""The periodic sweep: expire abandoned registrations, prune old funnel events.
+
+A registration nobody touches again never hits ``load_open``'s expiry, so the
+sweep marks those past ``expires_at`` expired (status and ``expired`` event in
+one transaction, through the engine like any other transition). Several
+processes may sweep at once: the registration's optimistic version lets one
+of them win and the others skip it, so each expiry is recorded once.
+
+Retention: events recorded more than ``retention`` ago are deleted in batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from regflow.errors import ConcurrentUpdate, ValidationFailed
+from regflow.services.base import RegistrationUseCase
+from regflow.services.context import ServiceContext
+
+log = logging.getLogger("regflow.sweep")
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    expired: int
+    pruned: int
+
+
+class Sweep(RegistrationUseCase):
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        *,
+        retention: timedelta,
+        interval_seconds: float = 60.0,
+        batch: int = 200,
+        max_batches: int = 50,
+    ) -> None:
+        super().__init__(ctx)
+        self.retention = retention
+        self.interval_seconds = interval_seconds
+        self.batch = batch
+        self.max_batches = max_batches  # bounds one pass; the next pass goes on
+
+    async def run_once(self) -> SweepResult:
+        expired = pruned = 0
+        for _ in range(self.max_batches):
+            done, seen = await self._expire_batch()
+            expired += done
+            if seen < self.batch:
+                break
+        before = self.ctx.clock() - self.retention
+        for _ in range(self.max_batches):
+            async with self.ctx.uow() as uow:
+                gone = await uow.sweep.prune_events(before, self.batch * 10)
+                await uow.commit()
+            pruned += gone
+            if gone < self.batch * 10:
+                break
+        return SweepResult(expired, pruned)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sweep every ``interval_seconds`` until ``stop`` is set; errors are logged, not fatal."""
+        while not stop.is_set():
+            try:
+                result = await self.run_once()
+                if result.expired or result.pruned:
+                    log.info("sweep", extra={"expired": result.expired, "pruned": result.pruned})
+            except Exception:  # a database outage must not end the loop
+                log.exception("sweep failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.interval_seconds)
+
+    async def _expire_batch(self) -> tuple[int, int]:
+        """Expire one batch in one transaction; (expired here, candidates seen)."""
+        now = self.ctx.clock()
+        done = 0
+        async with self.ctx.uow() as uow:
+            ids = await uow.sweep.due_for_expiry(now, self.batch)
+            for registration_id in ids:
+                registration = await uow.registrations.get(registration_id)
+                try:
+                    outcome = (
+                        self.ctx.engine.expire_if_due(registration, now) if registration else None
+                    )
+                    if outcome is None:
+                        continue
+                    await self.persist(uow, outcome)
+                except ConcurrentUpdate:
+                    continue  # another request or process moved it first
+                except ValidationFailed:  # its flow is no longer enabled: leave it be
+                    log.warning("sweep skipped a registration of a disabled flow")
+                    continue
+                done += 1
+            await uow.commit()
+        return done, len(ids)
