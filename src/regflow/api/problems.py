@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from regflow.errors import (
     AuthenticationFailed,
@@ -137,6 +138,11 @@ def install(app: FastAPI) -> None:
         headers = dict(exc.headers) if exc.headers else None
         return problem(exc.status_code, code, str(exc.detail), headers=headers)
 
+    async def on_disconnect(request: Request, exc: Exception) -> JSONResponse:
+        # the client hung up while sending its body: nobody reads this answer
+        return problem(400, "CLIENT_DISCONNECTED", "The client closed the connection.")
+
+    app.add_exception_handler(ClientDisconnect, on_disconnect)
     app.add_exception_handler(RegflowError, on_regflow_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Self
 
@@ -20,6 +21,8 @@ from regflow.persistence.registrations import SqlRegistrations
 from regflow.persistence.signing_keys import SqlSigningKeys
 from regflow.persistence.uploads import SqlUploads
 from regflow.persistence.verifications import SqlVerifications
+
+WRITE_LOCK_WAIT_SECONDS = 30.0
 
 
 class SqlUnitOfWork:
@@ -40,14 +43,32 @@ class SqlUnitOfWork:
     uploads: ports.UploadRepository  # organizations
     profiles: ports.ProfileRepository  # organizations
 
-    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        read_only: bool = False,
+        write_lock: asyncio.Lock | None = None,
+    ) -> None:
         self._engine = engine
         self._read_only = read_only
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
+        self._write_lock = None if read_only else write_lock
+        self._holds_lock = False
 
     async def __aenter__(self) -> Self:
-        conn = await self._engine.connect()
+        if self._write_lock is not None:
+            try:
+                await asyncio.wait_for(self._write_lock.acquire(), WRITE_LOCK_WAIT_SECONDS)
+                self._holds_lock = True
+            except TimeoutError:
+                pass  # fall back to SQLite's own busy timeout rather than fail
+        try:
+            conn = await self._engine.connect()
+        except BaseException:
+            self._release()
+            raise
         if self._read_only:
             conn = await conn.execution_options(regflow_read_only=True)
         self._conn = conn
@@ -81,6 +102,12 @@ class SqlUnitOfWork:
         finally:
             if self._conn is not None:
                 await self._conn.close()
+            self._release()
+
+    def _release(self) -> None:
+        if self._holds_lock and self._write_lock is not None:
+            self._holds_lock = False
+            self._write_lock.release()
 
     async def commit(self) -> None:
         assert self._tx is not None  # noqa: S101 - used only inside the context
@@ -88,8 +115,17 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
+    """Units of work on one engine.
+
+    On SQLite, writers of this process queue on an asyncio lock (first come,
+    first served) instead of on SQLite's busy handler, whose sleeping retries
+    are unfair and gave multi-second tail latencies under load; other processes
+    still meet SQLite's busy timeout.
+    """
+
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, read_only=read_only)
+        return SqlUnitOfWork(self.engine, read_only=read_only, write_lock=self._write_lock)
