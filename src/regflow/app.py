@@ -27,9 +27,12 @@ from regflow.api.middleware import RequestContext
 from regflow.api.system import system_router
 from regflow.api.throttle import IpThrottle  # organizations
 from regflow.api.v1.admin import admin_router  # funnel report
+from regflow.api.v1.invitations import invitations_router  # organizations
+from regflow.api.v1.org_admin import org_admin_router  # organizations
 from regflow.api.v1.organizations import organizations_router  # organizations
 from regflow.api.v1.registrations import registrations_router
 from regflow.api.v1.sessions import sessions_router
+from regflow.api.v1.uploads import LOGO_PATH, MULTIPART_OVERHEAD, uploads_router  # logos
 from regflow.api.v1.verify import verify_router
 from regflow.core.engine import Engine
 from regflow.core.experiments import Experiments  # experiments
@@ -40,21 +43,27 @@ from regflow.core.passwords import policy_for
 from regflow.core.verification import VerificationPolicy
 from regflow.delivery.base import Sender
 from regflow.delivery.console import ConsoleSmsSender, NullEmailSender
+from regflow.delivery.sms_webhook import WebhookSmsSender  # organizations: phone codes
 from regflow.delivery.smtp import SmtpSender
 from regflow.delivery.templates import Renderer
 from regflow.delivery.worker import OutboxWorker
 from regflow.hashing import Argon2PasswordHasher
 from regflow.keys.keyring import KeyRing, UnitOfWorkKeyStore
 from regflow.keys.tokens import TokenService
+from regflow.media.files import FileStore  # organizations: logos
+from regflow.media.images import PillowImages  # organizations: logos
 from regflow.persistence.database import create_engine
 from regflow.persistence.funnel_observer import observe_committed_events  # metrics
 from regflow.persistence.uow import SqlUnitOfWorkFactory
 from regflow.services.container import Services
 from regflow.services.context import ServiceContext, utc_now
 from regflow.services.funnel import OperatorReports  # funnel report
+from regflow.services.invitations import Invitations  # organizations
 from regflow.services.mailbox import DevMailbox
+from regflow.services.org_admin import OrgAdmin  # organizations
 from regflow.services.organizations import Organizations  # organizations
 from regflow.services.sweep import Sweep  # expiry and retention sweep
+from regflow.services.uploads import Uploads  # organizations: logos
 from regflow.settings import Settings
 
 log = logging.getLogger("regflow")
@@ -92,7 +101,7 @@ def build_runtime(settings: Settings) -> Runtime:
         max_workers=settings.hash_workers,
     )
     renderer = Renderer()
-    senders: dict[OutboxKind, Sender] = {OutboxKind.SMS: ConsoleSmsSender(renderer)}
+    senders: dict[OutboxKind, Sender] = {OutboxKind.SMS: sms_sender(settings, renderer)}
     if settings.smtp_url is not None:
         senders[OutboxKind.EMAIL] = SmtpSender(
             settings.smtp_url.get_secret_value(),
@@ -192,7 +201,11 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     include_organizations(app, runtime)  # organizations, teachers, students
     if settings.dev_mailbox:
         app.include_router(dev_mailbox_router(DevMailbox(runtime.uow, Renderer())))
-    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContext,
+        max_body_bytes=settings.max_body_bytes,
+        path_limits={LOGO_PATH: settings.upload_max_bytes + MULTIPART_OVERHEAD},  # logos
+    )
     app.add_middleware(MetricsMiddleware, metrics=metrics, pool=runtime.hasher)  # metrics
     return app
 
@@ -207,10 +220,47 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     )
 
 
+UPLOADS_PER_HOUR = 30  # logo uploads per client IP
+
+
 def include_organizations(app: FastAPI, runtime: Runtime) -> None:
-    """Organizations, teachers and students: the public lookup by join code."""
+    """Organizations, teachers and students: lookup by join code, admin API, invitations."""
     settings = runtime.settings
+    ctx = runtime.services.ctx
     throttle = IpThrottle(
         settings.org_lookup_per_minute, 60.0, enabled=settings.rate_limits_enabled
     )
-    app.include_router(organizations_router(Organizations(runtime.services.ctx), throttle))
+    app.include_router(organizations_router(Organizations(ctx), throttle))
+    verifier = TokenService(
+        runtime.keyring,
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        settings.access_token_ttl_seconds,
+        clock=utc_now,
+    )
+    admin = OrgAdmin(ctx, verifier)
+    invitations = Invitations(admin)
+    app.include_router(org_admin_router(admin, invitations))
+    app.include_router(invitations_router(invitations))
+    uploads = Uploads(ctx, PillowImages(), FileStore(settings.uploads_path))
+    upload_throttle = IpThrottle(UPLOADS_PER_HOUR, 3600.0, enabled=settings.rate_limits_enabled)
+    app.include_router(
+        uploads_router(uploads, max_bytes=settings.upload_max_bytes, throttle=upload_throttle)
+    )
+
+
+def sms_sender(settings: Settings, renderer: Renderer) -> Sender:
+    """The SMS transport named by ``REGFLOW_SMS_PROVIDER``."""
+    if settings.sms_provider == "webhook":
+        if not settings.sms_webhook_url:
+            raise ValueError("REGFLOW_SMS_PROVIDER=webhook needs REGFLOW_SMS_WEBHOOK_URL")
+        token = settings.sms_webhook_token
+        return WebhookSmsSender(
+            settings.sms_webhook_url,
+            renderer,
+            token=token.get_secret_value() if token else None,
+            timeout=settings.sms_webhook_timeout_seconds,
+        )
+    if settings.sms_provider == "twilio":
+        raise ValueError("REGFLOW_SMS_PROVIDER=twilio is not available yet; use console or webhook")
+    return ConsoleSmsSender(renderer)

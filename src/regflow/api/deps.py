@@ -36,3 +36,12 @@ def idempotency_key(
             "Idempotency-Key", "INVALID_VALUE", "The Idempotency-Key header is not valid."
         )
     return key
+
+
+def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
+    """An access token from ``Authorization: Bearer <token>`` (organization admin calls)."""
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    return None

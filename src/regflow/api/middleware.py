@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,12 +34,16 @@ class RequestContext:
     """Adds a request id, security headers and one redacted access-log line per request.
 
     The log names the route template (``/v1/verify/{link_token}``), never the raw
-    path, so secrets carried in paths are not written.
+    path, so secrets carried in paths are not written. ``path_limits`` gives the
+    few routes that take files (the logo upload) their own, larger, body cap.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, path_limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,8 +52,9 @@ class RequestContext:
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
         status = {"code": 500}
+        limit = self.path_limits.get(scope.get("path", ""), self.max_body_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
+        if declared is not None and declared > limit:
             await _too_large(scope, receive, send)
             return
         received = 0
@@ -58,7 +64,7 @@ class RequestContext:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     raise BodyTooLarge
             return message
 

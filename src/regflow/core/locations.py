@@ -110,10 +110,13 @@ def _place_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LMN" or ch in " -'’.(),&/"
 
 
-def normalize_place(raw: str, field: str, *, max_length: int = PLACE_MAX) -> str:
+def normalize_place(
+    raw: str, field: str, *, max_length: int = PLACE_MAX, require_letter: bool = True
+) -> str:
     """A place or institution name (city, state, school): NFC, single spaces, 1..100 chars.
 
-    Letters of any script, digits, spaces and ``- ' . ( ) , & /``; at least one letter.
+    Letters of any script, digits, spaces and ``- ' . ( ) , & /``; at least one letter
+    unless ``require_letter`` is false (a batch such as ``2024-2028``).
     The code is ``<FIELD>_INVALID`` (``CITY_INVALID``, ``STATE_INVALID``, ...).
     """
     code = f"{field.upper()}_INVALID"
@@ -124,7 +127,7 @@ def normalize_place(raw: str, field: str, *, max_length: int = PLACE_MAX) -> str
         raise FieldProblem(field, code, f"Use 1 to {max_length} characters.")
     if not all(map(_place_char, value)):
         raise FieldProblem(field, code, "Use letters, digits, spaces and - ' . ( ) , & / only.")
-    if not any(unicodedata.category(ch)[0] == "L" for ch in value):
+    if require_letter and not any(unicodedata.category(ch)[0] == "L" for ch in value):
         raise FieldProblem(field, code, "This value must contain letters.")
     return value
 

@@ -224,7 +224,9 @@ class UploadRepository(Protocol):
         """Unclaimed uploads past their expiry, oldest first."""
         ...
 
-    async def delete(self, key: str) -> None: ...
+    async def delete(self, key: str) -> bool:
+        """Forget an unclaimed upload; False if it was claimed meanwhile (keep its file)."""
+        ...
 
 
 class ProfileRepository(Protocol):

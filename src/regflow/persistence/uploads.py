@@ -70,5 +70,6 @@ class SqlUploads:
         )
         return [_row(r._mapping) for r in rows]
 
-    async def delete(self, key: str) -> None:
-        await self._conn.execute(delete(t).where(t.c.key == key, t.c.claimed_at.is_(None)))
+    async def delete(self, key: str) -> bool:
+        result = await self._conn.execute(delete(t).where(t.c.key == key, t.c.claimed_at.is_(None)))
+        return result.rowcount == 1

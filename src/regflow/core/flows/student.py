@@ -118,7 +118,10 @@ class MappingFields(StepFields):
         if value is None:
             return None
         field = info.field_name or "department"
-        return checked(lambda: normalize_place(value, field, max_length=100))
+        letters = field == "department"  # a batch may be digits only: 2024-2028
+        return checked(
+            lambda: normalize_place(value, field, max_length=100, require_letter=letters)
+        )
 
 
 def _invited(registration: Registration) -> bool:

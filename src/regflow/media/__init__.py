@@ -1,0 +1,1 @@
+"""Adapters for uploaded media: Pillow re-encoding and the file store."""

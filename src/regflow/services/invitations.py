@@ -1,0 +1,132 @@
+"""Invitations: an admin invites an email with a role; following the link starts a registration.
+
+Accepting consumes the invitation and creates the registration in one
+transaction (``UPDATE … WHERE accepted_at IS NULL``): of any number of
+concurrent accepts exactly one gets a registration, the others 409
+``INVITATION_USED``. The registration is of the flow that fits the role
+(teacher, student, else member), pre-linked to the organization and role, with
+the invited email already verified: following the link proved it. Its
+membership will be active whatever the join policy. An invitation that was
+used cannot be used again; the admin sends a new one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from regflow.core import cryptokit, identifiers, invitations
+from regflow.core.invitations import INVITABLE_ROLES, INVITATION_KEY, Invitation
+from regflow.core.ports import UnitOfWork
+from regflow.errors import Conflict, FieldProblem, Gone, NotFound, ValidationFailed
+from regflow.services.base import RegistrationUseCase
+from regflow.services.org_admin import OrgAdmin
+from regflow.services.org_mail import invitation_message
+from regflow.services.views import describe
+
+NOT_FOUND = "This invitation is not valid."
+
+
+def _iso(value: Any) -> str:
+    return str(value.isoformat().replace("+00:00", "Z"))
+
+
+class Invitations(RegistrationUseCase):
+    def __init__(self, admin: OrgAdmin) -> None:
+        super().__init__(admin.ctx)
+        self.admin = admin
+
+    async def invite(
+        self, token: str | None, organization_id: str, email: str, role: str
+    ) -> dict[str, Any]:
+        """Invite ``email`` as ``role`` (not ``owner``); the link goes out by mail."""
+        problems: list[FieldProblem] = []
+        address = ""
+        try:
+            address = identifiers.normalize_email(email)
+        except FieldProblem as problem:
+            problems.append(problem)
+        if role not in INVITABLE_ROLES:
+            message = "Choose one of: " + ", ".join(INVITABLE_ROLES) + "."
+            problems.append(FieldProblem("role", "INVALID_CHOICE", message))
+        if problems:
+            raise ValidationFailed(problems)
+        now = self.ctx.clock()
+        async with self.ctx.uow() as uow:
+            inviter, organization = await self.admin.authorize(uow, token, organization_id)
+            issued = invitations.issue(
+                organization_id=organization.id,
+                email=address,
+                role=role,
+                invited_by=inviter.id,
+                now=now,
+                ttl=self.ctx.organizations.invitation_ttl,
+            )
+            await uow.invitations.add(issued.invitation)
+            await uow.outbox.add(
+                invitation_message(
+                    issued.invitation,
+                    issued.token,
+                    organization,
+                    public_url=self.ctx.public_url,
+                    now=now,
+                )
+            )
+            await uow.commit()
+        self.ctx.outbox_written()
+        return {
+            "id": issued.invitation.id,
+            "email": address,
+            "role": role,
+            "expires_at": _iso(issued.invitation.expires_at),
+        }
+
+    async def preview(self, link_token: str) -> dict[str, Any]:
+        """What following the link would do, without consuming it (mail scanners GET links)."""
+        async with self.ctx.uow(read_only=True) as uow:
+            invitation = await self._usable(uow, link_token)
+            organization = await uow.organizations.get(invitation.organization_id)
+        return {
+            "organization": {"name": organization.name if organization else None},
+            "role": invitation.role,
+            "email": identifiers.mask_email(invitation.email),
+            "expires_at": _iso(invitation.expires_at),
+        }
+
+    async def accept(self, link_token: str, locale: str = "en") -> dict[str, Any]:
+        """Consume the invitation and start its registration: the state plus its token."""
+        registration_token = cryptokit.new_token()
+        registration_id = str(uuid.uuid4())
+        now = self.ctx.clock()
+        async with self.ctx.uow() as uow:
+            invitation = await self._usable(uow, link_token)
+            flow = invitations.flow_for(invitation.role, frozenset(self.ctx.engine.flows))
+            if flow is None:
+                raise Conflict("No flow for this invitation is enabled.", code="FLOW_UNKNOWN")
+            outcome = self.ctx.engine.start(
+                flow,
+                registration_id=registration_id,
+                token_hash=cryptokit.sha256_hex(registration_token),
+                now=now,
+                variant=self.ctx.experiments.assign(flow, registration_id, None),
+                locale=locale,
+                prefill={INVITATION_KEY: invitations.marker(invitation)},
+            )
+            registration = outcome.registration
+            registration.verified["email"] = invitation.email  # the link proved the address
+            if not await uow.invitations.accept(invitation.id, registration.id, now):
+                raise Conflict("This invitation was already used.", code="INVITATION_USED")
+            await uow.registrations.add(registration)
+            await self.record(uow, registration, outcome.effects)
+            await uow.commit()
+        return {**describe(self.ctx, registration, []), "token": registration_token}
+
+    async def _usable(self, uow: UnitOfWork, link_token: str) -> Invitation:
+        invitation = await uow.invitations.get_by_token_hash(cryptokit.sha256_hex(link_token))
+        if invitation is None:
+            raise NotFound(NOT_FOUND, code="INVITATION_NOT_FOUND")
+        if invitation.accepted_at is not None:
+            raise Conflict("This invitation was already used.", code="INVITATION_USED")
+        if self.ctx.clock() >= invitation.expires_at:
+            raise Gone("This invitation has expired; ask for a new one.", code="INVITATION_EXPIRED")
+        return invitation

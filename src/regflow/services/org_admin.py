@@ -1,0 +1,164 @@
+"""An organization's owners and admins: the approval queue, settings and join code.
+
+Every call carries the caller's access token. It is verified (signature,
+algorithm, expiry), its ``ver`` must equal the account's current token
+version (bumping it revokes older tokens), it must speak for this
+organization with the ``owner`` or ``admin`` role, and that membership must
+still be active in the database: a token outliving a demotion gets nothing.
+A missing or invalid token is 401 ``INVALID_TOKEN``; a valid token without
+the right is 403 ``FORBIDDEN``, whether or not the organization exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from regflow.core import organizations as orgs
+from regflow.core.model import Account, Organization
+from regflow.core.onboarding import MemberView
+from regflow.core.ports import TokenVerifier, UnitOfWork
+from regflow.errors import (
+    AuthenticationFailed,
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
+from regflow.services.context import ServiceContext
+from regflow.services.org_mail import decision_message
+from regflow.services.organizations import public_view, rotate_join_code
+
+ADMIN_ROLES = frozenset({"owner", "admin"})
+MEMBER_STATUSES = ("pending", "active", "rejected")
+
+
+def member_view(member: MemberView) -> dict[str, Any]:
+    return {
+        "id": member.id,
+        "account_id": member.account_id,
+        "email": member.email,
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "role": member.role,
+        "status": member.status,
+        "details": member.details,
+        "created_at": member.created_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+class OrgAdmin:
+    def __init__(self, ctx: ServiceContext, verifier: TokenVerifier) -> None:
+        self.ctx = ctx
+        self.verifier = verifier
+
+    async def authorize(
+        self, uow: UnitOfWork, token: str | None, organization_id: str
+    ) -> tuple[Account, Organization]:
+        """The calling admin and the organization, or 401/403 (see the module docstring)."""
+        if not token:
+            raise AuthenticationFailed("An access token is required.", code="INVALID_TOKEN")
+        claims = await self.verifier.verify(token)
+        account = await uow.accounts.get(claims.sub)
+        if account is None or account.status != "active" or account.token_version != claims.ver:
+            raise AuthenticationFailed("The access token is no longer valid.", code="INVALID_TOKEN")
+        if claims.org != organization_id or claims.role not in ADMIN_ROLES:
+            raise Forbidden("Only this organization's owners and admins may do this.")
+        memberships = await uow.memberships.for_account(account.id)
+        if not any(
+            m.organization_id == organization_id and m.role in ADMIN_ROLES and m.status == "active"
+            for m in memberships
+        ):
+            raise Forbidden("Only this organization's owners and admins may do this.")
+        organization = await uow.organizations.get(organization_id)
+        if organization is None:
+            raise Forbidden("Only this organization's owners and admins may do this.")
+        return account, organization
+
+    async def organization(self, token: str | None, organization_id: str) -> dict[str, Any]:
+        async with self.ctx.uow(read_only=True) as uow:
+            _, organization = await self.authorize(uow, token, organization_id)
+        return public_view(organization, self.ctx.public_url)
+
+    async def members(
+        self, token: str | None, organization_id: str, status: str | None, limit: int, offset: int
+    ) -> dict[str, Any]:
+        if status is not None and status not in MEMBER_STATUSES:
+            message = "Choose one of: " + ", ".join(MEMBER_STATUSES) + "."
+            raise ValidationFailed.single("status", "INVALID_CHOICE", message)
+        async with self.ctx.uow(read_only=True) as uow:
+            await self.authorize(uow, token, organization_id)
+            found = await uow.memberships.for_organization(
+                organization_id, status, limit=limit, offset=offset
+            )
+        return {"members": [member_view(m) for m in found], "limit": limit, "offset": offset}
+
+    async def decide(
+        self, token: str | None, organization_id: str, membership_id: str, *, approve: bool
+    ) -> dict[str, Any]:
+        """Approve or reject a pending membership; the member is told by mail."""
+        status = "active" if approve else "rejected"
+        async with self.ctx.uow() as uow:
+            _, organization = await self.authorize(uow, token, organization_id)
+            membership = await uow.memberships.get(membership_id)
+            if membership is None or membership.organization_id != organization_id:
+                raise NotFound("No such member in this organization.", code="MEMBER_NOT_FOUND")
+            if not await uow.memberships.set_status(
+                membership_id, organization_id, expected="pending", status=status
+            ):
+                raise Conflict("This membership is not pending.", code="MEMBERSHIP_NOT_PENDING")
+            member = await uow.accounts.get(membership.account_id)
+            if member is not None:
+                profile = await uow.profiles.get(member.id)
+                await uow.outbox.add(
+                    decision_message(
+                        member.email,
+                        organization,
+                        approved=approve,
+                        role=membership.role,
+                        public_url=self.ctx.public_url,
+                        now=self.ctx.clock(),
+                        locale=profile.locale if profile else "en",
+                    )
+                )
+            await uow.commit()
+        self.ctx.outbox_written()
+        return {"id": membership.id, "role": membership.role, "status": status}
+
+    async def update(
+        self,
+        token: str | None,
+        organization_id: str,
+        *,
+        join_policy: str | None,
+        departments: list[str] | None,
+    ) -> dict[str, Any]:
+        """Change the join policy and/or the department list."""
+        problems: list[FieldProblem] = []
+        clean: list[str] | None = None
+        if join_policy is not None and join_policy not in orgs.JOIN_POLICIES:
+            message = "Choose one of: " + ", ".join(orgs.JOIN_POLICIES) + "."
+            problems.append(FieldProblem("join_policy", "INVALID_CHOICE", message))
+        try:
+            clean = orgs.normalize_departments(departments) if departments is not None else None
+        except FieldProblem as problem:
+            problems.append(problem)
+        if problems:
+            raise ValidationFailed(problems)
+        async with self.ctx.uow() as uow:
+            _, organization = await self.authorize(uow, token, organization_id)
+            if join_policy is not None:
+                organization.join_policy = join_policy
+            if clean is not None:
+                organization.settings = {**organization.settings, "departments": clean}
+            await uow.organizations.update(organization)
+            await uow.commit()
+        return public_view(organization, self.ctx.public_url)
+
+    async def rotate(self, token: str | None, organization_id: str) -> dict[str, Any]:
+        """A fresh join code; the previous one stops working."""
+        async with self.ctx.uow() as uow:
+            _, organization = await self.authorize(uow, token, organization_id)
+            code = await rotate_join_code(self.ctx, uow, organization)
+            await uow.commit()
+        return {"join_code": code}
