@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from statsmodels.stats import proportion
 from typer.testing import CliRunner
 
@@ -32,8 +33,10 @@ from regflow.cli.main import cli
 from regflow.core.experiments import pick
 from regflow.core.model import FunnelEvent
 from regflow.core.ports import UnitOfWorkFactory
+from regflow.persistence.tables import funnel_events
 from regflow.services.sweep import Sweep
-from support.harness import Harness, make_settings, started_app
+from support import orgs
+from support.harness import PASSWORD, Harness, make_settings, started_app
 
 TOKEN = "operator-token-0123456789abcdef"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
@@ -555,3 +558,41 @@ async def test_the_app_sweeps_in_the_background(db_url: str, tmp_path: Path) -> 
                 break
             await asyncio.sleep(0.05)
         assert registration is not None and registration.status.value == "expired"
+
+
+async def _completed_org(h: Harness, registration_id: str) -> str | None:
+    async with h.runtime.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(funnel_events.c.organization_id).where(
+                    funnel_events.c.registration_id == registration_id,
+                    funnel_events.c.kind == "completed",
+                )
+            )
+        ).one()
+    return row[0]  # type: ignore[no-any-return]
+
+
+async def test_completion_names_the_joined_organization_not_a_created_one(
+    harness: Harness,
+) -> None:
+    """Org-code usage counts members who joined by code; a new organization is not a join."""
+    owner_rid, owner_auth = await orgs.organization_until_complete(
+        harness, orgs.unique_email("owner")
+    )
+    owner = await orgs.complete(harness, owner_rid, owner_auth)
+    rid, auth = await harness.member_until_complete(orgs.unique_email("member"))
+    r = await harness.client.post(
+        f"/v1/registrations/{rid}/steps/credentials",
+        json={
+            "password": PASSWORD,
+            "password_confirmation": PASSWORD,
+            "org_code": owner["organization"]["join_code"],
+        },
+        headers=auth,
+    )
+    assert r.status_code == 200, r.text
+    done = await harness.client.post(f"/v1/registrations/{rid}/complete", headers=auth)
+    assert done.status_code == 201, done.text
+    assert await _completed_org(harness, rid) == owner["organization"]["id"]
+    assert await _completed_org(harness, owner_rid) is None

@@ -311,7 +311,8 @@ class Engine:
         if after is before:
             return []
         effects: list[Effect] = []
-        if before is not None:
+        if before is not None and self.step_done(registration, before):
+            # not when going back to an earlier step: ``before`` was left, not finished
             effects.append(RecordEvent("step_completed", step=before.name))
         if after is not None:
             effects.append(RecordEvent("step_viewed", step=after.name))

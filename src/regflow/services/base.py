@@ -48,12 +48,17 @@ class RegistrationUseCase:
         self.ctx.engine.ensure_open(registration)
 
     async def record(
-        self, uow: UnitOfWork, registration: Registration, effects: Iterable[Effect]
+        self,
+        uow: UnitOfWork,
+        registration: Registration,
+        effects: Iterable[Effect],
+        *,
+        org: str | None = None,
     ) -> None:
         now = self.ctx.clock()
         for effect in effects:
             if isinstance(effect, RecordEvent):
-                await uow.funnel.add(funnel_event(registration, effect, now))
+                await uow.funnel.add(funnel_event(registration, effect, now, org=org))
 
     async def persist(self, uow: UnitOfWork, outcome: Outcome) -> None:
         await uow.registrations.update(outcome.registration)

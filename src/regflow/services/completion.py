@@ -74,7 +74,11 @@ class Completion(RegistrationUseCase):
                 raise _taken(violation) from None
             joined = await Onboarding(self.ctx).join(uow, registration, account)  # organizations
             membership = joined.membership if joined else await self._membership(uow, account, data)
-            await self.record(uow, registration, outcome.effects)
+            # the organization joined (not one created here) feeds the org-code usage rate
+            joined_org = (
+                membership.organization_id if membership and membership.role != "owner" else None
+            )
+            await self.record(uow, registration, outcome.effects, org=joined_org)
             body_out = await self._response(uow, account, membership)
             body_out.update(joined.extra if joined else {})  # organizations: owner's view
             if key is not None:

@@ -90,3 +90,12 @@ def test_expiry(engine: Engine) -> None:
     assert outcome is not None and reg.status is RegistrationStatus.EXPIRED
     with pytest.raises(Gone):
         engine.validate(reg, "email", {"email": "a@example.com"})
+
+
+def test_going_back_does_not_count_the_left_step_as_completed(engine: Engine) -> None:
+    reg = started(engine)
+    engine.submit(reg, "email", {"email": "a@example.com"}, NOW)
+    engine.confirm(reg, Channel.EMAIL, "a@example.com", NOW)
+    back = engine.submit(reg, "email", {"email": "b@example.com"}, NOW)
+    assert RecordEvent("step_completed", step="identity") not in back.effects
+    assert RecordEvent("step_viewed", step="email") in back.effects
