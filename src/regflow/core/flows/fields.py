@@ -12,11 +12,11 @@ from collections.abc import Callable
 from datetime import UTC, date
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, Field, ValidationInfo
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from regflow.core import identifiers, locations, organizations
-from regflow.core.flowspec import field_check
+from regflow.core.flowspec import StepFields, field_check
 from regflow.core.model import Registration
 from regflow.errors import FieldProblem
 
@@ -117,3 +117,21 @@ def today_of(info: ValidationInfo) -> date | None:
     if registration is None:
         return None
     return registration.updated_at.astimezone(UTC).date()
+
+
+class LocatedContact(StepFields):
+    """Base of a step whose ``phone`` and ``postal_code`` are read in its own ``country``.
+
+    Subclasses declare ``country`` before ``phone`` and ``postal_code``, so the
+    country is already validated when these run.
+    """
+
+    @field_validator("phone", check_fields=False)
+    @classmethod
+    def _phone(cls, value: str, info: ValidationInfo) -> str:
+        return checked(lambda: phone_in(value, info.data.get("country")))
+
+    @field_validator("postal_code", check_fields=False)
+    @classmethod
+    def _postal(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return checked(lambda: postal_in(value, info.data.get("country")))

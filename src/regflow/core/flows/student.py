@@ -20,6 +20,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from regflow.core.flows.fields import (
     Country,
     Email,
+    LocatedContact,
     PhoneText,
     PostalText,
     Text,
@@ -27,10 +28,8 @@ from regflow.core.flows.fields import (
     choices,
     name_check,
     one_of,
-    phone_in,
     place_check,
     plausible_birth_date,
-    postal_in,
     today_of,
 )
 from regflow.core.flows.teacher import security_step
@@ -45,7 +44,7 @@ GENDERS = ("female", "male", "non_binary", "other", "prefer_not_to_say")
 REGISTRATION_TYPES = ("organization", "standalone")
 
 
-class BasicFields(StepFields):
+class BasicFields(LocatedContact):
     full_name: Annotated[str, Field(max_length=200), name_check("full_name")]
     email: Email
     date_of_birth: Annotated[date, Field(json_schema_extra={"ui_type": "date"})]
@@ -59,16 +58,6 @@ class BasicFields(StepFields):
     @classmethod
     def _born(cls, value: date, info: ValidationInfo) -> date:
         return checked(lambda: plausible_birth_date(value, today_of(info)))
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str, info: ValidationInfo) -> str:
-        return checked(lambda: phone_in(value, info.data.get("country")))
-
-    @field_validator("postal_code")
-    @classmethod
-    def _postal(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return checked(lambda: postal_in(value, info.data.get("country")))
 
 
 class OrganizationFields(StepFields):

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, field_validator
 
 from regflow.core import organizations
 from regflow.core.flows.fields import (
     Country,
     Email,
     JoinCode,
+    LocatedContact,
     Password,
     PhoneText,
     PostalText,
@@ -29,9 +30,7 @@ from regflow.core.flows.fields import (
     choices,
     name_check,
     one_of,
-    phone_in,
     place_check,
-    postal_in,
 )
 from regflow.core.flowspec import FlowSpec, StepFields, StepSpec
 from regflow.core.invitations import invitation_of
@@ -43,7 +42,7 @@ SUBJECTS_MAX = 30
 SECRETS = frozenset({"password", "password_confirmation"})
 
 
-class BasicFields(StepFields):
+class BasicFields(LocatedContact):
     """Who the person is and how to reach them; the phone is read in ``country``."""
 
     full_name: Annotated[str, Field(max_length=200), name_check("full_name")]
@@ -52,16 +51,6 @@ class BasicFields(StepFields):
     phone: PhoneText
     city: Annotated[Text, place_check("city")]
     postal_code: PostalText
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str, info: ValidationInfo) -> str:
-        return checked(lambda: phone_in(value, info.data.get("country")))
-
-    @field_validator("postal_code")
-    @classmethod
-    def _postal(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return checked(lambda: postal_in(value, info.data.get("country")))
 
 
 class ProfessionalFields(StepFields):
