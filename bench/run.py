@@ -121,9 +121,9 @@ def service_env(tmp: Path, database_url: str, port: int) -> dict[str, str]:
     return env
 
 
-def start_service(tmp: Path, database_url: str) -> Service:
+def start_service(tmp: Path, database_url: str, extra_env: dict[str, str] | None = None) -> Service:
     port = free_port()
-    env = service_env(tmp, database_url, port)
+    env = {**service_env(tmp, database_url, port), **(extra_env or {})}
     upgrade = subprocess.run(
         [*regflow_command(), "db", "upgrade"],
         env=env,

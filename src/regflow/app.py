@@ -84,7 +84,7 @@ class Runtime:
 
 def build_runtime(settings: Settings) -> Runtime:
     engine = create_engine(settings.database_url)
-    uow = SqlUnitOfWorkFactory(engine)
+    uow = SqlUnitOfWorkFactory(engine, record_events=settings.funnel_events)
     secret = settings.secret_bytes()
     keyring = KeyRing(UnitOfWorkKeyStore(uow), secret, utc_now, algorithm=settings.jwt_algorithm)
     tokens = TokenService(

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     # abuse resistance
     redis_url: str | None = None
     rate_limits_enabled: bool = True
+    funnel_events: bool = True  # off only to measure what recording costs (make bench)
     trusted_proxies: CSV = Field(default_factory=list)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
 

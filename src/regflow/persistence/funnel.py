@@ -28,3 +28,10 @@ class SqlFunnel:
                 at=e.at,
             )
         )
+
+
+class DiscardedFunnel:
+    """Records nothing: for measuring what event recording costs (``REGFLOW_FUNNEL_EVENTS``)."""
+
+    async def add(self, e: FunnelEvent) -> None:
+        return None

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from regflow.core import ports
 from regflow.persistence.accounts import SqlAccounts
-from regflow.persistence.funnel import SqlFunnel
+from regflow.persistence.funnel import DiscardedFunnel, SqlFunnel
 from regflow.persistence.funnel_queries import SqlRegistrationSweep, SqlReportQueries
 from regflow.persistence.idempotency import SqlIdempotency
 from regflow.persistence.invitations import SqlInvitations
@@ -49,6 +49,7 @@ class SqlUnitOfWork:
         *,
         read_only: bool = False,
         write_lock: asyncio.Lock | None = None,
+        record_events: bool = True,
     ) -> None:
         self._engine = engine
         self._read_only = read_only
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
         self._tx: AsyncTransaction | None = None
         self._write_lock = None if read_only else write_lock
         self._holds_lock = False
+        self._record_events = record_events
 
     async def __aenter__(self) -> Self:
         if self._write_lock is not None:
@@ -80,7 +82,7 @@ class SqlUnitOfWork:
         self.organizations = SqlOrganizations(conn)
         self.memberships = SqlMemberships(conn)
         self.outbox = SqlOutbox(conn, dialect)
-        self.funnel = SqlFunnel(conn)
+        self.funnel = SqlFunnel(conn) if self._record_events else DiscardedFunnel()
         self.idempotency = SqlIdempotency(conn)
         self.signing_keys = SqlSigningKeys(conn)
         self.reports = SqlReportQueries(conn)  # funnel reports and metrics
@@ -123,9 +125,15 @@ class SqlUnitOfWorkFactory:
     still meet SQLite's busy timeout.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, record_events: bool = True) -> None:
         self.engine = engine
+        self.record_events = record_events
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, read_only=read_only, write_lock=self._write_lock)
+        return SqlUnitOfWork(
+            self.engine,
+            read_only=read_only,
+            write_lock=self._write_lock,
+            record_events=self.record_events,
+        )
