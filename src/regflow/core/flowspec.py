@@ -8,6 +8,7 @@ stable code.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -93,14 +94,19 @@ class StepSpec:
             raise ValidationFailed(problems_from(error)) from None
 
     def describe_fields(self) -> list[dict[str, Any]]:
-        schema = self.fields.model_json_schema()
-        required = set(schema.get("required", []))
-        described = []
-        for name, prop in schema.get("properties", {}).items():
-            described.append(
-                {"name": name, "type": _ui_type(name, prop), "required": name in required}
-            )
-        return described
+        # copies: callers may add to them; the schema itself is built once per model
+        return [dict(item) for item in _described(self.fields)]
+
+
+@functools.cache
+def _described(fields: type[StepFields]) -> tuple[Mapping[str, Any], ...]:
+    """The fields of a model as clients see them (building a JSON schema is slow: cached)."""
+    schema = fields.model_json_schema()
+    required = set(schema.get("required", []))
+    return tuple(
+        {"name": name, "type": _ui_type(name, prop), "required": name in required}
+        for name, prop in schema.get("properties", {}).items()
+    )
 
 
 def _ui_type(name: str, prop: Mapping[str, Any]) -> str:
