@@ -27,6 +27,7 @@ from regflow.api.middleware import RequestContext
 from regflow.api.system import system_router
 from regflow.api.throttle import IpThrottle  # organizations
 from regflow.api.v1.admin import admin_router  # funnel report
+from regflow.api.v1.admin_outbox import admin_outbox_router  # outbox for the operator
 from regflow.api.v1.invitations import invitations_router  # organizations
 from regflow.api.v1.org_admin import org_admin_router  # organizations
 from regflow.api.v1.organizations import organizations_router  # organizations
@@ -41,11 +42,15 @@ from regflow.core.model import OutboxKind
 from regflow.core.organizations import OrganizationPolicy  # organizations
 from regflow.core.passwords import policy_for
 from regflow.core.verification import VerificationPolicy
+from regflow.core.webhooks import Subscription  # webhooks
 from regflow.delivery.base import Sender
 from regflow.delivery.console import ConsoleSmsSender, NullEmailSender
+from regflow.delivery.sms_budget import BudgetedSmsSender, SmsBudget, parse_country_budgets
+from regflow.delivery.sms_twilio import TwilioSmsSender  # Twilio-compatible SMS
 from regflow.delivery.sms_webhook import WebhookSmsSender  # organizations: phone codes
 from regflow.delivery.smtp import SmtpSender
 from regflow.delivery.templates import Renderer
+from regflow.delivery.webhooks import Endpoint, WebhookSender  # signed webhooks
 from regflow.delivery.worker import OutboxWorker
 from regflow.hashing import Argon2PasswordHasher
 from regflow.keys.keyring import KeyRing, UnitOfWorkKeyStore
@@ -62,6 +67,7 @@ from regflow.services.invitations import Invitations  # organizations
 from regflow.services.mailbox import DevMailbox
 from regflow.services.org_admin import OrgAdmin  # organizations
 from regflow.services.organizations import Organizations  # organizations
+from regflow.services.outbox_admin import OutboxAdmin  # outbox for the operator
 from regflow.services.sweep import Sweep  # expiry and retention sweep
 from regflow.services.uploads import Uploads  # organizations: logos
 from regflow.settings import Settings
@@ -101,7 +107,12 @@ def build_runtime(settings: Settings) -> Runtime:
         max_workers=settings.hash_workers,
     )
     renderer = Renderer()
-    senders: dict[OutboxKind, Sender] = {OutboxKind.SMS: sms_sender(settings, renderer)}
+    senders: dict[OutboxKind, Sender] = {
+        OutboxKind.SMS: BudgetedSmsSender(
+            sms_sender(settings, renderer), sms_budget(settings, uow)
+        ),
+        OutboxKind.WEBHOOK: webhook_sender(settings),
+    }
     if settings.smtp_url is not None:
         senders[OutboxKind.EMAIL] = SmtpSender(
             settings.smtp_url.get_secret_value(),
@@ -137,6 +148,9 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         outbox_written=worker.wake,
         experiments=Experiments(settings.experiments),  # experiments
+        webhooks=tuple(  # webhook subscribers
+            Subscription(w.url, frozenset(w.events)) for w in settings.webhooks
+        ),
         organizations=OrganizationPolicy(  # organizations
             join_code_random_length=settings.join_code_random_length,
             invitation_ttl=timedelta(seconds=settings.invitation_ttl_seconds),
@@ -159,6 +173,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     runtime = build_runtime(settings)
     metrics = Metrics(settings.prometheus_multiproc_dir)  # metrics
     observe_committed_events(runtime.engine, metrics.count_event)  # metrics
+    runtime.worker.observer = metrics.count_delivery  # delivery counters
     sweep = build_sweep(runtime)  # expiry and retention sweep
 
     @contextlib.asynccontextmanager
@@ -198,6 +213,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     app.include_router(metrics_router(metrics, reports.outbox_backlog, runtime.hasher))
     if settings.admin_token is not None:  # funnel report, off without an operator token
         app.include_router(admin_router(reports, settings.admin_token.get_secret_value()))
+        outbox = OutboxAdmin(services.ctx)  # the outbox for the operator
+        app.include_router(admin_outbox_router(outbox, settings.admin_token.get_secret_value()))
     include_organizations(app, runtime)  # organizations, teachers, students
     if settings.dev_mailbox:
         app.include_router(dev_mailbox_router(DevMailbox(runtime.uow, Renderer())))
@@ -262,5 +279,40 @@ def sms_sender(settings: Settings, renderer: Renderer) -> Sender:
             timeout=settings.sms_webhook_timeout_seconds,
         )
     if settings.sms_provider == "twilio":
-        raise ValueError("REGFLOW_SMS_PROVIDER=twilio is not available yet; use console or webhook")
+        missing = [
+            name
+            for name, value in (
+                ("REGFLOW_TWILIO_ACCOUNT_SID", settings.twilio_account_sid),
+                ("REGFLOW_TWILIO_AUTH_TOKEN", settings.twilio_auth_token),
+                ("REGFLOW_TWILIO_FROM", settings.twilio_from),
+            )
+            if not value
+        ]
+        if missing or settings.twilio_auth_token is None:
+            raise ValueError("REGFLOW_SMS_PROVIDER=twilio needs " + ", ".join(missing))
+        return TwilioSmsSender(
+            settings.twilio_account_sid or "",
+            settings.twilio_auth_token.get_secret_value(),
+            settings.twilio_from or "",
+            renderer,
+            base_url=settings.twilio_base_url,
+            timeout=settings.twilio_timeout_seconds,
+        )
     return ConsoleSmsSender(renderer)
+
+
+def sms_budget(settings: Settings, uow: SqlUnitOfWorkFactory) -> SmsBudget:
+    """The hourly SMS budget, global and per country, counted in the database."""
+    return SmsBudget(
+        uow,
+        per_hour=settings.sms_budget_per_hour,
+        per_country_per_hour=settings.sms_country_budget_per_hour,
+        countries=parse_country_budgets(settings.sms_country_budgets),
+        clock=utc_now,
+    )
+
+
+def webhook_sender(settings: Settings) -> WebhookSender:
+    """Signed webhooks to the subscribers of ``REGFLOW_WEBHOOKS`` (none: rows go dead)."""
+    endpoints = [Endpoint(w.url, w.secret.get_secret_value()) for w in settings.webhooks]
+    return WebhookSender(endpoints, timeout=settings.webhook_timeout_seconds)

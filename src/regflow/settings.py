@@ -11,12 +11,31 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from regflow.core.experiments import ExperimentSpec
+from regflow.core.webhooks import EVENT_TYPES
 
 CSV = Annotated[list[str], NoDecode]
+
+
+class WebhookSpec(BaseModel):
+    """One webhook subscriber in ``REGFLOW_WEBHOOKS``: ``{"url", "secret", "events"?}``."""
+
+    model_config = {"frozen": True, "extra": "forbid"}
+
+    url: str = Field(pattern=r"^https?://[^\s]+$", max_length=2048)
+    secret: SecretStr  # whsec_<base64>, as Standard Webhooks secrets look
+    events: list[str] = Field(default_factory=lambda: list(EVENT_TYPES), min_length=1)
+
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, events: list[str]) -> list[str]:
+        unknown = sorted(set(events) - set(EVENT_TYPES))
+        if unknown:
+            raise ValueError(f"unknown webhook events {unknown}; known: {list(EVENT_TYPES)}")
+        return events
 
 
 class Settings(BaseSettings):
@@ -89,6 +108,26 @@ class Settings(BaseSettings):
     upload_ttl_seconds: int = Field(86400, ge=60)  # an unclaimed logo upload expires
     sms_webhook_token: SecretStr | None = None  # sent as Authorization: Bearer
     sms_webhook_timeout_seconds: float = Field(10.0, gt=0)
+
+    # delivery: Twilio-compatible SMS, the SMS budget, webhooks
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str | None = None  # a number or sender id the account owns
+    twilio_base_url: str = "https://api.twilio.com"
+    twilio_timeout_seconds: float = Field(10.0, gt=0)
+    sms_budget_per_hour: int = Field(1000, ge=0)  # every SMS, any country
+    sms_country_budget_per_hour: int = Field(100, ge=0)  # per country calling code
+    sms_country_budgets: dict[str, int] = Field(default_factory=dict)  # {"+91": 500, "+1": 0}
+    # REGFLOW_WEBHOOKS='[{"url": "https://...", "secret": "whsec_...", "events": [...]}]'
+    webhooks: list[WebhookSpec] = Field(default_factory=list)
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+
+    @field_validator("webhooks")
+    @classmethod
+    def _distinct_urls(cls, webhooks: list[WebhookSpec]) -> list[WebhookSpec]:
+        if len({w.url for w in webhooks}) != len(webhooks):
+            raise ValueError("each webhook URL may be configured once")
+        return webhooks
 
     @field_validator("flows", "contracts", "trusted_proxies", mode="before")
     @classmethod

@@ -36,7 +36,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from regflow.core.model import FunnelEvent
+from regflow.core.model import FunnelEvent, OutboxMessage
 from regflow.core.ports import OutboxBacklog
 
 log = logging.getLogger("regflow.metrics")
@@ -93,6 +93,12 @@ class Metrics:
             ["channel", "code"],
             registry=r,
         )
+        self.deliveries = Counter(
+            "regflow_outbox_deliveries",
+            "Delivery attempts by kind and outcome: sent, failed (will be retried), dead.",
+            ["kind", "outcome"],
+            registry=r,
+        )
         self.hash_in_flight = Gauge(
             "regflow_password_hash_in_flight",
             "Password hashes running in the pool (summed over live processes).",
@@ -105,6 +111,10 @@ class Metrics:
             registry=r,
             multiprocess_mode="livesum",
         )
+
+    def count_delivery(self, message: OutboxMessage, outcome: str) -> None:
+        """Called by the delivery worker once per recorded outcome (sent, failed, dead)."""
+        self.deliveries.labels(message.kind.value, outcome).inc()
 
     def count_event(self, event: FunnelEvent) -> None:
         """Called once per committed funnel event."""

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from regflow import logs
 from regflow.app import build_runtime, build_sweep, create_app
 from regflow.cli.funnel import funnel  # regflow funnel
+from regflow.cli.outbox import outbox  # regflow outbox
 from regflow.persistence import migrate
 from regflow.settings import Settings
 
@@ -22,6 +23,7 @@ keys = typer.Typer(help="Token signing keys.", no_args_is_help=True)
 cli.add_typer(db, name="db")
 cli.add_typer(keys, name="keys")
 cli.command("funnel")(funnel)  # regflow funnel
+cli.add_typer(outbox, name="outbox")  # regflow outbox
 
 
 def app_factory() -> FastAPI:

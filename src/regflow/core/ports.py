@@ -22,6 +22,7 @@ from regflow.core.model import (
     Membership,
     Organization,
     OutboxMessage,
+    OutboxStatus,
     Registration,
     SigningKey,
     Verification,
@@ -156,6 +157,22 @@ class OutboxRepository(Protocol):
         ...
 
     async def recent(self, limit: int) -> list[OutboxMessage]: ...
+
+    async def listing(self, statuses: Sequence[OutboxStatus], limit: int) -> list[OutboxMessage]:
+        """Messages in ``statuses``, oldest first (for operators)."""
+        ...
+
+    async def counts(self) -> dict[OutboxStatus, int]:
+        """How many messages are in each status."""
+        ...
+
+    async def requeue(self, message_id: str | None, now: datetime) -> int:
+        """Dead messages (one, or every one when None) back to pending; how many moved."""
+        ...
+
+    async def sms_sent_since(self, since: datetime, prefix: str | None = None) -> int:
+        """SMS delivered since ``since`` (to numbers starting with ``prefix`` when given)."""
+        ...
 
 
 class FunnelRepository(Protocol):

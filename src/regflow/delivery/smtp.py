@@ -5,7 +5,9 @@ upgrade), or ``smtps://...`` for implicit TLS. Certificates are verified.
 Default ports: 25 for ``smtp``, 587 with STARTTLS, 465 for ``smtps``.
 
 Outcome mapping: a 5xx reply is permanent (dead letter); a 4xx reply, a
-timeout, a refused or dropped connection is temporary (retried). Each message
+timeout, a refused or dropped connection, and a refused login (a configuration
+problem, not the message's) are temporary (retried; past the attempts, dead
+messages can be requeued with ``regflow outbox requeue --all-dead``). Each message
 has a stable ``Message-ID`` built from the outbox id, so a retry after a lost
 acknowledgement is recognisable as a duplicate by the receiving side.
 """
@@ -101,6 +103,10 @@ class SmtpSender:
                 start_tls=self.start_tls,
                 timeout=self.timeout,
             )
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            # the server refused our credentials, not this message: keep it for after the fix
+            error = f"SMTP authentication failed ({exc.code}) at {self.host}:{self.port}"
+            raise DeliveryError(error, permanent=False) from exc
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             permanent = bool(codes) and all(code >= 500 for code in codes)

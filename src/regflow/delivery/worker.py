@@ -28,13 +28,16 @@ from regflow.delivery.base import DeliveryError, Sender
 log = logging.getLogger(__name__)
 
 Jitter = Callable[[float, float], float]
+Observer = Callable[[OutboxMessage, str], None]  # (message, "sent" | "failed" | "dead")
 
 
 class OutboxWorker:
     """Delivers outbox messages with ``senders`` chosen by message kind.
 
     Counters: ``sent`` (delivered), ``failed`` (temporary failures that will
-    be retried) and ``dead`` (given up) since the worker was created.
+    be retried) and ``dead`` (given up) since the worker was created. An
+    ``observer``, when set, is told each recorded outcome (the composition root
+    feeds the Prometheus counters with it, so delivery never imports them).
     """
 
     def __init__(
@@ -52,6 +55,7 @@ class OutboxWorker:
         backoff_base_seconds: float = 2.0,
         backoff_cap_seconds: float = 600.0,
         jitter: Jitter = random.uniform,
+        observer: Observer | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._senders = dict(senders)
@@ -66,6 +70,7 @@ class OutboxWorker:
         self.backoff_base_seconds = backoff_base_seconds
         self.backoff_cap_seconds = backoff_cap_seconds
         self._jitter = jitter
+        self.observer = observer
         self._wakeup = asyncio.Event()
         self.sent = 0
         self.failed = 0
@@ -164,10 +169,18 @@ class OutboxWorker:
             return
         if sent:
             self.sent += 1
+            outcome = "sent"
         elif retry_at is None:
             self.dead += 1
+            outcome = "dead"
         else:
             self.failed += 1
+            outcome = "failed"
+        if self.observer is not None:
+            try:
+                self.observer(message, outcome)
+            except Exception:  # metrics must never stop delivery
+                log.exception("outbox observer failed")
 
     async def _wait(self, stop: asyncio.Event) -> None:
         waiters = [asyncio.ensure_future(self._wakeup.wait()), asyncio.ensure_future(stop.wait())]

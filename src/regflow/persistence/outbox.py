@@ -8,10 +8,11 @@ that runs out (a worker died) makes the message claimable again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.model import OutboxKind, OutboxMessage, OutboxStatus
@@ -112,3 +113,56 @@ class SqlOutbox:
     async def recent(self, limit: int) -> list[OutboxMessage]:
         rows = await self._conn.execute(select(t).order_by(t.c.created_at.desc()).limit(limit))
         return [_row(r._mapping) for r in rows]
+
+    # -- operators: what is waiting or dead, and requeueing (regflow outbox, /v1/admin/outbox) --
+
+    async def listing(self, statuses: Sequence[OutboxStatus], limit: int) -> list[OutboxMessage]:
+        """Messages in ``statuses``, oldest first."""
+        query = (
+            select(t)
+            .where(t.c.status.in_([s.value for s in statuses]))
+            .order_by(t.c.created_at, t.c.id)
+            .limit(limit)
+        )
+        return [_row(r._mapping) for r in await self._conn.execute(query)]
+
+    async def counts(self) -> dict[OutboxStatus, int]:
+        rows = await self._conn.execute(select(t.c.status, func.count()).group_by(t.c.status))
+        found = {OutboxStatus(status): int(count) for status, count in rows}
+        return {status: found.get(status, 0) for status in OutboxStatus}
+
+    async def requeue(self, message_id: str | None, now: datetime) -> int:
+        """Dead messages (one, or all when ``message_id`` is None) back to pending.
+
+        Their attempts start again from zero; the last error stays until the next try.
+        """
+        query = update(t).where(t.c.status == OutboxStatus.DEAD.value)
+        if message_id is not None:
+            query = query.where(t.c.id == message_id)
+        result = await self._conn.execute(
+            query.values(
+                status=OutboxStatus.PENDING.value,
+                attempts=0,
+                available_at=now,
+                lease_until=None,
+                lease_owner=None,
+            )
+        )
+        return int(result.rowcount or 0)
+
+    # -- the SMS budget (regflow.delivery.sms_budget) --------------------------------------
+
+    async def sms_sent_since(self, since: datetime, prefix: str | None = None) -> int:
+        """SMS delivered since ``since``, to numbers starting with ``prefix`` when given.
+
+        E.164 country calling codes are a prefix code, so ``+1`` never counts ``+12``
+        as another country: a number starting with ``+1`` is in zone 1.
+        """
+        query = select(func.count()).where(
+            t.c.kind == OutboxKind.SMS.value,
+            t.c.status == OutboxStatus.SENT.value,
+            t.c.sent_at >= since,
+        )
+        if prefix is not None:
+            query = query.where(t.c.recipient.startswith(prefix, autoescape=True))
+        return int(await self._conn.scalar(query) or 0)

@@ -184,6 +184,7 @@ outbox_messages = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Index("ix_outbox_status_available", "status", "available_at"),
+    Index("ix_outbox_kind_sent", "kind", "sent_at"),  # the SMS budget (migration 0003)
 )
 
 funnel_events = Table(

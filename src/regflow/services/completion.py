@@ -12,6 +12,7 @@ import json
 import uuid
 from typing import Any
 
+from regflow.core import webhooks
 from regflow.core.claims import AccessClaims
 from regflow.core.model import Account, Membership, Registration
 from regflow.core.ports import IdempotencyRecord, UnitOfWork
@@ -23,6 +24,7 @@ from regflow.errors import (
 )
 from regflow.services.base import RegistrationUseCase
 from regflow.services.onboarding import Onboarding, person_names  # organizations
+from regflow.services.webhooks import completion_data, membership_data, publish  # webhooks
 
 MAX_RACE_RETRIES = 3
 
@@ -79,6 +81,7 @@ class Completion(RegistrationUseCase):
                 membership.organization_id if membership and membership.role != "owner" else None
             )
             await self.record(uow, registration, outcome.effects, org=joined_org)
+            await self._publish(uow, registration, account, membership)  # webhooks
             body_out = await self._response(uow, account, membership)
             body_out.update(joined.extra if joined else {})  # organizations: owner's view
             if key is not None:
@@ -89,7 +92,22 @@ class Completion(RegistrationUseCase):
                 except UniqueViolation:
                     raise ConcurrentUpdate() from None
             await uow.commit()
+        self.ctx.outbox_written()
         return 201, {**body_out, **self._token(account, membership)}
+
+    async def _publish(
+        self,
+        uow: UnitOfWork,
+        registration: Registration,
+        account: Account,
+        membership: Membership | None,
+    ) -> None:
+        """Webhook events of this completion, in its transaction."""
+        if membership is not None and membership.status == "pending":
+            data = membership_data(membership, email=account.email)
+            await publish(self.ctx, uow, webhooks.MEMBERSHIP_REQUESTED, data)
+        data = completion_data(registration, account, membership)
+        await publish(self.ctx, uow, webhooks.REGISTRATION_COMPLETED, data)
 
     def _account(self, registration: Registration, data: dict[str, Any]) -> Account:
         now = self.ctx.clock()

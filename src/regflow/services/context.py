@@ -11,6 +11,7 @@ from regflow.core.experiments import Experiments
 from regflow.core.organizations import OrganizationPolicy
 from regflow.core.ports import PasswordHasher, TokenIssuer, UnitOfWorkFactory
 from regflow.core.verification import VerificationPolicy
+from regflow.core.webhooks import Subscription
 
 
 def utc_now() -> datetime:
@@ -31,3 +32,4 @@ class ServiceContext:
     clock: Callable[[], datetime] = utc_now
     # called after a commit that wrote outbox rows, so an embedded worker wakes at once
     outbox_written: Callable[[], None] = lambda: None
+    webhooks: tuple[Subscription, ...] = ()  # webhook subscribers (REGFLOW_WEBHOOKS)

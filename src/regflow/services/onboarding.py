@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from regflow.core import onboarding, organizations
+from regflow.core import onboarding, organizations, webhooks
 from regflow.core.invitations import invitation_of
 from regflow.core.model import Account, Membership, Organization, Registration
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict
 from regflow.services.context import ServiceContext
 from regflow.services.organizations import create_organization, public_view
+from regflow.services.webhooks import organization_data, publish  # webhooks
 
 person_names = onboarding.person_names  # the account's first and last name, for Completion
 
@@ -95,6 +96,8 @@ class Onboarding:
             str(uuid.uuid4()), account.id, organization.id, "owner", "active", now
         )
         await uow.memberships.add(membership)
+        data = organization_data(organization, account)  # webhooks
+        await publish(self.ctx, uow, webhooks.ORGANIZATION_CREATED, data)
         extra = {
             "organization": public_view(organization, self.ctx.public_url),
             "next_steps": [dict(step) for step in organizations.NEXT_STEPS],

@@ -11,9 +11,11 @@ the right is 403 ``FORBIDDEN``, whether or not the organization exists.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from regflow.core import organizations as orgs
+from regflow.core import webhooks
 from regflow.core.model import Account, Organization
 from regflow.core.onboarding import MemberView
 from regflow.core.ports import TokenVerifier, UnitOfWork
@@ -28,6 +30,7 @@ from regflow.errors import (
 from regflow.services.context import ServiceContext
 from regflow.services.org_mail import decision_message
 from regflow.services.organizations import public_view, rotate_join_code
+from regflow.services.webhooks import membership_data, publish  # webhooks
 
 ADMIN_ROLES = frozenset({"owner", "admin"})
 MEMBER_STATUSES = ("pending", "active", "rejected")
@@ -99,7 +102,7 @@ class OrgAdmin:
         """Approve or reject a pending membership; the member is told by mail."""
         status = "active" if approve else "rejected"
         async with self.ctx.uow() as uow:
-            _, organization = await self.authorize(uow, token, organization_id)
+            admin, organization = await self.authorize(uow, token, organization_id)
             membership = await uow.memberships.get(membership_id)
             if membership is None or membership.organization_id != organization_id:
                 raise NotFound("No such member in this organization.", code="MEMBER_NOT_FOUND")
@@ -121,6 +124,9 @@ class OrgAdmin:
                         locale=profile.locale if profile else "en",
                     )
                 )
+            event = webhooks.MEMBERSHIP_APPROVED if approve else webhooks.MEMBERSHIP_REJECTED
+            decided = replace(membership, status=status)
+            await publish(self.ctx, uow, event, membership_data(decided, decided_by=admin.id))
             await uow.commit()
         self.ctx.outbox_written()
         return {"id": membership.id, "role": membership.role, "status": status}

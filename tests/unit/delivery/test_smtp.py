@@ -191,3 +191,50 @@ def test_password_not_in_repr() -> None:
 def test_bad_url_is_refused(url: str) -> None:
     with pytest.raises(ValueError, match="SMTP URL"):
         SmtpSender(url, "regflow@localhost", Renderer())
+
+
+class Accounts:
+    """aiosmtpd authenticator: one user, one password."""
+
+    def __init__(self) -> None:
+        self.tries: list[tuple[str, str]] = []
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        assert isinstance(data, LoginPassword)
+        login, password = data.login.decode(), data.password.decode()
+        self.tries.append((login, password))
+        return AuthResult(success=(login, password) == ("mailer", "p@ss:w/rd"))
+
+
+@pytest.mark.parametrize(("password", "delivered"), [("p%40ss%3Aw%2Frd", True), ("wrong", False)])
+async def test_auth_from_the_url(password: str, delivered: bool) -> None:
+    inbox = Inbox()
+    accounts = Accounts()
+    port = free_port()
+    # AUTH over plain TCP only because this server is on the loopback interface
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=accounts,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        smtp = SmtpSender(
+            f"smtp://mailer:{password}@127.0.0.1:{port}", "no-reply@id.example.test", Renderer()
+        )
+        if delivered:
+            await smtp.send(outbox_message())
+            assert len(inbox.mails) == 1
+        else:
+            with pytest.raises(DeliveryError) as caught:
+                await smtp.send(outbox_message())
+            assert caught.value.permanent is False  # a configuration problem: retried, not lost
+            assert "wrong" not in caught.value.message
+            assert inbox.mails == []
+        assert accounts.tries[0][0] == "mailer"
+    finally:
+        controller.stop()
