@@ -12,8 +12,9 @@ import json
 import uuid
 from typing import Any
 
+from regflow.core import onboarding
 from regflow.core.claims import AccessClaims
-from regflow.core.model import Account, Membership, Registration
+from regflow.core.model import Account, Channel, Membership, Registration
 from regflow.core.ports import IdempotencyRecord, UnitOfWork
 from regflow.errors import (
     ConcurrentUpdate,
@@ -79,6 +80,8 @@ class Completion(RegistrationUseCase):
                 membership.organization_id if membership and membership.role != "owner" else None
             )
             await self.record(uow, registration, outcome.effects, org=joined_org)
+            for channel in Channel:  # the challenges have served: nothing is left to confirm
+                await uow.verifications.delete_for(registration.id, channel)
             body_out = await self._response(uow, account, membership)
             body_out.update(joined.extra if joined else {})  # organizations: owner's view
             if key is not None:
@@ -95,7 +98,7 @@ class Completion(RegistrationUseCase):
         now = self.ctx.clock()
         first_name, last_name = person_names(registration, data)  # organizations: full names
         return Account(
-            id=str(uuid.uuid4()),
+            id=onboarding.reserved(registration, "account_id") or str(uuid.uuid4()),
             email=str(data["email"]),
             password_hash=str(data["password_hash"]),
             created_at=now,
