@@ -20,7 +20,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from regflow import __version__
-from regflow.api import problems
+from regflow.api import contracts, problems
 from regflow.api.devmailbox import dev_mailbox_router
 from regflow.api.metrics import Metrics, MetricsMiddleware, metrics_router  # metrics
 from regflow.api.middleware import RequestContext
@@ -133,7 +133,7 @@ def build_runtime(settings: Settings) -> Runtime:
     ctx = ServiceContext(
         uow=uow,
         engine=Engine(
-            enabled(settings.flows),
+            enabled([*settings.flows, *contracts.flows_for(settings.contracts)]),
             ttl=timedelta(seconds=settings.registration_ttl_seconds),
             password_policy=policy_for(settings.password_policy),
         ),
@@ -156,6 +156,8 @@ def build_runtime(settings: Settings) -> Runtime:
             invitation_ttl=timedelta(seconds=settings.invitation_ttl_seconds),
             upload_ttl=timedelta(seconds=settings.upload_ttl_seconds),
         ),
+        code_ttl=contracts.code_ttls(settings.contracts),  # seed contracts
+        link_paths=contracts.link_paths(settings.contracts),  # seed contracts
     )
     return Runtime(settings, engine, uow, keyring, hasher, worker, Services.build(ctx))
 
@@ -221,7 +223,10 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,
-        path_limits={LOGO_PATH: settings.upload_max_bytes + MULTIPART_OVERHEAD},  # logos
+        path_limits={
+            path: settings.upload_max_bytes + MULTIPART_OVERHEAD
+            for path in (LOGO_PATH, *contracts.UPLOAD_PATHS)  # logos
+        },
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics, pool=runtime.hasher)  # metrics
     return app
@@ -264,6 +269,7 @@ def include_organizations(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(
         uploads_router(uploads, max_bytes=settings.upload_max_bytes, throttle=upload_throttle)
     )
+    contracts.include_contracts(app, runtime.services, settings, uploads)  # seed contracts
 
 
 def sms_sender(settings: Settings, renderer: Renderer) -> Sender:

@@ -127,6 +127,7 @@ class FlowSpec:
     steps: tuple[StepSpec, ...]
     phases: int
     title: str = ""
+    password_policy: str | None = None  # a policy name; None: the configured one
 
     def step(self, name: str) -> StepSpec:
         for spec in self.steps:

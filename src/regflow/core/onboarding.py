@@ -55,7 +55,21 @@ MEMBERSHIP_DETAILS: dict[str, Fields] = {
         "mapping": ("department", "batch", "year", "auto_mapping"),
     },
 }
-FLOW_ROLES = {"organization": "owner", "teacher": "teacher", "student": "student"}
+FLOW_ROLES = {
+    "organization": "owner",
+    "teacher": "teacher",
+    "student": "student",
+    "owner": "owner",  # seed 003's one-step sign-up
+    "tenant": "owner",  # seed 004's verify-first sign-up
+}
+# flows whose completion founds an organization, and where each keeps its name
+ORGANIZATION_NAME: dict[str, tuple[str, str]] = {
+    "organization": ("organization", "name"),
+    "owner": ("signup", "organization_name"),
+    "tenant": ("account", "organization_name"),
+}
+UNKNOWN_COUNTRY = "ZZ"  # ISO 3166 user-assigned: flows that do not ask for a country
+RESERVED_KEY = "_reserved"  # ids and codes drawn before completion (not a step)
 
 
 @dataclass
@@ -98,7 +112,10 @@ def is_onboarding(registration: Registration) -> bool:
 
 
 def person_names(registration: Registration, data: dict[str, Any]) -> tuple[str | None, str | None]:
-    """First and last name for the account: split from ``full_name`` or the admin's ``name``."""
+    """First and last name for the account: as given, else split from ``full_name`` or the
+    admin's ``name``."""
+    if data.get("first_name"):
+        return data.get("first_name"), data.get("last_name")
     if registration.flow == "organization":
         full = registration.field("admin", "name")
     else:
@@ -114,8 +131,25 @@ def organization_settings(registration: Registration) -> dict[str, Any]:
     return _pick(registration, ORG_SETTINGS)
 
 
+def founds_organization(registration: Registration) -> bool:
+    """Completion creates a new organization owned by the new account."""
+    return registration.flow in ORGANIZATION_NAME and invitation_of(registration) is None
+
+
 def organization_name(registration: Registration) -> str:
-    return str(registration.field("organization", "name"))
+    step, name = ORGANIZATION_NAME.get(registration.flow, ("organization", "name"))
+    return str(registration.field(step, name))
+
+
+def reserved(registration: Registration, name: str) -> str | None:
+    """An id or code drawn for this registration before completion (``account_id``,
+    ``organization_id``, ``join_code``), so that a contract can show it early."""
+    found = registration.data.get(RESERVED_KEY, {}).get(name)
+    return str(found) if found else None
+
+
+def reserve(registration: Registration, **values: str) -> None:
+    registration.data.setdefault(RESERVED_KEY, {}).update(values)
 
 
 def join_policy(registration: Registration) -> str:

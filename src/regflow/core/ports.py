@@ -61,6 +61,11 @@ class RegistrationRepository(Protocol):
 
     async def get(self, registration_id: str) -> Registration | None: ...
 
+    async def find_active(self, token_hash: str) -> Registration | None:
+        """The newest active registration with this token hash (contracts whose clients
+        name a registration by its email use tokens derived from it)."""
+        ...
+
     async def update(self, registration: Registration) -> None:
         """Write back; raises ConcurrentUpdate when ``version`` moved meanwhile.
 

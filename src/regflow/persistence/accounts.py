@@ -54,7 +54,7 @@ class SqlAccounts:
                     )
                 )
         except IntegrityError as error:
-            violation = unique_violation(error, ("email", "username"))
+            violation = unique_violation(error, ("email", "username", "id"))
             if violation is None:
                 raise
             raise violation from None

@@ -29,6 +29,25 @@ def _values(r: Registration) -> dict[str, Any]:
     }
 
 
+def _registration(m: Any) -> Registration:
+    return Registration(
+        id=m["id"],
+        flow=m["flow"],
+        token_hash=m["token_hash"],
+        status=RegistrationStatus(m["status"]),
+        data=dict(m["data"]),
+        verified=dict(m["verified"]),
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        expires_at=m["expires_at"],
+        variant=m["variant"],
+        contract=m["contract"],
+        locale=m["locale"],
+        account_id=m["account_id"],
+        version=m["version"],
+    )
+
+
 class SqlRegistrations:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -42,25 +61,17 @@ class SqlRegistrations:
 
     async def get(self, registration_id: str) -> Registration | None:
         row = (await self._conn.execute(select(t).where(t.c.id == registration_id))).first()
-        if row is None:
-            return None
-        m = row._mapping
-        return Registration(
-            id=m["id"],
-            flow=m["flow"],
-            token_hash=m["token_hash"],
-            status=RegistrationStatus(m["status"]),
-            data=dict(m["data"]),
-            verified=dict(m["verified"]),
-            created_at=m["created_at"],
-            updated_at=m["updated_at"],
-            expires_at=m["expires_at"],
-            variant=m["variant"],
-            contract=m["contract"],
-            locale=m["locale"],
-            account_id=m["account_id"],
-            version=m["version"],
+        return None if row is None else _registration(row._mapping)
+
+    async def find_active(self, token_hash: str) -> Registration | None:
+        query = (
+            select(t)
+            .where(t.c.token_hash == token_hash, t.c.status == RegistrationStatus.ACTIVE.value)
+            .order_by(t.c.created_at.desc())
+            .limit(1)
         )
+        row = (await self._conn.execute(query)).first()
+        return None if row is None else _registration(row._mapping)
 
     async def update(self, registration: Registration) -> None:
         result = await self._conn.execute(

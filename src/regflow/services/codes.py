@@ -30,7 +30,7 @@ async def send_code(
     "already registered" mail is queued instead, so the answer is identical.
     """
     now = ctx.clock()
-    policy = ctx.verification
+    policy = ctx.verification_for(registration.contract)
     current = await uow.verifications.get_current(registration.id, channel)
     if current is not None and current.target == target and current.consumed_at is None:
         if not resend and now < current.resend_available_at:
@@ -54,7 +54,12 @@ async def send_code(
     existing = await uow.accounts.email_exists(target) if channel is Channel.EMAIL else False
     await uow.outbox.add(
         code_message(
-            registration, issued, public_url=ctx.public_url, now=now, existing_account=existing
+            registration,
+            issued,
+            public_url=ctx.public_url,
+            now=now,
+            existing_account=existing,
+            link_path=ctx.link_path(registration.contract),
         )
     )
     event = RecordEvent("verification_sent", channel=channel.value)
@@ -63,6 +68,32 @@ async def send_code(
 
 
 class Codes(RegistrationUseCase):
+    async def request(
+        self, registration_id: str, token: str | None, channel: Channel
+    ) -> dict[str, Any]:
+        """Send a code unless one sent moments ago (within the cooldown) is still valid, or
+        the address is verified already: for clients that ask for a code after the step
+        that sent one (seed 001's send-OTP calls). Never RESEND_TOO_SOON."""
+        async with self.ctx.uow() as uow:
+            registration = await self.load_open(uow, registration_id, token)
+            target = self.ctx.engine.verification_target(registration, channel)
+            verified = registration.verified.get(channel.value) == target
+            current = await uow.verifications.get_current(registration.id, channel)
+            if verified and current is not None:
+                sent = current
+            else:
+                sent = await send_code(self.ctx, uow, registration, channel, target, resend=False)
+            await uow.commit()
+        if sent is not current:
+            self.ctx.outbox_written()
+        return {
+            "channel": channel.value,
+            "target": target,
+            "verified": verified,
+            "resend_available_at": sent.resend_available_at,
+            "expires_at": sent.expires_at,
+        }
+
     async def resend(
         self, registration_id: str, token: str | None, channel: Channel
     ) -> dict[str, Any]:
@@ -110,7 +141,7 @@ class Codes(RegistrationUseCase):
 
     async def _attempt(self, uow: UnitOfWork, v: Verification, code: str) -> RegflowError | None:
         """Count the attempt in SQL first, then compare; the error to raise, or None."""
-        policy = self.ctx.verification
+        policy = self.ctx.verification  # attempts: the same for every contract
         verification.check_usable(v, self.ctx.clock(), policy)
         if await uow.verifications.count_attempt(v.id, policy.max_attempts) is None:
             return VerificationFailed(

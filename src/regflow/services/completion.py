@@ -12,9 +12,9 @@ import json
 import uuid
 from typing import Any
 
-from regflow.core import webhooks
+from regflow.core import onboarding, webhooks
 from regflow.core.claims import AccessClaims
-from regflow.core.model import Account, Membership, Registration
+from regflow.core.model import Account, Channel, Membership, Registration
 from regflow.core.ports import IdempotencyRecord, UnitOfWork
 from regflow.errors import (
     ConcurrentUpdate,
@@ -82,6 +82,8 @@ class Completion(RegistrationUseCase):
             )
             await self.record(uow, registration, outcome.effects, org=joined_org)
             await self._publish(uow, registration, account, membership)  # webhooks
+            for channel in Channel:  # the challenges have served: nothing is left to confirm
+                await uow.verifications.delete_for(registration.id, channel)
             body_out = await self._response(uow, account, membership)
             body_out.update(joined.extra if joined else {})  # organizations: owner's view
             if key is not None:
@@ -113,7 +115,7 @@ class Completion(RegistrationUseCase):
         now = self.ctx.clock()
         first_name, last_name = person_names(registration, data)  # organizations: full names
         return Account(
-            id=str(uuid.uuid4()),
+            id=onboarding.reserved(registration, "account_id") or str(uuid.uuid4()),
             email=str(data["email"]),
             password_hash=str(data["password_hash"]),
             created_at=now,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from regflow.services.accounts import Accounts
 from regflow.services.codes import Codes
 from regflow.services.completion import Completion
 from regflow.services.context import ServiceContext
+from regflow.services.lookups import Lookups
 from regflow.services.registrations import Registrations
 from regflow.services.sessions import Sessions
 from regflow.services.usernames import Usernames
@@ -20,6 +22,8 @@ class Services:
     completion: Completion
     sessions: Sessions
     usernames: Usernames
+    accounts: Accounts  # seed contracts: known emails, imports
+    lookups: Lookups  # seed contracts: registrations named by email
 
     @classmethod
     def build(cls, ctx: ServiceContext) -> Services:
@@ -30,4 +34,6 @@ class Services:
             completion=Completion(ctx),
             sessions=Sessions(ctx),
             usernames=Usernames(ctx),
+            accounts=Accounts(ctx),
+            lookups=Lookups(ctx),
         )

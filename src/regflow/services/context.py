@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
 from regflow.core.engine import Engine
 from regflow.core.experiments import Experiments
@@ -33,3 +33,15 @@ class ServiceContext:
     # called after a commit that wrote outbox rows, so an embedded worker wakes at once
     outbox_written: Callable[[], None] = lambda: None
     webhooks: tuple[Subscription, ...] = ()  # webhook subscribers (REGFLOW_WEBHOOKS)
+    # per contract: a code lifetime its seed documents (seed 004: 15 minutes), and the
+    # path of the email link (seed 000 serves links at /auth/verify-email/<token>)
+    code_ttl: dict[str, timedelta] = field(default_factory=dict)
+    link_paths: dict[str, str] = field(default_factory=dict)
+
+    def verification_for(self, contract: str) -> VerificationPolicy:
+        """The verification policy of registrations made through ``contract``."""
+        ttl = self.code_ttl.get(contract)
+        return self.verification if ttl is None else replace(self.verification, ttl=ttl)
+
+    def link_path(self, contract: str) -> str:
+        return self.link_paths.get(contract, "/v1/verify/")

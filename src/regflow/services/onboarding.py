@@ -50,7 +50,7 @@ class Onboarding:
         profile = onboarding.profile(registration, account.id, now)
         if profile is not None:
             await uow.profiles.add(profile)
-        if registration.flow == "organization" and invitation_of(registration) is None:
+        if onboarding.founds_organization(registration):
             return await self._found(uow, registration, account, now)
         found = await self._to_join(uow, registration)
         if found is None:
@@ -85,10 +85,12 @@ class Onboarding:
             self.ctx,
             uow,
             name=onboarding.organization_name(registration),
-            country=str(settings["country"]),
+            country=str(settings.get("country") or onboarding.UNKNOWN_COUNTRY),
             settings=settings,
             join_policy=onboarding.join_policy(registration),
             now=now,
+            organization_id=onboarding.reserved(registration, "organization_id"),
+            join_code=onboarding.reserved(registration, "join_code"),
         )
         if logo is not None and not await uow.uploads.claim(logo, organization.id, now):
             raise Conflict("The logo upload has expired; upload it again.", code="LOGO_INVALID")

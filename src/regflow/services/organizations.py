@@ -13,8 +13,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from regflow.core import onboarding
 from regflow.core import organizations as orgs
-from regflow.core.model import Organization
+from regflow.core.model import Organization, Registration
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict, FieldProblem, NotFound, UniqueViolation
 from regflow.services.context import ServiceContext
@@ -35,14 +36,23 @@ async def create_organization(
     settings: dict[str, Any],
     join_policy: str,
     now: datetime,
+    organization_id: str | None = None,
+    join_code: str | None = None,
 ) -> Organization:
-    """Insert a new organization, retrying slug and join code collisions."""
+    """Insert a new organization, retrying slug and join code collisions.
+
+    ``organization_id`` and ``join_code`` were drawn earlier (shown to the client before
+    completion); the code is tried first and replaced only if it was taken meanwhile.
+    """
     policy = ctx.organizations
     slugs = iter(orgs.slug_candidates(orgs.slug_for(name), policy.unique_attempts))
     slug = next(slugs)
-    organization_id = str(uuid.uuid4())
+    organization_id = organization_id or str(uuid.uuid4())
+    preferred = join_code
     for _ in range(2 * policy.unique_attempts):
-        code = orgs.new_join_code(country, name, now.year, policy.join_code_random_length)
+        code = preferred or orgs.new_join_code(
+            country, name, now.year, policy.join_code_random_length
+        )
         organization = Organization(
             id=organization_id,
             name=name,
@@ -59,8 +69,35 @@ async def create_organization(
                 slug = next(slugs, "")
                 if not slug:
                     raise _exhausted() from None
-            continue  # a join code collision: draw another
+            else:
+                preferred = None  # a join code collision: draw another
+            continue
         return organization
+    raise _exhausted()
+
+
+async def reserve_join_code(
+    ctx: ServiceContext, uow: UnitOfWork, registration: Registration
+) -> None:
+    """Draw the join code of the organization a registration will found, when its
+    organization step is submitted, so that it can be shown before completion (seed 001).
+
+    An earlier reservation is kept while the country, name and year still give its prefix.
+    Uniqueness is checked now and enforced again by the insert at completion.
+    """
+    name = onboarding.organization_name(registration)
+    country = str(registration.field("organization", "country") or onboarding.UNKNOWN_COUNTRY)
+    year = ctx.clock().year
+    prefix = f"{country.upper()}-{orgs.abbreviation(name)}-{year:04d}-"
+    current = onboarding.reserved(registration, "join_code")
+    if current and current.startswith(prefix):
+        return
+    policy = ctx.organizations
+    for _ in range(policy.unique_attempts):
+        code = orgs.new_join_code(country, name, year, policy.join_code_random_length)
+        if await uow.organizations.get_by_join_code(code) is None:
+            onboarding.reserve(registration, join_code=code)
+            return
     raise _exhausted()
 
 

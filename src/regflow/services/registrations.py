@@ -6,13 +6,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from regflow.core import cryptokit
+from regflow.core import cryptokit, onboarding
 from regflow.core.engine import SendCode
 from regflow.core.model import Registration
 from regflow.core.ports import UnitOfWork
 from regflow.errors import FieldProblem, ValidationFailed
 from regflow.services.base import RegistrationUseCase
 from regflow.services.codes import send_code
+from regflow.services.organizations import reserve_join_code
 from regflow.services.step_rules import check_step  # organizations
 from regflow.services.views import describe, pending
 
@@ -31,8 +32,16 @@ class Registrations(RegistrationUseCase):
         variant: str | None = None,
         contract: str = "native",
         locale: str = "en",
+        token: str | None = None,
+        reserve: dict[str, str] | None = None,
     ) -> Started:
-        token = cryptokit.new_token()
+        """Start a registration of ``flow``.
+
+        ``token`` is for contracts whose clients hold no token (they name the registration
+        by its email, see ``regflow.services.lookups``); ``reserve`` holds ids drawn now for
+        what completion will create, so a contract can answer them before it exists.
+        """
+        token = token or cryptokit.new_token()
         registration_id = str(uuid.uuid4())
         variant = self.ctx.experiments.assign(flow, registration_id, variant)  # experiments
         outcome = self.ctx.engine.start(
@@ -43,6 +52,7 @@ class Registrations(RegistrationUseCase):
             variant=variant,
             contract=contract,
             locale=locale,
+            prefill={onboarding.RESERVED_KEY: reserve} if reserve else None,
         )
         async with self.ctx.uow() as uow:
             await uow.registrations.add(outcome.registration)
@@ -81,6 +91,8 @@ class Registrations(RegistrationUseCase):
         async with self.ctx.uow() as uow:
             registration = await self.load_open(uow, registration_id, token)
             outcome = self.ctx.engine.submit(registration, step, clean, self.ctx.clock())
+            if registration.flow == "organization" and step == "organization":
+                await reserve_join_code(self.ctx, uow, registration)  # shown before completion
             await self.persist(uow, outcome)
             sent = await self._send_codes(uow, registration, outcome.codes_to_send)
             state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))

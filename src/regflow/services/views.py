@@ -6,6 +6,7 @@ from typing import Any
 
 from regflow.core.identifiers import mask_email
 from regflow.core.model import Channel, Registration, Verification
+from regflow.core.onboarding import RESERVED_KEY
 from regflow.core.ports import UnitOfWork
 from regflow.services.context import ServiceContext
 
@@ -70,5 +71,7 @@ def describe(
         "pending_verification": pending_list[0] if pending_list else None,
         "pending_verifications": pending_list,
         "variant": registration.variant,
+        # drawn before completion: the join code of the organization it will found, ids
+        "reserved": dict(registration.data.get(RESERVED_KEY) or {}),
         "expires_at": _iso(registration.expires_at),
     }

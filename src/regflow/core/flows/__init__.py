@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from regflow.core.flows import member, organization, student, teacher
+from regflow.core.flows import compact, member, organization, student, teacher
 from regflow.core.flowspec import FlowSpec
 
 BUILT_IN: dict[str, FlowSpec] = {
-    flow.name: flow for flow in (member.FLOW, organization.FLOW, teacher.FLOW, student.FLOW)
+    flow.name: flow
+    for flow in (
+        member.FLOW,
+        organization.FLOW,
+        teacher.FLOW,
+        student.FLOW,
+        compact.QUICK,  # seed contracts: pending
+        compact.OWNER,  # oneshot
+        compact.TENANT,  # verify_first
+    )
 }
 
 

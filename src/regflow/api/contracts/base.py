@@ -1,0 +1,112 @@
+"""What every seed contract adapter shares: its error route, JSON bodies, handles, names.
+
+Each adapter builds its router with :func:`contract_router` and its own small
+error mapper (``RegflowError -> JSONResponse`` in its documented shape), so a
+refusal anywhere below (engine, services) reaches the client in that
+contract's words. A body that is not a JSON object is a validation error of
+the contract, never a native problem document.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine, Mapping
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.responses import Response
+
+from regflow.errors import FieldProblem, NotFound, RegflowError, ValidationFailed
+
+Mapper = Callable[[RegflowError], Response]
+HANDLE_SEPARATOR = "."
+
+
+def contract_router(mapper: Mapper, *, tag: str) -> APIRouter:
+    """A router whose routes answer every ``RegflowError`` through ``mapper``."""
+
+    class ContractRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            original = super().get_route_handler()
+
+            async def handler(request: Request) -> Response:
+                try:
+                    return await original(request)
+                except RegflowError as error:
+                    return mapper(error)
+                except RequestValidationError as error:
+                    problems = [
+                        FieldProblem(
+                            ".".join(str(p) for p in e["loc"][1:]) or "body",
+                            "INVALID_VALUE",
+                            "This value is not valid.",
+                        )
+                        for e in error.errors()
+                    ]
+                    return mapper(ValidationFailed(problems))
+
+            return handler
+
+    return APIRouter(route_class=ContractRoute, tags=[f"contract: {tag}"])
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, or VALIDATION_ERROR on ``body``."""
+    raw = await request.body()
+    try:
+        value = json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed.single(
+            "body", "MALFORMED_JSON", "The body is not valid JSON."
+        ) from None
+    if not isinstance(value, dict):
+        raise ValidationFailed.single("body", "INVALID_TYPE", "The body must be a JSON object.")
+    return value
+
+
+def text(body: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
+    """A string field of ``body`` (None when absent and optional)."""
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise ValidationFailed.single(name, "REQUIRED", f"{name} is required")
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed.single(name, "INVALID_TYPE", f"{name} must be a string")
+    return value
+
+
+def pick(body: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """Native fields from the contract's: ``names`` maps contract name -> native name."""
+    return {native: body[theirs] for theirs, native in names.items() if theirs in body}
+
+
+def renamed(error: RegflowError, names: Mapping[str, str]) -> list[FieldProblem]:
+    """The error's field problems with native field names replaced by the contract's."""
+    problems = error.problems if isinstance(error, ValidationFailed) else []
+    if isinstance(error, FieldProblem):
+        problems = [error]
+    return [FieldProblem(names.get(p.field, p.field), p.code, p.message) for p in problems]
+
+
+def pack(registration_id: str, token: str) -> str:
+    """One opaque handle for clients that carry a single ``registrationToken``."""
+    return f"{token}{HANDLE_SEPARATOR}{registration_id}"
+
+
+def unpack(handle: object) -> tuple[str, str]:
+    """``(registration id, token)``; a malformed handle is an unknown registration."""
+    if isinstance(handle, str) and 0 < len(handle) <= 256:
+        token, sep, registration_id = handle.rpartition(HANDLE_SEPARATOR)
+        if sep and token and registration_id:
+            return registration_id, token
+    raise NotFound("No registration with this id and token.", code="REGISTRATION_NOT_FOUND")
+
+
+def iso(value: datetime | str | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat().replace("+00:00", "Z")

@@ -1,0 +1,179 @@
+"""Seed 003 (``oneshot``): one request registers an organization and its owner.
+
+``POST /api/v1/auth/register`` runs the ``owner`` flow's single step: the
+email gets a 6-digit code valid 10 minutes. The answer is the same 201 for a
+new and a known email: the ids are derived from the email with the server
+secret (HMAC, formatted as UUIDs), so the same email always gets the same
+ids; the owner of a known email gets the "already registered" mail instead of
+a code; both paths do the same work (the password is hashed either way, the
+same rows are written), so timing does not tell them apart.
+
+Assumed where the seed is silent:
+
+- The account, organization (unique slug) and owner membership are created
+  when the code is confirmed, not before: regflow creates nothing for an
+  address nobody has proven. They get the ids the 201 announced. "User must
+  verify email before login" holds either way.
+- Verification: ``POST /api/v1/auth/verify-email`` ``{email, code}`` -> 200
+  ``{success, message, data: {userId, organizationId, email}}``; a wrong,
+  unknown or used code: 400 ``INVALID_CODE``; expired: 400 ``CODE_EXPIRED``;
+  too many wrong codes: 429 ``ATTEMPTS_EXCEEDED``; no unique slug left: 409
+  ``ORG_SLUG_EXISTS``.
+- ``POST /api/v1/auth/resend-verification`` ``{email}``: always 200 (after the
+  cooldown a new code is sent; nothing tells whether the email is known).
+- Login: ``POST /api/v1/auth/login`` ``{email, password}`` -> 200 ``{success,
+  data: {accessToken, tokenType, expiresIn}}`` or 401 ``INVALID_CREDENTIALS``
+  (403 ``EMAIL_NOT_VERIFIED`` for an imported, unverified account).
+- Errors keep the seed's shape ``{success: false, message, error, details?}``;
+  an unexpected failure is 500 ``REGISTRATION_FAILED``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from regflow.api import problems
+from regflow.api.contracts import oneshot_rules
+from regflow.api.contracts.base import contract_router, json_object, text
+from regflow.core.model import Channel
+from regflow.errors import RegflowError, TooSoon, ValidationFailed, VerificationFailed
+from regflow.services.container import Services
+
+log = logging.getLogger("regflow.contracts")
+
+CONTRACT = "oneshot"
+FLOW = "owner"
+REGISTERED = "Registration successful. Please check your email for verification code."
+PATHS = {
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "organization_name": "organizationName",
+}
+MESSAGES = {
+    "RESERVED_SLUG": (400, "This organization name is reserved"),
+    "ORG_SLUG_EXISTS": (409, "Unable to create a unique organization identifier"),
+    "INVALID_CODE": (400, "Invalid or expired verification code"),
+    "VERIFICATION_NOT_FOUND": (400, "Invalid or expired verification code"),
+    "CODE_EXPIRED": (400, "Verification code has expired. Please request a new one"),
+    "ATTEMPTS_EXCEEDED": (429, "Too many invalid attempts. Please register again"),
+    "INVALID_CREDENTIALS": (401, "Invalid email or password"),
+    "EMAIL_NOT_VERIFIED": (403, "Please verify your email before logging in"),
+    "RATE_LIMITED": (429, "Too many requests. Please try again later"),
+    "OVERLOADED": (503, "The service is busy. Please try again"),
+}
+
+
+def failure(
+    status: int, message: str, code: str, details: list[dict[str, str]] | None = None
+) -> Response:
+    body: dict[str, Any] = {"success": False, "message": message, "error": code}
+    if details is not None:
+        body["details"] = details
+    return JSONResponse(body, status_code=status)
+
+
+def error_response(error: RegflowError) -> Response:
+    if isinstance(error, ValidationFailed):
+        if any(p.code == "RESERVED_SLUG" for p in error.problems):
+            return failure(400, MESSAGES["RESERVED_SLUG"][1], "RESERVED_SLUG")
+        details = [
+            {"path": PATHS.get(p.field, p.field), "message": p.message} for p in error.problems
+        ]
+        return failure(400, "Validation failed", "VALIDATION_ERROR", details)
+    status, message = MESSAGES.get(error.code, (problems.status_for(error), error.message))
+    response = failure(status, message, error.code)
+    if isinstance(error, TooSoon):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def oneshot_router(services: Services) -> APIRouter:
+    router = contract_router(error_response, tag=CONTRACT)
+    lookups = services.lookups
+
+    def ids(email: str) -> dict[str, str]:
+        return {
+            "account_id": lookups.derived_id("oneshot-user", email),
+            "organization_id": lookups.derived_id("oneshot-organization", email),
+        }
+
+    @router.post("/api/v1/auth/register", status_code=201)
+    async def register(request: Request) -> Response:
+        body = await json_object(request)
+        clean, details = oneshot_rules.check(body)
+        if details:
+            return failure(400, "Validation failed", "VALIDATION_ERROR", details)
+        email = clean["email"]
+        reserved = ids(email)
+        try:  # one path for new and known emails: the same work, the same answer
+            started = await services.registrations.start(
+                FLOW, contract=CONTRACT, token=lookups.token_for(CONTRACT, email), reserve=reserved
+            )
+            await services.registrations.submit(started.state["id"], started.token, "signup", clean)
+        except RegflowError:
+            raise
+        except Exception:
+            log.exception("registration failed", extra={"contract": CONTRACT})
+            return failure(500, "Registration failed. Please try again", "REGISTRATION_FAILED")
+        data = {"userId": reserved["account_id"], "organizationId": reserved["organization_id"]}
+        return JSONResponse(
+            {"success": True, "message": REGISTERED, "data": {**data, "email": email}},
+            status_code=201,
+        )
+
+    @router.post("/api/v1/auth/verify-email")
+    async def verify(request: Request) -> dict[str, Any]:
+        body = await json_object(request)
+        clean, _ = oneshot_rules.check({**body, "password": "", "firstName": "", "lastName": ""})
+        code = text(body, "code")
+        found = await lookups.find(CONTRACT, clean["email"])
+        if found is None:
+            raise VerificationFailed(code="INVALID_CODE")
+        rid, token = found
+        await services.codes.confirm(rid, token, Channel.EMAIL, str(code))
+        _, done = await services.completion.complete(rid, token)
+        return {
+            "success": True,
+            "message": "Email verified successfully. You can now log in.",
+            "data": {
+                "userId": done["account"]["id"],
+                "organizationId": done["organization"]["id"],
+                "email": done["account"]["email"],
+            },
+        }
+
+    @router.post("/api/v1/auth/resend-verification")
+    async def resend(request: Request) -> dict[str, Any]:
+        body = await json_object(request)
+        email = text(body, "email")
+        clean, _ = oneshot_rules.check({"email": email})
+        found = await lookups.find(CONTRACT, clean["email"])
+        if found is not None:
+            try:
+                await services.codes.resend(found[0], found[1], Channel.EMAIL)
+            except (TooSoon, VerificationFailed):
+                pass  # the answer must not tell whether a registration is waiting
+        return {
+            "success": True,
+            "message": "If a registration is waiting for this email, a new code has been sent.",
+        }
+
+    @router.post("/api/v1/auth/login")
+    async def login(request: Request) -> dict[str, Any]:
+        body = await json_object(request)
+        email, password = text(body, "email"), text(body, "password")
+        session = await services.sessions.login(str(email), str(password))
+        return {
+            "success": True,
+            "data": {
+                "accessToken": session["access_token"],
+                "tokenType": session["token_type"],
+                "expiresIn": session["expires_in"],
+            },
+        }
+
+    return router

@@ -1,0 +1,199 @@
+"""Seed 002 (``pending``): register-pending, then verify-and-create, on the ``quick`` flow.
+
+Assumed where the seed is silent:
+
+- Codes are real: 6 digits, sent by mail, valid 10 minutes (the seed's
+  hard-coded ``000000`` does not exist here). The pending registration lives
+  1 hour, as documented.
+- The client names its pending registration by ``email`` only (the seed's
+  ``verify-and-create`` body); regflow finds it through a token derived from
+  the email with the server secret. ``pendingId`` is informative.
+- Asking again for the same email replaces the password and keeps the code
+  already sent while the resend cooldown lasts (a new code after it).
+- 409 ``User with this email already exists`` as documented (this contract
+  tells whether an email is registered); 429 after 5 sign-ups per 15 minutes
+  from one client IP (the seed's "typical" limit), and on too many wrong codes.
+- ``verify-and-create`` also answers ``session`` (an access token): the seed
+  says it "creates authentication session".
+- ``POST /api/users`` (internal import) needs ``Authorization: Bearer
+  $REGFLOW_ADMIN_TOKEN`` and is mounted only when that token is set; it takes
+  ``{email, password | passwordHash (bcrypt), isVerified?, firstName?,
+  lastName?}`` and answers 201 with the ``user`` object.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse, Response
+
+from regflow.api import problems
+from regflow.api.contracts.base import contract_router, json_object
+from regflow.api.throttle import IpThrottle
+from regflow.api.v1.admin import presented_token
+from regflow.core.identifiers import normalize_email
+from regflow.core.model import Account, Channel
+from regflow.errors import Conflict, FieldProblem, NotFound, RegflowError, ValidationFailed
+from regflow.services.container import Services
+
+CONTRACT = "pending"
+FLOW = "quick"
+SIGNUPS_PER_WINDOW, WINDOW_SECONDS = 5, 15 * 60
+EXISTS = "User with this email already exists"
+EXPIRED = "Pending registration not found or expired. Please sign up again."
+MESSAGES = {
+    "INVALID_CODE": (400, "Invalid verification code"),
+    "CODE_EXPIRED": (400, "Verification code expired. Please request a new one."),
+    "VERIFICATION_NOT_FOUND": (400, EXPIRED),
+    "REGISTRATION_NOT_FOUND": (400, EXPIRED),
+    "REGISTRATION_EXPIRED": (400, EXPIRED),
+    "ATTEMPTS_EXCEEDED": (429, "Too many invalid codes. Please sign up again."),
+    "USER_EXISTS": (409, EXISTS),
+    "ALREADY_COMPLETED": (409, EXISTS),
+    "RATE_LIMITED": (429, "Too many requests, please try again later"),
+    "RESEND_TOO_SOON": (429, "Too many requests, please try again later"),
+}
+
+
+def error_response(error: RegflowError) -> Response:
+    if isinstance(error, ValidationFailed | FieldProblem):
+        found = error.problems if isinstance(error, ValidationFailed) else [error]
+        message = found[0].message if found else error.message
+        return JSONResponse({"success": False, "error": message}, status_code=400)
+    status, message = MESSAGES.get(error.code, (problems.status_for(error), error.message))
+    headers = {"Retry-After": str(getattr(error, "retry_after", 1))} if status == 429 else None
+    return JSONResponse({"success": False, "error": message}, status_code=status, headers=headers)
+
+
+def _stamp(value: str) -> str:
+    """``2024-01-01T00:00:00.000Z``: the seed's timestamps, in milliseconds."""
+    return value[:19] + "." + (value[20:23] if len(value) > 20 else "000").ljust(3, "0") + "Z"
+
+
+def _email(body: dict[str, Any], field: str = "email") -> str:
+    raw = body.get(field)
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValidationFailed.single(field, "REQUIRED", "Email is required")
+    try:
+        return normalize_email(raw)
+    except FieldProblem:
+        raise ValidationFailed.single(field, "INVALID_EMAIL", "Invalid email address") from None
+
+
+def user_view(account: dict[str, Any]) -> dict[str, Any]:
+    created = _stamp(account["created_at"])
+    verified = bool(account.get("email_verified"))
+    return {
+        "id": account["id"],
+        "email": account["email"],
+        "isVerified": verified,
+        "verifiedAt": created if verified else None,
+        "createdAt": created,
+    }
+
+
+def _imported(account: Account) -> dict[str, Any]:
+    created = account.created_at.isoformat().replace("+00:00", "Z")
+    return user_view(
+        {
+            "id": account.id,
+            "email": account.email,
+            "email_verified": account.email_verified_at is not None,
+            "created_at": created,
+        }
+    )
+
+
+def pending_router(services: Services, *, rate_limits: bool, admin_token: str | None) -> APIRouter:
+    router = contract_router(error_response, tag=CONTRACT)
+    throttle = IpThrottle(SIGNUPS_PER_WINDOW, WINDOW_SECONDS, enabled=rate_limits)
+    lookups, registrations = services.lookups, services.registrations
+
+    @router.post("/api/auth/register-pending")
+    async def register_pending(request: Request) -> dict[str, Any]:
+        throttle.hit(request)
+        body = await json_object(request)
+        email = _email(body)
+        password = body.get("password")
+        if not isinstance(password, str) or not password:
+            raise ValidationFailed.single("password", "REQUIRED", "Password is required")
+        if await services.accounts.exists(email):
+            raise Conflict(EXISTS, code="USER_EXISTS")
+        fields = {"email": email, "password": password}
+        found = await lookups.find(CONTRACT, email)
+        if found is None:
+            token = lookups.token_for(CONTRACT, email)
+            started = await registrations.start(FLOW, contract=CONTRACT, token=token)
+            found = (started.state["id"], token)
+        await registrations.submit(found[0], found[1], "account", fields)
+        return {
+            "success": True,
+            "pendingId": f"PENDING-{int(time.time() * 1000)}-{found[0][:8]}",
+            "email": email,
+            "message": "Verification code sent to your email",
+        }
+
+    @router.post("/api/auth/verify-and-create", status_code=201)
+    async def verify_and_create(request: Request) -> JSONResponse:
+        body = await json_object(request)
+        code = body.get("verificationCode")
+        if not isinstance(code, str | int) or code == "" or not isinstance(body.get("email"), str):
+            raise ValidationFailed.single(
+                "verificationCode", "REQUIRED", "Email and verification code are required"
+            )
+        email = _email(body)
+        if await services.accounts.exists(email):
+            raise Conflict(EXISTS, code="USER_EXISTS")
+        found = await lookups.find(CONTRACT, email)
+        if found is None:
+            raise NotFound(EXPIRED, code="REGISTRATION_NOT_FOUND")
+        rid, token = found
+        await services.codes.confirm(rid, token, Channel.EMAIL, str(code))
+        _, done = await services.completion.complete(rid, token)
+        return JSONResponse(
+            {
+                "success": True,
+                "user": user_view(done["account"]),
+                "session": {
+                    "accessToken": done["access_token"],
+                    "tokenType": done["token_type"],
+                    "expiresIn": done["expires_in"],
+                },
+                "message": "Account created and verified successfully",
+            },
+            status_code=201,
+        )
+
+    if admin_token is not None:
+        expected = admin_token.encode("utf-8")
+
+        @router.post("/api/users", status_code=201)
+        async def import_user(
+            request: Request, authorization: Annotated[str | None, Header()] = None
+        ) -> JSONResponse:
+            """Internal: create a (pre-verified) user at once, for seed scripts and imports."""
+            presented = presented_token(authorization)
+            if presented is None or not hmac.compare_digest(presented.encode("utf-8"), expected):
+                return JSONResponse(
+                    {"success": False, "error": "Unauthorized"},
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            body = await json_object(request)
+            password, hashed = body.get("password"), body.get("passwordHash")
+            account = await services.accounts.import_account(
+                _email(body),
+                password=password if isinstance(password, str) else None,
+                password_hash=hashed if isinstance(hashed, str) else None,
+                verified=body.get("isVerified", True) is not False,
+                first_name=body.get("firstName")
+                if isinstance(body.get("firstName"), str)
+                else None,
+                last_name=body.get("lastName") if isinstance(body.get("lastName"), str) else None,
+            )
+            return JSONResponse({"success": True, "user": _imported(account)}, status_code=201)
+
+    return router

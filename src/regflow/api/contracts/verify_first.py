@@ -1,0 +1,207 @@
+"""Seed 004 (``verify_first``): verify the email, then register a tenant, on the ``tenant`` flow.
+
+Codes live 15 minutes (the seed's figure, whatever ``REGFLOW_CODE_TTL_SECONDS``
+says). After registration the verification records are deleted and the
+registration is complete, so the same email cannot create a second tenant:
+it must verify again, and the account's email is unique.
+
+Assumed where the seed is silent:
+
+- The client names its verification by ``email`` (the seed's bodies): regflow
+  finds the registration through a token derived from the email with the
+  server secret.
+- ``send-verification-code`` answers the same for every valid email: the
+  owner of an existing account gets an "already registered" mail instead of a
+  code (so ``verify-email`` can never succeed for it). Called again within the
+  resend cooldown, the code already sent stays valid; after it, a new code is
+  sent.
+- ``register`` answers 201 with ``access_token`` (plus ``token_type``,
+  ``expires_in``), ``user`` ``{id, email, full_name, first_name, last_name,
+  email_verified, created_at}`` and ``tenant`` ``{id, slug, company_name,
+  join_code, created_at}``. ``name`` is the full name; ``first_name`` and
+  ``last_name`` are optional. Passwords follow the configured policy.
+- No verification at all (or already used by a registration):
+  ``VERIFICATION_REQUIRED``; a code sent but not confirmed:
+  ``EMAIL_NOT_VERIFIED``; validation: 400 ``VALIDATION_ERROR`` with ``field``
+  in each error; too many wrong codes: 429 ``ATTEMPTS_EXCEEDED``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from regflow.api import problems
+from regflow.api.contracts.base import contract_router, json_object, pick, renamed, text
+from regflow.core.identifiers import normalize_email
+from regflow.core.model import Channel
+from regflow.errors import (
+    Conflict,
+    FieldProblem,
+    NotFound,
+    RegflowError,
+    TooSoon,
+    ValidationFailed,
+)
+from regflow.services.container import Services
+
+CONTRACT = "verify_first"
+FLOW = "tenant"
+CODE_TTL = timedelta(minutes=15)
+FIELDS = {  # theirs -> native
+    "password": "password",
+    "name": "full_name",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "company_name": "organization_name",
+}
+MESSAGES = {  # code -> (status, message, detail)
+    "VERIFICATION_NOT_FOUND": (
+        400,
+        "Verification code not found",
+        "Please request a verification code first",
+    ),
+    "INVALID_CODE": (
+        400,
+        "Invalid verification code",
+        "The provided verification code is incorrect",
+    ),
+    "CODE_EXPIRED": (
+        400,
+        "Verification code expired",
+        "The verification code has expired. Please request a new one",
+    ),
+    "EMAIL_NOT_VERIFIED": (
+        400,
+        "Email not verified",
+        "Please verify your email using the verification code before registering",
+    ),
+    "VERIFICATION_REQUIRED": (
+        400,
+        "Email verification required",
+        "Please verify your email before registering",
+    ),
+    "ATTEMPTS_EXCEEDED": (
+        429,
+        "Too many attempts",
+        "Too many wrong codes; please request a new verification code",
+    ),
+}
+
+
+def failure(status: int, message: str, errors: list[dict[str, str]]) -> JSONResponse:
+    return JSONResponse(
+        {"success": False, "message": message, "errors": errors}, status_code=status
+    )
+
+
+def error_response(error: RegflowError) -> Response:
+    if isinstance(error, ValidationFailed | FieldProblem):
+        errors = [
+            {"code": "VALIDATION_ERROR", "field": p.field, "message": p.message}
+            for p in renamed(error, {v: k for k, v in FIELDS.items()})
+        ]
+        return failure(400, "Validation failed", errors)
+    if error.code in MESSAGES:
+        status, message, detail = MESSAGES[error.code]
+    else:
+        status, message, detail = problems.status_for(error), error.message, error.message
+    response = failure(status, message, [{"code": error.code, "message": detail}])
+    if isinstance(error, TooSoon):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _email(body: dict[str, Any]) -> str:
+    raw = text(body, "email")
+    try:
+        return normalize_email(str(raw))
+    except FieldProblem as problem:
+        raise ValidationFailed([problem]) from None
+
+
+def verify_first_router(services: Services) -> APIRouter:
+    router = contract_router(error_response, tag=CONTRACT)
+    lookups, registrations = services.lookups, services.registrations
+
+    @router.post("/auth/send-verification-code")
+    async def send_code(request: Request) -> dict[str, Any]:
+        email = _email(await json_object(request))
+        found = await lookups.find(CONTRACT, email)
+        if found is None:
+            token = lookups.token_for(CONTRACT, email)
+            started = await registrations.start(FLOW, contract=CONTRACT, token=token)
+            await registrations.submit(started.state["id"], token, "email", {"email": email})
+        else:
+            await services.codes.request(found[0], found[1], Channel.EMAIL)
+        return {
+            "success": True,
+            "message": "Verification code sent successfully",
+            "data": {"message": "Verification code sent"},
+        }
+
+    @router.post("/auth/verify-email")
+    async def verify_email(request: Request) -> dict[str, Any]:
+        body = await json_object(request)
+        email, code = _email(body), text(body, "code")
+        found = await lookups.find(CONTRACT, email)
+        if found is None:
+            raise NotFound(code="VERIFICATION_NOT_FOUND")
+        await services.codes.confirm(found[0], found[1], Channel.EMAIL, str(code))
+        return {
+            "success": True,
+            "message": "Email verified successfully",
+            "data": {"message": "Email verified successfully", "verified": True},
+        }
+
+    @router.post("/auth/register", status_code=201)
+    async def register(request: Request) -> JSONResponse:
+        body = await json_object(request)
+        email = _email(body)
+        found = await lookups.find(CONTRACT, email)
+        if found is None:
+            raise Conflict(code="VERIFICATION_REQUIRED")
+        rid, token = found
+        state = await registrations.state(rid, token)
+        if not state["verified"]["email"]:
+            raise Conflict(code="EMAIL_NOT_VERIFIED")
+        try:
+            await registrations.submit(rid, token, "account", pick(body, FIELDS))
+        except ValidationFailed as failed:
+            raise ValidationFailed(renamed(failed, {}), failed.message) from None
+        _, done = await services.completion.complete(rid, token)
+        account, tenant = done["account"], done["organization"]
+        full_name = " ".join(filter(None, [account["first_name"], account["last_name"]]))
+        return JSONResponse(
+            {
+                "success": True,
+                "message": "Account created successfully",
+                "data": {
+                    "access_token": done["access_token"],
+                    "token_type": done["token_type"],
+                    "expires_in": done["expires_in"],
+                    "user": {
+                        "id": account["id"],
+                        "email": account["email"],
+                        "full_name": full_name,
+                        "first_name": account["first_name"],
+                        "last_name": account["last_name"],
+                        "email_verified": account["email_verified"],
+                        "created_at": account["created_at"],
+                    },
+                    "tenant": {
+                        "id": tenant["id"],
+                        "slug": tenant["slug"],
+                        "company_name": tenant["name"],
+                        "join_code": tenant.get("join_code"),
+                        "created_at": tenant.get("created_at"),
+                    },
+                },
+            },
+            status_code=201,
+        )
+
+    return router

@@ -1,0 +1,128 @@
+"""Seed 004 (verify_first): every documented field, status and error code, in-process."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from support.contracts import funnel_kinds, native_login
+from support.harness import Harness
+
+PASSWORD = "SecurePass123!"
+JSON = {"Content-Type": "application/json"}
+
+
+def form(email: str, **extra: str) -> dict[str, str]:
+    return {
+        "email": email,
+        "password": PASSWORD,
+        "name": "John Doe",
+        "first_name": "John",
+        "last_name": "Doe",
+        "company_name": "Acme Corporation",
+        **extra,
+    }
+
+
+def only_error(body: dict[str, object], code: str, message: str) -> None:
+    assert body["success"] is False
+    assert body["message"] == message
+    errors = body["errors"]
+    assert isinstance(errors, list) and errors[0]["code"] == code
+
+
+async def test_documented_sequence_and_errors(sqlite_harness: Harness, unique_email: str) -> None:
+    h, c = sqlite_harness, sqlite_harness.client
+    # register before any verification: VERIFICATION_REQUIRED
+    r = await c.post("/auth/register", json=form(unique_email))
+    assert r.status_code == 400
+    only_error(r.json(), "VERIFICATION_REQUIRED", "Email verification required")
+    # verify before any code: VERIFICATION_NOT_FOUND
+    r = await c.post("/auth/verify-email", json={"email": unique_email, "code": "123456"})
+    assert r.status_code == 400
+    only_error(r.json(), "VERIFICATION_NOT_FOUND", "Verification code not found")
+    assert r.json()["errors"][0]["message"] == "Please request a verification code first"
+
+    r = await c.post("/auth/send-verification-code", json={"email": unique_email}, headers=JSON)
+    assert r.status_code == 200
+    assert r.json() == {
+        "success": True,
+        "message": "Verification code sent successfully",
+        "data": {"message": "Verification code sent"},
+    }
+    code = await h.last_code(unique_email)
+    # the code lives 15 minutes (the seed's figure, not the native 10)
+    message = next(m for m in await h.outbox() if m.recipient == unique_email)
+    assert message.context["expires_minutes"] == 15
+
+    r = await c.post("/auth/register", json=form(unique_email))
+    assert r.status_code == 400
+    only_error(r.json(), "EMAIL_NOT_VERIFIED", "Email not verified")
+
+    wrong = "000000" if code != "000000" else "111111"
+    r = await c.post("/auth/verify-email", json={"email": unique_email, "code": wrong})
+    assert r.status_code == 400
+    only_error(r.json(), "INVALID_CODE", "Invalid verification code")
+    assert r.json()["errors"][0]["message"] == "The provided verification code is incorrect"
+
+    r = await c.post("/auth/verify-email", json={"email": unique_email, "code": code})
+    assert r.status_code == 200
+    assert r.json() == {
+        "success": True,
+        "message": "Email verified successfully",
+        "data": {"message": "Email verified successfully", "verified": True},
+    }
+    # verifying again: success without error
+    r = await c.post("/auth/verify-email", json={"email": unique_email, "code": code})
+    assert r.status_code == 200 and r.json()["data"]["verified"] is True
+
+    r = await c.post("/auth/register", json=form(unique_email, password="short"))
+    assert r.status_code == 400
+    body = r.json()
+    assert body["message"] == "Validation failed"
+    assert body["errors"][0]["code"] == "VALIDATION_ERROR"
+    assert body["errors"][0]["field"] == "password"
+
+    r = await c.post("/auth/register", json=form(unique_email))
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["success"] is True and body["message"] == "Account created successfully"
+    data = body["data"]
+    assert data["access_token"].count(".") == 2
+    assert data["user"]["email"] == unique_email
+    assert data["user"]["full_name"] == "John Doe"
+    assert data["tenant"]["slug"].startswith("acme-corporation")
+    assert data["tenant"]["company_name"] == "Acme Corporation"
+
+    # the verification record is gone: a second tenant for the same email needs it again
+    r = await c.post("/auth/register", json=form(unique_email, company_name="Second Co"))
+    assert r.status_code == 400
+    only_error(r.json(), "VERIFICATION_REQUIRED", "Email verification required")
+    async with h.runtime.uow(read_only=True) as uow:
+        assert await uow.memberships.for_account(data["user"]["id"]) is not None
+    assert await native_login(h, unique_email, PASSWORD) == 200
+    kinds = await funnel_kinds(h, "verify_first")
+    assert "started" in kinds and "completed" in kinds
+
+
+async def test_expired_code(sqlite_harness: Harness, unique_email: str) -> None:
+    h, c = sqlite_harness, sqlite_harness.client
+    await c.post("/auth/send-verification-code", json={"email": unique_email})
+    code = await h.last_code(unique_email)
+    later = datetime.now(UTC) + timedelta(minutes=15, seconds=5)
+    h.runtime.services.ctx.clock = lambda: later
+    r = await c.post("/auth/verify-email", json={"email": unique_email, "code": code})
+    assert r.status_code == 400
+    only_error(r.json(), "CODE_EXPIRED", "Verification code expired")
+    assert r.json()["errors"][0]["message"] == (
+        "The verification code has expired. Please request a new one"
+    )
+
+
+@pytest.mark.parametrize("body", [{}, {"email": "not-an-email"}, {"email": 5}])
+async def test_send_code_validation(sqlite_harness: Harness, body: dict[str, object]) -> None:
+    r = await sqlite_harness.client.post("/auth/send-verification-code", json=body)
+    assert r.status_code == 400
+    assert r.json()["success"] is False
+    assert r.json()["errors"][0]["code"] == "VALIDATION_ERROR"
