@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     rate_limits_enabled: bool = True
     trusted_proxies: CSV = Field(default_factory=list)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    # REGFLOW_RATE_LIMITS='{"start": "10/minute", "code_send": "1/minute;3/hour"}': rule overrides
+    rate_limits: dict[str, str] = Field(default_factory=dict)
+    rate_limit_prefix: str = Field("regflow", max_length=64)  # Redis key prefix
+    cors_origins: CSV = Field(default_factory=list)  # allowed browser origins; none by default
 
     # passwords and tokens
     argon2_memory_kib: int = Field(19456, ge=8192)
@@ -89,7 +93,7 @@ class Settings(BaseSettings):
     sms_webhook_token: SecretStr | None = None  # sent as Authorization: Bearer
     sms_webhook_timeout_seconds: float = Field(10.0, gt=0)
 
-    @field_validator("flows", "contracts", "trusted_proxies", mode="before")
+    @field_validator("flows", "contracts", "trusted_proxies", "cors_origins", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):

@@ -32,6 +32,9 @@ def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
         "argon2_time_cost": 1,
         "dev_mailbox": True,
         "log_json": True,
+        # limits have their own tests (tests/api/test_rate_limits.py); over a real port
+        # (tests/e2e) the service runs with the default policy
+        "rate_limits_enabled": False,
     }
     values.update(overrides)
     return Settings(**values)

@@ -9,7 +9,13 @@ from datetime import UTC, datetime
 from regflow.core.engine import Engine
 from regflow.core.experiments import Experiments
 from regflow.core.organizations import OrganizationPolicy
-from regflow.core.ports import PasswordHasher, TokenIssuer, UnitOfWorkFactory
+from regflow.core.ports import (
+    NoRateLimits,
+    PasswordHasher,
+    RateLimits,
+    TokenIssuer,
+    UnitOfWorkFactory,
+)
 from regflow.core.verification import VerificationPolicy
 
 
@@ -31,3 +37,5 @@ class ServiceContext:
     clock: Callable[[], datetime] = utc_now
     # called after a commit that wrote outbox rows, so an embedded worker wakes at once
     outbox_written: Callable[[], None] = lambda: None
+    # per address and per account limits (code sends, failed codes, failed logins)
+    limits: RateLimits = field(default_factory=NoRateLimits)
