@@ -263,7 +263,7 @@ async def test_admin_api_refuses_forged_tokens(harness: Harness) -> None:
     assert (await harness.client.get(url, headers={"Authorization": f"Bearer {good}"})).is_success
     head, body, signature = good.split(".")
     claims = jwt.decode(good, options={"verify_signature": False})
-    unsigned = jwt.api_jws.base64url_encode(b'{"alg":"none","typ":"JWT"}').decode()
+    unsigned = jwt.utils.base64url_encode(b'{"alg":"none","typ":"JWT"}').decode()
     jwks = (await harness.client.get("/.well-known/jwks.json")).json()
     public_x = jwks["keys"][0]["x"]
     forged = [
