@@ -200,6 +200,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
         title="regflow",
         version=__version__,
         lifespan=lifespan,
+        responses=problems.RESPONSES,  # problem details, declared for every route
         # every route: rate limits from one table, then input refusals (415, NUL, surrogates)
         dependencies=[Depends(route_limits), Depends(refuse_bad_input)],
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support.harness import SECRET_KEY
 from support.server import SmtpSink, running_service, text_body
 
 pytestmark = pytest.mark.e2e
@@ -27,6 +28,7 @@ def test_two_processes_share_the_limits_through_redis(pg_url: str, tmp_path: Pat
         pytest.skip("Redis not configured: set REGFLOW_TEST_REDIS_URL")
     env = {
         "REGFLOW_DATABASE_URL": pg_url,
+        "REGFLOW_SECRET_KEY": SECRET_KEY,  # the shared database's signing keys need it
         "REGFLOW_REDIS_URL": REDIS_URL,
         "REGFLOW_RATE_LIMIT_PREFIX": f"e2e-{uuid.uuid4().hex}",
         "REGFLOW_RATE_LIMITS": json.dumps({"start": "5/minute"}),
@@ -72,6 +74,7 @@ def test_code_brute_force_stops_after_five_and_resend_keeps_the_count(
     env = {"REGFLOW_RESEND_COOLDOWN_SECONDS": "0"}
     if backend == "postgresql":
         env["REGFLOW_DATABASE_URL"] = str(request.getfixturevalue("pg_url"))
+        env["REGFLOW_SECRET_KEY"] = SECRET_KEY
     email = f"brute-{uuid.uuid4().hex[:10]}@example.com"
     seen: set[str] = set()
     with SmtpSink() as sink:
