@@ -35,10 +35,11 @@ pytest: install
 
 test: lint typecheck contracts pytest ## everything CI runs
 
-bench: install ## start the service on a free port and print throughput and latency
+bench: install ## start the service on a free port; throughput, latency, enumeration timing
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.events
+	$(BIN)/python -m bench.enumeration
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

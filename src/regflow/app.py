@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -22,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from regflow import __version__
 from regflow.api import contracts, problems
 from regflow.api.devmailbox import dev_mailbox_router
+from regflow.api.inputs import refuse_bad_input  # input hardening
 from regflow.api.metrics import Metrics, MetricsMiddleware, metrics_router  # metrics
 from regflow.api.middleware import RequestContext
+from regflow.api.ratelimits import RouteLimits  # rate limits
 from regflow.api.system import system_router
-from regflow.api.throttle import IpThrottle  # organizations
 from regflow.api.v1.admin import admin_router  # funnel report
 from regflow.api.v1.admin_outbox import admin_outbox_router  # outbox for the operator
 from regflow.api.v1.invitations import invitations_router  # organizations
@@ -60,6 +62,7 @@ from regflow.media.images import PillowImages  # organizations: logos
 from regflow.persistence.database import create_engine
 from regflow.persistence.funnel_observer import observe_committed_events  # metrics
 from regflow.persistence.uow import SqlUnitOfWorkFactory
+from regflow.ratelimit import Policy, RateLimiter, parse_networks, storage_for  # rate limits
 from regflow.services.container import Services
 from regflow.services.context import ServiceContext, utc_now
 from regflow.services.funnel import OperatorReports  # funnel report
@@ -86,6 +89,18 @@ class Runtime:
     hasher: Argon2PasswordHasher
     worker: OutboxWorker
     services: Services
+    limiter: RateLimiter  # rate limits
+
+
+def build_limiter(settings: Settings) -> RateLimiter:
+    """The rate limiter: the policy (defaults + ``REGFLOW_RATE_LIMITS``), memory or Redis."""
+    overrides = dict(settings.rate_limits)
+    overrides.setdefault("lookup_ip", f"{settings.org_lookup_per_minute}/minute")
+    return RateLimiter(
+        Policy(overrides),
+        storage_for(settings.redis_url, settings.rate_limit_prefix),
+        enabled=settings.rate_limits_enabled,
+    )
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -106,6 +121,7 @@ def build_runtime(settings: Settings) -> Runtime:
         parallelism=settings.argon2_parallelism,
         max_workers=settings.hash_workers,
     )
+    limiter = build_limiter(settings)  # rate limits
     renderer = Renderer()
     senders: dict[OutboxKind, Sender] = {
         OutboxKind.SMS: BudgetedSmsSender(
@@ -158,8 +174,9 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         code_ttl=contracts.code_ttls(settings.contracts),  # seed contracts
         link_paths=contracts.link_paths(settings.contracts),  # seed contracts
+        limits=limiter,  # rate limits per address and account
     )
-    return Runtime(settings, engine, uow, keyring, hasher, worker, Services.build(ctx))
+    return Runtime(settings, engine, uow, keyring, hasher, worker, Services.build(ctx), limiter)
 
 
 def build_sweep(runtime: Runtime) -> Sweep:
@@ -195,7 +212,15 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
             runtime.hasher.close()
             await runtime.engine.dispose()
 
-    app = FastAPI(title="regflow", version=__version__, lifespan=lifespan)
+    route_limits = RouteLimits(runtime.limiter, parse_networks(settings.trusted_proxies))
+    app = FastAPI(
+        title="regflow",
+        version=__version__,
+        lifespan=lifespan,
+        responses=problems.RESPONSES,  # problem details, declared for every route
+        # every route: rate limits from one table, then input refusals (415, NUL, surrogates)
+        dependencies=[Depends(route_limits), Depends(refuse_bad_input)],
+    )
     app.state.runtime = runtime
     problems.install(app)
     app.add_exception_handler(OperationalError, _database_unavailable)
@@ -228,6 +253,19 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
             for path in (LOGO_PATH, *contracts.UPLOAD_PATHS)  # logos
         },
     )
+    if settings.cors_origins:  # no CORS at all unless origins are listed
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "X-Registration-Token",
+            ],
+            max_age=600,
+        )
     app.add_middleware(MetricsMiddleware, metrics=metrics, pool=runtime.hasher)  # metrics
     return app
 
@@ -242,17 +280,11 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     )
 
 
-UPLOADS_PER_HOUR = 30  # logo uploads per client IP
-
-
 def include_organizations(app: FastAPI, runtime: Runtime) -> None:
     """Organizations, teachers and students: lookup by join code, admin API, invitations."""
     settings = runtime.settings
     ctx = runtime.services.ctx
-    throttle = IpThrottle(
-        settings.org_lookup_per_minute, 60.0, enabled=settings.rate_limits_enabled
-    )
-    app.include_router(organizations_router(Organizations(ctx), throttle))
+    app.include_router(organizations_router(Organizations(ctx)))
     verifier = TokenService(
         runtime.keyring,
         settings.jwt_issuer,
@@ -265,10 +297,7 @@ def include_organizations(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(org_admin_router(admin, invitations))
     app.include_router(invitations_router(invitations))
     uploads = Uploads(ctx, PillowImages(), FileStore(settings.uploads_path))
-    upload_throttle = IpThrottle(UPLOADS_PER_HOUR, 3600.0, enabled=settings.rate_limits_enabled)
-    app.include_router(
-        uploads_router(uploads, max_bytes=settings.upload_max_bytes, throttle=upload_throttle)
-    )
+    app.include_router(uploads_router(uploads, max_bytes=settings.upload_max_bytes))
     contracts.include_contracts(app, runtime.services, settings, uploads)  # seed contracts
 
 

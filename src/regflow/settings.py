@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     funnel_events: bool = True  # off only to measure what recording costs (make bench)
     trusted_proxies: CSV = Field(default_factory=list)
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    # REGFLOW_RATE_LIMITS='{"start": "10/minute", "code_send": "1/minute;3/hour"}': rule overrides
+    rate_limits: dict[str, str] = Field(default_factory=dict)
+    rate_limit_prefix: str = Field("regflow", max_length=64)  # Redis key prefix
+    cors_origins: CSV = Field(default_factory=list)  # allowed browser origins; none by default
 
     # passwords and tokens
     argon2_memory_kib: int = Field(19456, ge=8192)
@@ -129,7 +133,7 @@ class Settings(BaseSettings):
             raise ValueError("each webhook URL may be configured once")
         return webhooks
 
-    @field_validator("flows", "contracts", "trusted_proxies", mode="before")
+    @field_validator("flows", "contracts", "trusted_proxies", "cors_origins", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):

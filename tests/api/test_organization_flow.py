@@ -166,7 +166,9 @@ async def test_lookup_by_code(harness: Harness) -> None:
 
 
 async def test_lookup_is_throttled_per_client(sqlite_url: str, tmp_path: Path) -> None:
-    settings = make_settings(sqlite_url, tmp_path, org_lookup_per_minute=3)
+    settings = make_settings(
+        sqlite_url, tmp_path, org_lookup_per_minute=3, rate_limits_enabled=True
+    )
     async with started_app(settings) as h:
         answers = [
             (await h.client.get("/v1/organizations/by-code/IN-ABC-2025-ABCDEF")) for _ in range(4)

@@ -142,6 +142,8 @@ def register_organization(s: Service, join_policy: str) -> dict[str, Any]:
     s.step(rid, auth, "preferences", {**PREFERENCES, "join_policy": join_policy})
     out: dict[str, Any] = s.complete(rid, auth)
     assert out["membership"] == {"role": "owner", "status": "active"}
+    # the join code, the password and the access token must not be logged either
+    s.secrets += [out["organization"]["join_code"], PASSWORD, out["access_token"]]
     assert out["account"]["phone"] == e164 and out["account"]["phone_verified"] is True
     return out
 
@@ -194,7 +196,9 @@ def join(s: Service, flow: str, org_code: str | None, email: str) -> tuple[dict[
     if flow == "student":
         assert state["step"] == "mapping"
         s.step(rid, auth, "mapping", {"department": "physics", "batch": "2024-2028", "year": 2})
-    return s.complete(rid, auth), e164
+    done: dict[str, Any] = s.complete(rid, auth)
+    s.secrets.append(done["access_token"])
+    return done, e164
 
 
 def test_teacher_and_student_join_and_the_admin_approves(service: Service) -> None:
@@ -232,5 +236,6 @@ def test_teacher_and_student_join_and_the_admin_approves(service: Service) -> No
 
     login = s.client.post("/v1/sessions", json={"email": student_email, "password": PASSWORD})
     assert login.status_code == 200, login.text
+    s.secrets.append(login.json()["access_token"])
     token = claims(login.json()["access_token"])
     assert token["role"] == "student" and token["org"] == org_id

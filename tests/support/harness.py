@@ -21,17 +21,21 @@ from regflow.core.model import OutboxMessage
 from regflow.settings import Settings
 
 PASSWORD = "correct horse battery staple"
+SECRET_KEY = "test-secret-key-0123456789abcdef"  # shared with the PostgreSQL test database's keys
 
 
 def make_settings(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": db_url,
         "data_dir": tmp_path / "data",
-        "secret_key": "test-secret-key-0123456789abcdef",
+        "secret_key": SECRET_KEY,
         "argon2_memory_kib": 8192,
         "argon2_time_cost": 1,
         "dev_mailbox": True,
         "log_json": True,
+        # limits have their own tests (tests/api/test_rate_limits.py); over a real port
+        # (tests/e2e) the service runs with the default policy
+        "rate_limits_enabled": False,
     }
     values.update(overrides)
     return Settings(**values)

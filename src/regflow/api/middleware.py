@@ -58,6 +58,7 @@ class RequestContext:
             await _too_large(scope, receive, send)
             return
         received = 0
+        overflow = {"hit": False, "answered": False}
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -65,10 +66,22 @@ class RequestContext:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    overflow["hit"] = True
                     raise BodyTooLarge
             return message
 
         async def send_with_headers(message: Message) -> None:
+            if overflow["hit"]:
+                # the app turned the overflow into its own answer (FastAPI: 400 "error
+                # parsing the body"): answer 413 instead and drop the app's messages
+                if not overflow["answered"]:
+                    overflow["answered"] = True
+                    status["code"] = 413
+                    await _too_large(scope, receive, send_with_headers_raw)
+                return
+            await send_with_headers_raw(message)
+
+        async def send_with_headers_raw(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 headers = list(message.get("headers", []))
@@ -83,7 +96,9 @@ class RequestContext:
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
-            await _too_large(scope, receive, send)
+            if not overflow["answered"]:
+                overflow["answered"] = True
+                await _too_large(scope, receive, send_with_headers_raw)
             status["code"] = 413
         finally:
             route = scope.get("route")

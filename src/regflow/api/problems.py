@@ -62,6 +62,40 @@ TITLES = {
 }
 
 
+_TEXT = {"type": "string"}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details, as every error of the native API is answered.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": _TEXT,
+        "title": _TEXT,
+        "status": {"type": "integer"},
+        "detail": _TEXT,
+        "code": _TEXT,
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "code", "message"],
+                "properties": {"field": _TEXT, "code": _TEXT, "message": _TEXT},
+            },
+        },
+    },
+}
+
+
+# declared on every route, so the OpenAPI document tells clients (and fuzzers) the truth
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": TITLES[status],
+        "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+    }
+    for status in (400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 429, 503)
+}
+
+
 def status_for(error: RegflowError) -> int:
     if error.code in STATUS_BY_CODE:
         return STATUS_BY_CODE[error.code]

@@ -35,6 +35,29 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+class RateLimits(Protocol):
+    """Named rate-limit rules keyed by a value (an address, an account); ``regflow.ratelimit``.
+
+    ``hit`` counts one event and raises ``TooSoon`` (``RATE_LIMITED``) when the rule
+    is exhausted; ``check`` raises the same without counting (for rules that count
+    only failures).
+    """
+
+    async def hit(self, rule: str, key: str) -> None: ...
+
+    async def check(self, rule: str, key: str) -> None: ...
+
+
+class NoRateLimits:
+    """Every request allowed: rate limits switched off, and unit tests."""
+
+    async def hit(self, rule: str, key: str) -> None:
+        return None
+
+    async def check(self, rule: str, key: str) -> None:
+        return None
+
+
 class TokenIssuer(Protocol):
     """Signs access tokens (``regflow.keys.tokens.TokenService``)."""
 

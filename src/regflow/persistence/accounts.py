@@ -8,6 +8,7 @@ from sqlalchemy import exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from regflow.core.confusables import skeleton
 from regflow.core.model import Account
 from regflow.persistence.errors import unique_violation
 from regflow.persistence.tables import accounts as t
@@ -47,6 +48,7 @@ class SqlAccounts:
                         phone=a.phone,
                         phone_verified_at=a.phone_verified_at,
                         username=a.username,
+                        username_skeleton=skeleton(a.username) if a.username else None,
                         first_name=a.first_name,
                         last_name=a.last_name,
                         token_version=a.token_version,
@@ -71,7 +73,9 @@ class SqlAccounts:
         return bool(await self._conn.scalar(select(exists().where(t.c.email == email))))
 
     async def username_exists(self, username: str) -> bool:
-        return bool(await self._conn.scalar(select(exists().where(t.c.username == username))))
+        """True when ``username`` or a look-alike of it (same skeleton) is taken."""
+        taken = (t.c.username == username) | (t.c.username_skeleton == skeleton(username))
+        return bool(await self._conn.scalar(select(exists().where(taken))))
 
     async def set_password_hash(self, account_id: str, password_hash: str) -> None:
         await self._conn.execute(

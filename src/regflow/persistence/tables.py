@@ -83,6 +83,8 @@ accounts = Table(
     Column("phone", String(32)),
     Column("phone_verified_at", UTCDateTime),
     Column("username", String(64), unique=True),
+    # UTS #39 skeleton of the username: look-alike names collide here (regflow.core.confusables)
+    Column("username_skeleton", String(128), unique=True),
     Column("first_name", String(100)),
     Column("last_name", String(100)),
     Column("password_hash", String(255), nullable=False),

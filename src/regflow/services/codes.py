@@ -36,8 +36,10 @@ async def send_code(
         if not resend and now < current.resend_available_at:
             return current  # the same address again: the code already sent stays valid
         issued = verification.reissue(current, secret=ctx.secret, now=now, policy=policy)
+        await ctx.limits.hit("code_send", target)  # per address, across registrations
         await uow.verifications.reissue(issued.verification)
     else:
+        await ctx.limits.hit("code_send", target)  # per address, across registrations
         carried = current.attempts if current is not None else 0
         issued = verification.issue(
             secret=ctx.secret,
@@ -143,6 +145,7 @@ class Codes(RegistrationUseCase):
         """Count the attempt in SQL first, then compare; the error to raise, or None."""
         policy = self.ctx.verification  # attempts: the same for every contract
         verification.check_usable(v, self.ctx.clock(), policy)
+        await self.ctx.limits.check("verify_failures", v.target)  # wrong codes per address/day
         if await uow.verifications.count_attempt(v.id, policy.max_attempts) is None:
             return VerificationFailed(
                 "Too many wrong codes for this address; please start again.",
@@ -152,6 +155,7 @@ class Codes(RegistrationUseCase):
             v, code, self.ctx.secret
         )
         if not good or not await uow.verifications.consume(v.id, self.ctx.clock()):
+            await self.ctx.limits.hit("verify_failures", v.target)
             return VerificationFailed("The code is not correct.", code="INVALID_CODE")
         return None
 

@@ -9,7 +9,13 @@ from datetime import UTC, datetime, timedelta
 from regflow.core.engine import Engine
 from regflow.core.experiments import Experiments
 from regflow.core.organizations import OrganizationPolicy
-from regflow.core.ports import PasswordHasher, TokenIssuer, UnitOfWorkFactory
+from regflow.core.ports import (
+    NoRateLimits,
+    PasswordHasher,
+    RateLimits,
+    TokenIssuer,
+    UnitOfWorkFactory,
+)
 from regflow.core.verification import VerificationPolicy
 from regflow.core.webhooks import Subscription
 
@@ -45,3 +51,6 @@ class ServiceContext:
 
     def link_path(self, contract: str) -> str:
         return self.link_paths.get(contract, "/v1/verify/")
+
+    # per address and per account limits (code sends, failed codes, failed logins)
+    limits: RateLimits = field(default_factory=NoRateLimits)

@@ -19,14 +19,19 @@ class Sessions:
             address = normalize_email(email)
         except FieldProblem:
             address = None
+        # failed logins per address, known or not (the same answer either way)
+        who = address or email.strip().lower()[:320]
+        await self.ctx.limits.check("login_failures", who)
         async with self.ctx.uow(read_only=True) as uow:
             account = await uow.accounts.get_by_email(address) if address else None
             memberships = await uow.memberships.for_account(account.id) if account else []
         if account is None:
             await self.ctx.hasher.dummy_verify()
+            await self.ctx.limits.hit("login_failures", who)
             raise AuthenticationFailed()
         valid, upgraded = await self.ctx.hasher.verify(password, account.password_hash)
         if not valid or account.status != "active":
+            await self.ctx.limits.hit("login_failures", who)
             raise AuthenticationFailed()
         if account.email_verified_at is None:
             raise AuthenticationFailed("Verify your email first.", code="EMAIL_NOT_VERIFIED")

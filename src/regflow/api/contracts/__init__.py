@@ -16,7 +16,6 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from regflow.api.contracts import evalon, oneshot, pending, phased, verify_first
-from regflow.api.throttle import IpThrottle
 from regflow.services.container import Services
 from regflow.services.uploads import Uploads
 from regflow.settings import Settings
@@ -30,7 +29,6 @@ FLOWS = {
     "verify_first": ("tenant",),
 }
 UPLOAD_PATHS = (evalon.LOGO_PATH,)  # routes that take files: their own body cap
-UPLOADS_PER_HOUR = 30
 
 
 def enabled(names: Iterable[str]) -> list[str]:
@@ -55,7 +53,6 @@ def include_contracts(
     app: FastAPI, services: Services, settings: Settings, uploads: Uploads
 ) -> None:
     names = enabled(settings.contracts)
-    limits = settings.rate_limits_enabled
     if "phased" in names:
         app.include_router(phased.phased_router(services))
     if "evalon" in names:
@@ -63,14 +60,12 @@ def include_contracts(
             evalon.evalon_contract(
                 services,
                 uploads=uploads,
-                lookup_throttle=IpThrottle(settings.org_lookup_per_minute, 60.0, enabled=limits),
-                upload_throttle=IpThrottle(UPLOADS_PER_HOUR, 3600.0, enabled=limits),
                 max_upload_bytes=settings.upload_max_bytes,
             )
         )
     if "pending" in names:
         token = settings.admin_token.get_secret_value() if settings.admin_token else None
-        app.include_router(pending.pending_router(services, rate_limits=limits, admin_token=token))
+        app.include_router(pending.pending_router(services, admin_token=token))
     if "oneshot" in names:
         app.include_router(oneshot.oneshot_router(services))
     if "verify_first" in names:

@@ -44,7 +44,6 @@ from fastapi import APIRouter
 from regflow.api.contracts.evalon_common import evalon_router, otp_routes
 from regflow.api.contracts.evalon_orgs import LOGO_PATH, organization_routes
 from regflow.api.contracts.evalon_people import people_routes
-from regflow.api.throttle import IpThrottle
 from regflow.services.container import Services
 from regflow.services.organizations import Organizations
 from regflow.services.uploads import Uploads
@@ -56,8 +55,6 @@ def evalon_contract(
     services: Services,
     *,
     uploads: Uploads,
-    lookup_throttle: IpThrottle,
-    upload_throttle: IpThrottle,
     max_upload_bytes: int,
 ) -> APIRouter:
     router = evalon_router()
@@ -67,8 +64,6 @@ def evalon_contract(
         services,
         uploads=uploads,
         lookup=lookup,
-        lookup_throttle=lookup_throttle,
-        upload_throttle=upload_throttle,
         max_upload_bytes=max_upload_bytes,
     )
     otp_routes(router, services)

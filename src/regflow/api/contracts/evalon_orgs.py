@@ -24,7 +24,6 @@ from regflow.api.contracts.evalon_common import (
     verification_view,
 )
 from regflow.api.multipart import read_file_field
-from regflow.api.throttle import IpThrottle
 from regflow.api.v1.uploads import MULTIPART_OVERHEAD
 from regflow.core.model import Channel
 from regflow.errors import NotFound
@@ -71,8 +70,6 @@ def organization_routes(
     *,
     uploads: Uploads,
     lookup: Organizations,
-    lookup_throttle: IpThrottle,
-    upload_throttle: IpThrottle,
     max_upload_bytes: int,
 ) -> None:
     registrations = services.registrations
@@ -165,7 +162,6 @@ def organization_routes(
     @router.post(LOGO_PATH, status_code=201)
     async def upload_logo(request: Request) -> JSONResponse:
         """Multipart with the image in ``logo`` (or ``file``): JPEG, PNG or GIF, <= 5 MB."""
-        upload_throttle.hit(request)
         data = await read_file_field(
             request,
             names=("logo", "file"),
@@ -185,7 +181,6 @@ def organization_routes(
 
     @router.get("/api/organizations/code/{org_code}")
     async def by_code(request: Request, org_code: str = Path(max_length=64)) -> dict[str, Any]:
-        lookup_throttle.hit(request)
         try:
             found = await lookup.by_code(org_code)
         except NotFound:

@@ -32,7 +32,6 @@ from fastapi.responses import JSONResponse, Response
 
 from regflow.api import problems
 from regflow.api.contracts.base import contract_router, json_object
-from regflow.api.throttle import IpThrottle
 from regflow.api.v1.admin import presented_token
 from regflow.core.identifiers import normalize_email
 from regflow.core.model import Account, Channel
@@ -41,7 +40,6 @@ from regflow.services.container import Services
 
 CONTRACT = "pending"
 FLOW = "quick"
-SIGNUPS_PER_WINDOW, WINDOW_SECONDS = 5, 15 * 60
 EXISTS = "User with this email already exists"
 EXPIRED = "Pending registration not found or expired. Please sign up again."
 MESSAGES = {
@@ -107,14 +105,12 @@ def _imported(account: Account) -> dict[str, Any]:
     )
 
 
-def pending_router(services: Services, *, rate_limits: bool, admin_token: str | None) -> APIRouter:
+def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
     router = contract_router(error_response, tag=CONTRACT)
-    throttle = IpThrottle(SIGNUPS_PER_WINDOW, WINDOW_SECONDS, enabled=rate_limits)
     lookups, registrations = services.lookups, services.registrations
 
     @router.post("/api/auth/register-pending")
     async def register_pending(request: Request) -> dict[str, Any]:
-        throttle.hit(request)
         body = await json_object(request)
         email = _email(body)
         password = body.get("password")

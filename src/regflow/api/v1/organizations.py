@@ -3,24 +3,22 @@
 ``GET /v1/organizations/by-code/{code}`` answers only the organization's name,
 so that a teacher or student sees whom they are about to join; unknown and
 malformed codes get the same 404. Join codes carry few random bits, so the
-lookup is throttled hard per client.
+lookup is throttled hard per client and per code (``regflow.api.ratelimits``).
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path
 
-from regflow.api.throttle import IpThrottle
 from regflow.services.organizations import Organizations
 
 
-def organizations_router(organizations: Organizations, throttle: IpThrottle) -> APIRouter:
+def organizations_router(organizations: Organizations) -> APIRouter:
     router = APIRouter(prefix="/v1/organizations", tags=["organizations"])
 
     @router.get("/by-code/{code}")
-    async def by_code(request: Request, code: str = Path(max_length=64)) -> dict[str, str]:
+    async def by_code(code: str = Path(max_length=64)) -> dict[str, str]:
         """The public name of the organization a join code belongs to (404 otherwise)."""
-        throttle.hit(request)
         return await organizations.by_code(code)
 
     return router

@@ -17,7 +17,6 @@ from fastapi.responses import Response
 
 from regflow.api.multipart import read_file_field
 from regflow.api.problems import problem
-from regflow.api.throttle import IpThrottle
 from regflow.services.uploads import Uploads
 
 LOGO_PATH = "/v1/uploads/logo"
@@ -36,13 +35,12 @@ _BODY = {
 }
 
 
-def uploads_router(uploads: Uploads, *, max_bytes: int, throttle: IpThrottle) -> APIRouter:
+def uploads_router(uploads: Uploads, *, max_bytes: int) -> APIRouter:
     router = APIRouter(tags=["uploads"])
 
     @router.post(LOGO_PATH, status_code=201, openapi_extra={"requestBody": _BODY})
     async def upload_logo(request: Request) -> dict[str, Any]:
         """Store a logo; the answer's ``key`` is the organization flow's ``logo`` value."""
-        throttle.hit(request)
         data = await read_file_field(
             request,
             names=("logo", "file"),

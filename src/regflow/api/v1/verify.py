@@ -6,6 +6,7 @@ Mail scanners prefetch links, so a GET never changes anything.
 from __future__ import annotations
 
 from html import escape
+from typing import Any
 
 from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
@@ -27,10 +28,16 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(_PAGE.format(title=escape(title), body=body), status_code=status)
 
 
+_HTML: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The link was used or expired", "content": {"text/html": {}}},
+    404: {"description": "No such link", "content": {"text/html": {}}},
+}
+
+
 def verify_router(services: Services) -> APIRouter:
     router = APIRouter(prefix="/v1/verify", tags=["verification"])
 
-    @router.get("/{link_token}", response_class=HTMLResponse)
+    @router.get("/{link_token}", response_class=HTMLResponse, responses=_HTML)
     async def show(link_token: str = LinkToken) -> HTMLResponse:
         if not await services.codes.link_valid(link_token):
             return _page(
@@ -44,7 +51,7 @@ def verify_router(services: Services) -> APIRouter:
             '<form method="post"><button type="submit">Confirm my email</button></form>',
         )
 
-    @router.post("/{link_token}", response_class=HTMLResponse)
+    @router.post("/{link_token}", response_class=HTMLResponse, responses=_HTML)
     async def consume(link_token: str = LinkToken) -> HTMLResponse:
         try:
             await services.codes.confirm_link(link_token)

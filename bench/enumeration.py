@@ -1,0 +1,123 @@
+"""Does the email step take longer for an address that has an account? (``make bench``)
+
+Starts the service on a free port (SQLite, rate limits off, dev mailbox on),
+registers a few accounts, then measures the email step of the member flow for
+existing and new addresses, interleaved in random order, and prints the
+median of each and their difference. Each sample is a fresh registration (its
+start is not timed). The answer must be the same for both (status, body
+shape, headers): the benchmark checks that too.
+
+    python -m bench.enumeration [--samples 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+
+from bench.run import start_service, stop_service
+
+PASSWORD = "correct horse battery staple"  # noqa: S105 - a benchmark account
+ACCOUNTS = 10
+LIMIT_MS = 1.0
+
+
+def _register(client: httpx.Client, email: str) -> None:
+    """A complete member registration (the code read from the dev mailbox)."""
+    start = client.post("/v1/registrations", json={"flow": "member"}).json()
+    rid, auth = start["id"], {"Authorization": f"Bearer {start['token']}"}
+    url = f"/v1/registrations/{rid}"
+    client.post(f"{url}/steps/email", json={"email": email}, headers=auth).raise_for_status()
+    mails = client.get("/dev/mailbox.json", params={"limit": 20}).json()
+    code = next(m["code"] for m in mails if m["recipient"] == email and m["code"])
+    confirm = client.post(f"{url}/verifications/email/confirm", json={"code": code}, headers=auth)
+    confirm.raise_for_status()
+    identity = {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "username": "u" + uuid.uuid4().hex[:12],
+    }
+    client.post(f"{url}/steps/identity", json=identity, headers=auth).raise_for_status()
+    secret = {"password": PASSWORD, "password_confirmation": PASSWORD}
+    client.post(f"{url}/steps/credentials", json=secret, headers=auth).raise_for_status()
+    client.post(f"{url}/complete", headers=auth).raise_for_status()
+
+
+def _shape(response: httpx.Response) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+    body = response.json()
+    return response.status_code, tuple(sorted(body)), tuple(sorted(response.headers.keys()))
+
+
+def _sample(client: httpx.Client, email: str) -> tuple[float, httpx.Response]:
+    start = client.post("/v1/registrations", json={"flow": "member"}).json()
+    auth = {"Authorization": f"Bearer {start['token']}"}
+    url = f"/v1/registrations/{start['id']}/steps/email"
+    began = time.perf_counter()
+    response = client.post(url, json={"email": email}, headers=auth)
+    elapsed = (time.perf_counter() - began) * 1000
+    response.raise_for_status()
+    return elapsed, response
+
+
+def measure(base_url: str, samples: int, seed: int) -> dict[str, float]:
+    rng = random.Random(seed)
+    existing = [f"owner-{uuid.uuid4().hex[:10]}@example.com" for _ in range(ACCOUNTS)]
+    times: dict[str, list[float]] = {"existing": [], "new": []}
+    shapes: dict[str, set[tuple[int, tuple[str, ...], tuple[str, ...]]]] = {
+        "existing": set(),
+        "new": set(),
+    }
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        for email in existing:
+            _register(client, email)
+        for i in range(20):  # warm up both paths
+            _sample(client, existing[i % ACCOUNTS])
+            _sample(client, f"warm-{uuid.uuid4().hex[:12]}@example.com")
+        for i in range(samples):
+            pair = [
+                ("existing", existing[i % ACCOUNTS]),
+                ("new", f"new-{uuid.uuid4().hex}@example.com"),
+            ]
+            rng.shuffle(pair)
+            for kind, email in pair:
+                elapsed, response = _sample(client, email)
+                times[kind].append(elapsed)
+                shapes[kind].add(_shape(response))
+    if shapes["existing"] != shapes["new"]:
+        raise AssertionError(f"the answers differ: {shapes}")
+    existing_ms = statistics.median(times["existing"])
+    new_ms = statistics.median(times["new"])
+    return {"existing_ms": existing_ms, "new_ms": new_ms, "difference_ms": existing_ms - new_ms}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=500, help="pairs (existing, new)")
+    parser.add_argument("--seed", type=int, default=5)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="regflow-enum-") as tmp:
+        database = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        service = start_service(Path(tmp), database)
+        try:
+            result = measure(service.base_url, args.samples, args.seed)
+        finally:
+            stop_service(service)
+    print(
+        f"enumeration: email step median, {args.samples} interleaved samples each: "
+        f"existing {result['existing_ms']:.3f} ms, new {result['new_ms']:.3f} ms, "
+        f"difference {result['difference_ms']:+.3f} ms (limit {LIMIT_MS:.1f} ms)"
+    )
+    return 0 if abs(result["difference_ms"]) < LIMIT_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
