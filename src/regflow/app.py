@@ -65,6 +65,7 @@ from regflow.services.organizations import Organizations  # organizations
 from regflow.services.sweep import Sweep  # expiry and retention sweep
 from regflow.services.uploads import Uploads  # organizations: logos
 from regflow.settings import Settings
+from regflow.ui.routes import CONFIRM_PATH, LOGO_FORM_PATH, mount_static, mount_ui  # web UI
 
 log = logging.getLogger("regflow")
 
@@ -142,6 +143,7 @@ def build_runtime(settings: Settings) -> Runtime:
             invitation_ttl=timedelta(seconds=settings.invitation_ttl_seconds),
             upload_ttl=timedelta(seconds=settings.upload_ttl_seconds),
         ),
+        verify_path=CONFIRM_PATH if settings.ui else "/v1/verify/",  # web UI: mail link
     )
     return Runtime(settings, engine, uow, keyring, hasher, worker, Services.build(ctx))
 
@@ -201,10 +203,14 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     include_organizations(app, runtime)  # organizations, teachers, students
     if settings.dev_mailbox:
         app.include_router(dev_mailbox_router(DevMailbox(runtime.uow, Renderer())))
+    include_ui(app, runtime)  # hosted web UI
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,
-        path_limits={LOGO_PATH: settings.upload_max_bytes + MULTIPART_OVERHEAD},  # logos
+        path_limits={
+            LOGO_PATH: settings.upload_max_bytes + MULTIPART_OVERHEAD,  # logos
+            LOGO_FORM_PATH: settings.upload_max_bytes + MULTIPART_OVERHEAD,  # web UI logo
+        },
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics, pool=runtime.hasher)  # metrics
     return app
@@ -247,6 +253,17 @@ def include_organizations(app: FastAPI, runtime: Runtime) -> None:
     app.include_router(
         uploads_router(uploads, max_bytes=settings.upload_max_bytes, throttle=upload_throttle)
     )
+
+
+def include_ui(app: FastAPI, runtime: Runtime) -> None:
+    """The hosted sign-up pages (``REGFLOW_UI``) and the static files they and the dev
+    mailbox use."""
+    mount_static(app)
+    if runtime.settings.ui:
+        images = Uploads(
+            runtime.services.ctx, PillowImages(), FileStore(runtime.settings.uploads_path)
+        )
+        mount_ui(app, runtime.services, uploads=images)
 
 
 def sms_sender(settings: Settings, renderer: Renderer) -> Sender:

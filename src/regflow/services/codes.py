@@ -54,7 +54,12 @@ async def send_code(
     existing = await uow.accounts.email_exists(target) if channel is Channel.EMAIL else False
     await uow.outbox.add(
         code_message(
-            registration, issued, public_url=ctx.public_url, now=now, existing_account=existing
+            registration,
+            issued,
+            public_url=ctx.public_url,
+            now=now,
+            existing_account=existing,
+            verify_path=ctx.verify_path,
         )
     )
     event = RecordEvent("verification_sent", channel=channel.value)

@@ -29,5 +29,7 @@ class ServiceContext:
     experiments: Experiments = field(default_factory=Experiments)  # variant assignment
     organizations: OrganizationPolicy = field(default_factory=OrganizationPolicy)  # join codes
     clock: Callable[[], datetime] = utc_now
+    # where the link in a verification mail points (the hosted UI's confirmation page when on)
+    verify_path: str = "/v1/verify/"
     # called after a commit that wrote outbox rows, so an embedded worker wakes at once
     outbox_written: Callable[[], None] = lambda: None

@@ -24,6 +24,7 @@ def code_message(
     public_url: str,
     now: datetime,
     existing_account: bool,
+    verify_path: str = "/v1/verify/",
 ) -> OutboxMessage:
     """The mail or SMS carrying a code; for a known email, the "already registered" mail."""
     v = issued.verification
@@ -37,7 +38,7 @@ def code_message(
         minutes = max(1, int((v.expires_at - now).total_seconds() // 60))
         context = {"code": issued.code, "expires_minutes": minutes, "flow": registration.flow}
         if v.channel is Channel.EMAIL:
-            context["link"] = f"{base}/v1/verify/{issued.link_token}"
+            context["link"] = f"{base}{verify_path}{issued.link_token}"
     return OutboxMessage(
         id=str(uuid.uuid4()),
         kind=OutboxKind.EMAIL if v.channel is Channel.EMAIL else OutboxKind.SMS,
