@@ -140,6 +140,25 @@ def test_errors_are_announced_and_focused(ui: Ui) -> None:
     expect(page.locator("#f-email-error")).to_contain_text("name@example.com")
 
 
+def test_keyboard_only(ui: Ui) -> None:
+    page = ui.page()
+    page.goto("/")
+    for _ in range(8):  # skip link, brand, then the flows: reachable with Tab alone
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.textContent").startswith("Create"):
+            break
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Step 1 of 3")).to_be_visible()
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.id") == "f-email":
+            break
+    page.keyboard.type(email())
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(page.get_by_label("Code", exact=True)).to_be_focused()  # ready to type the code
+
+
 def test_back_navigation_keeps_every_value(ui: Ui) -> None:
     page = ui.page()
     address = email()

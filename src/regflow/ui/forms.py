@@ -76,6 +76,15 @@ _HINTS = {
     "postal_code": "Leave it empty if your country has none.",
     "logo": "Optional. PNG, JPEG or GIF, up to 5 MB.",
     "date_of_birth": "Used to check your age; never shown to others.",
+    "experience_level": "For example Junior, Senior or Head of department.",
+    "academic_level": "For example Grade 10, Undergraduate or Master's.",
+}
+
+# needed or not depending on another answer: no "(optional)" next to them, the hint says when
+_CONDITIONAL = {
+    ("organization", "org_code"): "From your school. Needed when you register with it.",
+    ("organization", "current_institution"): "Needed when you register on your own.",
+    ("preferences", "departments"): "One per line; needed for several departments.",
 }
 
 _AUTOCOMPLETE = {
@@ -120,6 +129,7 @@ class FieldView:
     error: str | None = None
     autocomplete: str | None = None
     options: list[tuple[str, str]] = field(default_factory=list)
+    conditional: bool = False
 
     @property
     def input_id(self) -> str:
@@ -156,8 +166,9 @@ def field_views(
             kind=_kind(described["type"], name),
             required=bool(described["required"]),
             value=values.get(name, default if not values else None),
-            hint=_HINTS.get(name),
+            hint=_CONDITIONAL.get((spec.name, name)) or _HINTS.get(name),
             error=errors.get(name),
+            conditional=(spec.name, name) in _CONDITIONAL,
             autocomplete=_AUTOCOMPLETE.get(name),
             options=[(o, _CHOICE_WORDS.get(o, o.replace("_", " ").capitalize())) for o in options],
         )

@@ -1,5 +1,17 @@
 // Organization code: look the code up and show the organization's name before committing.
 document.addEventListener("DOMContentLoaded", function () {
+  // a student registering on their own needs no code, one joining a school no institution
+  var kinds = document.querySelectorAll("input[name=registration_type]");
+  var sync = function () {
+    var chosen = document.querySelector("input[name=registration_type]:checked");
+    var value = chosen ? chosen.value : "";
+    var code = document.querySelector("[data-field=org_code]");
+    var school = document.querySelector("[data-field=current_institution]");
+    if (code) { code.hidden = value === "standalone"; }
+    if (school) { school.hidden = value === "organization"; }
+  };
+  kinds.forEach(function (radio) { radio.addEventListener("change", sync); });
+  if (kinds.length) { sync(); }
   var input = document.querySelector("[data-org-code]");
   if (!input) { return; }
   var live = document.getElementById(input.id + "-live");
