@@ -271,7 +271,7 @@ def test_expired_registration_says_so(ui: Ui) -> None:
         )
     page.reload()
     expect(page.get_by_role("heading", name="This registration has expired")).to_be_visible()
-    expect(page.get_by_role("alert")).to_contain_text("left unfinished")
+    expect(page.get_by_role("alert")).to_contain_text("left unfinished for too long")
     ui.check(page, "member-expired")
     page.get_by_role("link", name="Start again").click()
     expect(page.get_by_text("Step 1 of 3")).to_be_visible()

@@ -70,7 +70,7 @@ _HINTS = {
     "username": "3 to 30 letters, digits, dots, hyphens or underscores.",
     "org_code": "Your organization gives you this code. You can add it later.",
     "country": "Two letters, for example IN, FR or US.",
-    "phone": "We send a code by SMS. Numbers without +country are read in your country.",
+    "phone": "We send a code by SMS. Write it as you would at home, or start with +.",
     "departments": "One per line; needed for several departments.",
     "subjects": "One per line.",
     "postal_code": "Leave it empty if your country has none.",

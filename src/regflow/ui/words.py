@@ -67,7 +67,7 @@ _BY_CODE: dict[str, str] = {
     "VERIFICATION_NOT_FOUND": "No code was sent to this address yet. Ask for one below.",
     "RESEND_TOO_SOON": "A code was sent a moment ago. You can ask for another shortly.",
     "RATE_LIMITED": "Too many attempts. Wait a minute and try again.",
-    "REGISTRATION_EXPIRED": "This registration expired because it was left unfinished.",
+    "REGISTRATION_EXPIRED": "It was left unfinished for too long, so we closed it.",
     "REGISTRATION_NOT_FOUND": "We could not find your registration. Please start again.",
     "ALREADY_COMPLETED": "An account with this email exists already. Sign in instead.",
     "VERIFICATION_REQUIRED": "Confirm your address first.",
