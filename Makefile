@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck contracts pytest bench clean
+.PHONY: install run test lint typecheck contracts pytest bench clean chromium
 
 $(BIN)/regflow: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -30,8 +30,12 @@ typecheck: install
 contracts: install
 	$(BIN)/lint-imports
 
-pytest: install
-	$(BIN)/pytest
+chromium: ## the browser tests drive the system's Chromium (Playwright downloads none)
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
+		|| echo "chromium could not be installed: the browser tests will skip"
+
+pytest: install chromium
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest
 
 test: lint typecheck contracts pytest ## everything CI runs
 

@@ -74,6 +74,7 @@ from regflow.services.outbox_admin import OutboxAdmin  # outbox for the operator
 from regflow.services.sweep import Sweep  # expiry and retention sweep
 from regflow.services.uploads import Uploads  # organizations: logos
 from regflow.settings import Settings
+from regflow.ui.routes import CONFIRM_PATH, LOGO_FORM_PATH, mount_static, mount_ui  # web UI
 
 log = logging.getLogger("regflow")
 
@@ -175,6 +176,7 @@ def build_runtime(settings: Settings) -> Runtime:
         code_ttl=contracts.code_ttls(settings.contracts),  # seed contracts
         link_paths=contracts.link_paths(settings.contracts),  # seed contracts
         limits=limiter,  # rate limits per address and account
+        verify_path=CONFIRM_PATH if settings.ui else "/v1/verify/",  # web UI: mail link
     )
     return Runtime(settings, engine, uow, keyring, hasher, worker, Services.build(ctx), limiter)
 
@@ -210,6 +212,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
             if sweeping is not None:  # sweep
                 await sweeping
             runtime.hasher.close()
+            runtime.limiter.close()
             await runtime.engine.dispose()
 
     route_limits = RouteLimits(runtime.limiter, parse_networks(settings.trusted_proxies))
@@ -245,12 +248,13 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     include_organizations(app, runtime)  # organizations, teachers, students
     if settings.dev_mailbox:
         app.include_router(dev_mailbox_router(DevMailbox(runtime.uow, Renderer())))
+    include_ui(app, runtime)  # hosted web UI
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,
         path_limits={
             path: settings.upload_max_bytes + MULTIPART_OVERHEAD
-            for path in (LOGO_PATH, *contracts.UPLOAD_PATHS)  # logos
+            for path in (LOGO_PATH, LOGO_FORM_PATH, *contracts.UPLOAD_PATHS)  # logos (API, UI)
         },
     )
     if settings.cors_origins:  # no CORS at all unless origins are listed
@@ -299,6 +303,17 @@ def include_organizations(app: FastAPI, runtime: Runtime) -> None:
     uploads = Uploads(ctx, PillowImages(), FileStore(settings.uploads_path))
     app.include_router(uploads_router(uploads, max_bytes=settings.upload_max_bytes))
     contracts.include_contracts(app, runtime.services, settings, uploads)  # seed contracts
+
+
+def include_ui(app: FastAPI, runtime: Runtime) -> None:
+    """The hosted sign-up pages (``REGFLOW_UI``) and the static files they and the dev
+    mailbox use."""
+    mount_static(app)
+    if runtime.settings.ui:
+        images = Uploads(
+            runtime.services.ctx, PillowImages(), FileStore(runtime.settings.uploads_path)
+        )
+        mount_ui(app, runtime.services, uploads=images, flows=runtime.settings.flows)
 
 
 def sms_sender(settings: Settings, renderer: Renderer) -> Sender:

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     jwt_audience: str = "regflow"
     access_token_ttl_seconds: int = Field(900, ge=60, le=86400)
 
+    # hosted web UI at / and /register/... (REGFLOW_UI=false: the API only)
+    ui: bool = True
+
     # operator
     admin_token: SecretStr | None = None
     log_level: str = "INFO"

@@ -25,7 +25,7 @@ from support.server import SmtpSink, running_service, service_log, text_body
 pytestmark = pytest.mark.e2e
 
 CODE = re.compile(r"^\s*(\d{6})\s*$", re.MULTILINE)  # the code stands on its own line
-LINK = re.compile(r"/v1/verify/([A-Za-z0-9_-]+)")
+LINK = re.compile(r"/(?:v1/verify|register/confirm)/([A-Za-z0-9_-]+)")  # UI page when on
 MAIL_TIMEOUT = 15.0
 
 

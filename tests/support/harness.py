@@ -65,7 +65,9 @@ class Harness:
     async def last_link_token(self, recipient: str) -> str:
         for message in await self.outbox():
             if message.recipient == recipient and "link" in message.context:
-                match = re.search(r"/v1/verify/([A-Za-z0-9_-]+)$", message.context["link"])
+                match = re.search(
+                    r"/(?:v1/verify|register/confirm)/([A-Za-z0-9_-]+)$", message.context["link"]
+                )
                 assert match
                 return match.group(1)
         raise AssertionError(f"no link queued for {recipient}")

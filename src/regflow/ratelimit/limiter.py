@@ -42,6 +42,13 @@ class RateLimiter:
         self.enabled = enabled
         self._strategy = MovingWindowRateLimiter(storage)
 
+    def close(self) -> None:
+        """Drop the store's connections (Redis); the memory store has none."""
+        bridge = getattr(self.storage, "bridge", None)
+        pool = getattr(getattr(bridge, "storage", None), "connection_pool", None)
+        if pool is not None:
+            pool.disconnect()
+
     async def hit(self, rule: str, key: str) -> None:
         """Count one event of ``rule`` for ``key``; raise ``TooSoon`` once a limit is spent.
 

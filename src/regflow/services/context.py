@@ -36,6 +36,8 @@ class ServiceContext:
     experiments: Experiments = field(default_factory=Experiments)  # variant assignment
     organizations: OrganizationPolicy = field(default_factory=OrganizationPolicy)  # join codes
     clock: Callable[[], datetime] = utc_now
+    # where the link in a verification mail points (the hosted UI's confirmation page when on)
+    verify_path: str = "/v1/verify/"
     # called after a commit that wrote outbox rows, so an embedded worker wakes at once
     outbox_written: Callable[[], None] = lambda: None
     webhooks: tuple[Subscription, ...] = ()  # webhook subscribers (REGFLOW_WEBHOOKS)
@@ -50,7 +52,7 @@ class ServiceContext:
         return self.verification if ttl is None else replace(self.verification, ttl=ttl)
 
     def link_path(self, contract: str) -> str:
-        return self.link_paths.get(contract, "/v1/verify/")
+        return self.link_paths.get(contract, self.verify_path)
 
     # per address and per account limits (code sends, failed codes, failed logins)
     limits: RateLimits = field(default_factory=NoRateLimits)

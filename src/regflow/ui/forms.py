@@ -1,0 +1,217 @@
+"""A step's fields as form inputs (labels, hints, HTML attributes) and form posts as values.
+
+The fields come from the flow's own ``StepSpec`` (its Pydantic model's schema);
+this module only decides how they look and how form text becomes JSON-like
+values. Validation stays in the engine: text that is not a number is passed
+through as text so the engine reports it with its code.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from regflow.core.flowspec import StepSpec
+
+_LABELS = {
+    "email": "Email address",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "full_name": "Full name",
+    "username": "Username",
+    "password": "Password",
+    "password_confirmation": "Confirm password",
+    "org_code": "Organization code",
+    "name": "Name",
+    "country": "Country code",
+    "state": "State or region",
+    "city": "City",
+    "postal_code": "Postal code",
+    "type": "Type of institution",
+    "student_strength": "Number of students",
+    "government_recognized": "Recognized by the government",
+    "phone": "Mobile number",
+    "structure": "Structure",
+    "departments": "Departments",
+    "sub_admins": "Allow sub-administrators",
+    "timezone": "Time zone",
+    "two_factor": "Require two-factor sign-in",
+    "join_policy": "Who can join",
+    "logo": "Logo",
+    "subjects": "Subjects you teach",
+    "role": "Your role",
+    "affiliation": "You teach",
+    "experience_level": "Experience level",
+    "current_institution": "Current institution",
+    "years_of_experience": "Years of experience",
+    "date_of_birth": "Date of birth",
+    "gender": "Gender",
+    "registration_type": "How you register",
+    "academic_level": "Academic level",
+    "department": "Department",
+    "batch": "Batch",
+    "year": "Year",
+    "auto_mapping": "Place me in my class automatically",
+}
+
+_STEP_LABELS = {
+    ("organization", "name"): "Organization name",
+    ("admin", "name"): "Your full name",
+    ("admin", "email"): "Your email address",
+    ("admin", "phone"): "Your mobile number",
+    ("organization", "current_institution"): "Your school or institution",
+}
+
+_HINTS = {
+    "email": "We send a 6-digit code to this address.",
+    "username": "3 to 30 letters, digits, dots, hyphens or underscores.",
+    "org_code": "Your organization gives you this code. You can add it later.",
+    "country": "Two letters, for example IN, FR or US.",
+    "phone": "We send a code by SMS. Write it as you would at home, or start with +.",
+    "departments": "One per line; needed for several departments.",
+    "subjects": "One per line.",
+    "postal_code": "Leave it empty if your country has none.",
+    "logo": "Optional. PNG, JPEG or GIF, up to 5 MB.",
+    "date_of_birth": "Used to check your age; never shown to others.",
+    "experience_level": "For example Junior, Senior or Head of department.",
+    "academic_level": "For example Grade 10, Undergraduate or Master's.",
+}
+
+# needed or not depending on another answer: no "(optional)" next to them, the hint says when
+_CONDITIONAL = {
+    ("organization", "org_code"): "From your school. Needed when you register with it.",
+    ("organization", "current_institution"): "Needed when you register on your own.",
+    ("preferences", "departments"): "One per line; needed for several departments.",
+}
+
+_AUTOCOMPLETE = {
+    "email": "email",
+    "first_name": "given-name",
+    "last_name": "family-name",
+    "full_name": "name",
+    "username": "username",
+    "password": "new-password",
+    "password_confirmation": "new-password",
+    "country": "country",
+    "state": "address-level1",
+    "city": "address-level2",
+    "postal_code": "postal-code",
+    "phone": "tel",
+    "date_of_birth": "bday",
+    "org_code": "off",
+}
+
+_CHOICE_WORDS = {
+    "non_binary": "Non-binary",
+    "prefer_not_to_say": "Prefer not to say",
+    "invite_only": "Invitation only",
+    "approval": "Open, with approval",
+    "open": "Open to anyone with the code",
+    "single": "Single department",
+    "multi": "Several departments",
+    "standalone": "On my own",
+    "organization": "With my school or organization",
+    "freelance": "Independently (freelance)",
+}
+
+
+@dataclass
+class FieldView:
+    name: str
+    label: str
+    kind: str  # text, email, password, tel, number, date, choice, timezone, boolean, list, file
+    required: bool
+    value: Any = None
+    hint: str | None = None
+    error: str | None = None
+    autocomplete: str | None = None
+    options: list[tuple[str, str]] = field(default_factory=list)
+    conditional: bool = False
+
+    @property
+    def input_id(self) -> str:
+        return f"f-{self.name}"
+
+
+@cache
+def time_zones() -> list[str]:
+    return sorted(z for z in zoneinfo.available_timezones() if "/" in z and "Etc" not in z)
+
+
+def _kind(ui_type: str, name: str) -> str:
+    if name == "logo":
+        return "file"
+    return {"integer": "number", "country": "text"}.get(ui_type, ui_type)
+
+
+def field_views(
+    spec: StepSpec,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+) -> list[FieldView]:
+    """The inputs of ``spec`` filled with ``values``; ``errors`` are sentences by field."""
+    props = spec.fields.model_json_schema().get("properties", {})
+    views = []
+    for described in spec.describe_fields():
+        name = described["name"]
+        options = [str(o) for o in props.get(name, {}).get("options", [])]
+        default = props.get(name, {}).get("default")
+        view = FieldView(
+            name=name,
+            label=_STEP_LABELS.get((spec.name, name))
+            or _LABELS.get(name, name.replace("_", " ").capitalize()),
+            kind=_kind(described["type"], name),
+            required=bool(described["required"]),
+            value=values.get(name, default if not values else None),
+            hint=_CONDITIONAL.get((spec.name, name)) or _HINTS.get(name),
+            error=errors.get(name),
+            conditional=(spec.name, name) in _CONDITIONAL,
+            autocomplete=_AUTOCOMPLETE.get(name),
+            options=[(o, _CHOICE_WORDS.get(o, o.replace("_", " ").capitalize())) for o in options],
+        )
+        if view.kind == "timezone":
+            view.options = [(z, z.replace("_", " ")) for z in time_zones()]
+        if view.kind == "list" and isinstance(view.value, list):
+            view.value = "\n".join(str(v) for v in view.value)
+        views.append(view)
+    return views
+
+
+def values_from_form(spec: StepSpec, form: Mapping[str, Any]) -> dict[str, Any]:
+    """Form text as step values: checkboxes to booleans, lines to lists, numbers to ints."""
+    raw: dict[str, Any] = {}
+    for described in spec.describe_fields():
+        name, ui_type = described["name"], described["type"]
+        value = form.get(name)
+        text = value.strip() if isinstance(value, str) else None
+        if ui_type == "boolean":
+            raw[name] = text in {"on", "true", "1", "yes"}
+        elif ui_type == "list":
+            raw[name] = [line.strip() for line in (text or "").splitlines() if line.strip()]
+        elif text is None or text == "":
+            continue  # left empty: the engine says REQUIRED where it is
+        elif ui_type == "integer":
+            raw[name] = int(text) if text.isdigit() and len(text) < 12 else text
+        elif ui_type == "password":
+            raw[name] = value  # passwords are taken exactly as typed
+        else:
+            raw[name] = text
+    return raw
+
+
+def shown_again(spec: StepSpec, form: Mapping[str, Any]) -> dict[str, Any]:
+    """What the form shows again after a refusal: everything typed except passwords."""
+    shown: dict[str, Any] = {}
+    for described in spec.describe_fields():
+        name = described["name"]
+        if described["type"] == "password":
+            continue
+        value = form.get(name)
+        if described["type"] == "boolean":
+            shown[name] = value is not None
+        elif isinstance(value, str):
+            shown[name] = value
+    return shown

@@ -1,0 +1,51 @@
+"""Rendering UI pages: one Jinja environment, strict CSP, no caching, the CSRF token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from regflow.ui.session import CSRF_FIELD, Cookies
+
+STATIC = "/static/ui"
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+HEADERS = {"Content-Security-Policy": CSP, "Cache-Control": "no-store"}
+
+
+class Pages:
+    """Renders templates with what every page needs; sets the CSRF cookie when missing."""
+
+    def __init__(self, cookies: Cookies) -> None:
+        self.cookies = cookies
+        self.env = Environment(
+            loader=PackageLoader("regflow.ui", "templates"),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def render(
+        self, request: Request, template: str, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        seed, new = self.cookies.csrf_seed(request)
+        html = self.env.get_template(template).render(
+            static=STATIC,
+            csrf_field=CSRF_FIELD,
+            csrf=self.cookies.csrf_token(seed),
+            **context,
+        )
+        response = HTMLResponse(html, status_code=status, headers=HEADERS)
+        if new:
+            self.cookies.set_csrf(response, seed)
+        return response
+
+
+def redirect(url: str) -> Response:
+    """After a post: 303 so the browser GETs the next page (refresh never re-posts)."""
+    return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})

@@ -1,0 +1,38 @@
+"""Mounting the hosted UI: its pages and its static files (CSS and small scripts)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from regflow.services.container import Services
+from regflow.services.uploads import Uploads
+from regflow.ui.pages import STATIC, Pages
+from regflow.ui.session import Cookies
+from regflow.ui.steps import steps_router
+from regflow.ui.verification import verification_router
+from regflow.ui.wizard import Wizard
+
+CONFIRM_PATH = "/register/confirm/"  # where the verification mail's link points
+LOGO_FORM_PATH = "/register/organization/step/preferences"  # a form that carries a file
+
+
+def mount_static(app: FastAPI) -> None:
+    """The stylesheet and scripts, also used by the dev mailbox page."""
+    app.mount(STATIC, StaticFiles(directory=Path(__file__).parent / "static"), name="ui-static")
+
+
+def mount_ui(
+    app: FastAPI, services: Services, *, uploads: Uploads | None, flows: Sequence[str]
+) -> None:
+    """``/`` and ``/register/...`` over ``services``; cookies keyed to the public URL."""
+    ctx = services.ctx
+    cookies = Cookies.for_public_url(
+        ctx.public_url, ctx.secret, int(ctx.engine.ttl.total_seconds())
+    )
+    wizard = Wizard(services, cookies, Pages(cookies), uploads, flows)
+    app.include_router(verification_router(wizard))
+    app.include_router(steps_router(wizard))

@@ -1,0 +1,91 @@
+"""The UI's cookies: the registration (a bearer secret) and the CSRF token.
+
+The registration cookie holds ``<id>.<token>``: it is ``HttpOnly``,
+``SameSite=Lax`` and, whenever the browser treats the site as secure (an
+``https`` public URL, or a loopback address, which browsers count as a secure
+context), ``Secure`` with the ``__Host-`` prefix. Over plain http to any other
+host the prefix cannot be used, so the cookies are named without it.
+
+CSRF: a random value in its own cookie; every form carries
+HMAC(server secret, value), compared in constant time on each post.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+CSRF_FIELD = "csrf"
+
+
+@dataclass(frozen=True)
+class Cookies:
+    secret: bytes
+    secure: bool
+    max_age: int
+
+    @classmethod
+    def for_public_url(cls, public_url: str, secret: bytes, max_age: int) -> Cookies:
+        parts = urlsplit(public_url)
+        secure = parts.scheme == "https" or (parts.hostname or "") in LOOPBACK
+        return cls(secret, secure, max_age)
+
+    def name(self, base: str) -> str:
+        return f"__Host-regflow-{base}" if self.secure else f"regflow-{base}"
+
+    def _set(self, response: Response, base: str, value: str, max_age: int) -> None:
+        response.set_cookie(
+            self.name(base),
+            value,
+            max_age=max_age,
+            path="/",
+            secure=self.secure,
+            httponly=True,
+            samesite="lax",
+        )
+
+    # -- the registration ------------------------------------------------------------------
+
+    def registration(self, request: Request, flow: str) -> tuple[str, str] | None:
+        """``(id, token)`` of this browser's registration in ``flow``, if any."""
+        value = request.cookies.get(self.name(f"reg-{flow}"), "")
+        rid, _, token = value.partition(".")
+        if not rid or not token or len(value) > 300:
+            return None
+        return rid, token
+
+    def keep_registration(self, response: Response, flow: str, rid: str, token: str) -> None:
+        self._set(response, f"reg-{flow}", f"{rid}.{token}", self.max_age)
+
+    def forget_registration(self, response: Response, flow: str) -> None:
+        response.delete_cookie(
+            self.name(f"reg-{flow}"), path="/", secure=self.secure, httponly=True, samesite="lax"
+        )
+
+    # -- CSRF ------------------------------------------------------------------------------
+
+    def csrf_seed(self, request: Request) -> tuple[str, bool]:
+        """The CSRF cookie's value and whether it is new (to be set on the response)."""
+        current = request.cookies.get(self.name("csrf"), "")
+        if 20 <= len(current) <= 100:
+            return current, False
+        return secrets.token_urlsafe(32), True
+
+    def csrf_token(self, seed: str) -> str:
+        return hmac.new(self.secret, b"ui-csrf:" + seed.encode(), hashlib.sha256).hexdigest()
+
+    def set_csrf(self, response: Response, seed: str) -> None:
+        self._set(response, "csrf", seed, 12 * 3600)
+
+    def csrf_ok(self, request: Request, submitted: object) -> bool:
+        seed = request.cookies.get(self.name("csrf"), "")
+        if not seed or not isinstance(submitted, str):
+            return False
+        return hmac.compare_digest(self.csrf_token(seed), submitted)

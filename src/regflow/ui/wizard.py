@@ -1,0 +1,129 @@
+"""Where a person is in a flow and what each page shows: the shared part of the UI routes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from regflow.core.flowspec import FlowSpec, StepSpec
+from regflow.errors import Gone, NotFound, RegflowError
+from regflow.services.container import Services
+from regflow.services.drafts import Drafts
+from regflow.services.uploads import Uploads
+from regflow.ui.pages import Pages, redirect
+from regflow.ui.session import Cookies
+from regflow.ui.words import say
+
+CHANNEL_WORDS = {"email": "email address", "phone": "mobile number"}
+
+
+@dataclass
+class Place:
+    """One registration as the UI sees it: id, token and its state (SPEC section 3 shape)."""
+
+    flow: str
+    rid: str
+    token: str
+    state: dict[str, Any]
+
+    @property
+    def step_names(self) -> list[str]:
+        return [s["name"] for s in self.state["steps"]]
+
+    def next_url(self) -> str:
+        pending = self.state.get("pending_verification")
+        if pending is not None:
+            return f"/register/{self.flow}/verify/{pending['channel']}"
+        if self.state["step"] == "complete":
+            return f"/register/{self.flow}/ready"
+        return f"/register/{self.flow}/step/{self.state['step']}"
+
+
+def seconds_until(iso: str, now: datetime) -> int:
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return max(0, int((moment - now).total_seconds() + 0.999))
+
+
+class Wizard:
+    def __init__(
+        self,
+        services: Services,
+        cookies: Cookies,
+        pages: Pages,
+        uploads: Uploads | None,
+        shown: Sequence[str],
+    ) -> None:
+        self.services = services
+        # the native flows people choose from; a seed contract's compact flows are its own
+        self.shown = [name for name in shown if name in services.ctx.engine.flows]
+        self.cookies = cookies
+        self.pages = pages
+        self.uploads = uploads
+        self.drafts = Drafts(services.ctx)
+
+    def now(self) -> datetime:
+        return self.services.ctx.clock().astimezone(UTC)
+
+    def flow(self, name: str) -> FlowSpec | None:
+        return self.services.ctx.engine.flows.get(name) if name in self.shown else None
+
+    def flows(self) -> list[FlowSpec]:
+        return [self.services.ctx.engine.flows[name] for name in self.shown]
+
+    async def place(self, request: Request, flow: str) -> Place | Gone | None:
+        """This browser's registration in ``flow``: None when there is none, Gone if expired."""
+        found = self.cookies.registration(request, flow)
+        if found is None:
+            return None
+        rid, token = found
+        try:
+            state = await self.services.registrations.state(rid, token)
+        except NotFound:
+            return None
+        if state["flow"] != flow or state["status"] == "completed":
+            return None
+        if state["status"] == "expired":
+            return Gone()
+        return Place(flow, rid, token, state)
+
+    def progress(self, spec: FlowSpec, place: Place | None, step: str) -> dict[str, Any]:
+        names = place.step_names if place else [s.name for s in spec.steps]
+        index = names.index(step) if step in names else len(names) - 1
+        return {"current": index + 1, "total": len(names), "names": names}
+
+    def step_spec(self, spec: FlowSpec, step: str) -> StepSpec | None:
+        try:
+            return spec.step(step)
+        except RegflowError:
+            return None
+
+    def expired(self, request: Request, flow: str) -> Response:
+        response = self.pages.render(
+            request,
+            "expired.html",
+            410,
+            flow=self.flow(flow),
+            message=say("REGISTRATION_EXPIRED"),
+        )
+        self.cookies.forget_registration(response, flow)
+        return response
+
+    def lost(self, request: Request, flow: str) -> Response:
+        """The cookie names nothing usable: start the flow again from its first page."""
+        response = redirect(f"/register/{flow}")
+        self.cookies.forget_registration(response, flow)
+        return response
+
+    async def csrf_ok(self, request: Request) -> tuple[bool, Any]:
+        form = await request.form(max_files=1, max_fields=200)
+        return self.cookies.csrf_ok(request, form.get("csrf")), form
+
+    def csrf_failed(self, request: Request) -> Response:
+        return self.pages.render(
+            request, "problem.html", 403, title="Please try again", message=say("CSRF_FAILED")
+        )

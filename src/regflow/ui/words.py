@@ -1,0 +1,83 @@
+"""Stable error codes turned into words for people: the one mapping the UI uses.
+
+A code can have a field-specific sentence (``(code, field)``) and a general
+one (``code``); anything unknown falls back to the service's own message.
+"""
+
+from __future__ import annotations
+
+_BY_FIELD: dict[tuple[str, str], str] = {
+    ("REQUIRED", "email"): "Enter your email address.",
+    ("REQUIRED", "first_name"): "Enter your first name.",
+    ("REQUIRED", "last_name"): "Enter your last name.",
+    ("REQUIRED", "full_name"): "Enter your full name.",
+    ("REQUIRED", "name"): "Enter a name.",
+    ("REQUIRED", "username"): "Choose a username.",
+    ("REQUIRED", "password"): "Choose a password.",
+    ("REQUIRED", "password_confirmation"): "Type your password a second time.",
+    ("REQUIRED", "phone"): "Enter your mobile number.",
+    ("REQUIRED", "code"): "Enter the 6-digit code from the message.",
+    ("REQUIRED", "departments"): "Add at least one department, one per line.",
+    ("REQUIRED", "subjects"): "Add at least one subject, one per line.",
+    ("TOO_SHORT", "subjects"): "Add at least one subject, one per line.",
+    ("INVALID_TYPE", "student_strength"): "Enter a whole number, for example 250.",
+    ("INVALID_TYPE", "years_of_experience"): "Enter a whole number of years, for example 5.",
+    ("INVALID_TYPE", "year"): "Enter the year as a number from 1 to 12.",
+    ("INVALID_TYPE", "date_of_birth"): "Enter your date of birth.",
+}
+
+_BY_CODE: dict[str, str] = {
+    "REQUIRED": "This field is required.",
+    "TOO_LONG": "This is too long; shorten it a little.",
+    "TOO_SHORT": "This is too short.",
+    "INVALID_TYPE": "This value is not in the expected format.",
+    "INVALID_VALUE": "This value is not valid.",
+    "INVALID_CHOICE": "Choose one of the options.",
+    "INVALID_EMAIL": "Enter an email address like name@example.com.",
+    "NAME_INVALID": "Use 2 to 50 letters; spaces, hyphens and apostrophes are fine.",
+    "USERNAME_INVALID": "This username is not allowed: use 3 to 30 letters, digits, dots, "
+    "hyphens or underscores.",
+    "USERNAME_RESERVED": "This username is reserved; choose another.",
+    "USERNAME_TAKEN": "This username is taken; choose another or pick a suggestion.",
+    "PASSWORD_TOO_SHORT": "Your password is too short.",
+    "PASSWORD_TOO_LONG": "Your password is too long.",
+    "PASSWORD_COMMON": "This password is too common and easy to guess; choose another.",
+    "PASSWORD_CONTEXT": "Your password should not contain your name, username or email.",
+    "PASSWORD_WEAK": "Your password does not meet the rules listed above.",
+    "PASSWORD_INVALID": "Your password contains characters that cannot be used.",
+    "PASSWORD_MISMATCH": "The two passwords are not the same.",
+    "ORG_CODE_INVALID": "No organization has this code. Check it with your organization.",
+    "ORG_INVITE_ONLY": "This organization accepts members by invitation only.",
+    "ORG_NAME_INVALID": "Enter your organization's name (at least 2 letters).",
+    "RESERVED_SLUG": "This name cannot be used; add a word to it.",
+    "COUNTRY_INVALID": "Enter a two-letter country code, for example IN, FR or US.",
+    "PHONE_INVALID": "Enter a mobile number, for example +91 98765 43210.",
+    "POSTAL_CODE_INVALID": "This postal code does not match the country.",
+    "TIMEZONE_INVALID": "Choose a time zone from the list.",
+    "DEPARTMENT_INVALID": "Each department needs a name of up to 100 characters.",
+    "DATE_OF_BIRTH_INVALID": "Enter your real date of birth.",
+    "LOGO_INVALID": "Upload the logo again.",
+    "IMAGE_INVALID": "This file is not an image we can read. Use a PNG, JPEG or GIF.",
+    "IMAGE_TYPE_UNSUPPORTED": "Use a PNG, JPEG or GIF image.",
+    "IMAGE_DIMENSIONS_TOO_LARGE": "This image is too large; use one up to 4096 by 4096 pixels.",
+    "PAYLOAD_TOO_LARGE": "This file is too large.",
+    "INVALID_CODE": "That code is not right. Check the latest message and try again.",
+    "CODE_EXPIRED": "This code has expired. Ask for a new one below.",
+    "ATTEMPTS_EXCEEDED": "Too many wrong codes. Ask for a new code below.",
+    "VERIFICATION_NOT_FOUND": "No code was sent to this address yet. Ask for one below.",
+    "RESEND_TOO_SOON": "A code was sent a moment ago. You can ask for another shortly.",
+    "RATE_LIMITED": "Too many attempts. Wait a minute and try again.",
+    "REGISTRATION_EXPIRED": "It was left unfinished for too long, so we closed it.",
+    "REGISTRATION_NOT_FOUND": "We could not find your registration. Please start again.",
+    "ALREADY_COMPLETED": "An account with this email exists already. Sign in instead.",
+    "VERIFICATION_REQUIRED": "Confirm your address first.",
+    "STEP_ORDER": "Please finish the earlier steps first.",
+    "CSRF_FAILED": "This page was open too long. Please submit again.",
+}
+
+
+def say(code: str, field: str | None = None, fallback: str | None = None) -> str:
+    """The sentence for ``code`` (on ``field``), or ``fallback``, or a general one."""
+    if field is not None and (code, field) in _BY_FIELD:
+        return _BY_FIELD[(code, field)]
+    return _BY_CODE.get(code) or fallback or "This value is not valid."

@@ -1,0 +1,200 @@
+"""The organization, teacher and student flows in a real browser, codes from real sinks.
+
+The organization registered here (with a logo) gives the join code the
+teacher and the student then type; its name shows before they commit.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect
+
+from support.browser import Ui
+from support.harness import PASSWORD
+from support.server import SmtpSink, running_service
+from support.sms_sink import SmsSink
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def ui(tmp_path_factory: pytest.TempPathFactory, browser: Browser, artifacts: Path) -> Iterator[Ui]:
+    tmp = tmp_path_factory.mktemp("org-ui")
+    with SmtpSink() as mail, SmsSink() as sms:
+        env = {
+            "REGFLOW_SMTP_URL": mail.url,
+            "REGFLOW_SMS_PROVIDER": "webhook",
+            "REGFLOW_SMS_WEBHOOK_URL": sms.url,
+        }
+        with running_service(tmp, env) as base_url:
+            ui = Ui(base_url, browser, mail, sms, artifacts, tmp / "service.db")
+            yield ui
+            ui.close()
+
+
+@pytest.fixture(scope="module")
+def join_code(ui: Ui, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Register an organization in the browser; its join code, read as its owner."""
+    logo = tmp_path_factory.mktemp("logo") / "logo.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (29, 78, 216)).save(buffer, "PNG")
+    logo.write_bytes(buffer.getvalue())
+    owner = email("owner")
+    page = ui.page()
+    page.goto("/")
+    page.get_by_role("link", name="Register your organization").click()
+    expect(page.get_by_text("Step 1 of 3")).to_be_visible()
+    page.get_by_label("Organization name").fill(f"Fergusson Institute {secrets.token_hex(2)}")
+    page.get_by_label("Country code").fill("IN")
+    page.get_by_label("State or region").fill("Maharashtra")
+    page.get_by_label("City").fill("Pune")
+    page.get_by_label("Postal code").fill("411004")
+    page.get_by_label("Type of institution").select_option("college")
+    page.get_by_label("Number of students").fill("1200")
+    page.get_by_label("Recognized by the government").check()
+    ui.check(page, "organization-1-organization")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_text("Step 2 of 3")).to_be_visible()
+    national, e164 = mobile()
+    page.get_by_label("Your full name").fill("Sunita Rao")
+    page.get_by_label("Your email address").fill(owner)
+    page.get_by_label("Your mobile number").fill(national)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Confirm password").fill(PASSWORD)
+    ui.check(page, "organization-2-admin")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    page.get_by_label("Code", exact=True).fill(ui.email_code(owner))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Check your phone")).to_be_visible()
+    ui.check(page, "organization-3-phone-code")
+    page.get_by_label("Code", exact=True).fill(ui.sms_code(e164))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("Step 3 of 3")).to_be_visible()
+    page.get_by_label("Several departments").check()
+    page.get_by_role("textbox", name="Departments").fill("Physics\nMathematics")
+    page.get_by_label("Time zone").select_option("Asia/Kolkata")
+    page.get_by_label("Logo").set_input_files(str(logo))
+    expect(page.locator("#logo-preview")).to_be_visible()  # previewed before upload
+    ui.check(page, "organization-4-preferences")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Welcome, Sunita!")).to_be_visible()
+    expect(page.get_by_text("is registered and you are its administrator")).to_be_visible()
+    ui.check(page, "organization-5-welcome")
+    with httpx.Client(base_url=ui.base_url) as api:
+        session = api.post("/v1/sessions", json={"email": owner, "password": PASSWORD}).json()
+        token = session["access_token"]
+        org_id = session.get("organization_id") or _claim(token, "org")
+        found = api.get(f"/v1/organizations/{org_id}", headers={"Authorization": f"Bearer {token}"})
+        assert found.status_code == 200, found.text
+        assert found.json()["logo_url"]  # the logo chosen in the form was stored
+        return str(found.json()["join_code"])
+
+
+def _claim(token: str, name: str) -> str:
+    import jwt
+
+    return str(jwt.decode(token, options={"verify_signature": False})[name])
+
+
+def email(tag: str) -> str:
+    return f"{tag}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def mobile() -> tuple[str, str]:
+    digits = "98" + "".join(secrets.choice("0123456789") for _ in range(8))
+    return digits, f"+91{digits}"
+
+
+def basic(ui: Ui, page: Page, flow: str, address: str) -> str:
+    national, e164 = mobile()
+    page.get_by_label("Full name").fill("Ravi Kumar")
+    page.get_by_label("Email address").fill(address)
+    if flow == "student":
+        page.get_by_label("Date of birth").fill("2006-04-12")
+        page.get_by_label("Gender").select_option("male")
+    page.get_by_label("Country code").fill("IN")
+    page.get_by_label("Mobile number").fill(national)
+    page.get_by_label("City").fill("Pune")
+    page.get_by_label("Postal code").fill("411004")
+    ui.check(page, f"{flow}-1-basic")
+    page.get_by_role("button", name="Continue").click()
+    return e164
+
+
+def codes(ui: Ui, page: Page, flow: str, address: str, e164: str) -> None:
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    page.get_by_label("Code", exact=True).fill(ui.email_code(address))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Check your phone")).to_be_visible()
+    ui.check(page, f"{flow}-2-phone-code")
+    page.get_by_label("Code", exact=True).fill(ui.sms_code(e164))
+    page.get_by_role("button", name="Confirm").click()
+
+
+def org_code(ui: Ui, page: Page, flow: str, code: str) -> None:
+    page.get_by_label("Organization code").fill(code)
+    expect(page.locator("#f-org_code-live")).to_contain_text("You will join Fergusson Institute")
+
+
+def test_teacher_joins_by_code(ui: Ui, join_code: str) -> None:
+    page = ui.page()
+    page.goto("/register/teacher")
+    address = email("teacher")
+    e164 = basic(ui, page, "teacher", address)
+    codes(ui, page, "teacher", address, e164)
+    expect(page.get_by_role("heading", name="Your work")).to_be_visible()
+    page.get_by_label("Subjects you teach").fill("Physics\nAstronomy")
+    page.get_by_label("Your role").fill("Lecturer")
+    page.get_by_label("With my school or organization").check()
+    page.get_by_label("Experience level").fill("Senior")
+    page.get_by_label("Years of experience").fill("7")
+    ui.check(page, "teacher-3-professional")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Your organization")).to_be_visible()
+    page.get_by_label("Organization code").fill("IN-NOPE-0000")
+    expect(page.locator("#f-org_code-live")).to_contain_text("No organization has this code")
+    org_code(ui, page, "teacher", join_code)
+    ui.check(page, "teacher-4-organization")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Confirm password").fill(PASSWORD)
+    ui.check(page, "teacher-5-security")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Welcome, Ravi!")).to_be_visible()
+    expect(page.get_by_text("Fergusson Institute")).to_be_visible()
+    ui.check(page, "teacher-6-welcome")
+
+
+def test_student_joins_by_code(ui: Ui, join_code: str) -> None:
+    page = ui.page()
+    page.goto("/register/student")
+    address = email("student")
+    e164 = basic(ui, page, "student", address)
+    codes(ui, page, "student", address, e164)
+    expect(page.get_by_role("heading", name="Your school")).to_be_visible()
+    page.get_by_label("With my school or organization").check()
+    org_code(ui, page, "student", join_code)
+    page.get_by_label("Academic level").fill("Undergraduate")
+    ui.check(page, "student-3-school")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Confirm password").fill(PASSWORD)
+    ui.check(page, "student-4-security")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Your class")).to_be_visible()
+    page.get_by_label("Department").fill("Physics")
+    page.get_by_label("Batch").fill("2024-2028")
+    page.get_by_label("Year").fill("2")
+    ui.check(page, "student-5-class")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Welcome, Ravi!")).to_be_visible()
+    ui.check(page, "student-6-welcome")

@@ -1,0 +1,122 @@
+"""What the browser tests share: the service with its sinks, pages with checks and shots.
+
+``Ui.page()`` opens a fresh browser context (its own cookies) that serves the
+vendored axe-core from the site's own origin, so the strict CSP (script-src
+'self') stays on while pages are scanned. Every console error (a CSP refusal,
+a script error) fails the test at ``Ui.check``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize
+
+from support.server import SmtpSink, text_body
+from support.sms_sink import SmsSink
+
+AXE = Path(__file__).parent / "axe" / "axe.min.js"
+AXE_URL = "/__test__/axe.min.js"
+CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1280, height=800)
+TIMEOUT = 15.0
+
+
+@dataclass
+class Ui:
+    base_url: str
+    browser: Browser
+    mail: SmtpSink
+    sms: SmsSink
+    artifacts: Path
+    db_path: Path
+    console_errors: list[str] = field(default_factory=list)
+    contexts: list[BrowserContext] = field(default_factory=list)
+
+    def context(self, **options: Any) -> BrowserContext:
+        ctx = self.browser.new_context(base_url=self.base_url, viewport=PHONE, **options)
+        ctx.set_default_timeout(10_000)
+
+        def serve_axe(route: Route) -> None:
+            route.fulfill(body=AXE.read_bytes(), content_type="application/javascript")
+
+        ctx.route(f"**{AXE_URL}", serve_axe)
+        self.contexts.append(ctx)
+        return ctx
+
+    def page(self, ctx: BrowserContext | None = None, **options: Any) -> Page:
+        page = (ctx or self.context(**options)).new_page()
+        page.on("console", self._console)
+        return page
+
+    def _console(self, message: Any) -> None:
+        # a 4xx page (a refused form, an expired registration) is logged as a failed load
+        if message.type == "error" and "status of 4" not in message.text:
+            self.console_errors.append(message.text)
+
+    def close(self) -> None:
+        for ctx in self.contexts:
+            ctx.close()
+        self.contexts.clear()
+
+    def check(self, page: Page, name: str, *, scan: bool = True) -> None:
+        """Screenshots at phone and desktop size, then an axe scan of the page."""
+        size = page.viewport_size or PHONE
+        for label, viewport in (("390x844", PHONE), ("1280x800", DESKTOP)):
+            page.set_viewport_size(viewport)
+            wide = page.evaluate(
+                """w => [...document.querySelectorAll('body *')]
+                     .filter(e => e.getBoundingClientRect().right > w + 1)
+                     .map(e => e.tagName + '#' + e.id + '.' + e.className)""",
+                viewport["width"],
+            )
+            assert not wide, f"{name} is wider than {label}: {wide}"  # no sideways scrolling
+            page.screenshot(path=str(self.artifacts / f"{name}-{label}.png"), full_page=True)
+        page.set_viewport_size(size)
+        if scan:
+            self.axe(page, name)
+        assert not self.console_errors, self.console_errors
+
+    def axe(self, page: Page, name: str) -> None:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.add_script_tag(url=AXE_URL)
+        found = page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+                 .map(v => ({id: v.id, impact: v.impact,
+                             nodes: v.nodes.map(n => n.target.join(' '))}))"""
+        )
+        bad = [v for v in found if v["impact"] in ("serious", "critical")]
+        assert not bad, f"{name}: {bad}"
+
+    def email_code(self, address: str) -> str:
+        found = CODE.search(text_body(self.mail.wait_for(address, TIMEOUT)))
+        assert found
+        return found.group(1)
+
+    def email_link(self, address: str) -> str:
+        text = text_body(self.mail.wait_for(address, TIMEOUT))
+        found = re.search(r"https?://\S+/register/confirm/[A-Za-z0-9_-]+", text)
+        assert found, text
+        return found.group(0)
+
+    def latest_email_code(self, address: str, count: int) -> str:
+        """The code of the ``count``-th mail to ``address`` (waits for it)."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            mails = [m for rcpt, m in self.mail.messages if address in rcpt]
+            if len(mails) >= count:
+                found = CODE.search(text_body(mails[count - 1]))
+                assert found
+                return found.group(1)
+            time.sleep(0.05)
+        raise TimeoutError(f"no mail number {count} for {address}")
+
+    def sms_code(self, number: str) -> str:
+        found = CODE.search(self.sms.wait_for(number, TIMEOUT))
+        assert found
+        return found.group(1)
