@@ -10,18 +10,14 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from regflow.core.model import OutboxKind, OutboxMessage, OutboxStatus
 from regflow.core.ports import UnitOfWorkFactory
@@ -32,6 +28,7 @@ from regflow.persistence.database import create_engine
 from regflow.persistence.migrate import upgrade
 from regflow.persistence.uow import SqlUnitOfWorkFactory
 from support.harness import make_settings, started_app
+from support.restartable_smtp import SmtpServer
 from support.server import text_body
 
 PG_URL = os.environ.get("REGFLOW_TEST_DATABASE_URL")
@@ -234,37 +231,6 @@ def test_country_budgets_are_validated() -> None:
 # -- the SMTP server down, then back --------------------------------------------------------
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.mails: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        mail = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(mail, EmailMessage)
-        self.mails.append(mail)
-        return "250 OK"
-
-
-class RestartableSmtp:
-    """A real aiosmtpd server on a fixed port that can be stopped and started again."""
-
-    def __init__(self) -> None:
-        self.inbox = Inbox()
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port: int = sock.getsockname()[1]
-        self._controller: Controller | None = None
-
-    def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-
 async def until(predicate: Any, timeout: float = 15.0) -> None:
     async with asyncio.timeout(timeout):
         while not await predicate():
@@ -274,7 +240,7 @@ async def until(predicate: Any, timeout: float = 15.0) -> None:
 async def test_smtp_outage_loses_nothing_and_codes_stay_valid(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    smtp = RestartableSmtp()  # not started: the mail server is down
+    smtp = SmtpServer()  # not started: the mail server is down
     settings = make_settings(
         sqlite_url,
         tmp_path,

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 
 from regflow.api.devmailbox import dev_mailbox_router
@@ -29,6 +25,7 @@ from regflow.persistence.database import create_engine
 from regflow.persistence.migrate import upgrade
 from regflow.persistence.uow import SqlUnitOfWorkFactory
 from regflow.services.mailbox import DevMailbox
+from support.restartable_smtp import SmtpServer
 
 
 class Clock:
@@ -42,44 +39,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
-
-
-class Inbox:
-    """aiosmtpd handler: answers ``reply`` to DATA and keeps what it accepted."""
-
-    def __init__(self) -> None:
-        self.reply = "250 OK"
-        self.mails: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.reply.startswith("250"):
-            mail = message_from_bytes(envelope.content, policy=policy.default)
-            assert isinstance(mail, EmailMessage)
-            self.mails.append(mail)
-        return self.reply
-
-    def codes(self) -> list[str]:
-        return [str(m["Message-ID"]) for m in self.mails]
-
-
-class SmtpServer:
-    """An aiosmtpd server on a fixed free port that can be stopped and restarted."""
-
-    def __init__(self) -> None:
-        self.inbox = Inbox()
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port: int = sock.getsockname()[1]
-        self._controller: Controller | None = None
-
-    def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
 
 
 @pytest.fixture
