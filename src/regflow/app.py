@@ -60,7 +60,6 @@ from regflow.keys.tokens import TokenService
 from regflow.media.files import FileStore  # organizations: logos
 from regflow.media.images import PillowImages  # organizations: logos
 from regflow.persistence.database import create_engine
-from regflow.persistence.funnel_observer import observe_committed_events  # metrics
 from regflow.persistence.uow import SqlUnitOfWorkFactory
 from regflow.ratelimit import Policy, RateLimiter, parse_networks, storage_for  # rate limits
 from regflow.services.container import Services
@@ -193,7 +192,7 @@ def build_sweep(runtime: Runtime) -> Sweep:
 def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     runtime = build_runtime(settings)
     metrics = Metrics(settings.prometheus_multiproc_dir)  # metrics
-    observe_committed_events(runtime.engine, metrics.count_event)  # metrics
+    runtime.uow.observer = metrics.count_event  # metrics: each funnel event once committed
     runtime.worker.observer = metrics.count_delivery  # delivery counters
     sweep = build_sweep(runtime)  # expiry and retention sweep
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from statsmodels.stats import proportion
 from typer.testing import CliRunner
@@ -474,6 +475,7 @@ async def test_events_are_recorded_end_to_end_through_the_api(admin: Harness) ->
     confirm = {"code": await admin.last_code(other)}
     await c.post(f"{left}/verifications/email/confirm", json=confirm, headers=tokens["left"])
 
+    assert await admin.drain_events() >= len(rids)  # what the sweep or a report does
     async with admin.runtime.uow(read_only=True) as uow:
         events = await uow.reports.cohort_events(since, datetime.now(UTC) + timedelta(seconds=1))
     mine = [e for e in events if e.registration_id == rids["full"]]
@@ -561,6 +563,7 @@ async def test_the_app_sweeps_in_the_background(db_url: str, tmp_path: Path) -> 
 
 
 async def _completed_org(h: Harness, registration_id: str) -> str | None:
+    await h.drain_events()
     async with h.runtime.engine.connect() as conn:
         row = (
             await conn.execute(
@@ -596,3 +599,46 @@ async def test_completion_names_the_joined_organization_not_a_created_one(
     assert done.status_code == 201, done.text
     assert await _completed_org(harness, rid) == owner["organization"]["id"]
     assert await _completed_org(harness, owner_rid) is None
+
+
+async def _statements_per_request(h: Harness, email: str) -> list[int]:
+    """Statements sent to the database by each request of the member flow up to completion."""
+    seen: list[str] = []
+
+    def _count(conn: Any, cursor: Any, sql: str, *rest: Any) -> None:
+        seen.append(sql)
+
+    sync_engine = h.runtime.engine.sync_engine
+    sa_event.listen(sync_engine, "before_cursor_execute", _count)
+    counts: list[int] = []
+    original = h.client.send
+
+    async def counted(request: Any, **kwargs: Any) -> Any:
+        before = len(seen)
+        response = await original(request, **kwargs)
+        if request.url.path.startswith("/v1/registrations"):
+            counts.append(len(seen) - before)
+        return response
+
+    h.client.send = counted  # type: ignore[method-assign]
+    try:
+        await h.member_until_complete(email)
+    finally:
+        h.client.send = original  # type: ignore[method-assign]
+        sa_event.remove(sync_engine, "before_cursor_execute", _count)
+    return counts
+
+
+async def test_recording_events_adds_no_statement_to_the_steps(db_url: str, tmp_path: Path) -> None:
+    """Start, the email step, the code and the next steps carry their events in the
+    registration's own write: what keeps recording off the email step's throughput."""
+    per_setting = {}
+    for recording in (False, True):
+        settings = make_settings(db_url, tmp_path / str(recording), funnel_events=recording)
+        async with started_app(settings) as h:
+            email = f"count-{uuid.uuid4().hex[:8]}@example.com"
+            per_setting[recording] = await _statements_per_request(h, email)
+            moved = await h.drain_events()
+        assert (moved >= 1) is recording  # events were recorded only when on
+    assert len(per_setting[True]) == 5  # start, email, confirm, identity, credentials
+    assert per_setting[True] == per_setting[False]

@@ -22,6 +22,7 @@ MAX_ATTEMPTS = 5  # the default REGFLOW_CODE_MAX_ATTEMPTS
 
 
 async def _completed_events(harness: Harness, rid: str) -> int:
+    await harness.drain_events()
     async with harness.runtime.engine.connect() as conn:
         count = await conn.scalar(
             select(func.count())

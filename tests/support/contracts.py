@@ -10,6 +10,7 @@ from support.harness import Harness
 async def funnel_kinds(h: Harness, contract: str) -> list[str]:
     """Kinds of the funnel events recorded for registrations made through ``contract``."""
     now = datetime.now(UTC)
+    await h.drain_events()  # as the sweep or a report would
     async with h.runtime.uow(read_only=True) as uow:
         events = await uow.reports.cohort_events(
             now - timedelta(hours=1), now + timedelta(seconds=5)

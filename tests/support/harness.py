@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from regflow.app import Runtime, create_app
 from regflow.core.model import OutboxMessage
+from regflow.services.funnel import drain_events
 from regflow.settings import Settings
 
 PASSWORD = "correct horse battery staple"
@@ -50,6 +51,11 @@ class Harness:
     def runtime(self) -> Runtime:
         runtime: Runtime = self.app.state.runtime
         return runtime
+
+    async def drain_events(self) -> int:
+        """Move the events the registrations' writes carry into ``funnel_events`` (the sweep's
+        job), for tests that read the table itself."""
+        return await drain_events(self.runtime.services.ctx)
 
     async def outbox(self) -> list[OutboxMessage]:
         async with self.runtime.uow(read_only=True) as uow:

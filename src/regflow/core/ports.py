@@ -204,6 +204,9 @@ class OutboxRepository(Protocol):
 
 
 class FunnelRepository(Protocol):
+    """Events of this unit of work: committed with it, read by reports once the sweep's
+    ``drain_events`` has moved them (reports drain first)."""
+
     async def add(self, event: FunnelEvent) -> None: ...
 
 
@@ -232,10 +235,16 @@ class ReportQueries(Protocol):
 
 
 class RegistrationSweep(Protocol):
-    """What the periodic sweep needs: registrations past their lifetime, old events."""
+    """What the periodic sweep needs: registrations past their lifetime, events to move
+    into the log, old events."""
 
     async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
         """Ids of active registrations whose ``expires_at`` has passed."""
+        ...
+
+    async def drain_events(self, limit: int) -> int:
+        """Move the events recorded with up to ``limit`` registrations' own writes into the
+        event log read by reports, in recorded order; how many registrations had some."""
         ...
 
     async def prune_events(self, before: datetime, limit: int) -> int:

@@ -1,8 +1,8 @@
 """Read queries for funnel reports and metrics, and the sweep's two queries.
 
 Implements ``ReportQueries`` and ``RegistrationSweep`` from ``regflow.core.ports``;
-writes of events stay in ``persistence/funnel.py``. Like every repository these
-never commit: the unit of work does.
+writes of events stay in ``persistence/funnel.py``, whose drain the sweep runs.
+Like every repository these never commit: the unit of work does.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.model import FunnelEvent, OutboxStatus, RegistrationStatus
 from regflow.core.ports import OutboxBacklog
+from regflow.persistence import funnel
 from regflow.persistence.tables import funnel_events as ev
 from regflow.persistence.tables import outbox_messages as ob
 from regflow.persistence.tables import registrations as reg
@@ -83,6 +84,9 @@ class SqlRegistrationSweep:
             .limit(limit)
         )
         return [str(row[0]) for row in rows]
+
+    async def drain_events(self, limit: int) -> int:
+        return await funnel.drain(self._conn, limit)
 
     async def prune_events(self, before: datetime, limit: int) -> int:
         oldest = select(ev.c.id).where(ev.c.at < before).order_by(ev.c.id).limit(limit)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from regflow.persistence.types import UTCDateTime
@@ -48,7 +49,16 @@ registrations = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
+    # funnel events recorded with the registration's own write, as JSON lines, until the
+    # sweep (or a report) moves them into funnel_events (persistence/funnel.py; 0005)
+    Column("pending_events", Text),
     Index("ix_registrations_status_expires", "status", "expires_at"),
+    Index(
+        "ix_registrations_pending_events",
+        "id",
+        sqlite_where=text("pending_events IS NOT NULL"),
+        postgresql_where=text("pending_events IS NOT NULL"),
+    ),
 )
 
 verifications = Table(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from types import TracebackType
 from typing import Self
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from regflow.core import ports
 from regflow.persistence.accounts import SqlAccounts
-from regflow.persistence.funnel import DiscardedFunnel, SqlFunnel
+from regflow.persistence.funnel import DiscardedFunnel, EventsObserver, PendingFunnel
 from regflow.persistence.funnel_queries import SqlRegistrationSweep, SqlReportQueries
 from regflow.persistence.idempotency import SqlIdempotency
 from regflow.persistence.invitations import SqlInvitations
@@ -23,6 +24,7 @@ from regflow.persistence.uploads import SqlUploads
 from regflow.persistence.verifications import SqlVerifications
 
 WRITE_LOCK_WAIT_SECONDS = 30.0
+log = logging.getLogger("regflow.metrics")
 
 
 class SqlUnitOfWork:
@@ -50,6 +52,7 @@ class SqlUnitOfWork:
         read_only: bool = False,
         write_lock: asyncio.Lock | None = None,
         record_events: bool = True,
+        observer: EventsObserver | None = None,
     ) -> None:
         self._engine = engine
         self._read_only = read_only
@@ -58,6 +61,8 @@ class SqlUnitOfWork:
         self._write_lock = None if read_only else write_lock
         self._holds_lock = False
         self._record_events = record_events
+        self._observer = observer
+        self._funnel: PendingFunnel = PendingFunnel()
 
     async def __aenter__(self) -> Self:
         if self._write_lock is not None:
@@ -76,13 +81,14 @@ class SqlUnitOfWork:
         self._conn = conn
         self._tx = await conn.begin()
         dialect = conn.dialect.name
-        self.registrations = SqlRegistrations(conn)
+        self._funnel = PendingFunnel() if self._record_events else DiscardedFunnel()
+        self.funnel = self._funnel  # written by the registrations' own writes, or at commit
+        self.registrations = SqlRegistrations(conn, self._funnel, lock=not self._read_only)
         self.verifications = SqlVerifications(conn)
         self.accounts = SqlAccounts(conn)
         self.organizations = SqlOrganizations(conn)
         self.memberships = SqlMemberships(conn)
         self.outbox = SqlOutbox(conn, dialect)
-        self.funnel = SqlFunnel(conn) if self._record_events else DiscardedFunnel()
         self.idempotency = SqlIdempotency(conn)
         self.signing_keys = SqlSigningKeys(conn)
         self.reports = SqlReportQueries(conn)  # funnel reports and metrics
@@ -112,8 +118,16 @@ class SqlUnitOfWork:
             self._write_lock.release()
 
     async def commit(self) -> None:
-        assert self._tx is not None  # noqa: S101 - used only inside the context
+        assert self._tx is not None and self._conn is not None  # noqa: S101 - inside the context
+        await self._funnel.flush(self._conn)
         await self._tx.commit()
+        written, self._funnel.written = self._funnel.written, []
+        if self._observer is not None:
+            for event in written:
+                try:
+                    self._observer(event)
+                except Exception:  # a metric must never fail a committed use case
+                    log.exception("funnel events observer failed")
 
 
 class SqlUnitOfWorkFactory:
@@ -125,9 +139,16 @@ class SqlUnitOfWorkFactory:
     still meet SQLite's busy timeout.
     """
 
-    def __init__(self, engine: AsyncEngine, *, record_events: bool = True) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        record_events: bool = True,
+        observer: EventsObserver | None = None,
+    ) -> None:
         self.engine = engine
         self.record_events = record_events
+        self.observer = observer  # called once per funnel event after its commit (metrics)
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
@@ -136,4 +157,5 @@ class SqlUnitOfWorkFactory:
             read_only=read_only,
             write_lock=self._write_lock,
             record_events=self.record_events,
+            observer=self.observer,
         )

@@ -61,8 +61,9 @@ class RegistrationUseCase:
                 await uow.funnel.add(funnel_event(registration, effect, now, org=org))
 
     async def persist(self, uow: UnitOfWork, outcome: Outcome) -> None:
-        await uow.registrations.update(outcome.registration)
+        # recorded first: the registration's write carries its events (persistence/funnel.py)
         await self.record(uow, outcome.registration, outcome.effects)
+        await uow.registrations.update(outcome.registration)
 
     async def record_failure(
         self, registration_id: str, step: str | None, code: str, channel: str | None = None

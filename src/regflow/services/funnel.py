@@ -25,6 +25,20 @@ from regflow.errors import ValidationFailed
 from regflow.services.context import ServiceContext
 
 CONFIDENCE = 0.95
+DRAIN_BATCH = 500  # registrations per transaction
+
+
+async def drain_events(ctx: ServiceContext, max_batches: int = 1000) -> int:
+    """Move every recorded event into the log reports read, a batch per transaction."""
+    moved = 0
+    for _ in range(max_batches):
+        async with ctx.uow() as uow:
+            done = await uow.sweep.drain_events(DRAIN_BATCH)
+            await uow.commit()
+        moved += done
+        if done < DRAIN_BATCH:
+            break
+    return moved
 
 
 def _iso(value: datetime) -> str:
@@ -43,6 +57,7 @@ class OperatorReports:
         until = until or now
         if since >= until:
             raise ValidationFailed.single("since", "INVALID_VALUE", "since must be before until.")
+        await drain_events(self.ctx)  # the events recorded since the sweep last ran
         async with self.ctx.uow(read_only=True) as uow:
             events = await uow.reports.cohort_events(since, until, flow)
         layouts = {

@@ -116,8 +116,8 @@ class Invitations(RegistrationUseCase):
             registration.verified["email"] = invitation.email  # the link proved the address
             if not await uow.invitations.accept(invitation.id, registration.id, now):
                 raise Conflict("This invitation was already used.", code="INVITATION_USED")
+            await self.record(uow, registration, outcome.effects)  # carried by the add
             await uow.registrations.add(registration)
-            await self.record(uow, registration, outcome.effects)
             await uow.commit()
         return {**describe(self.ctx, registration, []), "token": registration_token}
 

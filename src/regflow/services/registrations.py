@@ -55,8 +55,8 @@ class Registrations(RegistrationUseCase):
             prefill={onboarding.RESERVED_KEY: reserve} if reserve else None,
         )
         async with self.ctx.uow() as uow:
+            await self.record(uow, outcome.registration, outcome.effects)  # carried by the add
             await uow.registrations.add(outcome.registration)
-            await self.record(uow, outcome.registration, outcome.effects)
             await uow.commit()
         return Started(token, describe(self.ctx, outcome.registration, []))
 
@@ -93,8 +93,11 @@ class Registrations(RegistrationUseCase):
             outcome = self.ctx.engine.submit(registration, step, clean, self.ctx.clock())
             if registration.flow == "organization" and step == "organization":
                 await reserve_join_code(self.ctx, uow, registration)  # shown before completion
-            await self.persist(uow, outcome)
+            # codes first, then the write that carries every event of the step (the row was
+            # locked when it was read, so racers still queue behind this transaction)
+            await self.record(uow, registration, outcome.effects)
             sent = await self._send_codes(uow, registration, outcome.codes_to_send)
+            await uow.registrations.update(registration)
             state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
             await uow.commit()
         if sent:

@@ -1,4 +1,4 @@
-"""The periodic sweep: expire abandoned registrations, prune old funnel events.
+"""The periodic sweep: expire abandoned registrations, move and prune funnel events.
 
 A registration nobody touches again never hits ``load_open``'s expiry, so the
 sweep marks those past ``expires_at`` expired (status and ``expired`` event in
@@ -6,7 +6,9 @@ one transaction, through the engine like any other transition). Several
 processes may sweep at once: the registration's optimistic version lets one
 of them win and the others skip it, so each expiry is recorded once.
 
-Retention: events recorded more than ``retention`` ago are deleted in batches.
+Events recorded with the registrations' own writes are moved into the event log
+(``drain_events``), then, for retention, events recorded more than ``retention``
+ago are deleted in batches.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import timedelta
 from regflow.errors import ConcurrentUpdate, ValidationFailed
 from regflow.services.base import RegistrationUseCase
 from regflow.services.context import ServiceContext
+from regflow.services.funnel import drain_events
 
 log = logging.getLogger("regflow.sweep")
 
@@ -28,6 +31,7 @@ log = logging.getLogger("regflow.sweep")
 class SweepResult:
     expired: int
     pruned: int
+    moved: int = 0  # registrations whose recorded events went into the log
 
 
 class Sweep(RegistrationUseCase):
@@ -53,6 +57,7 @@ class Sweep(RegistrationUseCase):
             expired += done
             if seen < self.batch:
                 break
+        moved = await drain_events(self.ctx, self.max_batches)
         before = self.ctx.clock() - self.retention
         for _ in range(self.max_batches):
             async with self.ctx.uow() as uow:
@@ -61,7 +66,7 @@ class Sweep(RegistrationUseCase):
             pruned += gone
             if gone < self.batch * 10:
                 break
-        return SweepResult(expired, pruned)
+        return SweepResult(expired, pruned, moved)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sweep every ``interval_seconds`` until ``stop`` is set; errors are logged, not fatal."""
