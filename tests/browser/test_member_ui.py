@@ -246,6 +246,7 @@ def test_pasting_a_whole_code_submits_it(ui: Ui) -> None:
     address = email()
     start_member(ui, page, address)
     code = ui.email_code(address)
+    page.wait_for_load_state("load")  # code.js listens from DOMContentLoaded on
     page.get_by_label("Code", exact=True).focus()
     page.evaluate(
         """text => {
