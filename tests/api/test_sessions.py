@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import bcrypt
 
-from regflow.core.model import Account
+from regflow.core.model import Account, Membership
+from support import orgs
 from support.harness import Harness
 
 PASSWORD = "legacy password 42"
@@ -64,3 +65,43 @@ async def test_unknown_email_and_malformed_email_answer_like_a_wrong_password(
     for email in ("nobody@example.com", "not an email"):
         r = await harness.client.post("/v1/sessions", json={"email": email, "password": "x" * 9})
         assert r.status_code == 401 and r.json()["code"] == "INVALID_CREDENTIALS"
+
+
+async def test_a_member_of_several_organizations_chooses_which_the_token_speaks_for(
+    harness: Harness,
+) -> None:
+    owner_email = orgs.unique_email("owner")
+    first = (await orgs.register_organization(harness, owner_email))["organization"]["id"]
+    second = (await orgs.register_organization(harness))["organization"]["id"]
+    third = (await orgs.register_organization(harness))["organization"]["id"]
+    async with harness.runtime.uow() as uow:  # later memberships of the same account
+        account = await uow.accounts.get_by_email(owner_email)
+        assert account is not None
+        later = datetime.now(UTC) + timedelta(seconds=1)
+        for org, status in ((second, "active"), (third, "pending")):
+            await uow.memberships.add(
+                Membership(str(uuid.uuid4()), account.id, org, "teacher", status, later)
+            )
+        await uow.commit()
+    login = {"email": owner_email, "password": orgs.PASSWORD}
+
+    r = await harness.client.post("/v1/sessions", json=login)
+    assert r.status_code == 200, r.text
+    assert r.json()["organizations"] == [
+        {"id": first, "role": "owner"},
+        {"id": second, "role": "teacher"},
+    ]
+    token = orgs.claims(r.json()["access_token"])
+    assert (token["org"], token["role"]) == (first, "owner")  # the oldest by default
+
+    r = await harness.client.post("/v1/sessions", json={**login, "organization_id": second})
+    assert r.status_code == 200, r.text
+    token = orgs.claims(r.json()["access_token"])
+    assert (token["org"], token["role"]) == (second, "teacher")
+
+    for org in (third, str(uuid.uuid4())):  # pending, or not a member at all
+        r = await harness.client.post("/v1/sessions", json={**login, "organization_id": org})
+        assert r.status_code == 403 and r.json()["code"] == "NOT_A_MEMBER", r.text
+    wrong = {"email": owner_email, "password": "not the password", "organization_id": third}
+    r = await harness.client.post("/v1/sessions", json=wrong)
+    assert r.status_code == 401 and r.json()["code"] == "INVALID_CREDENTIALS"

@@ -22,3 +22,5 @@ class ConfirmRequest(Strict):
 class LoginRequest(Strict):
     email: str = Field(max_length=320)
     password: str = Field(max_length=1024)
+    # which organization the token speaks for, for a person in several (default: the oldest)
+    organization_id: str | None = Field(default=None, min_length=1, max_length=64)

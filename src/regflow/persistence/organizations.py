@@ -106,7 +106,9 @@ class SqlMemberships:
         )
 
     async def for_account(self, account_id: str) -> Sequence[Membership]:
-        rows = await self._conn.execute(select(mt).where(mt.c.account_id == account_id))
+        rows = await self._conn.execute(
+            select(mt).where(mt.c.account_id == account_id).order_by(mt.c.created_at, mt.c.id)
+        )
         return [_membership(r) for r in rows]
 
     async def get(self, membership_id: str) -> Membership | None:

@@ -1,4 +1,9 @@
-"""Logging in: email + password -> access token, with equal work for unknown emails."""
+"""Logging in: email + password -> access token, with equal work for unknown emails.
+
+The token speaks for one organization: the one asked for, which must be an
+active membership (checked only once the password is right, so the answer
+says nothing to a stranger), or else the oldest active membership.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Any
 
 from regflow.core.claims import AccessClaims
 from regflow.core.identifiers import normalize_email
-from regflow.errors import AuthenticationFailed, FieldProblem
+from regflow.errors import AuthenticationFailed, FieldProblem, Forbidden
 from regflow.services.context import ServiceContext
 
 
@@ -14,7 +19,9 @@ class Sessions:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    async def login(self, email: str, password: str) -> dict[str, Any]:
+    async def login(
+        self, email: str, password: str, *, organization_id: str | None = None
+    ) -> dict[str, Any]:
         try:
             address = normalize_email(email)
         except FieldProblem:
@@ -40,16 +47,25 @@ class Sessions:
                 await uow.accounts.set_password_hash(account.id, upgraded)
                 await uow.commit()
         active = [m for m in memberships if m.status == "active"]
+        chosen = active[0] if active else None
+        if organization_id is not None:
+            chosen = next((m for m in active if m.organization_id == organization_id), None)
+            if chosen is None:
+                raise Forbidden(
+                    "This account is not an active member of that organization.",
+                    code="NOT_A_MEMBER",
+                )
         claims = AccessClaims(
             sub=account.id,
             email=account.email,
             email_verified=True,
-            org=active[0].organization_id if active else None,
-            role=active[0].role if active else None,
+            org=chosen.organization_id if chosen else None,
+            role=chosen.role if chosen else None,
             ver=account.token_version,
         )
         return {
             "access_token": self.ctx.tokens.issue(claims),
             "token_type": "Bearer",
             "expires_in": self.ctx.tokens.ttl_seconds,
+            "organizations": [{"id": m.organization_id, "role": m.role} for m in active],
         }

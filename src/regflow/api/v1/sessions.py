@@ -15,8 +15,15 @@ def sessions_router(services: Services) -> APIRouter:
 
     @router.post("/v1/sessions")
     async def login(body: LoginRequest) -> dict[str, Any]:
-        """Email and password for an access token; 401 INVALID_CREDENTIALS otherwise."""
-        return await services.sessions.login(body.email, body.password)
+        """Email and password for an access token; 401 INVALID_CREDENTIALS otherwise.
+
+        The token carries one organization and role: ``organization_id`` when given (403
+        ``NOT_A_MEMBER`` unless the account is an active member), else the oldest active
+        membership. ``organizations`` lists every active membership to choose from.
+        """
+        return await services.sessions.login(
+            body.email, body.password, organization_id=body.organization_id
+        )
 
     @router.get("/v1/usernames/{name}/availability")
     async def availability(name: str = Path(max_length=64)) -> dict[str, Any]:
