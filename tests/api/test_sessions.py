@@ -9,6 +9,7 @@ import bcrypt
 
 from regflow.core.model import Account, Membership
 from support import orgs
+from support.harness import PASSWORD as HARNESS_PASSWORD
 from support.harness import Harness
 
 PASSWORD = "legacy password 42"
@@ -83,7 +84,7 @@ async def test_a_member_of_several_organizations_chooses_which_the_token_speaks_
                 Membership(str(uuid.uuid4()), account.id, org, "teacher", status, later)
             )
         await uow.commit()
-    login = {"email": owner_email, "password": orgs.PASSWORD}
+    login = {"email": owner_email, "password": HARNESS_PASSWORD}
 
     r = await harness.client.post("/v1/sessions", json=login)
     assert r.status_code == 200, r.text
