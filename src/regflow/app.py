@@ -135,6 +135,7 @@ def build_runtime(settings: Settings) -> Runtime:
             settings.mail_from,
             renderer,
             timeout=settings.smtp_timeout_seconds,
+            ca_file=settings.smtp_ca_file,
         )
     else:
         senders[OutboxKind.EMAIL] = NullEmailSender()

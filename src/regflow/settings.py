@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     # delivery
     smtp_url: SecretStr | None = None
     smtp_timeout_seconds: float = 10.0
+    smtp_ca_file: Path | None = None  # PEM bundle trusted for the SMTP server's certificate
     mail_from: str = "regflow@localhost"
     sms_provider: Literal["console", "webhook", "twilio"] = "console"
     sms_webhook_url: str | None = None

@@ -1,7 +1,10 @@
 """Email over SMTP with aiosmtplib.
 
 The URL is ``smtp://user:pass@host:port`` (plain, or ``?starttls=true`` to
-upgrade), or ``smtps://...`` for implicit TLS. Certificates are verified.
+upgrade), or ``smtps://...`` for implicit TLS. Certificates are verified,
+against the system's trust store or, for a server with a private CA, against
+``ca_file`` (``REGFLOW_SMTP_CA_FILE``); a certificate that does not verify is
+a temporary failure (nothing is sent in clear instead).
 Default ports: 25 for ``smtp``, 587 with STARTTLS, 465 for ``smtps``.
 
 Outcome mapping: a 5xx reply is permanent (dead letter); a 4xx reply, a
@@ -17,6 +20,7 @@ from __future__ import annotations
 import logging
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
@@ -34,7 +38,15 @@ _TRUE = ("1", "true", "yes", "on")
 class SmtpSender:
     """Sends ``OutboxKind.EMAIL`` messages to one SMTP server."""
 
-    def __init__(self, url: str, mail_from: str, renderer: Renderer, timeout: float = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        mail_from: str,
+        renderer: Renderer,
+        timeout: float = 10,
+        *,
+        ca_file: Path | None = None,
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
             raise ValueError("the SMTP URL must look like smtp://user:pass@host:port")
@@ -51,6 +63,7 @@ class SmtpSender:
         self.envelope_from = parseaddr(mail_from)[1] or mail_from
         self.domain = self.envelope_from.rpartition("@")[2] or "localhost"
         self.timeout = timeout
+        self.ca_file = str(ca_file) if ca_file is not None else None
         self._renderer = renderer
 
     def __repr__(self) -> str:  # never shows the password
@@ -101,6 +114,7 @@ class SmtpSender:
                 password=self._password,
                 use_tls=self.use_tls,
                 start_tls=self.start_tls,
+                cert_bundle=self.ca_file,
                 timeout=self.timeout,
             )
         except aiosmtplib.SMTPAuthenticationError as exc:
