@@ -107,6 +107,14 @@ async def test_an_existing_account_accepts_and_gets_a_token_for_the_organization
         f"/v1/organizations/{org['id']}/members", headers=bearer(body["access_token"])
     )
     assert r.status_code == 403
+    # a later login lists the organization and may speak for it
+    r = await harness.client.post(
+        "/v1/sessions", json={"email": email, "password": PASSWORD, "organization_id": org["id"]}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["organizations"] == [{"id": org["id"], "role": "teacher"}]
+    claims = await verified_claims(harness, r.json()["access_token"])
+    assert (claims["org"], claims["role"]) == (org["id"], "teacher")
 
 
 async def test_another_account_is_refused_and_the_invitation_stays_usable(
