@@ -11,12 +11,13 @@ them to its own documented shape. The same codes name UI messages and funnel
     ├── NotFound                    REGISTRATION_NOT_FOUND, VERIFICATION_NOT_FOUND, ...
     ├── Gone                        REGISTRATION_EXPIRED
     ├── Conflict                    STEP_ORDER, VERIFICATION_REQUIRED, ALREADY_COMPLETED,
-    │                               IDEMPOTENCY_IN_PROGRESS, USERNAME_TAKEN, CONFLICT
+    │                               IDEMPOTENCY_IN_PROGRESS, USERNAME_TAKEN, INVITATION_USED,
+    │                               ALREADY_MEMBER, CONFLICT
     ├── VerificationFailed          INVALID_CODE, CODE_EXPIRED, ATTEMPTS_EXCEEDED
     ├── TooSoon                     RESEND_TOO_SOON, RATE_LIMITED (retry_after seconds)
     ├── IdempotencyMismatch         IDEMPOTENCY_MISMATCH
     ├── AuthenticationFailed        INVALID_CREDENTIALS, EMAIL_NOT_VERIFIED, INVALID_TOKEN
-    ├── Forbidden                   FORBIDDEN
+    ├── Forbidden                   FORBIDDEN, INVITATION_EMAIL_MISMATCH
     ├── PayloadTooLarge             PAYLOAD_TOO_LARGE
     └── Unavailable                 OVERLOADED, DATABASE_UNAVAILABLE (retry_after seconds)
 """

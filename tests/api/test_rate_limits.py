@@ -240,6 +240,17 @@ async def test_every_public_endpoint_is_limited(
     assert_limited(second)
 
 
+async def test_accepting_an_invitation_with_an_account_is_limited_too(limited: Factory) -> None:
+    url = "/v1/invitations/" + "a" * 32
+    async with limited(invitation_ip="2/minute") as h:
+        anonymous = await h.client.post(url)
+        signed_in = await h.client.post(url, headers={"Authorization": "Bearer not-a-jwt"})
+        again = await h.client.post(url, headers={"Authorization": "Bearer not-a-jwt"})
+    assert anonymous.json()["code"] == "INVITATION_NOT_FOUND"
+    assert signed_in.json()["code"] == "INVALID_TOKEN"
+    assert_limited(again)
+
+
 async def test_every_v1_route_has_its_own_rules(sqlite_harness: Harness) -> None:
     """A new public route must be added to the table (or fall under the admin prefix)."""
     openapi = (await sqlite_harness.client.get("/openapi.json")).json()

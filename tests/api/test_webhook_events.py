@@ -21,7 +21,7 @@ from typer.testing import CliRunner, Result
 
 from regflow.cli.main import cli
 from regflow.core.model import OutboxKind, OutboxMessage, OutboxStatus
-from support.harness import Harness, make_settings, started_app
+from support.harness import PASSWORD, Harness, make_settings, started_app
 from support.http_sink import HttpSink
 from support.orgs import complete, person_until_complete, register_organization, unique_email
 
@@ -128,6 +128,43 @@ async def test_events_are_written_with_the_change_and_verify_when_delivered(
     assert all(rows[m.id].status is OutboxStatus.SENT for m in ours)
     [dead] = [m for m in rows.values() if m.recipient == APPROVALS]
     assert dead.status is OutboxStatus.DEAD and "unavailable" in (dead.last_error or "")
+
+
+async def test_an_account_accepting_an_invitation_is_an_approved_membership(
+    h: Harness, hooks: HttpSink
+) -> None:
+    owner = await register_organization(h, unique_email("owner"))
+    org_id = owner["organization"]["id"]
+    email = unique_email("member")
+    rid, auth = await h.member_until_complete(email)
+    member = await complete(h, rid, auth)
+    admin = {"Authorization": f"Bearer {owner['access_token']}"}
+    r = await h.client.post(
+        f"/v1/organizations/{org_id}/invitations",
+        json={"email": email, "role": "admin"},
+        headers=admin,
+    )
+    assert r.status_code == 201, r.text
+    invitation_id = r.json()["id"]
+    [mail] = [m for m in await h.outbox() if m.recipient == email and m.template == "invitation"]
+    link = str(mail.context["link"]).rsplit("/", 1)[1]
+    login = await h.client.post("/v1/sessions", json={"email": email, "password": PASSWORD})
+    access = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    r = await h.client.post(f"/v1/invitations/{link}", headers=access)
+    assert r.status_code == 201, r.text
+    for url in (hooks.url("/hooks"), APPROVALS):
+        [approved] = await events(h, url, invitation_id=invitation_id)
+        assert approved.template == "membership.approved"
+        assert approved.context["data"] == {
+            "membership_id": r.json()["membership"]["id"],
+            "organization_id": org_id,
+            "account_id": member["account"]["id"],
+            "role": "admin",
+            "status": "active",
+            "email": email,
+            "decided_by": owner["account"]["id"],
+            "invitation_id": invitation_id,
+        }
 
 
 async def drain(h: Harness) -> None:

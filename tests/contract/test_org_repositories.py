@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -113,11 +114,22 @@ async def test_memberships_queue(uows: SqlUnitOfWorkFactory) -> None:
         assert not await uow.memberships.set_status(
             rows[2].id, _id(), expected="pending", status="active"
         )
+        assert await uow.memberships.set_status(
+            rows[2].id, org.id, expected="pending", status="active", role="admin"
+        )
         await uow.commit()
     async with uows(read_only=True) as uow:
         got = await uow.memberships.get(rows[0].id)
-        assert got is not None and got.status == "active"
+        assert got is not None and (got.status, got.role) == ("active", "student")
+        got = await uow.memberships.get(rows[2].id)
+        assert got is not None and (got.status, got.role) == ("active", "admin")
         assert await uow.memberships.get(_id()) is None
+    async with uows() as uow:  # one membership per account and organization
+        with pytest.raises(UniqueViolation) as violation:
+            await uow.memberships.add(
+                Membership(_id(), people[0].id, org.id, "admin", "active", NOW)
+            )
+        assert violation.value.field == "membership"
 
 
 async def test_invitations_are_accepted_once(uows: SqlUnitOfWorkFactory) -> None:
@@ -135,10 +147,11 @@ async def test_invitations_are_accepted_once(uows: SqlUnitOfWorkFactory) -> None
     stale = Invitation(
         _id(), org.id, "j@example.com", "student", uuid.uuid4().hex * 2, _id(), NOW, NOW
     )
+    spare = replace(live, id=_id(), email="k@example.com", token_hash=uuid.uuid4().hex * 2)
     async with uows() as uow:
         await uow.organizations.add(org)
-        await uow.invitations.add(live)
-        await uow.invitations.add(stale)
+        for invitation in (live, stale, spare):
+            await uow.invitations.add(invitation)
         await uow.commit()
     async with uows() as uow:
         found = await uow.invitations.get_by_token_hash(live.token_hash)
@@ -146,10 +159,14 @@ async def test_invitations_are_accepted_once(uows: SqlUnitOfWorkFactory) -> None
         assert await uow.invitations.accept(live.id, "reg-1", NOW)
         assert not await uow.invitations.accept(live.id, "reg-2", NOW)
         assert not await uow.invitations.accept(stale.id, "reg-3", NOW)  # expired
+        assert await uow.invitations.accept(spare.id, None, NOW)  # by an existing account
+        assert not await uow.invitations.accept(spare.id, None, NOW)
         await uow.commit()
     async with uows(read_only=True) as uow:
         found = await uow.invitations.get_by_token_hash(live.token_hash)
         assert found is not None and found.registration_id == "reg-1" and found.accepted_at
+        found = await uow.invitations.get_by_token_hash(spare.token_hash)
+        assert found is not None and found.registration_id is None and found.accepted_at
         assert await uow.invitations.get_by_token_hash("0" * 64) is None
 
 

@@ -39,7 +39,7 @@ def idempotency_key(
 
 
 def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
-    """An access token from ``Authorization: Bearer <token>`` (organization admin calls)."""
+    """An access token from ``Authorization: Bearer <token>`` (admin calls, invitations)."""
     if authorization:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() == "bearer" and value.strip():

@@ -7,17 +7,26 @@ already verified: it is the address the link was sent to. The registration
 carries the link under :data:`INVITATION_KEY` (not a step, so the engine never
 merges or shows it); the flows skip their join-by-code steps for it, and the
 membership it ends in is active whatever the join policy.
+
+Someone who already has an account accepts with it instead (:func:`admit`):
+no registration, the account's membership of the organization becomes active
+with the invited role. The account's email must be the invited one; an active
+membership is left as it is (``ALREADY_MEMBER``); a pending one is approved by
+the invitation, and so is a rejected one: the invitation is an admin's later,
+explicit decision about the same person, so it overrides the earlier refusal.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from regflow.core import cryptokit
-from regflow.core.model import Registration
+from regflow.core import cryptokit, identifiers
+from regflow.core.model import Account, Membership, Registration
+from regflow.errors import Conflict, FieldProblem, Forbidden
 
 INVITATION_KEY = "_invitation"
 INVITABLE_ROLES = ("admin", "sub_admin", "teacher", "student", "member")
@@ -93,3 +102,59 @@ def invitation_of(registration: Registration) -> dict[str, Any] | None:
     """The invitation marker of ``registration``, if an invitation started it."""
     found = registration.data.get(INVITATION_KEY)
     return found if isinstance(found, dict) and found.get("organization_id") else None
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The membership an account holds once it accepted an invitation.
+
+    ``previous`` is the status of the membership it had in the organization
+    (``pending`` or ``rejected``), or ``None`` when ``membership`` is new.
+    """
+
+    membership: Membership
+    previous: str | None
+
+
+def already_member() -> Conflict:
+    """409 ``ALREADY_MEMBER``: the invitation is left unused."""
+    return Conflict("This account is a member of the organization already.", code="ALREADY_MEMBER")
+
+
+def _same_address(account_email: str, invited: str) -> bool:
+    try:
+        return identifiers.normalize_email(account_email) == identifiers.normalize_email(invited)
+    except FieldProblem:  # an address stored before today's rules: compare as stored
+        return account_email.strip().lower() == invited.strip().lower()
+
+
+def admit(
+    invitation: Invitation,
+    account: Account,
+    memberships: Iterable[Membership],
+    *,
+    membership_id: str,
+    now: datetime,
+) -> Admission:
+    """What accepting ``invitation`` with ``account`` does (see the module docstring).
+
+    Raises ``Forbidden`` ``INVITATION_EMAIL_MISMATCH`` when the account's email
+    is not the invited one, ``Conflict`` ``ALREADY_MEMBER`` when the account is
+    an active member of the organization already.
+    """
+    if not _same_address(account.email, invitation.email):
+        raise Forbidden(
+            "This invitation was sent to another email address than this account's.",
+            code="INVITATION_EMAIL_MISMATCH",
+        )
+    current = next(
+        (m for m in memberships if m.organization_id == invitation.organization_id), None
+    )
+    if current is None:
+        joined = Membership(
+            membership_id, account.id, invitation.organization_id, invitation.role, "active", now
+        )
+        return Admission(joined, None)
+    if current.status == "active":
+        raise already_member()
+    return Admission(replace(current, role=invitation.role, status="active"), current.status)

@@ -150,7 +150,9 @@ class OrganizationRepository(Protocol):
 
 
 class MembershipRepository(Protocol):
-    async def add(self, membership: Membership) -> None: ...
+    async def add(self, membership: Membership) -> None:
+        """Raises ``UniqueViolation`` when the account is in the organization already."""
+        ...
 
     async def for_account(self, account_id: str) -> Sequence[Membership]:
         """The account's memberships, oldest first."""
@@ -165,9 +167,16 @@ class MembershipRepository(Protocol):
         ...
 
     async def set_status(
-        self, membership_id: str, organization_id: str, *, expected: str, status: str
+        self,
+        membership_id: str,
+        organization_id: str,
+        *,
+        expected: str,
+        status: str,
+        role: str | None = None,
     ) -> bool:
-        """Move from ``expected`` to ``status`` atomically; False if it was not ``expected``."""
+        """Move from ``expected`` to ``status`` (and to ``role``, if given) atomically;
+        False if it was not ``expected``."""
         ...
 
 
@@ -262,8 +271,12 @@ class InvitationRepository(Protocol):
 
     async def get_by_token_hash(self, token_hash: str) -> Invitation | None: ...
 
-    async def accept(self, invitation_id: str, registration_id: str, now: datetime) -> bool:
-        """Consume exactly once, if not expired; False when used or expired meanwhile."""
+    async def accept(self, invitation_id: str, registration_id: str | None, now: datetime) -> bool:
+        """Consume exactly once, if not expired; False when used or expired meanwhile.
+
+        ``registration_id`` is the registration it started, ``None`` when an
+        existing account accepted it.
+        """
         ...
 
 

@@ -51,7 +51,7 @@ class SqlInvitations:
         row = (await self._conn.execute(select(t).where(t.c.token_hash == token_hash))).first()
         return _row(row._mapping) if row else None
 
-    async def accept(self, invitation_id: str, registration_id: str, now: datetime) -> bool:
+    async def accept(self, invitation_id: str, registration_id: str | None, now: datetime) -> bool:
         result = await self._conn.execute(
             update(t)
             .where(t.c.id == invitation_id, t.c.accepted_at.is_(None), t.c.expires_at > now)

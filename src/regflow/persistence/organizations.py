@@ -93,17 +93,25 @@ class SqlMemberships:
         self._conn = conn
 
     async def add(self, m: Membership) -> None:
-        await self._conn.execute(
-            insert(mt).values(
-                id=m.id,
-                account_id=m.account_id,
-                organization_id=m.organization_id,
-                role=m.role,
-                status=m.status,
-                details=m.details,
-                created_at=m.created_at,
+        # no savepoint (completion adds one on its hot path): after a violation the
+        # transaction is done, and every caller gives up on it
+        try:
+            await self._conn.execute(
+                insert(mt).values(
+                    id=m.id,
+                    account_id=m.account_id,
+                    organization_id=m.organization_id,
+                    role=m.role,
+                    status=m.status,
+                    details=m.details,
+                    created_at=m.created_at,
+                )
             )
-        )
+        except IntegrityError as error:
+            violation = unique_violation(error, ("membership",))  # one account, one membership
+            if violation is None:
+                raise
+            raise violation from None
 
     async def for_account(self, account_id: str) -> Sequence[Membership]:
         rows = await self._conn.execute(
@@ -145,8 +153,15 @@ class SqlMemberships:
         ]
 
     async def set_status(
-        self, membership_id: str, organization_id: str, *, expected: str, status: str
+        self,
+        membership_id: str,
+        organization_id: str,
+        *,
+        expected: str,
+        status: str,
+        role: str | None = None,
     ) -> bool:
+        values = {"status": status} if role is None else {"status": status, "role": role}
         result = await self._conn.execute(
             update(mt)
             .where(
@@ -154,6 +169,6 @@ class SqlMemberships:
                 mt.c.organization_id == organization_id,
                 mt.c.status == expected,
             )
-            .values(status=status)
+            .values(**values)
         )
         return result.rowcount == 1

@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 
 from regflow.core import onboarding, webhooks
-from regflow.core.claims import AccessClaims
 from regflow.core.model import Account, Channel, Membership, Registration
 from regflow.core.ports import IdempotencyRecord, UnitOfWork
 from regflow.errors import (
@@ -24,6 +23,7 @@ from regflow.errors import (
 )
 from regflow.services.base import RegistrationUseCase
 from regflow.services.onboarding import Onboarding, person_names  # organizations
+from regflow.services.sessions import token_response
 from regflow.services.webhooks import completion_data, membership_data, publish  # webhooks
 
 MAX_RACE_RETRIES = 3
@@ -175,20 +175,7 @@ class Completion(RegistrationUseCase):
         return body
 
     def _token(self, account: Account, membership: Membership | None) -> dict[str, Any]:
-        active = membership is not None and membership.status == "active"
-        claims = AccessClaims(
-            sub=account.id,
-            email=account.email,
-            email_verified=account.email_verified_at is not None,
-            org=membership.organization_id if active and membership else None,
-            role=membership.role if active and membership else None,
-            ver=account.token_version,
-        )
-        return {
-            "access_token": self.ctx.tokens.issue(claims),
-            "token_type": "Bearer",
-            "expires_in": self.ctx.tokens.ttl_seconds,
-        }
+        return token_response(self.ctx, account, membership)
 
     async def _replay(self, uow: UnitOfWork, record: IdempotencyRecord) -> dict[str, Any]:
         account = await uow.accounts.get(str(record.response_body["account"]["id"]))

@@ -8,6 +8,18 @@ concurrent accepts exactly one gets a registration, the others 409
 the invited email already verified: following the link proved it. Its
 membership will be active whatever the join policy. An invitation that was
 used cannot be used again; the admin sends a new one.
+
+Someone who has an account already accepts with its access token instead
+(:meth:`Invitations.accept_with_account`): in one transaction the invitation
+is consumed the same race-safe way and the account's membership of the
+organization becomes active with the invited role (see
+``regflow.core.invitations.admit`` for an existing membership), a
+``membership.approved`` webhook is queued, and the answer carries a fresh
+access token for that organization and role. The token is checked first (401
+``INVALID_TOKEN``), then the invitation (404, 409 ``INVITATION_USED``, 410),
+then the account's email (403 ``INVITATION_EMAIL_MISMATCH``) and membership
+(409 ``ALREADY_MEMBER``); every refusal leaves the invitation unused. No
+funnel event is recorded: there is no registration.
 """
 
 from __future__ import annotations
@@ -15,16 +27,27 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from regflow.core import cryptokit, identifiers, invitations
+from regflow.core import cryptokit, identifiers, invitations, webhooks
 from regflow.core.invitations import INVITABLE_ROLES, INVITATION_KEY, Invitation
 from regflow.core.ports import UnitOfWork
-from regflow.errors import Conflict, FieldProblem, Gone, NotFound, ValidationFailed
+from regflow.errors import (
+    Conflict,
+    FieldProblem,
+    Gone,
+    NotFound,
+    UniqueViolation,
+    ValidationFailed,
+)
 from regflow.services.base import RegistrationUseCase
+from regflow.services.bearer import authenticated
 from regflow.services.org_admin import OrgAdmin
 from regflow.services.org_mail import invitation_message
+from regflow.services.sessions import token_response
 from regflow.services.views import describe
+from regflow.services.webhooks import membership_data, publish
 
 NOT_FOUND = "This invitation is not valid."
+USED = "This invitation was already used."
 
 
 def _iso(value: Any) -> str:
@@ -115,18 +138,77 @@ class Invitations(RegistrationUseCase):
             registration = outcome.registration
             registration.verified["email"] = invitation.email  # the link proved the address
             if not await uow.invitations.accept(invitation.id, registration.id, now):
-                raise Conflict("This invitation was already used.", code="INVITATION_USED")
+                raise Conflict(USED, code="INVITATION_USED")
             await self.record(uow, registration, outcome.effects)  # carried by the add
             await uow.registrations.add(registration)
             await uow.commit()
         return {**describe(self.ctx, registration, []), "token": registration_token}
+
+    async def accept_with_account(self, link_token: str, access_token: str) -> dict[str, Any]:
+        """Consume the invitation for the account of ``access_token``: its membership and a
+        token for the organization (see the module docstring)."""
+        now = self.ctx.clock()
+        async with self.ctx.uow() as uow:
+            account, _ = await authenticated(self.admin.verifier, uow, access_token)
+            invitation = await self._usable(uow, link_token)
+            # consume first: of racing accepts one gets the row and the others, once it is
+            # committed, find it used; a refusal below rolls the consumption back
+            if not await uow.invitations.accept(invitation.id, None, now):
+                raise Conflict(USED, code="INVITATION_USED")
+            admission = invitations.admit(
+                invitation,
+                account,
+                await uow.memberships.for_account(account.id),
+                membership_id=str(uuid.uuid4()),
+                now=now,
+            )
+            membership = admission.membership
+            if admission.previous is None:
+                try:
+                    await uow.memberships.add(membership)
+                except UniqueViolation:  # another invitation of this organization, meanwhile
+                    raise invitations.already_member() from None
+            elif not await uow.memberships.set_status(
+                membership.id,
+                membership.organization_id,
+                expected=admission.previous,
+                status="active",
+                role=membership.role,
+            ):
+                raise Conflict("The membership was changed meanwhile; please retry.")
+            organization = await uow.organizations.get(membership.organization_id)
+            if organization is None:  # deleted since the invitation was read
+                raise NotFound(NOT_FOUND, code="INVITATION_NOT_FOUND")
+            data = membership_data(
+                membership,
+                email=account.email,
+                decided_by=invitation.invited_by,
+                invitation_id=invitation.id,
+            )
+            await publish(self.ctx, uow, webhooks.MEMBERSHIP_APPROVED, data)
+            await uow.commit()
+        self.ctx.outbox_written()
+        return {
+            "account": {"id": account.id, "email": account.email},
+            "organization": {
+                "id": organization.id,
+                "name": organization.name,
+                "slug": organization.slug,
+            },
+            "membership": {
+                "id": membership.id,
+                "role": membership.role,
+                "status": membership.status,
+            },
+            **token_response(self.ctx, account, membership),
+        }
 
     async def _usable(self, uow: UnitOfWork, link_token: str) -> Invitation:
         invitation = await uow.invitations.get_by_token_hash(cryptokit.sha256_hex(link_token))
         if invitation is None:
             raise NotFound(NOT_FOUND, code="INVITATION_NOT_FOUND")
         if invitation.accepted_at is not None:
-            raise Conflict("This invitation was already used.", code="INVITATION_USED")
+            raise Conflict(USED, code="INVITATION_USED")
         if self.ctx.clock() >= invitation.expires_at:
             raise Gone("This invitation has expired; ask for a new one.", code="INVITATION_EXPIRED")
         return invitation

@@ -20,13 +20,13 @@ from regflow.core.model import Account, Organization
 from regflow.core.onboarding import MemberView
 from regflow.core.ports import TokenVerifier, UnitOfWork
 from regflow.errors import (
-    AuthenticationFailed,
     Conflict,
     FieldProblem,
     Forbidden,
     NotFound,
     ValidationFailed,
 )
+from regflow.services.bearer import authenticated
 from regflow.services.context import ServiceContext
 from regflow.services.org_mail import decision_message
 from regflow.services.organizations import public_view, rotate_join_code
@@ -59,12 +59,7 @@ class OrgAdmin:
         self, uow: UnitOfWork, token: str | None, organization_id: str
     ) -> tuple[Account, Organization]:
         """The calling admin and the organization, or 401/403 (see the module docstring)."""
-        if not token:
-            raise AuthenticationFailed("An access token is required.", code="INVALID_TOKEN")
-        claims = await self.verifier.verify(token)
-        account = await uow.accounts.get(claims.sub)
-        if account is None or account.status != "active" or account.token_version != claims.ver:
-            raise AuthenticationFailed("The access token is no longer valid.", code="INVALID_TOKEN")
+        account, claims = await authenticated(self.verifier, uow, token)
         if claims.org != organization_id or claims.role not in ADMIN_ROLES:
             raise Forbidden("Only this organization's owners and admins may do this.")
         memberships = await uow.memberships.for_account(account.id)

@@ -3,6 +3,9 @@
 The token speaks for one organization: the one asked for, which must be an
 active membership (checked only once the password is right, so the answer
 says nothing to a stranger), or else the oldest active membership.
+
+:func:`token_response` is the one place an access token is put together, for
+login, completion and accepting an invitation alike.
 """
 
 from __future__ import annotations
@@ -11,8 +14,30 @@ from typing import Any
 
 from regflow.core.claims import AccessClaims
 from regflow.core.identifiers import normalize_email
+from regflow.core.model import Account, Membership
 from regflow.errors import AuthenticationFailed, FieldProblem, Forbidden
 from regflow.services.context import ServiceContext
+
+
+def token_response(
+    ctx: ServiceContext, account: Account, membership: Membership | None
+) -> dict[str, Any]:
+    """``{access_token, token_type, expires_in}`` for ``account``; its ``org`` and ``role``
+    are ``membership``'s when that membership is active, else none."""
+    active = membership if membership is not None and membership.status == "active" else None
+    claims = AccessClaims(
+        sub=account.id,
+        email=account.email,
+        email_verified=account.email_verified_at is not None,
+        org=active.organization_id if active else None,
+        role=active.role if active else None,
+        ver=account.token_version,
+    )
+    return {
+        "access_token": ctx.tokens.issue(claims),
+        "token_type": "Bearer",
+        "expires_in": ctx.tokens.ttl_seconds,
+    }
 
 
 class Sessions:
@@ -55,17 +80,7 @@ class Sessions:
                     "This account is not an active member of that organization.",
                     code="NOT_A_MEMBER",
                 )
-        claims = AccessClaims(
-            sub=account.id,
-            email=account.email,
-            email_verified=True,
-            org=chosen.organization_id if chosen else None,
-            role=chosen.role if chosen else None,
-            ver=account.token_version,
-        )
         return {
-            "access_token": self.ctx.tokens.issue(claims),
-            "token_type": "Bearer",
-            "expires_in": self.ctx.tokens.ttl_seconds,
+            **token_response(self.ctx, account, chosen),
             "organizations": [{"id": m.organization_id, "role": m.role} for m in active],
         }
