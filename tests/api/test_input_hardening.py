@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -249,6 +251,11 @@ async def test_unreachable_database_is_503_with_retry_after(tmp_path: Path, url:
         ready = await client.get("/readyz")
         login = await client.post("/v1/sessions", json={"email": "a@example.com", "password": "x"})
     await app.state.runtime.engine.dispose()
+    # aiosqlite's thread of a connection that failed to open ends on its own, answering this
+    # loop: wait for it while the loop runs, or it may answer a closed one in a later test
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_connection_worker_thread)"):
+            await asyncio.to_thread(thread.join, 10)
     assert r.status_code == 503 and r.json()["code"] == "DATABASE_UNAVAILABLE"
     assert int(r.headers["Retry-After"]) >= 1
     assert "asyncpg" not in r.text and "sqlite" not in r.text.lower()
