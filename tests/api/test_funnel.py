@@ -622,7 +622,8 @@ async def _statements_per_request(h: Harness, email: str) -> list[int]:
 
     h.client.send = counted  # type: ignore[method-assign]
     try:
-        await h.member_until_complete(email)
+        rid, auth = await h.member_until_complete(email)
+        assert (await h.client.post(f"/v1/registrations/{rid}/complete", headers=auth)).is_success
     finally:
         h.client.send = original  # type: ignore[method-assign]
         sa_event.remove(sync_engine, "before_cursor_execute", _count)
@@ -630,8 +631,8 @@ async def _statements_per_request(h: Harness, email: str) -> list[int]:
 
 
 async def test_recording_events_adds_no_statement_to_the_steps(db_url: str, tmp_path: Path) -> None:
-    """Start, the email step, the code and the next steps carry their events in the
-    registration's own write: what keeps recording off the email step's throughput."""
+    """Start, the email step, the code, the next steps and completion carry their events
+    in the registration's own write: what keeps recording off the steps' throughput."""
     per_setting = {}
     for recording in (False, True):
         settings = make_settings(db_url, tmp_path / str(recording), funnel_events=recording)
@@ -640,5 +641,5 @@ async def test_recording_events_adds_no_statement_to_the_steps(db_url: str, tmp_
             per_setting[recording] = await _statements_per_request(h, email)
             moved = await h.drain_events()
         assert (moved >= 1) is recording  # events were recorded only when on
-    assert len(per_setting[True]) == 5  # start, email, confirm, identity, credentials
+    assert len(per_setting[True]) == 6  # start, email, confirm, identity, credentials, complete
     assert per_setting[True] == per_setting[False]

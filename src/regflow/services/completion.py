@@ -69,7 +69,6 @@ class Completion(RegistrationUseCase):
             now = self.ctx.clock()
             account = self._account(registration, data)
             outcome = self.ctx.engine.completed(registration, account.id, now)
-            await uow.registrations.update(registration)  # first: the row lock serializes racers
             try:
                 await uow.accounts.add(account)
             except UniqueViolation as violation:
@@ -81,6 +80,9 @@ class Completion(RegistrationUseCase):
                 membership.organization_id if membership and membership.role != "owner" else None
             )
             await self.record(uow, registration, outcome.effects, org=joined_org)
+            # racers queued on the row lock taken when it was read (load); this write also
+            # carries the events just recorded
+            await uow.registrations.update(registration)
             await self._publish(uow, registration, account, membership)  # webhooks
             for channel in Channel:  # the challenges have served: nothing is left to confirm
                 await uow.verifications.delete_for(registration.id, channel)
