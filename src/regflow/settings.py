@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     dev_mailbox: bool = False
     worker_poll_seconds: float = 1.0
     outbox_max_attempts: int = 5
+    # how long a claimed batch stays with its worker; a dead worker's messages wait this long
+    outbox_lease_seconds: float = Field(60.0, ge=1)
 
     # flows and contracts
     flows: CSV = Field(default_factory=lambda: ["member", "organization", "teacher", "student"])
