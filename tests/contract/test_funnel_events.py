@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -20,20 +19,10 @@ from sqlalchemy import event, select
 
 from regflow.core.model import FunnelEvent, Registration, RegistrationStatus
 from regflow.errors import ConcurrentUpdate
-from regflow.persistence.database import create_engine
 from regflow.persistence.tables import funnel_events, registrations
 from regflow.persistence.uow import SqlUnitOfWorkFactory
 
 NOW = datetime.now(UTC).replace(microsecond=654321)
-
-
-@pytest.fixture
-async def uows(db_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    try:
-        yield SqlUnitOfWorkFactory(engine)
-    finally:
-        await engine.dispose()
 
 
 def new_registration() -> Registration:

@@ -7,7 +7,6 @@ and the expiry queries look only at rows this test made.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -18,19 +17,9 @@ from regflow.core.model import Account, Membership, Organization
 from regflow.core.onboarding import AccountProfile
 from regflow.core.uploads import Upload
 from regflow.errors import UniqueViolation
-from regflow.persistence.database import create_engine
 from regflow.persistence.uow import SqlUnitOfWorkFactory
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-@pytest.fixture
-async def uows(db_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    try:
-        yield SqlUnitOfWorkFactory(engine)
-    finally:
-        await engine.dispose()
 
 
 def _id() -> str:

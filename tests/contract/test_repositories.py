@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,21 +26,11 @@ from regflow.core.model import (
 )
 from regflow.core.ports import IdempotencyRecord
 from regflow.errors import ConcurrentUpdate, UniqueViolation
-from regflow.persistence.database import create_engine
 from regflow.persistence.tables import funnel_events
 from regflow.persistence.uow import SqlUnitOfWorkFactory
 
 NOW = datetime.now(UTC).replace(microsecond=123456)
 PAST = datetime(1990, 1, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def uows(db_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    try:
-        yield SqlUnitOfWorkFactory(engine)
-    finally:
-        await engine.dispose()
 
 
 def _id() -> str:
