@@ -110,17 +110,15 @@ def message(recipient: str) -> OutboxMessage:
     )
 
 
+def starttls_sender(server: Server, ca_file: Path | None = None) -> SmtpSender:
+    url = f"smtp://127.0.0.1:{server.port}?starttls=true"
+    return SmtpSender(url, "regflow@id.example.test", Renderer(), timeout=5, ca_file=ca_file)
+
+
 async def test_starttls_delivers_to_a_server_of_the_trusted_ca(
     starttls_server: Server, ca_file: Path
 ) -> None:
-    sender = SmtpSender(
-        f"smtp://127.0.0.1:{starttls_server.port}?starttls=true",
-        "regflow@id.example.test",
-        Renderer(),
-        timeout=5,
-        ca_file=ca_file,
-    )
-    await sender.send(message("ada@example.test"))
+    await starttls_sender(starttls_server, ca_file).send(message("ada@example.test"))
     [(mail, inside_tls)] = starttls_server.inbox.mails
     assert inside_tls and str(mail["To"]) == "ada@example.test"
 
@@ -163,12 +161,7 @@ async def test_implicit_tls_delivers_and_a_foreign_name_is_refused(
 async def test_an_untrusted_certificate_is_a_temporary_failure_and_nothing_is_sent(
     starttls_server: Server,
 ) -> None:
-    sender = SmtpSender(
-        f"smtp://127.0.0.1:{starttls_server.port}?starttls=true",
-        "regflow@id.example.test",
-        Renderer(),
-        timeout=5,
-    )  # no ca_file: the system's trust store does not know this CA
+    sender = starttls_sender(starttls_server)  # the system's trust store lacks this CA
     with pytest.raises(DeliveryError) as refused:
         await sender.send(message("eve@example.test"))
     assert not refused.value.permanent
