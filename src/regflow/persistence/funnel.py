@@ -37,7 +37,7 @@ _FIELDS = ("flow", "kind", "step", "code", "channel", "variant", "contract", "or
 
 
 def encode(events: list[FunnelEvent]) -> str:
-    """JSON lines, ASCII only (``substr``/``length`` agree on every backend)."""
+    """One JSON object per line, without the registration id (the row is the registration)."""
     lines = []
     for e in events:
         row: dict[str, Any] = {f: getattr(e, f) for f in _FIELDS if getattr(e, f) is not None}
