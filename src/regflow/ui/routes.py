@@ -12,6 +12,7 @@ from regflow.services.container import Services
 from regflow.services.uploads import Uploads
 from regflow.ui.pages import STATIC, Pages
 from regflow.ui.session import Cookies
+from regflow.ui.signin import signin_router
 from regflow.ui.steps import steps_router
 from regflow.ui.verification import verification_router
 from regflow.ui.wizard import Wizard
@@ -28,7 +29,8 @@ def mount_static(app: FastAPI) -> None:
 def mount_ui(
     app: FastAPI, services: Services, *, uploads: Uploads | None, flows: Sequence[str]
 ) -> None:
-    """``/`` and ``/register/...`` over ``services``; cookies keyed to the public URL."""
+    """``/``, ``/register/...`` and ``/sign-in`` over ``services``; cookies keyed to the
+    public URL."""
     ctx = services.ctx
     cookies = Cookies.for_public_url(
         ctx.public_url, ctx.secret, int(ctx.engine.ttl.total_seconds())
@@ -36,3 +38,4 @@ def mount_ui(
     wizard = Wizard(services, cookies, Pages(cookies), uploads, flows)
     app.include_router(verification_router(wizard))
     app.include_router(steps_router(wizard))
+    app.include_router(signin_router(wizard))

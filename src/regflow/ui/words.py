@@ -73,7 +73,29 @@ _BY_CODE: dict[str, str] = {
     "VERIFICATION_REQUIRED": "Confirm your address first.",
     "STEP_ORDER": "Please finish the earlier steps first.",
     "CSRF_FAILED": "This page was open too long. Please submit again.",
+    "INVALID_CREDENTIALS": "That email address and password do not match an account.",
+    "EMAIL_NOT_VERIFIED": "Your email address is not confirmed yet, so you cannot sign in.",
+    "INVITATION_NOT_FOUND": "This invitation link is not valid. Check that you copied all of it.",
+    "INVITATION_USED": "This invitation was used already. Ask the organization for a new one.",
+    "INVITATION_EXPIRED": "This invitation has expired. Ask the organization for a new one.",
+    "INVITATION_EMAIL_MISMATCH": "This invitation was sent to another email address. Sign in "
+    "with the account of the address it was sent to.",
+    "ALREADY_MEMBER": "Your account is a member of this organization already.",
 }
+
+ROLE_WORDS = {
+    "owner": "administrator",
+    "admin": "administrator",
+    "sub_admin": "sub-administrator",
+    "teacher": "teacher",
+    "student": "student",
+    "member": "member",
+}
+
+
+def role_words(role: str) -> str:
+    """A membership role as people say it."""
+    return ROLE_WORDS.get(role, role.replace("_", " "))
 
 
 def say(code: str, field: str | None = None, fallback: str | None = None) -> str:
