@@ -118,11 +118,12 @@ async def test_accepting_starts_the_flow_in_this_browser(
     assert "regflow-reg-teacher=" in r.headers["set-cookie"]
     page = await ui.client.get(r.headers["location"])
     assert page.status_code == 200 and "Step 1 of" in page.text
+    assert 'value="new-teacher@example.com"' in page.text  # the invited address, filled in
     assert not await unused(ui, link)
     again = await ui.client.post(path_of(link), data={"csrf": token})
     assert again.status_code == 409 and "already used" in again.text
     shown = await ui.client.get(path_of(link))
-    assert shown.status_code == 409 and "Ask the organization for a new one" in shown.text
+    assert shown.status_code == 409 and "ask the organization for a new invitation" in shown.text
 
 
 async def test_wrong_credentials_leave_it_unused_then_the_account_joins(
@@ -172,7 +173,7 @@ async def test_unknown_malformed_and_expired_invitations_are_pages(
 ) -> None:
     assert (await ui.client.get(f"/invite/{'x' * 43}")).status_code == 404
     malformed = await ui.client.get("/invite/short")
-    assert malformed.status_code == 404 and "not valid" in malformed.text
+    assert malformed.status_code == 404 and "is not valid" in malformed.text
     assert malformed.headers["content-type"].startswith("text/html")
     link = await invite(ui, owner, "late@example.com", "student")
     token = await csrf(ui, path_of(link))

@@ -46,7 +46,14 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
 
     def unusable(request: Request, code: str) -> Response:
         status, title = UNUSABLE.get(code, UNUSABLE["INVITATION_NOT_FOUND"])
-        return w.pages.render(request, "problem.html", status, title=title, message=say(code))
+        return w.pages.render(
+            request,
+            "problem.html",
+            status,
+            title=title,
+            message=say(code),
+            sign_in=code == "INVITATION_USED",
+        )
 
     def invitation_page(
         request: Request,
@@ -136,6 +143,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
                 409,
                 title="You are a member already",
                 message=say(failure.code, fallback=failure.message),
+                sign_in=True,
             )
         except (NotFound, Gone) as failure:
             return unusable(request, failure.code)
