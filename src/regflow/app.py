@@ -73,7 +73,13 @@ from regflow.services.outbox_admin import OutboxAdmin  # outbox for the operator
 from regflow.services.sweep import Sweep  # expiry and retention sweep
 from regflow.services.uploads import Uploads  # organizations: logos
 from regflow.settings import Settings
-from regflow.ui.routes import CONFIRM_PATH, LOGO_FORM_PATH, mount_static, mount_ui  # web UI
+from regflow.ui.routes import (  # web UI
+    CONFIRM_PATH,
+    INVITE_PATH,
+    LOGO_FORM_PATH,
+    mount_static,
+    mount_ui,
+)
 
 log = logging.getLogger("regflow")
 
@@ -178,6 +184,7 @@ def build_runtime(settings: Settings) -> Runtime:
         link_paths=contracts.link_paths(settings.contracts),  # seed contracts
         limits=limiter,  # rate limits per address and account
         verify_path=CONFIRM_PATH if settings.ui else "/v1/verify/",  # web UI: mail link
+        invitation_path=INVITE_PATH if settings.ui else "/v1/invitations/",  # web UI
     )
     return Runtime(settings, engine, uow, keyring, hasher, worker, Services.build(ctx), limiter)
 
@@ -246,10 +253,10 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
         app.include_router(admin_router(reports, settings.admin_token.get_secret_value()))
         outbox = OutboxAdmin(services.ctx)  # the outbox for the operator
         app.include_router(admin_outbox_router(outbox, settings.admin_token.get_secret_value()))
-    include_organizations(app, runtime)  # organizations, teachers, students
+    invitations = include_organizations(app, runtime)  # organizations, teachers, students
     if settings.dev_mailbox:
         app.include_router(dev_mailbox_router(DevMailbox(runtime.uow, Renderer())))
-    include_ui(app, runtime)  # hosted web UI
+    include_ui(app, runtime, invitations)  # hosted web UI
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,
@@ -285,8 +292,9 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     )
 
 
-def include_organizations(app: FastAPI, runtime: Runtime) -> None:
-    """Organizations, teachers and students: lookup by join code, admin API, invitations."""
+def include_organizations(app: FastAPI, runtime: Runtime) -> Invitations:
+    """Organizations, teachers and students: lookup by join code, admin API, invitations
+    (returned: the hosted UI's invitation page uses the same service)."""
     settings = runtime.settings
     ctx = runtime.services.ctx
     app.include_router(organizations_router(Organizations(ctx)))
@@ -304,9 +312,10 @@ def include_organizations(app: FastAPI, runtime: Runtime) -> None:
     uploads = Uploads(ctx, PillowImages(), FileStore(settings.uploads_path))
     app.include_router(uploads_router(uploads, max_bytes=settings.upload_max_bytes))
     contracts.include_contracts(app, runtime.services, settings, uploads)  # seed contracts
+    return invitations
 
 
-def include_ui(app: FastAPI, runtime: Runtime) -> None:
+def include_ui(app: FastAPI, runtime: Runtime, invitations: Invitations) -> None:
     """The hosted sign-up pages (``REGFLOW_UI``) and the static files they and the dev
     mailbox use."""
     mount_static(app)
@@ -314,7 +323,13 @@ def include_ui(app: FastAPI, runtime: Runtime) -> None:
         images = Uploads(
             runtime.services.ctx, PillowImages(), FileStore(runtime.settings.uploads_path)
         )
-        mount_ui(app, runtime.services, uploads=images, flows=runtime.settings.flows)
+        mount_ui(
+            app,
+            runtime.services,
+            invitations,
+            uploads=images,
+            flows=runtime.settings.flows,
+        )
 
 
 def sms_sender(settings: Settings, renderer: Renderer) -> Sender:

@@ -112,7 +112,7 @@ async def test_an_existing_account_accepts_and_gets_a_token_for_the_organization
         "/v1/sessions", json={"email": email, "password": PASSWORD, "organization_id": org["id"]}
     )
     assert r.status_code == 200, r.text
-    assert r.json()["organizations"] == [{"id": org["id"], "role": "teacher"}]
+    assert r.json()["organizations"] == [{"id": org["id"], "name": org["name"], "role": "teacher"}]
     claims = await verified_claims(harness, r.json()["access_token"])
     assert (claims["org"], claims["role"]) == (org["id"], "teacher")
 

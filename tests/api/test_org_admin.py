@@ -41,7 +41,8 @@ async def invite(
     assert r.status_code == 201, r.text
     mail = next(m for m in await h.outbox() if m.recipient == email and m.template == "invitation")
     link = str(mail.context["link"])
-    assert link.startswith("http://127.0.0.1:8000/v1/invitations/")  # the public URL, not Host
+    # the public URL, not Host; the hosted UI (on by default) serves the page of the link
+    assert link.startswith("http://127.0.0.1:8000/invite/")
     return r.json(), link.rsplit("/", 1)[1]
 
 

@@ -54,10 +54,15 @@ ROUTE_RULES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
         ("join_code", "path:org_code"),
     ),
     ("POST", "/api/organizations/upload/logo"): (("upload_ip", IP),),
-    # the hosted pages: opening a flow may start a registration; codes and links confirm
+    # the hosted pages: opening a flow may start a registration; codes and links confirm;
+    # signing in counts as POST /v1/sessions does, an invitation as /v1/invitations/... does
     ("GET", "/register/{flow}"): (("start", IP),),
     ("POST", "/register/{flow}/verify/{channel}"): (("confirm_ip", IP),),
     ("POST", "/register/confirm/{link_token}"): (("confirm_ip", IP),),
+    ("POST", "/sign-in"): (("login_ip", IP),),
+    ("GET", "/invite/{link_token}"): (("invitation_ip", IP),),
+    ("POST", "/invite/{link_token}"): (("invitation_ip", IP), ("start", IP)),
+    ("POST", "/invite/{link_token}/sign-in"): (("invitation_ip", IP), ("login_ip", IP)),
 }
 ADMIN_PREFIX = "/v1/organizations/{organization_id}"
 EXEMPT = frozenset({"/healthz", "/readyz", "/metrics"})

@@ -38,6 +38,8 @@ class ServiceContext:
     clock: Callable[[], datetime] = utc_now
     # where the link in a verification mail points (the hosted UI's confirmation page when on)
     verify_path: str = "/v1/verify/"
+    # where the link in an invitation mail points (the hosted UI's invitation page when on)
+    invitation_path: str = "/v1/invitations/"
     # called after a commit that wrote outbox rows, so an embedded worker wakes at once
     outbox_written: Callable[[], None] = lambda: None
     webhooks: tuple[Subscription, ...] = ()  # webhook subscribers (REGFLOW_WEBHOOKS)

@@ -93,6 +93,7 @@ class Invitations(RegistrationUseCase):
                     organization,
                     public_url=self.ctx.public_url,
                     now=now,
+                    link_path=self.ctx.invitation_path,
                 )
             )
             await uow.commit()

@@ -30,8 +30,11 @@ def _mail(
     )
 
 
-def invitation_link(public_url: str, token: str) -> str:
-    return f"{public_url.rstrip('/')}/v1/invitations/{token}"
+INVITATION_PATH = "/v1/invitations/"  # the API's; the hosted UI serves its own page
+
+
+def invitation_link(public_url: str, token: str, path: str = INVITATION_PATH) -> str:
+    return f"{public_url.rstrip('/')}{path}{token}"
 
 
 def invitation_message(
@@ -42,12 +45,13 @@ def invitation_message(
     public_url: str,
     now: datetime,
     locale: str = "en",
+    link_path: str = INVITATION_PATH,
 ) -> OutboxMessage:
     days = max(1, round((invitation.expires_at - now).total_seconds() / 86400))
     context = {
         "organization_name": organization.name,
         "role": invitation.role,  # the templates name it in their language
-        "link": invitation_link(public_url, token),
+        "link": invitation_link(public_url, token, link_path),
         "expires_days": days,
     }
     return _mail(invitation.email, "invitation", context, now, locale)

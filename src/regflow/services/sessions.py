@@ -2,7 +2,8 @@
 
 The token speaks for one organization: the one asked for, which must be an
 active membership (checked only once the password is right, so the answer
-says nothing to a stranger), or else the oldest active membership.
+says nothing to a stranger), or else the oldest active membership. The answer lists every active
+membership (organization id, name and role) to choose from.
 
 :func:`token_response` is the one place an access token is put together, for
 login, completion and accepting an invitation alike.
@@ -80,7 +81,16 @@ class Sessions:
                     "This account is not an active member of that organization.",
                     code="NOT_A_MEMBER",
                 )
+        names: dict[str, str] = {}
+        if active:
+            async with self.ctx.uow(read_only=True) as uow:
+                for m in active:
+                    organization = await uow.organizations.get(m.organization_id)
+                    names[m.organization_id] = organization.name if organization else ""
         return {
             **token_response(self.ctx, account, chosen),
-            "organizations": [{"id": m.organization_id, "role": m.role} for m in active],
+            "organizations": [
+                {"id": m.organization_id, "name": names[m.organization_id], "role": m.role}
+                for m in active
+            ],
         }

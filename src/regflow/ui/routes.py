@@ -9,14 +9,18 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from regflow.services.container import Services
+from regflow.services.invitations import Invitations
 from regflow.services.uploads import Uploads
+from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
 from regflow.ui.session import Cookies
+from regflow.ui.signin import signin_router
 from regflow.ui.steps import steps_router
 from regflow.ui.verification import verification_router
 from regflow.ui.wizard import Wizard
 
 CONFIRM_PATH = "/register/confirm/"  # where the verification mail's link points
+INVITE_PATH = "/invite/"  # where the invitation mail's link points
 LOGO_FORM_PATH = "/register/organization/step/preferences"  # a form that carries a file
 
 
@@ -26,9 +30,15 @@ def mount_static(app: FastAPI) -> None:
 
 
 def mount_ui(
-    app: FastAPI, services: Services, *, uploads: Uploads | None, flows: Sequence[str]
+    app: FastAPI,
+    services: Services,
+    invitations: Invitations,
+    *,
+    uploads: Uploads | None,
+    flows: Sequence[str],
 ) -> None:
-    """``/`` and ``/register/...`` over ``services``; cookies keyed to the public URL."""
+    """``/``, ``/register/...``, ``/sign-in`` and ``/invite/...`` over ``services``; cookies
+    keyed to the public URL."""
     ctx = services.ctx
     cookies = Cookies.for_public_url(
         ctx.public_url, ctx.secret, int(ctx.engine.ttl.total_seconds())
@@ -36,3 +46,5 @@ def mount_ui(
     wizard = Wizard(services, cookies, Pages(cookies), uploads, flows)
     app.include_router(verification_router(wizard))
     app.include_router(steps_router(wizard))
+    app.include_router(signin_router(wizard))
+    app.include_router(invitation_router(wizard, invitations))

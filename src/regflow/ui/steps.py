@@ -49,13 +49,20 @@ def steps_router(w: Wizard) -> APIRouter:
         index = names.index(step.name) if step.name in names else 0
         back = f"/register/{spec.name}/step/{names[index - 1]}" if index > 0 else "/"
         policy = w.services.ctx.engine.password_policy
+        fields = field_views(step, values, errors or {})
+        # an invitation's registration: its address is confirmed already, no code is sent
+        confirmed = bool(place and place.state.get("verified", {}).get("email"))
+        for view in fields:
+            if view.name == "email" and confirmed:
+                view.hint = "Your invitation was sent to this address; it is confirmed."
         return w.pages.render(
             request,
             "step.html",
             status,
             flow=spec,
             step=step,
-            fields=field_views(step, values, errors or {}),
+            fields=fields,
+            email_confirmed=confirmed,
             errors=errors or {},
             progress=progress,
             back=back,

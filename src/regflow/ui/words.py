@@ -24,6 +24,7 @@ _BY_FIELD: dict[tuple[str, str], str] = {
     ("INVALID_TYPE", "years_of_experience"): "Enter a whole number of years, for example 5.",
     ("INVALID_TYPE", "year"): "Enter the year as a number from 1 to 12.",
     ("INVALID_TYPE", "date_of_birth"): "Enter your date of birth.",
+    ("INVITATION_EMAIL_MISMATCH", "email"): "Use the address your invitation was sent to.",
 }
 
 _BY_CODE: dict[str, str] = {
@@ -73,7 +74,33 @@ _BY_CODE: dict[str, str] = {
     "VERIFICATION_REQUIRED": "Confirm your address first.",
     "STEP_ORDER": "Please finish the earlier steps first.",
     "CSRF_FAILED": "This page was open too long. Please submit again.",
+    "INVALID_CREDENTIALS": "That email address and password do not match an account.",
+    "EMAIL_NOT_VERIFIED": "Your email address is not confirmed yet, so you cannot sign in.",
+    "INVITATION_NOT_FOUND": "Check that you opened the whole link from the mail, or ask the "
+    "organization for a new invitation.",
+    "INVITATION_USED": "Each invitation link works once. If you accepted it, sign in; if not, "
+    "ask the organization for a new invitation.",
+    "INVITATION_EXPIRED": "Invitations are valid for a limited time. Ask the organization for a "
+    "new one.",
+    "INVITATION_EMAIL_MISMATCH": "This invitation was sent to another email address. Sign in "
+    "with the account of the address it was sent to.",
+    "ALREADY_MEMBER": "Your account is a member of this organization already; the invitation "
+    "was not needed and stays unused.",
 }
+
+ROLE_WORDS = {
+    "owner": "administrator",
+    "admin": "administrator",
+    "sub_admin": "sub-administrator",
+    "teacher": "teacher",
+    "student": "student",
+    "member": "member",
+}
+
+
+def role_words(role: str) -> str:
+    """A membership role as people say it."""
+    return ROLE_WORDS.get(role, role.replace("_", " "))
 
 
 def say(code: str, field: str | None = None, fallback: str | None = None) -> str:

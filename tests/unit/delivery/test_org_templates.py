@@ -30,6 +30,15 @@ def test_invitation_mail(locale: str) -> None:
     )
     assert message.recipient == "ina@example.com" and message.template == "invitation"
     assert message.context["link"] == f"https://id.example.test/v1/invitations/{issued.token}"
+    hosted = invitation_message(
+        issued.invitation,
+        issued.token,
+        ORG,
+        public_url="https://id.example.test/",
+        now=NOW,
+        link_path="/invite/",
+    )
+    assert hosted.context["link"] == f"https://id.example.test/invite/{issued.token}"
     mail = Renderer().render_email(message.template, message.context, locale)
     assert "\n" not in mail.subject and issued.token not in mail.subject
     assert message.context["link"] in mail.text and "7" in mail.text

@@ -1,0 +1,163 @@
+"""``/invite/{token}``: the link of an invitation mail, as a page.
+
+GET shows what the invitation is for (``Invitations.preview``) and uses
+nothing: mail scanners prefetch links. Two posts use it, once:
+
+- "Accept and create my account" consumes it and starts its registration,
+  kept in this browser's registration cookie as starting a flow on its first
+  page does, then goes to the first open step of that flow;
+- "Sign in to accept" logs in as ``/sign-in`` does (the same generic sentence
+  for wrong credentials) and accepts with the account's access token, which
+  stays on the server; the page says which organization and role.
+
+A refused sign-in or accept (wrong credentials, another email, a member
+already) leaves the invitation unused.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from regflow.errors import AuthenticationFailed, Conflict, Forbidden, Gone, NotFound
+from regflow.services.invitations import Invitations
+from regflow.ui.pages import redirect
+from regflow.ui.signin import Refused, credentials, log_in
+from regflow.ui.wizard import Place, Wizard
+from regflow.ui.words import role_words, say
+
+LINK_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+UNUSABLE = {  # code -> (status, page title)
+    "INVITATION_NOT_FOUND": (404, "This invitation is not valid"),
+    "INVITATION_USED": (409, "This invitation was already used"),
+    "INVITATION_EXPIRED": (410, "This invitation has expired"),
+}
+
+
+def with_article(words: str) -> str:
+    return ("an " if words[:1] in "aeiou" else "a ") + words
+
+
+def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    def unusable(request: Request, code: str) -> Response:
+        status, title = UNUSABLE.get(code, UNUSABLE["INVITATION_NOT_FOUND"])
+        return w.pages.render(
+            request,
+            "problem.html",
+            status,
+            title=title,
+            message=say(code),
+            sign_in=code == "INVITATION_USED",
+        )
+
+    def invitation_page(
+        request: Request,
+        link_token: str,
+        preview: dict[str, Any],
+        email: str = "",
+        errors: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> Response:
+        return w.pages.render(
+            request,
+            "invitation.html",
+            status,
+            token=link_token,
+            organization=preview["organization"]["name"] or "an organization",
+            role=role_words(preview["role"]),
+            role_phrase=with_article(role_words(preview["role"])),
+            invited=preview["email"],
+            email=email,
+            errors=errors or {},
+        )
+
+    async def previewed(request: Request, link_token: str) -> dict[str, Any] | Response:
+        if not LINK_TOKEN.match(link_token):
+            return unusable(request, "INVITATION_NOT_FOUND")
+        try:
+            return await invitations.preview(link_token)
+        except (NotFound, Conflict, Gone) as failure:
+            return unusable(request, failure.code)
+
+    @router.get("/invite/{link_token}")
+    async def show(request: Request, link_token: str) -> Response:
+        found = await previewed(request, link_token)
+        if isinstance(found, Response):
+            return found
+        return invitation_page(request, link_token, found)
+
+    @router.post("/invite/{link_token}")
+    async def accept(request: Request, link_token: str) -> Response:
+        ok, _ = await w.csrf_ok(request)
+        if not ok:
+            return w.csrf_failed(request)
+        if not LINK_TOKEN.match(link_token):
+            return unusable(request, "INVITATION_NOT_FOUND")
+        try:
+            started = await invitations.accept(link_token)
+        except (NotFound, Gone) as failure:
+            return unusable(request, failure.code)
+        except Conflict as failure:
+            if failure.code in UNUSABLE:
+                return unusable(request, failure.code)
+            return w.pages.render(
+                request,
+                "problem.html",
+                409,
+                title="This invitation cannot be used here",
+                message=say(failure.code, fallback=failure.message),
+            )
+        flow, rid, token = started["flow"], started["id"], started["token"]
+        response = redirect(Place(flow, rid, token, started).next_url())
+        w.cookies.keep_registration(response, flow, rid, token)
+        return response
+
+    @router.post("/invite/{link_token}/sign-in")
+    async def sign_in(request: Request, link_token: str) -> Response:
+        ok, form = await w.csrf_ok(request)
+        if not ok:
+            return w.csrf_failed(request)
+        found = await previewed(request, link_token)
+        if isinstance(found, Response):
+            return found
+        email, password = credentials(form)
+        answer = await log_in(w.services.sessions, email, password)
+        if isinstance(answer, Refused):
+            return invitation_page(request, link_token, found, email, answer.errors, answer.status)
+        try:
+            joined = await invitations.accept_with_account(link_token, answer["access_token"])
+        except Forbidden as failure:  # INVITATION_EMAIL_MISMATCH
+            errors = {"email": say(failure.code, fallback=failure.message)}
+            return invitation_page(request, link_token, found, email, errors, 403)
+        except Conflict as failure:
+            if failure.code in UNUSABLE:
+                return unusable(request, failure.code)
+            return w.pages.render(
+                request,
+                "problem.html",
+                409,
+                title="You are a member already",
+                message=say(failure.code, fallback=failure.message),
+                sign_in=True,
+            )
+        except (NotFound, Gone) as failure:
+            return unusable(request, failure.code)
+        except AuthenticationFailed:  # the token was just issued; revoked meanwhile
+            errors = {"email": say("INVALID_CREDENTIALS")}
+            return invitation_page(request, link_token, found, email, errors, 401)
+        role = role_words(joined["membership"]["role"])
+        return w.pages.render(
+            request,
+            "joined.html",
+            organization=joined["organization"]["name"],
+            role=role,
+            role_phrase=with_article(role),
+            email=joined["account"]["email"],
+        )
+
+    return router
