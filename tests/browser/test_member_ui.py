@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from support.browser import Ui
+from support.browser import Ui, served_ui
 from support.harness import PASSWORD
-from support.server import SmtpSink, running_service
-from support.sms_sink import SmsSink
 
 pytestmark = pytest.mark.e2e
 ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
@@ -22,19 +20,13 @@ ADMIN_TOKEN = "browser-admin-token-0123456789abcdef"
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory: pytest.TempPathFactory, browser: Browser, artifacts: Path) -> Iterator[Ui]:
     tmp = tmp_path_factory.mktemp("member-ui")
-    with SmtpSink() as mail, SmsSink() as sms:
-        env = {
-            "REGFLOW_SMTP_URL": mail.url,
-            "REGFLOW_SMS_PROVIDER": "webhook",
-            "REGFLOW_SMS_WEBHOOK_URL": sms.url,
-            "REGFLOW_ADMIN_TOKEN": ADMIN_TOKEN,
-            "REGFLOW_RESEND_COOLDOWN_SECONDS": "30",
-            "REGFLOW_DEV_MAILBOX": "true",
-        }
-        with running_service(tmp, env) as base_url:
-            ui = Ui(base_url, browser, mail, sms, artifacts, tmp / "service.db")
-            yield ui
-            ui.close()
+    env = {
+        "REGFLOW_ADMIN_TOKEN": ADMIN_TOKEN,
+        "REGFLOW_RESEND_COOLDOWN_SECONDS": "30",
+        "REGFLOW_DEV_MAILBOX": "true",
+    }
+    with served_ui(tmp, browser, artifacts, env) as ui:
+        yield ui
 
 
 def email() -> str:

@@ -17,10 +17,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from support.browser import Ui
+from support.browser import Ui, served_ui
 from support.harness import PASSWORD
-from support.server import SmtpSink, running_service
-from support.sms_sink import SmsSink
 
 pytestmark = pytest.mark.e2e
 
@@ -28,16 +26,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory: pytest.TempPathFactory, browser: Browser, artifacts: Path) -> Iterator[Ui]:
     tmp = tmp_path_factory.mktemp("org-ui")
-    with SmtpSink() as mail, SmsSink() as sms:
-        env = {
-            "REGFLOW_SMTP_URL": mail.url,
-            "REGFLOW_SMS_PROVIDER": "webhook",
-            "REGFLOW_SMS_WEBHOOK_URL": sms.url,
-        }
-        with running_service(tmp, env) as base_url:
-            ui = Ui(base_url, browser, mail, sms, artifacts, tmp / "service.db")
-            yield ui
-            ui.close()
+    with served_ui(tmp, browser, artifacts) as ui:
+        yield ui
 
 
 @pytest.fixture(scope="module")

@@ -19,11 +19,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from support.browser import TIMEOUT, Ui
+from support.browser import TIMEOUT, Ui, served_ui
 from support.harness import PASSWORD
 from support.orgs import ORG, indian_mobile
-from support.server import SmtpSink, running_service, text_body
-from support.sms_sink import SmsSink
+from support.server import text_body
 
 pytestmark = pytest.mark.e2e
 INVITE = re.compile(r"https?://\S+/invite/[A-Za-z0-9_-]+")
@@ -33,16 +32,8 @@ GENERIC = "That email address and password do not match an account."
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory: pytest.TempPathFactory, browser: Browser, artifacts: Path) -> Iterator[Ui]:
     tmp = tmp_path_factory.mktemp("signin-ui")
-    with SmtpSink() as mail, SmsSink() as sms:
-        env = {
-            "REGFLOW_SMTP_URL": mail.url,
-            "REGFLOW_SMS_PROVIDER": "webhook",
-            "REGFLOW_SMS_WEBHOOK_URL": sms.url,
-        }
-        with running_service(tmp, env) as base_url:
-            ui = Ui(base_url, browser, mail, sms, artifacts, tmp / "service.db")
-            yield ui
-            ui.close()
+    with served_ui(tmp, browser, artifacts) as ui:
+        yield ui
 
 
 def email(tag: str) -> str:

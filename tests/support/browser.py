@@ -8,15 +8,17 @@ a script error) fails the test at ``Ui.check``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize
 
-from support.server import SmtpSink, text_body
+from support.server import SmtpSink, running_service, text_body
 from support.sms_sink import SmsSink
 
 AXE = Path(__file__).parent / "axe" / "axe.min.js"
@@ -120,3 +122,23 @@ class Ui:
         found = CODE.search(self.sms.wait_for(number, TIMEOUT))
         assert found
         return found.group(1)
+
+
+@contextlib.contextmanager
+def served_ui(
+    tmp: Path, browser: Browser, artifacts: Path, extra_env: Mapping[str, str] | None = None
+) -> Iterator[Ui]:
+    """``regflow serve`` on a real port, mail to an SMTP sink and SMS to a webhook sink."""
+    with SmtpSink() as mail, SmsSink() as sms:
+        env = {
+            "REGFLOW_SMTP_URL": mail.url,
+            "REGFLOW_SMS_PROVIDER": "webhook",
+            "REGFLOW_SMS_WEBHOOK_URL": sms.url,
+            **(extra_env or {}),
+        }
+        with running_service(tmp, env) as base_url:
+            ui = Ui(base_url, browser, mail, sms, artifacts, tmp / "service.db")
+            try:
+                yield ui
+            finally:
+                ui.close()
