@@ -276,3 +276,14 @@ async def test_unknown_rule_names_are_refused(sqlite_url: str, tmp_path: Path) -
 def test_policy_setting_reads_json_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REGFLOW_RATE_LIMITS", json.dumps({"start": "5/minute"}))
     assert Settings().rate_limits == {"start": "5/minute"}
+
+
+@pytest.mark.parametrize("path", ["/sign-in", "/invite/" + "a" * 32 + "/sign-in"])
+async def test_the_hosted_sign_in_forms_count_as_logins(limited: Factory, path: str) -> None:
+    async with limited(login_ip="1/minute") as h:
+        form = {"email": "a@example.com", "password": "x" * 12}
+        first = await h.client.post(path, data=form)
+        second = await h.client.post(path, data=form)
+    assert first.status_code != 429, first.text  # refused for its missing CSRF token
+    assert second.status_code == 429, second.text
+    assert 1 <= int(second.headers["Retry-After"]) <= 60
