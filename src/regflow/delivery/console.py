@@ -11,6 +11,7 @@ import logging
 
 from regflow.core.model import OutboxKind, OutboxMessage
 from regflow.delivery.base import DeliveryError, mask_recipient
+from regflow.delivery.sms_text import sms_body
 from regflow.delivery.templates import Renderer, RenderError
 
 log = logging.getLogger(__name__)
@@ -24,12 +25,7 @@ class ConsoleSmsSender:
 
     async def send(self, message: OutboxMessage) -> None:
         """Render the SMS (to catch template errors) and log the masked recipient."""
-        if message.kind is not OutboxKind.SMS:
-            raise DeliveryError(f"ConsoleSmsSender cannot send {message.kind.value}", True)
-        try:
-            body = self._renderer.render_sms(message.template, message.context, message.locale)
-        except RenderError as exc:
-            raise DeliveryError(str(exc), permanent=True) from exc
+        body = sms_body(self._renderer, message, "ConsoleSmsSender", check_number=False)
         log.info(
             "SMS (console) id=%s template=%s to=%s length=%d; body in the dev mailbox",
             message.id,

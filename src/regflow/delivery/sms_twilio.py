@@ -16,19 +16,18 @@ letter). Neither the body, the full number nor the token is ever logged.
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import quote
 
 import httpx
 
-from regflow.core.model import OutboxKind, OutboxMessage
+from regflow.core.model import OutboxMessage
 from regflow.delivery import http
-from regflow.delivery.base import DeliveryError, mask_recipient
-from regflow.delivery.templates import Renderer, RenderError
+from regflow.delivery.base import mask_recipient
+from regflow.delivery.sms_text import sms_body
+from regflow.delivery.templates import Renderer
 
 log = logging.getLogger(__name__)
 
-E164 = re.compile(r"\+[1-9]\d{6,14}")
 DEFAULT_BASE_URL = "https://api.twilio.com"
 LABEL = "Twilio"
 
@@ -67,14 +66,7 @@ class TwilioSmsSender:
 
     async def send(self, message: OutboxMessage) -> None:
         """Deliver ``message``; raises ``DeliveryError`` (permanent on most 4xx)."""
-        if message.kind is not OutboxKind.SMS:
-            raise DeliveryError(f"TwilioSmsSender cannot send {message.kind.value}", True)
-        if not E164.fullmatch(message.recipient):
-            raise DeliveryError("recipient is not an E.164 phone number", permanent=True)
-        try:
-            body = self._renderer.render_sms(message.template, message.context, message.locale)
-        except RenderError as exc:
-            raise DeliveryError(str(exc), permanent=True) from exc
+        body = sms_body(self._renderer, message, "TwilioSmsSender")
         response = await http.post(
             self.url,
             label=LABEL,

@@ -16,17 +16,16 @@ full number is ever logged or kept in ``last_error``.
 from __future__ import annotations
 
 import logging
-import re
 
 import httpx
 
-from regflow.core.model import OutboxKind, OutboxMessage
+from regflow.core.model import OutboxMessage
 from regflow.delivery.base import DeliveryError, mask_recipient
-from regflow.delivery.templates import Renderer, RenderError
+from regflow.delivery.sms_text import sms_body
+from regflow.delivery.templates import Renderer
 
 log = logging.getLogger(__name__)
 
-E164 = re.compile(r"\+[1-9]\d{6,14}")
 TEMPORARY_STATUSES = frozenset({408, 429})
 
 
@@ -55,14 +54,7 @@ class WebhookSmsSender:
 
     async def send(self, message: OutboxMessage) -> None:
         """Deliver ``message``; raises ``DeliveryError`` (permanent on most 4xx)."""
-        if message.kind is not OutboxKind.SMS:
-            raise DeliveryError(f"WebhookSmsSender cannot send {message.kind.value}", True)
-        if not E164.fullmatch(message.recipient):
-            raise DeliveryError("recipient is not an E.164 phone number", permanent=True)
-        try:
-            body = self._renderer.render_sms(message.template, message.context, message.locale)
-        except RenderError as exc:
-            raise DeliveryError(str(exc), permanent=True) from exc
+        body = sms_body(self._renderer, message, "WebhookSmsSender")
         headers = {"Idempotency-Key": message.id}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
