@@ -28,6 +28,7 @@ from regflow.core.model import (
     Verification,
 )
 from regflow.core.onboarding import AccountProfile, MemberView
+from regflow.core.recovery import PasswordReset
 from regflow.core.uploads import ImageKind, SanitizedImage, Upload
 
 
@@ -135,6 +136,10 @@ class AccountRepository(Protocol):
     async def username_exists(self, username: str) -> bool: ...
 
     async def set_password_hash(self, account_id: str, password_hash: str) -> None: ...
+
+    async def change_password(self, account_id: str, password_hash: str, now: datetime) -> None:
+        """Set the hash, bump the token version, count the address as verified."""
+        ...
 
 
 class OrganizationRepository(Protocol):
@@ -356,6 +361,26 @@ class SigningKeyRepository(Protocol):
     async def retire_all_but(self, kid: str) -> None: ...
 
 
+class PasswordResetRepository(Protocol):
+    """One reset challenge per address (keyed by the address's HMAC)."""
+
+    async def get(self, email_key: str) -> PasswordReset | None: ...
+
+    async def get_by_link(self, link_hash: str) -> PasswordReset | None: ...
+
+    async def save(self, reset: PasswordReset, *, new: bool) -> bool:
+        """Insert or replace; False when a racing insert for the same address won."""
+        ...
+
+    async def count_attempt(self, reset_id: str, max_attempts: int) -> int | None:
+        """Atomically add one attempt below the cap; None when capped or used."""
+        ...
+
+    async def consume(self, reset_id: str, link_hash: str | None, now: datetime) -> bool:
+        """Atomically mark used; True only for the first caller."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction per use case; leaving without ``commit`` rolls back."""
 
@@ -373,6 +398,7 @@ class UnitOfWork(Protocol):
     invitations: InvitationRepository  # organizations
     uploads: UploadRepository  # organizations
     profiles: ProfileRepository  # organizations
+    resets: PasswordResetRepository  # password resets
 
     async def __aenter__(self) -> Self: ...
 

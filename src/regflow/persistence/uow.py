@@ -17,6 +17,7 @@ from regflow.persistence.idempotency import SqlIdempotency
 from regflow.persistence.invitations import SqlInvitations
 from regflow.persistence.organizations import SqlMemberships, SqlOrganizations
 from regflow.persistence.outbox import SqlOutbox
+from regflow.persistence.password_resets import SqlPasswordResets
 from regflow.persistence.profiles import SqlProfiles
 from regflow.persistence.registrations import SqlRegistrations
 from regflow.persistence.signing_keys import SqlSigningKeys
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     invitations: ports.InvitationRepository  # organizations
     uploads: ports.UploadRepository  # organizations
     profiles: ports.ProfileRepository  # organizations
+    resets: ports.PasswordResetRepository  # password resets
 
     def __init__(
         self,
@@ -96,6 +98,7 @@ class SqlUnitOfWork:
         self.invitations = SqlInvitations(conn)  # organizations
         self.uploads = SqlUploads(conn)  # organizations
         self.profiles = SqlProfiles(conn)  # organizations
+        self.resets = SqlPasswordResets(conn)  # password resets
         return self
 
     async def __aexit__(

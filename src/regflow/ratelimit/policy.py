@@ -36,6 +36,8 @@ DEFAULT_RULES: dict[str, Rule] = {
     "verify_failures": Rule("address", "20/day", "wrong code for one email or phone"),
     "login_ip": Rule("ip", "30/minute;300/hour", "login attempt"),
     "login_failures": Rule("account", "10/15 minutes;50/day", "failed login for one email"),
+    "reset_ip": Rule("ip", "10/minute;100/hour", "password reset asked for or confirmed"),
+    "reset_send": Rule("address", "5/hour;10/day", "password reset mail to one address"),
     "username_ip": Rule("ip", "60/minute", "username availability check"),
     "lookup_ip": Rule("ip", "10/minute", "organization lookup by join code"),
     "join_code": Rule("join_code", "30/hour", "lookup or use of one join code"),

@@ -9,6 +9,7 @@ from regflow.services.codes import Codes
 from regflow.services.completion import Completion
 from regflow.services.context import ServiceContext
 from regflow.services.lookups import Lookups
+from regflow.services.password_resets import PasswordResets
 from regflow.services.registrations import Registrations
 from regflow.services.sessions import Sessions
 from regflow.services.usernames import Usernames
@@ -24,6 +25,7 @@ class Services:
     usernames: Usernames
     accounts: Accounts  # seed contracts: known emails, imports
     lookups: Lookups  # seed contracts: registrations named by email
+    resets: PasswordResets  # password reset by mailed code or link
 
     @classmethod
     def build(cls, ctx: ServiceContext) -> Services:
@@ -36,4 +38,5 @@ class Services:
             usernames=Usernames(ctx),
             accounts=Accounts(ctx),
             lookups=Lookups(ctx),
+            resets=PasswordResets(ctx),
         )

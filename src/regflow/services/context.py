@@ -16,6 +16,7 @@ from regflow.core.ports import (
     TokenIssuer,
     UnitOfWorkFactory,
 )
+from regflow.core.recovery import ResetPolicy
 from regflow.core.verification import VerificationPolicy
 from regflow.core.webhooks import Subscription
 
@@ -58,3 +59,7 @@ class ServiceContext:
 
     # per address and per account limits (code sends, failed codes, failed logins)
     limits: RateLimits = field(default_factory=NoRateLimits)
+    # password resets: code lifetime, cooldown and attempts; where the mail's link points
+    # (the hosted UI's page; None without the UI: the mail then carries the code only)
+    recovery: ResetPolicy = field(default_factory=ResetPolicy)
+    reset_path: str | None = None
