@@ -8,6 +8,7 @@ from regflow.services.accounts import Accounts
 from regflow.services.codes import Codes
 from regflow.services.completion import Completion
 from regflow.services.context import ServiceContext
+from regflow.services.login_sessions import LoginSessions
 from regflow.services.lookups import Lookups
 from regflow.services.password_resets import PasswordResets
 from regflow.services.registrations import Registrations
@@ -26,6 +27,7 @@ class Services:
     accounts: Accounts  # seed contracts: known emails, imports
     lookups: Lookups  # seed contracts: registrations named by email
     resets: PasswordResets  # password reset by mailed code or link
+    login_sessions: LoginSessions  # the hosted UI's signed-in state
 
     @classmethod
     def build(cls, ctx: ServiceContext) -> Services:
@@ -39,4 +41,5 @@ class Services:
             accounts=Accounts(ctx),
             lookups=Lookups(ctx),
             resets=PasswordResets(ctx),
+            login_sessions=LoginSessions(ctx),
         )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from regflow.core.engine import Engine
 from regflow.core.experiments import Experiments
+from regflow.core.login_sessions import SessionPolicy
 from regflow.core.organizations import OrganizationPolicy
 from regflow.core.ports import (
     NoRateLimits,
@@ -63,3 +64,5 @@ class ServiceContext:
     # (the hosted UI's page; None without the UI: the mail then carries the code only)
     recovery: ResetPolicy = field(default_factory=ResetPolicy)
     reset_path: str | None = None
+    # idle and absolute lifetimes of the hosted UI's login sessions
+    login_sessions: SessionPolicy = field(default_factory=SessionPolicy)
