@@ -43,6 +43,7 @@ ROUTE_RULES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("POST", "/v1/verify/{link_token}"): (("confirm_ip", IP),),
     ("POST", "/v1/sessions"): (("login_ip", IP),),
     ("POST", "/v1/password-resets"): (("reset_ip", IP),),
+    ("GET", "/v1/account"): (("account_ip", IP),),
     ("POST", "/v1/password-resets/confirm"): (("reset_ip", IP), ("confirm_ip", IP)),
     ("GET", "/v1/usernames/{name}/availability"): (("username_ip", IP),),
     ("GET", "/v1/organizations/by-code/{code}"): (("lookup_ip", IP), ("join_code", BY_CODE)),
