@@ -36,6 +36,7 @@ from regflow.api.v1.org_admin import org_admin_router  # organizations
 from regflow.api.v1.organizations import organizations_router  # organizations
 from regflow.api.v1.password_resets import password_resets_router
 from regflow.api.v1.registrations import registrations_router
+from regflow.api.v1.second_factor import second_factor_router  # TOTP
 from regflow.api.v1.sessions import sessions_router
 from regflow.api.v1.uploads import LOGO_PATH, MULTIPART_OVERHEAD, uploads_router  # logos
 from regflow.api.v1.verify import verify_router
@@ -47,6 +48,7 @@ from regflow.core.model import OutboxKind
 from regflow.core.organizations import OrganizationPolicy  # organizations
 from regflow.core.passwords import policy_for
 from regflow.core.recovery import ResetPolicy  # password resets
+from regflow.core.second_factor import SecondFactorPolicy  # TOTP
 from regflow.core.verification import VerificationPolicy
 from regflow.core.webhooks import Subscription  # webhooks
 from regflow.delivery.base import Sender
@@ -201,8 +203,15 @@ def build_runtime(settings: Settings) -> Runtime:
             idle=timedelta(seconds=settings.session_idle_seconds),
             absolute=timedelta(seconds=settings.session_absolute_seconds),
         ),
+        mfa=SecondFactorPolicy(  # the login's second step
+            challenge_ttl=timedelta(seconds=settings.mfa_token_ttl_seconds),
+            max_attempts=settings.code_max_attempts,
+            issuer=settings.totp_issuer,
+        ),
     )
-    return Runtime(settings, engine, uow, keyring, hasher, worker, Services.build(ctx), limiter)
+    return Runtime(
+        settings, engine, uow, keyring, hasher, worker, Services.build(ctx, tokens), limiter
+    )
 
 
 def build_sweep(runtime: Runtime) -> Sweep:
@@ -263,7 +272,9 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     app.include_router(registrations_router(services))
     app.include_router(sessions_router(services))
     app.include_router(password_resets_router(services))
-    app.include_router(account_router(AccountSettings(services.ctx, verifier(settings, runtime))))
+    account = AccountSettings(services.ctx, verifier(settings, runtime))
+    app.include_router(account_router(account))
+    app.include_router(second_factor_router(services.second_factors))  # TOTP
     app.include_router(verify_router(services))
     reports = OperatorReports(services.ctx)  # funnel report and metrics
     app.include_router(metrics_router(metrics, reports.outbox_backlog, runtime.hasher))

@@ -17,6 +17,7 @@ them to its own documented shape. The same codes name UI messages and funnel
     ├── TooSoon                     RESEND_TOO_SOON, RATE_LIMITED (retry_after seconds)
     ├── IdempotencyMismatch         IDEMPOTENCY_MISMATCH
     ├── AuthenticationFailed        INVALID_CREDENTIALS, EMAIL_NOT_VERIFIED, INVALID_TOKEN
+    │   └── SecondFactorRequired    MFA_REQUIRED, MFA_ENROLMENT_REQUIRED (carries mfa_token)
     ├── Forbidden                   FORBIDDEN, INVITATION_EMAIL_MISMATCH
     ├── PayloadTooLarge             PAYLOAD_TOO_LARGE
     ├── UnsupportedMediaType        UNSUPPORTED_MEDIA_TYPE
@@ -103,6 +104,24 @@ class IdempotencyMismatch(RegflowError):
 class AuthenticationFailed(RegflowError):
     code = "INVALID_CREDENTIALS"
     default_message = "The email or password is not correct."
+
+
+class SecondFactorRequired(AuthenticationFailed):
+    """The password was right, but the login needs its second step (``MFA_REQUIRED``), or
+    an organization asks for a second factor the account has not enrolled yet
+    (``MFA_ENROLMENT_REQUIRED``). ``mfa_token`` continues the login; it is the one
+    secret an error carries, because it is the answer."""
+
+    code = "MFA_REQUIRED"
+    default_message = "Enter the code from your authenticator app."
+
+    def __init__(self, mfa_token: str, *, enrol: bool = False, expires_in: int = 300) -> None:
+        super().__init__(
+            "Set up two-factor sign-in first: your organization requires it." if enrol else None,
+            code="MFA_ENROLMENT_REQUIRED" if enrol else None,
+        )
+        self.mfa_token = mfa_token
+        self.expires_in = expires_in
 
 
 class Forbidden(RegflowError):

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     code_max_attempts: int = Field(5, ge=1, le=20)
     resend_cooldown_seconds: int = Field(60, ge=0)
     reset_code_ttl_seconds: int = Field(900, ge=60, le=86400)  # password reset code and link
+    mfa_token_ttl_seconds: int = Field(300, ge=30, le=3600)  # a login's second step
+    totp_issuer: str = Field("regflow", min_length=1, max_length=64)  # shown by the app
 
     # abuse resistance
     redis_url: str | None = None

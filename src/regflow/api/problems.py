@@ -20,6 +20,7 @@ from regflow.errors import (
     NotFound,
     PayloadTooLarge,
     RegflowError,
+    SecondFactorRequired,
     TooSoon,
     Unavailable,
     UnsupportedMediaType,
@@ -45,7 +46,7 @@ STATUS_BY_CLASS: tuple[tuple[type[RegflowError], int], ...] = (
     (UnsupportedMediaType, 415),
     (Unavailable, 503),
 )
-STATUS_BY_CODE = {"EMAIL_NOT_VERIFIED": 403}
+STATUS_BY_CODE = {"EMAIL_NOT_VERIFIED": 403, "MFA_ENROLMENT_REQUIRED": 403}
 
 TITLES = {
     400: "Bad Request",
@@ -113,6 +114,7 @@ def problem(
     detail: str,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"https://regflow.dev/problems/{code.lower().replace('_', '-')}",
@@ -123,6 +125,7 @@ def problem(
     }
     if errors is not None:
         body["errors"] = errors
+    body.update(extra or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -139,6 +142,9 @@ def from_error(error: RegflowError) -> JSONResponse:
         return problem(status, error.code, error.message, field_errors(error.problems), headers)
     if isinstance(error, FieldProblem):
         return problem(status, "VALIDATION_ERROR", error.message, field_errors([error]), headers)
+    if isinstance(error, SecondFactorRequired):  # the login continues at /v1/sessions/mfa
+        extra = {"mfa_token": error.mfa_token, "expires_in": error.expires_in}
+        return problem(status, error.code, error.message, extra=extra)
     return problem(status, error.code, error.message, headers=headers)
 
 

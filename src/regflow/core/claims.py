@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 ROLES: frozenset[str] = frozenset({"owner", "admin", "sub_admin", "teacher", "student", "member"})
 """Roles a membership can carry; ``AccessClaims.role`` is one of them or ``None``."""
 
-CLAIM_NAMES: tuple[str, ...] = ("sub", "email", "email_verified", "org", "role", "ver")
+CLAIM_NAMES: tuple[str, ...] = ("sub", "email", "email_verified", "org", "role", "ver", "amr")
 """The application claims, in payload order."""
 
 
@@ -25,7 +25,9 @@ class AccessClaims(BaseModel):
 
     ``sub`` is the account id, ``ver`` the account's token version (bumping it
     on the account revokes every token issued before), ``org`` and ``role`` the
-    organization and role the token speaks for, if any.
+    organization and role the token speaks for, if any, ``amr`` the authentication
+    methods used (an organization that requires a second factor is only spoken for
+    with ``"otp"`` among them).
 
     Construction raises ``pydantic.ValidationError`` (a ``ValueError``) on any
     inconsistency; types are strict, so ``"1"`` is not a ``ver`` and ``1`` is
@@ -40,6 +42,8 @@ class AccessClaims(BaseModel):
     org: str | None = Field(default=None, min_length=1, max_length=255)
     role: str | None = None
     ver: int = Field(ge=0)
+    # how the bearer authenticated (RFC 8176): ["pwd"], or ["pwd", "otp"] with a second factor
+    amr: list[str] = Field(default_factory=lambda: ["pwd"], max_length=8)
 
     @model_validator(mode="after")
     def _consistent(self) -> AccessClaims:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 TOKEN_BYTES = 32  # 256 bits: registration tokens and link tokens
 
@@ -37,3 +41,23 @@ def equal(a: str, b: str) -> bool:
 def new_numeric_code(digits: int = 6) -> str:
     """A uniformly random numeric code, zero-padded."""
     return f"{secrets.randbelow(10**digits):0{digits}d}"
+
+
+def seal(key: bytes, plaintext: str, *, associated: str) -> str:
+    """AES-256-GCM encryption of ``plaintext`` bound to ``associated`` (URL-safe text).
+
+    For the few secrets that must be read back (TOTP secrets); everything else is hashed.
+    """
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), associated.encode("utf-8"))
+    return base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+
+def unseal(key: bytes, sealed: str, *, associated: str) -> str:
+    """The plaintext of :func:`seal`; ``ValueError`` when it was altered or bound elsewhere."""
+    try:
+        raw = base64.urlsafe_b64decode(sealed.encode("ascii"))
+        plain = AESGCM(key).decrypt(raw[:12], raw[12:], associated.encode("utf-8"))
+    except (InvalidTag, ValueError) as exc:
+        raise ValueError("the sealed value cannot be opened") from exc
+    return plain.decode("utf-8")

@@ -30,6 +30,7 @@ from regflow.core.model import (
 )
 from regflow.core.onboarding import AccountProfile, MemberView
 from regflow.core.recovery import PasswordReset
+from regflow.core.second_factor import MfaChallenge, TotpCredential
 from regflow.core.uploads import ImageKind, SanitizedImage, Upload
 
 
@@ -411,6 +412,40 @@ class LoginSessionRepository(Protocol):
         ...
 
 
+class SecondFactorRepository(Protocol):
+    """TOTP credentials, recovery codes and login challenges; uses are atomic updates."""
+
+    async def get_totp(self, account_id: str) -> TotpCredential | None: ...
+
+    async def start_totp(self, credential: TotpCredential) -> bool:
+        """Replace an unconfirmed credential; False when a confirmed one exists."""
+        ...
+
+    async def confirm_totp(self, account_id: str, step: int, now: datetime) -> bool: ...
+
+    async def use_step(self, account_id: str, step: int) -> bool:
+        """Record the step used; False for one at or before the last (a replay)."""
+        ...
+
+    async def remove(self, account_id: str) -> None: ...
+
+    async def replace_recovery_codes(
+        self, account_id: str, digests: Sequence[str], now: datetime
+    ) -> None: ...
+
+    async def use_recovery_code(self, account_id: str, digest: str, now: datetime) -> bool: ...
+
+    async def recovery_codes_left(self, account_id: str) -> int: ...
+
+    async def add_challenge(self, challenge: MfaChallenge) -> None: ...
+
+    async def get_challenge(self, token_hash: str) -> MfaChallenge | None: ...
+
+    async def count_challenge_attempt(self, challenge_id: str, max_attempts: int) -> int | None: ...
+
+    async def consume_challenge(self, challenge_id: str, now: datetime) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction per use case; leaving without ``commit`` rolls back."""
 
@@ -430,6 +465,7 @@ class UnitOfWork(Protocol):
     profiles: ProfileRepository  # organizations
     resets: PasswordResetRepository  # password resets
     login_sessions: LoginSessionRepository  # the hosted UI's login sessions
+    second_factors: SecondFactorRepository  # TOTP, recovery codes, login challenges
 
     async def __aenter__(self) -> Self: ...
 

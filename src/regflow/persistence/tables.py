@@ -275,3 +275,41 @@ password_resets = Table(
     Column("attempts", Integer, nullable=False),
     Column("consumed_at", UTCDateTime),
 )
+
+# -- after sign-up: TOTP second factor, recovery codes, login challenges ---------------------
+
+totp_credentials = Table(
+    "totp_credentials",
+    metadata,
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("sealed_secret", String(255), nullable=False),  # AES-GCM (core.second_factor.seal)
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("confirmed_at", UTCDateTime),
+    Column("last_step", BigInteger),  # the last 30-second step used: replays are refused
+)
+
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("code_hmac", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    UniqueConstraint("account_id", "code_hmac", name="uq_recovery_codes_account_code"),
+)
+
+mfa_challenges = Table(
+    "mfa_challenges",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("organization_id", ID),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("consumed_at", UTCDateTime),
+    Index("ix_mfa_challenges_expires", "expires_at"),
+)

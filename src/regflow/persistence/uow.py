@@ -21,6 +21,7 @@ from regflow.persistence.outbox import SqlOutbox
 from regflow.persistence.password_resets import SqlPasswordResets
 from regflow.persistence.profiles import SqlProfiles
 from regflow.persistence.registrations import SqlRegistrations
+from regflow.persistence.second_factors import SqlSecondFactors
 from regflow.persistence.signing_keys import SqlSigningKeys
 from regflow.persistence.uploads import SqlUploads
 from regflow.persistence.verifications import SqlVerifications
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
     profiles: ports.ProfileRepository  # organizations
     resets: ports.PasswordResetRepository  # password resets
     login_sessions: ports.LoginSessionRepository  # the hosted UI's login sessions
+    second_factors: ports.SecondFactorRepository  # TOTP, recovery codes, login challenges
 
     def __init__(
         self,
@@ -102,6 +104,7 @@ class SqlUnitOfWork:
         self.profiles = SqlProfiles(conn)  # organizations
         self.resets = SqlPasswordResets(conn)  # password resets
         self.login_sessions = SqlLoginSessions(conn)  # the hosted UI's login sessions
+        self.second_factors = SqlSecondFactors(conn)  # TOTP, recovery codes, challenges
         return self
 
     async def __aexit__(

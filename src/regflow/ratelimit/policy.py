@@ -37,6 +37,8 @@ DEFAULT_RULES: dict[str, Rule] = {
     "login_ip": Rule("ip", "30/minute;300/hour", "login attempt"),
     "login_failures": Rule("account", "10/15 minutes;50/day", "failed login for one email"),
     "account_ip": Rule("ip", "120/minute", "call on /v1/account (an access token's account)"),
+    "mfa_ip": Rule("ip", "30/minute;300/hour", "second-factor code or enrolment call"),
+    "mfa_failures": Rule("account", "10/15 minutes;50/day", "wrong second-factor code"),
     "reset_ip": Rule("ip", "10/minute;100/hour", "password reset asked for or confirmed"),
     "reset_send": Rule("address", "5/hour;10/day", "password reset mail to one address"),
     "username_ip": Rule("ip", "60/minute", "username availability check"),

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from regflow.core import onboarding, webhooks
-from regflow.core.model import Account, Channel, Membership, Registration
+from regflow.core.model import Account, Channel, Membership, Organization, Registration
 from regflow.core.ports import IdempotencyRecord, UnitOfWork
 from regflow.errors import (
     ConcurrentUpdate,
@@ -89,6 +89,7 @@ class Completion(RegistrationUseCase):
                 await uow.verifications.delete_for(registration.id, channel)
             body_out = await self._response(uow, account, membership)
             body_out.update(joined.extra if joined else {})  # organizations: owner's view
+            organization = await self._organization(uow, membership)
             if key is not None:
                 try:
                     await uow.idempotency.add(
@@ -98,7 +99,7 @@ class Completion(RegistrationUseCase):
                     raise ConcurrentUpdate() from None
             await uow.commit()
         self.ctx.outbox_written()
-        return 201, {**body_out, **self._token(account, membership)}
+        return 201, {**body_out, **self._token(account, membership, organization)}
 
     async def _publish(
         self,
@@ -172,18 +173,25 @@ class Completion(RegistrationUseCase):
         )
         return body
 
-    def _token(self, account: Account, membership: Membership | None) -> dict[str, Any]:
-        return token_response(self.ctx, account, membership)
+    def _token(
+        self, account: Account, membership: Membership | None, organization: Organization | None
+    ) -> dict[str, Any]:
+        # an organization that requires a second factor is not spoken for by this token
+        return token_response(self.ctx, account, membership, organization=organization)
+
+    async def _organization(
+        self, uow: UnitOfWork, membership: Membership | None
+    ) -> Organization | None:
+        return await uow.organizations.get(membership.organization_id) if membership else None
 
     async def _replay(self, uow: UnitOfWork, record: IdempotencyRecord) -> dict[str, Any]:
         account = await uow.accounts.get(str(record.response_body["account"]["id"]))
         if account is None:
             raise Conflict("The account of this request no longer exists.")
         memberships = await uow.memberships.for_account(account.id)
-        return {
-            **record.response_body,
-            **self._token(account, memberships[0] if memberships else None),
-        }
+        membership = memberships[0] if memberships else None
+        organization = await self._organization(uow, membership)
+        return {**record.response_body, **self._token(account, membership, organization)}
 
 
 def _taken(violation: UniqueViolation) -> Conflict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from regflow.core.ports import TokenVerifier
 from regflow.services.accounts import Accounts
 from regflow.services.codes import Codes
 from regflow.services.completion import Completion
@@ -12,6 +13,7 @@ from regflow.services.login_sessions import LoginSessions
 from regflow.services.lookups import Lookups
 from regflow.services.password_resets import PasswordResets
 from regflow.services.registrations import Registrations
+from regflow.services.second_factor import SecondFactors, second_step
 from regflow.services.sessions import Sessions
 from regflow.services.usernames import Usernames
 
@@ -27,19 +29,21 @@ class Services:
     accounts: Accounts  # seed contracts: known emails, imports
     lookups: Lookups  # seed contracts: registrations named by email
     resets: PasswordResets  # password reset by mailed code or link
+    second_factors: SecondFactors  # TOTP: enrolment, the login's second step
     login_sessions: LoginSessions  # the hosted UI's signed-in state
 
     @classmethod
-    def build(cls, ctx: ServiceContext) -> Services:
+    def build(cls, ctx: ServiceContext, verifier: TokenVerifier) -> Services:
         return cls(
             ctx=ctx,
             registrations=Registrations(ctx),
             codes=Codes(ctx),
             completion=Completion(ctx),
-            sessions=Sessions(ctx),
+            sessions=Sessions(ctx, second_step),
             usernames=Usernames(ctx),
             accounts=Accounts(ctx),
             lookups=Lookups(ctx),
             resets=PasswordResets(ctx),
+            second_factors=SecondFactors(ctx, verifier),
             login_sessions=LoginSessions(ctx),
         )

@@ -18,6 +18,7 @@ from regflow.core.ports import (
     UnitOfWorkFactory,
 )
 from regflow.core.recovery import ResetPolicy
+from regflow.core.second_factor import SecondFactorPolicy
 from regflow.core.verification import VerificationPolicy
 from regflow.core.webhooks import Subscription
 
@@ -66,3 +67,5 @@ class ServiceContext:
     reset_path: str | None = None
     # idle and absolute lifetimes of the hosted UI's login sessions
     login_sessions: SessionPolicy = field(default_factory=SessionPolicy)
+    # the login's second step: mfa_token lifetime and attempts, the issuer apps show
+    mfa: SecondFactorPolicy = field(default_factory=SecondFactorPolicy)

@@ -201,7 +201,7 @@ class Invitations(RegistrationUseCase):
                 "role": membership.role,
                 "status": membership.status,
             },
-            **token_response(self.ctx, account, membership),
+            **token_response(self.ctx, account, membership, organization=organization),
         }
 
     async def _usable(self, uow: UnitOfWork, link_token: str) -> Invitation:

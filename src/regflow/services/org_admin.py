@@ -133,8 +133,10 @@ class OrgAdmin:
         *,
         join_policy: str | None,
         departments: list[str] | None,
+        two_factor: bool | None = None,
     ) -> dict[str, Any]:
-        """Change the join policy and/or the department list."""
+        """Change the join policy, the department list and/or whether a second factor is
+        required of every member."""
         problems: list[FieldProblem] = []
         clean: list[str] | None = None
         if join_policy is not None and join_policy not in orgs.JOIN_POLICIES:
@@ -152,6 +154,8 @@ class OrgAdmin:
                 organization.join_policy = join_policy
             if clean is not None:
                 organization.settings = {**organization.settings, "departments": clean}
+            if two_factor is not None:
+                organization.settings = {**organization.settings, "two_factor": two_factor}
             await uow.organizations.update(organization)
             await uow.commit()
         return public_view(organization, self.ctx.public_url)

@@ -17,6 +17,7 @@ from regflow.core import onboarding
 from regflow.core import organizations as orgs
 from regflow.core.model import Organization, Registration
 from regflow.core.ports import UnitOfWork
+from regflow.core.second_factor import requires_second_factor
 from regflow.errors import Conflict, FieldProblem, NotFound, UniqueViolation
 from regflow.services.context import ServiceContext
 
@@ -126,6 +127,7 @@ def public_view(organization: Organization, public_url: str) -> dict[str, Any]:
         "slug": organization.slug,
         "join_code": organization.join_code,
         "join_policy": organization.join_policy,
+        "two_factor": requires_second_factor(organization.settings),
         "settings": {k: v for k, v in organization.settings.items() if k != "logo"},
         "logo_url": f"{public_url.rstrip('/')}/v1/uploads/logo/{logo}" if logo else None,
         "created_at": organization.created_at.isoformat().replace("+00:00", "Z"),

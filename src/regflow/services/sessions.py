@@ -11,21 +11,43 @@ login, completion and accepting an invitation alike.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from regflow.core.claims import AccessClaims
 from regflow.core.identifiers import normalize_email
-from regflow.core.model import Account, Membership
+from regflow.core.model import Account, Membership, Organization
+from regflow.core.second_factor import requires_second_factor
 from regflow.errors import AuthenticationFailed, FieldProblem, Forbidden
 from regflow.services.context import ServiceContext
 
+AMR_PASSWORD = ("pwd",)
+
 
 def token_response(
-    ctx: ServiceContext, account: Account, membership: Membership | None
+    ctx: ServiceContext,
+    account: Account,
+    membership: Membership | None,
+    *,
+    organization: Organization | None,
+    amr: Sequence[str] = AMR_PASSWORD,
 ) -> dict[str, Any]:
     """``{access_token, token_type, expires_in}`` for ``account``; its ``org`` and ``role``
-    are ``membership``'s when that membership is active, else none."""
+    are ``membership``'s when that membership is active, else none.
+
+    ``organization`` is the membership's: when it requires a second factor and ``amr``
+    has none, the token speaks for no organization and the answer says
+    ``second_factor_required`` (sign in again with the second factor, enrolling first).
+    """
     active = membership if membership is not None and membership.status == "active" else None
+    withheld = (
+        active is not None
+        and organization is not None
+        and requires_second_factor(organization.settings)
+        and "otp" not in amr
+    )
+    if withheld:
+        active = None
     claims = AccessClaims(
         sub=account.id,
         email=account.email,
@@ -33,17 +55,42 @@ def token_response(
         org=active.organization_id if active else None,
         role=active.role if active else None,
         ver=account.token_version,
+        amr=list(amr),
     )
-    return {
+    answer: dict[str, Any] = {
         "access_token": ctx.tokens.issue(claims),
         "token_type": "Bearer",
         "expires_in": ctx.tokens.ttl_seconds,
     }
+    if withheld:
+        answer["second_factor_required"] = True
+    return answer
+
+
+class SecondStep(Protocol):
+    async def __call__(
+        self,
+        ctx: ServiceContext,
+        account: Account,
+        membership: Membership | None,
+        organization: Organization | None,
+    ) -> None: ...
+
+
+async def _no_second_step(
+    ctx: ServiceContext,
+    account: Account,
+    membership: Membership | None,
+    organization: Organization | None,
+) -> None:
+    return None
 
 
 class Sessions:
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, second_step: SecondStep = _no_second_step) -> None:
         self.ctx = ctx
+        # regflow.services.second_factor.second_step, wired by Services.build
+        self.second_step = second_step
 
     async def authenticate(self, email: str, password: str) -> Account:
         """The account whose email and password these are, with equal work for unknown
@@ -87,12 +134,21 @@ class Sessions:
                     "This account is not an active member of that organization.",
                     code="NOT_A_MEMBER",
                 )
+        chosen_org = await self.organization_of(chosen)
+        # enrolled, or the organization requires it: MFA_REQUIRED / MFA_ENROLMENT_REQUIRED
+        await self.second_step(self.ctx, account, chosen, chosen_org)
         return {
-            **token_response(self.ctx, account, chosen),
+            **token_response(self.ctx, account, chosen, organization=chosen_org),
             "organizations": [
                 {"id": m.organization_id, "name": name, "role": m.role} for m, name in active
             ],
         }
+
+    async def organization_of(self, membership: Membership | None) -> Organization | None:
+        if membership is None:
+            return None
+        async with self.ctx.uow(read_only=True) as uow:
+            return await uow.organizations.get(membership.organization_id)
 
     async def active_memberships(self, account_id: str) -> list[tuple[Membership, str]]:
         """The account's active memberships, oldest first, with each organization's name."""

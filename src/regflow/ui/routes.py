@@ -14,6 +14,7 @@ from regflow.services.uploads import Uploads
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
 from regflow.ui.recovery import recovery_router
+from regflow.ui.second_factor import second_factor_router
 from regflow.ui.session import Cookies
 from regflow.ui.signin import signin_router
 from regflow.ui.steps import steps_router
@@ -55,3 +56,4 @@ def mount_ui(
     app.include_router(signin_router(wizard))
     app.include_router(invitation_router(wizard, invitations))
     app.include_router(recovery_router(wizard))
+    app.include_router(second_factor_router(wizard))

@@ -21,8 +21,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from regflow.core.model import Account
-from regflow.errors import AuthenticationFailed, TooSoon
+from regflow.errors import AuthenticationFailed, SecondFactorRequired, TooSoon
+from regflow.services.second_factor import hosted_second_step
 from regflow.services.sessions import Sessions
+from regflow.ui.mfa_prompt import prompt
 from regflow.ui.pages import redirect
 from regflow.ui.wizard import Wizard
 from regflow.ui.words import role_words, say
@@ -136,6 +138,10 @@ def signin_router(w: Wizard) -> APIRouter:
         account = await authenticate(w.services.sessions, email, password)
         if isinstance(account, Refused):
             return form_page(request, email, account.errors, account.status, next_url)
+        try:  # enrolled, or an organization of the account requires a second factor
+            await hosted_second_step(w.services.ctx, account)
+        except SecondFactorRequired as required:
+            return await prompt(w, request, required, next_url)
         if next_url is not None:
             response = redirect(next_url)
         else:

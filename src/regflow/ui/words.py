@@ -26,6 +26,14 @@ _BY_FIELD: dict[tuple[str, str], str] = {
     ("INVALID_TYPE", "date_of_birth"): "Enter your date of birth.",
     ("INVITATION_EMAIL_MISMATCH", "email"): "Use the address your invitation was sent to.",
     ("REQUIRED", "new_password"): "Choose a new password.",
+    ("REQUIRED", "mfa_code"): "Enter the 6-digit code from your authenticator app, or a "
+    "recovery code.",
+    ("INVALID_CODE", "mfa"): "That code is not right, or it was used already. Wait for the "
+    "next code in your app and try again.",
+    ("ATTEMPTS_EXCEEDED", "mfa"): "Too many wrong codes. Sign in again.",
+    ("MFA_TOKEN_INVALID", "mfa"): "This sign-in was used or has ended. Sign in again.",
+    ("MFA_TOKEN_EXPIRED", "mfa"): "This sign-in took too long. Sign in again.",
+    ("MFA_NOT_STARTED", "mfa"): "Start setting up two-factor sign-in again.",
     ("INVALID_CODE", "reset_code"): "That code is not right, or it was used already. Check the "
     "latest mail and try again.",
     ("CODE_EXPIRED", "reset_code"): "This code has expired. Ask for a new one.",

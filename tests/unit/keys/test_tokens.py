@@ -301,7 +301,15 @@ async def test_garbage_is_refused(token: str, service: TokenService) -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"sub": ""}, {"sub": " acc"}, {"role": "root"}, {"org": None}, {"ver": -1}, {"org": ""}],
+    [
+        {"sub": ""},
+        {"sub": " acc"},
+        {"role": "root"},
+        {"org": None},
+        {"ver": -1},
+        {"org": ""},
+        {"amr": "pwd"},
+    ],
 )
 def test_claims_are_validated_on_construction(changes: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
@@ -318,4 +326,5 @@ def test_claims_are_frozen_and_serialise_every_claim() -> None:
         "org": "org_1",
         "role": "owner",
         "ver": 3,
+        "amr": ["pwd"],
     }

@@ -32,6 +32,11 @@ Assumed where the seed is silent:
   password}`` (the link's token) -> 200 ``{success, message}``; the new password
   follows the seed's rules; errors as for verification (400 ``INVALID_CODE`` /
   ``CODE_EXPIRED``, 429 ``ATTEMPTS_EXCEEDED``). Every earlier token stops working.
+- Two-factor sign-in (an enrolled account, or an organization that requires it):
+  ``login`` answers 401 ``MFA_REQUIRED`` (or 403 ``MFA_ENROLMENT_REQUIRED``: enrol with
+  ``POST /v1/account/totp`` and the token) with ``data: {mfaToken, expiresIn}``;
+  ``POST /api/v1/auth/login/mfa`` ``{mfaToken, code | recoveryCode}`` -> the login's
+  200 answer.
 - Errors keep the seed's shape ``{success: false, message, error, details?}``;
   an unexpected failure is 500 ``REGISTRATION_FAILED``.
 """
@@ -49,7 +54,13 @@ from regflow.api.contracts import oneshot_rules
 from regflow.api.contracts.base import contract_router, json_object, text
 from regflow.core.model import Channel
 from regflow.core.passwords import SeedPolicy
-from regflow.errors import RegflowError, TooSoon, ValidationFailed, VerificationFailed
+from regflow.errors import (
+    RegflowError,
+    SecondFactorRequired,
+    TooSoon,
+    ValidationFailed,
+    VerificationFailed,
+)
 from regflow.services.container import Services
 
 log = logging.getLogger("regflow.contracts")
@@ -74,6 +85,10 @@ MESSAGES = {
     "INVALID_CREDENTIALS": (401, "Invalid email or password"),
     "EMAIL_NOT_VERIFIED": (403, "Please verify your email before logging in"),
     "RATE_LIMITED": (429, "Too many requests. Please try again later"),
+    "MFA_REQUIRED": (401, "Enter the code from your authenticator app"),
+    "MFA_ENROLMENT_REQUIRED": (403, "Your organization requires two-factor sign-in"),
+    "MFA_TOKEN_INVALID": (401, "Please log in again"),
+    "MFA_TOKEN_EXPIRED": (401, "Please log in again"),
     "OVERLOADED": (503, "The service is busy. Please try again"),
 }
 
@@ -96,6 +111,10 @@ def error_response(error: RegflowError) -> Response:
         ]
         return failure(400, "Validation failed", "VALIDATION_ERROR", details)
     status, message = MESSAGES.get(error.code, (problems.status_for(error), error.message))
+    if isinstance(error, SecondFactorRequired):  # the login continues at /login/mfa
+        body = {"success": False, "message": message, "error": error.code}
+        body["data"] = {"mfaToken": error.mfa_token, "expiresIn": error.expires_in}
+        return JSONResponse(body, status_code=status)
     response = failure(status, message, error.code)
     if isinstance(error, TooSoon):
         response.headers["Retry-After"] = str(error.retry_after)
@@ -178,6 +197,24 @@ def oneshot_router(services: Services) -> APIRouter:
         body = await json_object(request)
         email, password = text(body, "email"), text(body, "password")
         session = await services.sessions.login(str(email), str(password))
+        return {
+            "success": True,
+            "data": {
+                "accessToken": session["access_token"],
+                "tokenType": session["token_type"],
+                "expiresIn": session["expires_in"],
+            },
+        }
+
+    @router.post("/api/v1/auth/login/mfa")
+    async def login_mfa(request: Request) -> dict[str, Any]:
+        body = await json_object(request)
+        token = str(text(body, "mfaToken"))
+        code, recovery = (
+            text(body, "code", required=False),
+            text(body, "recoveryCode", required=False),
+        )
+        session = await services.second_factors.verify(token, code, recovery)
         return {
             "success": True,
             "data": {

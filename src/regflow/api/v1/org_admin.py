@@ -25,6 +25,7 @@ Id = Annotated[str, Path(max_length=64)]
 class OrganizationPatch(Strict):
     join_policy: str | None = Field(default=None, max_length=32)
     departments: list[str] | None = Field(default=None, max_length=500)
+    two_factor: bool | None = None  # members need a second factor for a token speaking for it
 
 
 class InvitationRequest(Strict):
@@ -41,9 +42,14 @@ def org_admin_router(admin: OrgAdmin, invitations: Invitations) -> APIRouter:
 
     @router.patch("")
     async def update(organization_id: Id, token: Bearer, body: OrganizationPatch) -> dict[str, Any]:
-        """Change the join policy (open, approval, invite_only) and/or the departments."""
+        """Change the join policy (open, approval, invite_only), the departments and/or
+        ``two_factor`` (members then need a second factor for a token speaking for it)."""
         return await admin.update(
-            token, organization_id, join_policy=body.join_policy, departments=body.departments
+            token,
+            organization_id,
+            join_policy=body.join_policy,
+            departments=body.departments,
+            two_factor=body.two_factor,
         )
 
     @router.get("/members")
