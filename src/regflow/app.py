@@ -40,6 +40,7 @@ from regflow.api.v1.second_factor import second_factor_router  # TOTP
 from regflow.api.v1.sessions import sessions_router
 from regflow.api.v1.uploads import LOGO_PATH, MULTIPART_OVERHEAD, uploads_router  # logos
 from regflow.api.v1.verify import verify_router
+from regflow.core.email_change import EmailChangePolicy  # changing the address
 from regflow.core.engine import Engine
 from regflow.core.experiments import Experiments  # experiments
 from regflow.core.flows import enabled
@@ -203,6 +204,11 @@ def build_runtime(settings: Settings) -> Runtime:
             idle=timedelta(seconds=settings.session_idle_seconds),
             absolute=timedelta(seconds=settings.session_absolute_seconds),
         ),
+        email_change=EmailChangePolicy(  # changing the address
+            ttl=timedelta(seconds=settings.code_ttl_seconds),
+            cooldown=timedelta(seconds=settings.resend_cooldown_seconds),
+            max_attempts=settings.code_max_attempts,
+        ),
         mfa=SecondFactorPolicy(  # the login's second step
             challenge_ttl=timedelta(seconds=settings.mfa_token_ttl_seconds),
             max_attempts=settings.code_max_attempts,
@@ -273,7 +279,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     app.include_router(sessions_router(services))
     app.include_router(password_resets_router(services))
     account = AccountSettings(services.ctx, verifier(settings, runtime))
-    app.include_router(account_router(account))
+    app.include_router(account_router(account, services.email_changes))
     app.include_router(second_factor_router(services.second_factors))  # TOTP
     app.include_router(verify_router(services))
     reports = OperatorReports(services.ctx)  # funnel report and metrics
@@ -298,7 +304,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=[
                 "Authorization",
                 "Content-Type",

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from regflow.core.claims import AccessClaims
+from regflow.core.email_change import EmailChange
 from regflow.core.invitations import Invitation
 from regflow.core.login_sessions import LoginSession
 from regflow.core.model import (
@@ -446,6 +447,36 @@ class SecondFactorRepository(Protocol):
     async def consume_challenge(self, challenge_id: str, now: datetime) -> bool: ...
 
 
+class EmailChangeRepository(Protocol):
+    """One change of address per account; uses are atomic updates."""
+
+    async def get(self, account_id: str) -> EmailChange | None: ...
+
+    async def get_by_undo(self, undo_hash: str) -> EmailChange | None: ...
+
+    async def replace(self, change: EmailChange) -> None: ...
+
+    async def count_attempt(self, change_id: str, max_attempts: int) -> int | None: ...
+
+    async def consume(
+        self, change_id: str, now: datetime, old_email: str, undo_hash: str, undo_until: datetime
+    ) -> bool: ...
+
+    async def close(self, change_id: str) -> bool: ...
+
+    async def set_email(self, account_id: str, email: str, now: datetime) -> bool:
+        """Move the account to ``email``; False when another account holds it."""
+        ...
+
+
+class ErasureRepository(Protocol):
+    async def erase(
+        self, account_id: str, email: str, email_key: str, phone: str | None = None
+    ) -> None:
+        """Delete the account and every row naming it or its address."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction per use case; leaving without ``commit`` rolls back."""
 
@@ -466,6 +497,8 @@ class UnitOfWork(Protocol):
     resets: PasswordResetRepository  # password resets
     login_sessions: LoginSessionRepository  # the hosted UI's login sessions
     second_factors: SecondFactorRepository  # TOTP, recovery codes, login challenges
+    erasure: ErasureRepository  # leaving: the account and what names it
+    email_changes: EmailChangeRepository  # changing the address
 
     async def __aenter__(self) -> Self: ...
 

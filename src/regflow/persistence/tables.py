@@ -313,3 +313,29 @@ mfa_challenges = Table(
     Column("consumed_at", UTCDateTime),
     Index("ix_mfa_challenges_expires", "expires_at"),
 )
+
+# -- after sign-up: changing the email address (migration 0008) ------------------------------
+
+email_changes = Table(
+    "email_changes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column(
+        "account_id",
+        ID,
+        ForeignKey("accounts.id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("new_email", String(320), nullable=False),
+    Column("code_hmac", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("resend_available_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("consumed_at", UTCDateTime),
+    # kept only while the old address's undo link works (undo_expires_at)
+    Column("old_email", String(320)),
+    Column("undo_hash", String(64), unique=True),
+    Column("undo_expires_at", UTCDateTime),
+)

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from regflow.core import ports
 from regflow.persistence.accounts import SqlAccounts
+from regflow.persistence.email_changes import SqlEmailChanges
+from regflow.persistence.erasure import SqlErasure
 from regflow.persistence.funnel import DiscardedFunnel, EventsObserver, PendingFunnel
 from regflow.persistence.funnel_queries import SqlRegistrationSweep, SqlReportQueries
 from regflow.persistence.idempotency import SqlIdempotency
@@ -50,6 +52,8 @@ class SqlUnitOfWork:
     resets: ports.PasswordResetRepository  # password resets
     login_sessions: ports.LoginSessionRepository  # the hosted UI's login sessions
     second_factors: ports.SecondFactorRepository  # TOTP, recovery codes, login challenges
+    erasure: ports.ErasureRepository  # leaving
+    email_changes: ports.EmailChangeRepository  # changing the address
 
     def __init__(
         self,
@@ -105,6 +109,8 @@ class SqlUnitOfWork:
         self.resets = SqlPasswordResets(conn)  # password resets
         self.login_sessions = SqlLoginSessions(conn)  # the hosted UI's login sessions
         self.second_factors = SqlSecondFactors(conn)  # TOTP, recovery codes, challenges
+        self.erasure = SqlErasure(conn)  # leaving
+        self.email_changes = SqlEmailChanges(conn)  # changing the address
         return self
 
     async def __aexit__(

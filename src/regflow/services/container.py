@@ -9,6 +9,7 @@ from regflow.services.accounts import Accounts
 from regflow.services.codes import Codes
 from regflow.services.completion import Completion
 from regflow.services.context import ServiceContext
+from regflow.services.email_change import EmailChanges
 from regflow.services.login_sessions import LoginSessions
 from regflow.services.lookups import Lookups
 from regflow.services.password_resets import PasswordResets
@@ -30,6 +31,7 @@ class Services:
     lookups: Lookups  # seed contracts: registrations named by email
     resets: PasswordResets  # password reset by mailed code or link
     second_factors: SecondFactors  # TOTP: enrolment, the login's second step
+    email_changes: EmailChanges  # changing the address (code to the new, undo for the old)
     login_sessions: LoginSessions  # the hosted UI's signed-in state
 
     @classmethod
@@ -45,5 +47,6 @@ class Services:
             lookups=Lookups(ctx),
             resets=PasswordResets(ctx),
             second_factors=SecondFactors(ctx, verifier),
+            email_changes=EmailChanges(ctx, verifier),
             login_sessions=LoginSessions(ctx),
         )

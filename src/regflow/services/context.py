@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from regflow.core.email_change import EmailChangePolicy
 from regflow.core.engine import Engine
 from regflow.core.experiments import Experiments
 from regflow.core.login_sessions import SessionPolicy
@@ -69,3 +70,5 @@ class ServiceContext:
     login_sessions: SessionPolicy = field(default_factory=SessionPolicy)
     # the login's second step: mfa_token lifetime and attempts, the issuer apps show
     mfa: SecondFactorPolicy = field(default_factory=SecondFactorPolicy)
+    # changing the email address: code lifetime, cooldown, attempts, how long undo works
+    email_change: EmailChangePolicy = field(default_factory=EmailChangePolicy)

@@ -11,6 +11,7 @@ from starlette.staticfiles import StaticFiles
 from regflow.services.container import Services
 from regflow.services.invitations import Invitations
 from regflow.services.uploads import Uploads
+from regflow.ui.email_undo import email_undo_router
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
 from regflow.ui.recovery import recovery_router
@@ -57,3 +58,4 @@ def mount_ui(
     app.include_router(invitation_router(wizard, invitations))
     app.include_router(recovery_router(wizard))
     app.include_router(second_factor_router(wizard))
+    app.include_router(email_undo_router(wizard))

@@ -1,4 +1,4 @@
-"""TOTP second factor: sealed secrets, recovery codes (HMAC), login challenges
+"""TOTP second factor (sealed secrets, recovery codes, login challenges); email changes
 
 Revision ID: 0008
 Revises: 0007
@@ -65,9 +65,29 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_mfa_challenges_token_hash")),
     )
     op.create_index("ix_mfa_challenges_expires", "mfa_challenges", ["expires_at"])
+    op.create_table(
+        "email_changes",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("account_id", sa.String(length=36), nullable=False),
+        sa.Column("new_email", sa.String(length=320), nullable=False),
+        sa.Column("code_hmac", sa.String(length=64), nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("expires_at", WHEN, nullable=False),
+        sa.Column("resend_available_at", WHEN, nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("consumed_at", WHEN, nullable=True),
+        sa.Column("old_email", sa.String(length=320), nullable=True),
+        sa.Column("undo_hash", sa.String(length=64), nullable=True),
+        sa.Column("undo_expires_at", WHEN, nullable=True),
+        _account_fk("email_changes"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_email_changes")),
+        sa.UniqueConstraint("account_id", name=op.f("uq_email_changes_account_id")),
+        sa.UniqueConstraint("undo_hash", name=op.f("uq_email_changes_undo_hash")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("email_changes")
     op.drop_index("ix_mfa_challenges_expires", table_name="mfa_challenges")
     op.drop_table("mfa_challenges")
     op.drop_table("recovery_codes")
