@@ -82,14 +82,13 @@ class SqlVerifications:
             )
         )
 
-    async def count_attempt(self, verification_id: str, max_attempts: int) -> int | None:
+    async def count_attempt(
+        self, verification_id: str, max_attempts: int, *, used: bool = False
+    ) -> int | None:
+        unused = [] if used else [t.c.consumed_at.is_(None)]
         result = await self._conn.execute(
             update(t)
-            .where(
-                t.c.id == verification_id,
-                t.c.attempts < max_attempts,
-                t.c.consumed_at.is_(None),
-            )
+            .where(t.c.id == verification_id, t.c.attempts < max_attempts, *unused)
             .values(attempts=t.c.attempts + 1)
             .returning(t.c.attempts)
         )

@@ -9,8 +9,10 @@ from regflow.services.codes import Codes
 from regflow.services.completion import Completion
 from regflow.services.context import ServiceContext
 from regflow.services.lookups import Lookups
+from regflow.services.proofs import AddressProofs
 from regflow.services.registrations import Registrations
 from regflow.services.sessions import Sessions
+from regflow.services.signups import Signups
 from regflow.services.usernames import Usernames
 
 
@@ -24,6 +26,8 @@ class Services:
     usernames: Usernames
     accounts: Accounts  # seed contracts: known emails, imports
     lookups: Lookups  # seed contracts: registrations named by email
+    signups: Signups  # start + first step in one unit of work (seed contracts)
+    proofs: AddressProofs  # seed 004: the proof of an address, bound to its client
 
     @classmethod
     def build(cls, ctx: ServiceContext) -> Services:
@@ -36,4 +40,6 @@ class Services:
             usernames=Usernames(ctx),
             accounts=Accounts(ctx),
             lookups=Lookups(ctx),
+            signups=Signups(ctx),
+            proofs=AddressProofs(ctx),
         )
