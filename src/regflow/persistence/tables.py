@@ -49,7 +49,7 @@ registrations = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
-    # SHA-256 of the token given to the client that proved the address (seed 004; 0006)
+    # SHA-256 of the token given to the client that proved the address (seed 004; 0007)
     Column("proof_hash", String(64)),
     # funnel events recorded with the registration's own write, as JSON lines, until the
     # sweep (or a report) moves them into funnel_events (persistence/funnel.py; 0005)
@@ -241,4 +241,21 @@ signing_keys = Table(
     Column("public_jwk", JSON, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# -- the hosted UI's login sessions (migration 0006) -----------------------------------------
+
+login_sessions = Table(
+    "login_sessions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("token_version", Integer, nullable=False),
+    Column("amr", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index("ix_login_sessions_account", "account_id"),
 )

@@ -8,6 +8,7 @@ from regflow.services.accounts import Accounts
 from regflow.services.codes import Codes
 from regflow.services.completion import Completion
 from regflow.services.context import ServiceContext
+from regflow.services.login_sessions import LoginSessions
 from regflow.services.lookups import Lookups
 from regflow.services.proofs import AddressProofs
 from regflow.services.registrations import Registrations
@@ -28,6 +29,7 @@ class Services:
     lookups: Lookups  # seed contracts: registrations named by email
     signups: Signups  # start + first step in one unit of work (seed contracts)
     proofs: AddressProofs  # seed 004: the proof of an address, bound to its client
+    login_sessions: LoginSessions  # the hosted UI's signed-in state
 
     @classmethod
     def build(cls, ctx: ServiceContext) -> Services:
@@ -42,4 +44,5 @@ class Services:
             lookups=Lookups(ctx),
             signups=Signups(ctx),
             proofs=AddressProofs(ctx),
+            login_sessions=LoginSessions(ctx),
         )
