@@ -20,7 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.server import SECRET_KEY, SmtpSink, running_service, text_body
+from support.harness import SECRET_KEY  # shared with the PostgreSQL test database's keys
+from support.server import SmtpSink, running_service, text_body
 
 pytestmark = pytest.mark.e2e
 
