@@ -11,6 +11,7 @@ from regflow.services.context import ServiceContext
 from regflow.services.login_sessions import LoginSessions
 from regflow.services.lookups import Lookups
 from regflow.services.proofs import AddressProofs
+from regflow.services.password_resets import PasswordResets
 from regflow.services.registrations import Registrations
 from regflow.services.sessions import Sessions
 from regflow.services.signups import Signups
@@ -29,6 +30,7 @@ class Services:
     lookups: Lookups  # seed contracts: registrations named by email
     signups: Signups  # start + first step in one unit of work (seed contracts)
     proofs: AddressProofs  # seed 004: the proof of an address, bound to its client
+    resets: PasswordResets  # password reset by mailed code or link
     login_sessions: LoginSessions  # the hosted UI's signed-in state
 
     @classmethod
@@ -44,5 +46,6 @@ class Services:
             lookups=Lookups(ctx),
             signups=Signups(ctx),
             proofs=AddressProofs(ctx),
+            resets=PasswordResets(ctx),
             login_sessions=LoginSessions(ctx),
         )
