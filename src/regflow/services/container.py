@@ -10,8 +10,8 @@ from regflow.services.completion import Completion
 from regflow.services.context import ServiceContext
 from regflow.services.login_sessions import LoginSessions
 from regflow.services.lookups import Lookups
-from regflow.services.proofs import AddressProofs
 from regflow.services.password_resets import PasswordResets
+from regflow.services.proofs import AddressProofs
 from regflow.services.registrations import Registrations
 from regflow.services.sessions import Sessions
 from regflow.services.signups import Signups
