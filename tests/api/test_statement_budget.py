@@ -87,7 +87,7 @@ BUDGET: dict[str, tuple[int, str]] = {
         " | BEGIN SELECT SAVEPOINT INSERT RELEASE SAVEPOINT INSERT RELEASE"
         " INSERT UPDATE DELETE DELETE SELECT",
     ),
-    "login": (2, "BEGIN SELECT SELECT | BEGIN SELECT"),
+    "login": (2, "BEGIN SELECT | BEGIN SELECT SELECT"),
 }
 
 
