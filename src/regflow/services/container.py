@@ -10,6 +10,7 @@ from regflow.services.completion import Completion
 from regflow.services.context import ServiceContext
 from regflow.services.login_sessions import LoginSessions
 from regflow.services.lookups import Lookups
+from regflow.services.oidc import OpenIdProvider
 from regflow.services.registrations import Registrations
 from regflow.services.sessions import Sessions
 from regflow.services.usernames import Usernames
@@ -26,6 +27,7 @@ class Services:
     accounts: Accounts  # seed contracts: known emails, imports
     lookups: Lookups  # seed contracts: registrations named by email
     login_sessions: LoginSessions  # the hosted UI's signed-in state
+    oidc: OpenIdProvider  # the OpenID Provider's codes and refresh tokens
 
     @classmethod
     def build(cls, ctx: ServiceContext) -> Services:
@@ -39,4 +41,5 @@ class Services:
             accounts=Accounts(ctx),
             lookups=Lookups(ctx),
             login_sessions=LoginSessions(ctx),
+            oidc=OpenIdProvider(ctx),
         )

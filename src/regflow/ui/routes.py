@@ -8,9 +8,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
+from regflow.oidc.provider import Provider
 from regflow.services.container import Services
 from regflow.services.invitations import Invitations
 from regflow.services.uploads import Uploads
+from regflow.ui.authorize import authorize_router
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
 from regflow.ui.session import Cookies
@@ -36,6 +38,7 @@ def mount_ui(
     *,
     uploads: Uploads | None,
     flows: Sequence[str],
+    provider: Provider | None = None,
 ) -> None:
     """``/``, ``/register/...``, ``/sign-in``, ``/sign-out`` and ``/invite/...`` over
     ``services``; cookies keyed to the public URL."""
@@ -51,3 +54,5 @@ def mount_ui(
     app.include_router(steps_router(wizard))
     app.include_router(signin_router(wizard))
     app.include_router(invitation_router(wizard, invitations))
+    if provider is not None:  # the OpenID Provider's authorize and logout pages
+        app.include_router(authorize_router(wizard, provider))
