@@ -10,6 +10,7 @@ from regflow.services.completion import Completion
 from regflow.services.context import ServiceContext
 from regflow.services.login_sessions import LoginSessions
 from regflow.services.lookups import Lookups
+from regflow.services.oidc import OpenIdProvider
 from regflow.services.password_resets import PasswordResets
 from regflow.services.proofs import AddressProofs
 from regflow.services.registrations import Registrations
@@ -32,6 +33,7 @@ class Services:
     proofs: AddressProofs  # seed 004: the proof of an address, bound to its client
     resets: PasswordResets  # password reset by mailed code or link
     login_sessions: LoginSessions  # the hosted UI's signed-in state
+    oidc: OpenIdProvider  # the OpenID Provider's codes and refresh tokens
 
     @classmethod
     def build(cls, ctx: ServiceContext) -> Services:
@@ -48,4 +50,5 @@ class Services:
             proofs=AddressProofs(ctx),
             resets=PasswordResets(ctx),
             login_sessions=LoginSessions(ctx),
+            oidc=OpenIdProvider(ctx),
         )
