@@ -18,6 +18,7 @@ from regflow.persistence.funnel_queries import SqlRegistrationSweep, SqlReportQu
 from regflow.persistence.idempotency import SqlIdempotency
 from regflow.persistence.invitations import SqlInvitations
 from regflow.persistence.login_sessions import SqlLoginSessions
+from regflow.persistence.oauth import SqlAuthorizationCodes, SqlRefreshTokens
 from regflow.persistence.organizations import SqlMemberships, SqlOrganizations
 from regflow.persistence.outbox import SqlOutbox
 from regflow.persistence.password_resets import SqlPasswordResets
@@ -54,6 +55,8 @@ class SqlUnitOfWork:
     second_factors: ports.SecondFactorRepository  # TOTP, recovery codes, login challenges
     erasure: ports.ErasureRepository  # leaving
     email_changes: ports.EmailChangeRepository  # changing the address
+    oauth_codes: ports.AuthorizationCodeRepository  # the OpenID Provider
+    refresh_tokens: ports.RefreshTokenRepository  # the OpenID Provider
 
     def __init__(
         self,
@@ -111,6 +114,8 @@ class SqlUnitOfWork:
         self.second_factors = SqlSecondFactors(conn)  # TOTP, recovery codes, challenges
         self.erasure = SqlErasure(conn)  # leaving
         self.email_changes = SqlEmailChanges(conn)  # changing the address
+        self.oauth_codes = SqlAuthorizationCodes(conn)  # the OpenID Provider
+        self.refresh_tokens = SqlRefreshTokens(conn)  # the OpenID Provider
         return self
 
     async def __aexit__(

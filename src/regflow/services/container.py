@@ -12,10 +12,13 @@ from regflow.services.context import ServiceContext
 from regflow.services.email_change import EmailChanges
 from regflow.services.login_sessions import LoginSessions
 from regflow.services.lookups import Lookups
+from regflow.services.oidc import OpenIdProvider
 from regflow.services.password_resets import PasswordResets
+from regflow.services.proofs import AddressProofs
 from regflow.services.registrations import Registrations
 from regflow.services.second_factor import SecondFactors, second_step
 from regflow.services.sessions import Sessions
+from regflow.services.signups import Signups
 from regflow.services.usernames import Usernames
 
 
@@ -29,10 +32,13 @@ class Services:
     usernames: Usernames
     accounts: Accounts  # seed contracts: known emails, imports
     lookups: Lookups  # seed contracts: registrations named by email
+    signups: Signups  # start + first step in one unit of work (seed contracts)
+    proofs: AddressProofs  # seed 004: the proof of an address, bound to its client
     resets: PasswordResets  # password reset by mailed code or link
     second_factors: SecondFactors  # TOTP: enrolment, the login's second step
     email_changes: EmailChanges  # changing the address (code to the new, undo for the old)
     login_sessions: LoginSessions  # the hosted UI's signed-in state
+    oidc: OpenIdProvider  # the OpenID Provider's codes and refresh tokens
 
     @classmethod
     def build(cls, ctx: ServiceContext, verifier: TokenVerifier) -> Services:
@@ -45,8 +51,11 @@ class Services:
             usernames=Usernames(ctx),
             accounts=Accounts(ctx),
             lookups=Lookups(ctx),
+            signups=Signups(ctx),
+            proofs=AddressProofs(ctx),
             resets=PasswordResets(ctx),
             second_factors=SecondFactors(ctx, verifier),
             email_changes=EmailChanges(ctx, verifier),
             login_sessions=LoginSessions(ctx),
+            oidc=OpenIdProvider(ctx),
         )
