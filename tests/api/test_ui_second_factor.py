@@ -73,3 +73,20 @@ async def test_an_organization_that_requires_it_sets_it_up_at_sign_in(ui: Harnes
     assert "regflow-session" in ui.client.cookies
     forged = await ui.client.post("/sign-in/code", data={**body, "csrf": "0" * 64})
     assert forged.status_code == 403
+
+
+async def test_a_password_reset_ends_the_hosted_session(ui: Harness) -> None:
+    email = unique_email("member")
+    await register_organization(ui, email)
+    token = await csrf(ui)
+    page = await ui.client.post(
+        "/sign-in", data={"email": email, "password": PASSWORD, "csrf": token}
+    )
+    assert "You are signed in" in page.text
+    assert (await ui.client.get("/account")).status_code == 200
+    await ui.client.post("/v1/password-resets", json={"email": email})
+    code = await ui.last_code(email)
+    body = {"email": email, "code": code, "password": "another long passphrase 9"}
+    assert (await ui.client.post("/v1/password-resets/confirm", json=body)).status_code == 200
+    after = await ui.client.get("/account")
+    assert after.status_code == 303 and after.headers["location"].startswith("/sign-in")

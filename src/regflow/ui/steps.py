@@ -205,6 +205,8 @@ def steps_router(w: Wizard) -> APIRouter:
             account=account,
             organization=body.get("organization"),
             membership=body.get("membership"),
+            # the organization requires a second factor: set it up now, from this page
+            second_factor=bool(body.get("second_factor_required")),
         )
         w.cookies.forget_registration(response, place.flow)
         if account.get("id"):  # the end of a hosted flow signs the browser in
