@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from regflow.errors import FieldProblem, ValidationFailed
+from regflow.errors import ErrorCode, FieldProblem, ValidationFailed
 
 _BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
@@ -75,5 +75,8 @@ async def refuse_bad_input(request: Request) -> None:
     if found:
         message = "Remove control characters and broken Unicode."
         raise ValidationFailed(
-            [FieldProblem(field or "body", "INVALID_CHARACTERS", message) for field in found]
+            [
+                FieldProblem(field or "body", ErrorCode.INVALID_CHARACTERS, message)
+                for field in found
+            ]
         )

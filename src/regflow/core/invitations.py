@@ -26,7 +26,7 @@ from typing import Any
 
 from regflow.core import cryptokit, identifiers
 from regflow.core.model import Account, Membership, Registration
-from regflow.errors import Conflict, FieldProblem, Forbidden
+from regflow.errors import Conflict, ErrorCode, FieldProblem, Forbidden
 
 INVITATION_KEY = "_invitation"
 INVITABLE_ROLES = ("admin", "sub_admin", "teacher", "student", "member")
@@ -118,7 +118,9 @@ class Admission:
 
 def already_member() -> Conflict:
     """409 ``ALREADY_MEMBER``: the invitation is left unused."""
-    return Conflict("This account is a member of the organization already.", code="ALREADY_MEMBER")
+    return Conflict(
+        "This account is a member of the organization already.", code=ErrorCode.ALREADY_MEMBER
+    )
 
 
 def _same_address(account_email: str, invited: str) -> bool:
@@ -145,7 +147,7 @@ def admit(
     if not _same_address(account.email, invitation.email):
         raise Forbidden(
             "This invitation was sent to another email address than this account's.",
-            code="INVITATION_EMAIL_MISMATCH",
+            code=ErrorCode.INVITATION_EMAIL_MISMATCH,
         )
     current = next(
         (m for m in memberships if m.organization_id == invitation.organization_id), None

@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Protocol
 
-from regflow.errors import FieldProblem
+from regflow.errors import ErrorCode, FieldProblem
 
 _MIN_CONTEXT_WORD = 4
 # Rows and runs people walk their fingers along; a password inside one is not a secret.
@@ -80,7 +80,7 @@ def _check_chars(password: str) -> None:
     # NUL, other controls and lone surrogates cannot be typed, stored or hashed reliably.
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in password):
         message = "The password contains characters that cannot be used (control characters)."
-        raise FieldProblem("password", "PASSWORD_INVALID", message)
+        raise FieldProblem("password", ErrorCode.PASSWORD_INVALID, message)
 
 
 class PasswordPolicy(Protocol):
@@ -116,17 +116,17 @@ class NistPolicy:
         # characters never pass as eight.
         if min(len(password), len(value)) < self.min_length:
             message = f"Use at least {self.min_length} characters."
-            raise FieldProblem("password", "PASSWORD_TOO_SHORT", message)
+            raise FieldProblem("password", ErrorCode.PASSWORD_TOO_SHORT, message)
         if len(value) > self.max_length:
             message = f"Use at most {self.max_length} characters."
-            raise FieldProblem("password", "PASSWORD_TOO_LONG", message)
+            raise FieldProblem("password", ErrorCode.PASSWORD_TOO_LONG, message)
         if is_common(value):
             message = "This password is too common or too easy to guess; choose another."
-            raise FieldProblem("password", "PASSWORD_COMMON", message)
+            raise FieldProblem("password", ErrorCode.PASSWORD_COMMON, message)
         folded = value.casefold()
         if any(word in folded for word in _context_words(context)):
             message = "The password must not contain your name, username, email or organization."
-            raise FieldProblem("password", "PASSWORD_CONTEXT", message)
+            raise FieldProblem("password", ErrorCode.PASSWORD_CONTEXT, message)
 
     def rules(self) -> list[dict[str, str]]:
         """Rules for the UI, in the order they are checked."""
@@ -150,7 +150,7 @@ class SeedPolicy:
         value = _normalize(password)
         if len(value) > self.max_length:
             message = f"Use at most {self.max_length} characters."
-            raise FieldProblem("password", "PASSWORD_TOO_LONG", message)
+            raise FieldProblem("password", ErrorCode.PASSWORD_TOO_LONG, message)
         missing = []
         if min(len(password), len(value)) < self.min_length:
             missing.append(f"at least {self.min_length} characters")
@@ -164,7 +164,9 @@ class SeedPolicy:
         if not any(c[0] not in "LN" for c in categories):
             missing.append("a special character")
         if missing:
-            raise FieldProblem("password", "PASSWORD_WEAK", "Password needs " + ", ".join(missing))
+            raise FieldProblem(
+                "password", ErrorCode.PASSWORD_WEAK, "Password needs " + ", ".join(missing)
+            )
 
     def rules(self) -> list[dict[str, str]]:
         """Rules for the UI, one per requirement."""
@@ -219,4 +221,4 @@ def check_confirmation(password: str, confirmation: str) -> None:
     b = _normalize(confirmation).encode("utf-8", "surrogatepass")
     if not hmac.compare_digest(a, b):
         message = "The password confirmation does not match."
-        raise FieldProblem("password_confirmation", "PASSWORD_MISMATCH", message)
+        raise FieldProblem("password_confirmation", ErrorCode.PASSWORD_MISMATCH, message)

@@ -21,7 +21,7 @@ import jwt
 from pydantic import ValidationError
 
 from regflow.core.claims import AccessClaims
-from regflow.errors import AuthenticationFailed
+from regflow.errors import AuthenticationFailed, ErrorCode
 from regflow.keys.keyring import KeyRing
 from regflow.keys.signing import ALGORITHMS, algorithm_of
 
@@ -42,7 +42,7 @@ def _utcnow() -> datetime:
 
 
 def _refused(message: str = "The access token is not valid.") -> AuthenticationFailed:
-    return AuthenticationFailed(message, code="INVALID_TOKEN")
+    return AuthenticationFailed(message, code=ErrorCode.INVALID_TOKEN)
 
 
 class TokenService:
@@ -90,7 +90,7 @@ class TokenService:
         )
 
     async def verify(self, token: str) -> AccessClaims:
-        """The claims of a valid token; ``AuthenticationFailed(code="INVALID_TOKEN")`` otherwise."""
+        """The claims of a valid token; ``INVALID_TOKEN`` otherwise."""
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise _refused()
         try:

@@ -18,6 +18,7 @@ from regflow.core.ports import IdempotencyRecord, UnitOfWork
 from regflow.errors import (
     ConcurrentUpdate,
     Conflict,
+    ErrorCode,
     IdempotencyMismatch,
     UniqueViolation,
 )
@@ -50,7 +51,7 @@ class Completion(RegistrationUseCase):
                 continue  # another request changed it first: look again (replay or 409)
         raise Conflict(
             "This registration is being completed by another request.",
-            code="IDEMPOTENCY_IN_PROGRESS",
+            code=ErrorCode.IDEMPOTENCY_IN_PROGRESS,
         )
 
     async def _complete(
@@ -188,5 +189,7 @@ class Completion(RegistrationUseCase):
 
 def _taken(violation: UniqueViolation) -> Conflict:
     if violation.field == "username":
-        return Conflict("This username was taken meanwhile; choose another.", code="USERNAME_TAKEN")
-    return Conflict("An account with this email exists already.", code="ALREADY_COMPLETED")
+        return Conflict(
+            "This username was taken meanwhile; choose another.", code=ErrorCode.USERNAME_TAKEN
+        )
+    return Conflict("An account with this email exists already.", code=ErrorCode.ALREADY_COMPLETED)

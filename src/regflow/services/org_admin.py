@@ -21,6 +21,7 @@ from regflow.core.onboarding import MemberView
 from regflow.core.ports import TokenVerifier, UnitOfWork
 from regflow.errors import (
     Conflict,
+    ErrorCode,
     FieldProblem,
     Forbidden,
     NotFound,
@@ -83,7 +84,7 @@ class OrgAdmin:
     ) -> dict[str, Any]:
         if status is not None and status not in MEMBER_STATUSES:
             message = "Choose one of: " + ", ".join(MEMBER_STATUSES) + "."
-            raise ValidationFailed.single("status", "INVALID_CHOICE", message)
+            raise ValidationFailed.single("status", ErrorCode.INVALID_CHOICE, message)
         async with self.ctx.uow(read_only=True) as uow:
             await self.authorize(uow, token, organization_id)
             found = await uow.memberships.for_organization(
@@ -100,11 +101,15 @@ class OrgAdmin:
             admin, organization = await self.authorize(uow, token, organization_id)
             membership = await uow.memberships.get(membership_id)
             if membership is None or membership.organization_id != organization_id:
-                raise NotFound("No such member in this organization.", code="MEMBER_NOT_FOUND")
+                raise NotFound(
+                    "No such member in this organization.", code=ErrorCode.MEMBER_NOT_FOUND
+                )
             if not await uow.memberships.set_status(
                 membership_id, organization_id, expected="pending", status=status
             ):
-                raise Conflict("This membership is not pending.", code="MEMBERSHIP_NOT_PENDING")
+                raise Conflict(
+                    "This membership is not pending.", code=ErrorCode.MEMBERSHIP_NOT_PENDING
+                )
             member = await uow.accounts.get(membership.account_id)
             if member is not None:
                 profile = await uow.profiles.get(member.id)
@@ -139,7 +144,7 @@ class OrgAdmin:
         clean: list[str] | None = None
         if join_policy is not None and join_policy not in orgs.JOIN_POLICIES:
             message = "Choose one of: " + ", ".join(orgs.JOIN_POLICIES) + "."
-            problems.append(FieldProblem("join_policy", "INVALID_CHOICE", message))
+            problems.append(FieldProblem("join_policy", ErrorCode.INVALID_CHOICE, message))
         try:
             clean = orgs.normalize_departments(departments) if departments is not None else None
         except FieldProblem as problem:

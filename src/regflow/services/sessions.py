@@ -16,7 +16,7 @@ from typing import Any
 from regflow.core.claims import AccessClaims
 from regflow.core.identifiers import normalize_email
 from regflow.core.model import Account, Membership
-from regflow.errors import AuthenticationFailed, FieldProblem, Forbidden
+from regflow.errors import AuthenticationFailed, ErrorCode, FieldProblem, Forbidden
 from regflow.services.context import ServiceContext
 
 
@@ -67,7 +67,9 @@ class Sessions:
             await self.ctx.limits.hit("login_failures", who)
             raise AuthenticationFailed()
         if account.email_verified_at is None:
-            raise AuthenticationFailed("Verify your email first.", code="EMAIL_NOT_VERIFIED")
+            raise AuthenticationFailed(
+                "Verify your email first.", code=ErrorCode.EMAIL_NOT_VERIFIED
+            )
         if upgraded is not None:  # legacy bcrypt or older argon2 parameters
             async with self.ctx.uow() as uow:
                 await uow.accounts.set_password_hash(account.id, upgraded)
@@ -85,7 +87,7 @@ class Sessions:
             if chosen is None:
                 raise Forbidden(
                     "This account is not an active member of that organization.",
-                    code="NOT_A_MEMBER",
+                    code=ErrorCode.NOT_A_MEMBER,
                 )
         return {
             **token_response(self.ctx, account, chosen),
