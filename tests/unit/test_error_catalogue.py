@@ -46,4 +46,4 @@ def test_the_table_decides_the_native_status() -> None:
 def test_codes_compare_and_serialise_as_their_names() -> None:
     assert ErrorCode.INVALID_CODE == "INVALID_CODE"
     assert f"{ErrorCode.INVALID_CODE}" == "INVALID_CODE"
-    assert b"\"INVALID_CODE\"" in bytes(problems.problem(400, ErrorCode.INVALID_CODE, "x").body)
+    assert b'"INVALID_CODE"' in bytes(problems.problem(400, ErrorCode.INVALID_CODE, "x").body)
