@@ -25,11 +25,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from regflow.core import cryptokit, identifiers
-from regflow.core.model import Account, Membership, Registration
+from regflow.core.model import Account, Membership, MembershipStatus, Registration, Role
 from regflow.errors import Conflict, ErrorCode, FieldProblem, Forbidden
 
 INVITATION_KEY = "_invitation"
-INVITABLE_ROLES = ("admin", "sub_admin", "teacher", "student", "member")
+INVITABLE_ROLES = tuple(role.value for role in Role if role is not Role.OWNER)
 FLOW_FOR_ROLE = {"teacher": "teacher", "student": "student"}  # any other role: ``member``
 
 
@@ -154,9 +154,15 @@ def admit(
     )
     if current is None:
         joined = Membership(
-            membership_id, account.id, invitation.organization_id, invitation.role, "active", now
+            membership_id,
+            account.id,
+            invitation.organization_id,
+            Role(invitation.role),
+            MembershipStatus.ACTIVE,
+            now,
         )
         return Admission(joined, None)
-    if current.status == "active":
+    if current.status is MembershipStatus.ACTIVE:
         raise already_member()
-    return Admission(replace(current, role=invitation.role, status="active"), current.status)
+    admitted = replace(current, role=Role(invitation.role), status=MembershipStatus.ACTIVE)
+    return Admission(admitted, current.status)

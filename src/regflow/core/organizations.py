@@ -27,6 +27,7 @@ from datetime import timedelta
 from slugify import slugify
 
 from regflow.core.identifiers import contains_forbidden_chars
+from regflow.core.model import JoinPolicy, MembershipStatus
 from regflow.errors import ErrorCode, FieldProblem
 
 NAME_MIN, NAME_MAX = 3, 100  # seed 003's organizationName
@@ -47,7 +48,7 @@ RESERVED_SLUGS = frozenset(
     """.split()
 )
 
-JOIN_POLICIES = ("open", "approval", "invite_only")
+JOIN_POLICIES = tuple(policy.value for policy in JoinPolicy)
 STRUCTURES = ("single", "multi")
 ORG_TYPES = (
     "school",
@@ -168,10 +169,10 @@ def find_department(departments: Iterable[str], wanted: str) -> str | None:
     return next((d for d in departments if d.casefold() == folded), None)
 
 
-def membership_status(join_policy: str, *, invited: bool) -> str | None:
+def membership_status(join_policy: JoinPolicy, *, invited: bool) -> MembershipStatus | None:
     """The status of a new member joining by code (None: joining by code is refused)."""
-    if invited or join_policy == "open":
-        return "active"
-    if join_policy == "approval":
-        return "pending"
+    if invited or join_policy is JoinPolicy.OPEN:
+        return MembershipStatus.ACTIVE
+    if join_policy is JoinPolicy.APPROVAL:
+        return MembershipStatus.PENDING
     return None

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from regflow.core import onboarding, webhooks
-from regflow.core.model import Account, Channel, Membership, Registration
+from regflow.core.model import Account, Channel, Membership, MembershipStatus, Registration, Role
 from regflow.core.ports import IdempotencyRecord, UnitOfWork
 from regflow.errors import (
     ConcurrentUpdate,
@@ -79,7 +79,9 @@ class Completion(RegistrationUseCase):
             membership = joined.membership if joined else await self._membership(uow, account, data)
             # the organization joined (not one created here) feeds the org-code usage rate
             joined_org = (
-                membership.organization_id if membership and membership.role != "owner" else None
+                membership.organization_id
+                if membership and membership.role is not Role.OWNER
+                else None
             )
             await self.record(uow, registration, outcome.effects, org=joined_org)
             # racers queued on the row lock taken when it was read (load); this write also
@@ -109,7 +111,7 @@ class Completion(RegistrationUseCase):
         membership: Membership | None,
     ) -> None:
         """Webhook events of this completion, in its transaction."""
-        if membership is not None and membership.status == "pending":
+        if membership is not None and membership.status is MembershipStatus.PENDING:
             data = membership_data(membership, email=account.email)
             await publish(self.ctx, uow, webhooks.MEMBERSHIP_REQUESTED, data)
         data = completion_data(registration, account, membership)
@@ -138,7 +140,7 @@ class Completion(RegistrationUseCase):
         if not code:
             return None
         _, membership = await join_by_code(
-            uow, str(code), account_id=account.id, role="member", now=self.ctx.clock()
+            uow, str(code), account_id=account.id, role=Role.MEMBER, now=self.ctx.clock()
         )
         return membership
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from regflow.core import organizations
-from regflow.core.model import Membership, Organization
+from regflow.core.model import Membership, MembershipStatus, Organization, Role
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict, ErrorCode
 
@@ -35,7 +35,7 @@ async def join_by_code(
     code: str,
     *,
     account_id: str,
-    role: str,
+    role: Role,
     now: datetime,
     details: dict[str, Any] | None = None,
 ) -> tuple[Organization, Membership]:
@@ -61,8 +61,8 @@ async def add_member(
     organization: Organization,
     *,
     account_id: str,
-    role: str,
-    status: str,
+    role: Role,
+    status: MembershipStatus,
     now: datetime,
     details: dict[str, Any] | None = None,
 ) -> Membership:

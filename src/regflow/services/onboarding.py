@@ -17,7 +17,14 @@ from typing import Any
 
 from regflow.core import onboarding, organizations, webhooks
 from regflow.core.invitations import invitation_of
-from regflow.core.model import Account, Membership, Organization, Registration
+from regflow.core.model import (
+    Account,
+    Membership,
+    MembershipStatus,
+    Organization,
+    Registration,
+    Role,
+)
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict, ErrorCode
 from regflow.services.context import ServiceContext
@@ -67,7 +74,7 @@ class Onboarding:
                 organization,
                 account_id=account.id,
                 role=role,
-                status="active",
+                status=MembershipStatus.ACTIVE,
                 now=now,
                 details=details,
             )
@@ -104,7 +111,12 @@ class Onboarding:
                 "The logo upload has expired; upload it again.", code=ErrorCode.LOGO_INVALID
             )
         membership = Membership(
-            str(uuid.uuid4()), account.id, organization.id, "owner", "active", now
+            str(uuid.uuid4()),
+            account.id,
+            organization.id,
+            Role.OWNER,
+            MembershipStatus.ACTIVE,
+            now,
         )
         await uow.memberships.add(membership)
         data = organization_data(organization, account)  # webhooks

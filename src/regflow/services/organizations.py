@@ -15,7 +15,7 @@ from typing import Any
 
 from regflow.core import onboarding
 from regflow.core import organizations as orgs
-from regflow.core.model import Organization, Registration
+from regflow.core.model import JoinPolicy, Organization, Registration
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict, ErrorCode, FieldProblem, NotFound, UniqueViolation
 from regflow.services.context import ServiceContext
@@ -36,7 +36,7 @@ async def create_organization(
     name: str,
     country: str,
     settings: dict[str, Any],
-    join_policy: str,
+    join_policy: JoinPolicy,
     now: datetime,
     organization_id: str | None = None,
     join_code: str | None = None,
