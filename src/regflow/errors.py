@@ -19,6 +19,7 @@ them to its own documented shape. The same codes name UI messages and funnel
     ├── AuthenticationFailed        INVALID_CREDENTIALS, EMAIL_NOT_VERIFIED, INVALID_TOKEN
     ├── Forbidden                   FORBIDDEN, INVITATION_EMAIL_MISMATCH
     ├── PayloadTooLarge             PAYLOAD_TOO_LARGE
+    ├── UnsupportedMediaType        UNSUPPORTED_MEDIA_TYPE
     └── Unavailable                 OVERLOADED, DATABASE_UNAVAILABLE (retry_after seconds)
 """
 
@@ -103,6 +104,7 @@ class ErrorCode(StrEnum):
     INVALID_VALUE = "INVALID_VALUE"
     INVALID_CHOICE = "INVALID_CHOICE"
     INVALID_CHARACTERS = "INVALID_CHARACTERS"
+    TOO_DEEP = "TOO_DEEP"
     MALFORMED_JSON = "MALFORMED_JSON"
     MALFORMED_MULTIPART = "MALFORMED_MULTIPART"
     MULTIPART_REQUIRED = "MULTIPART_REQUIRED"
@@ -223,6 +225,11 @@ class Forbidden(RegflowError):
 class PayloadTooLarge(RegflowError):
     code = ErrorCode.PAYLOAD_TOO_LARGE
     default_message = "The request body is too large."
+
+
+class UnsupportedMediaType(RegflowError):
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+    default_message = "Send the body as application/json."
 
 
 class Unavailable(RegflowError):

@@ -27,6 +27,7 @@ from regflow.errors import (
     RegflowError,
     TooSoon,
     Unavailable,
+    UnsupportedMediaType,
     ValidationFailed,
     VerificationFailed,
 )
@@ -46,6 +47,7 @@ STATUS_BY_CLASS: tuple[tuple[type[RegflowError], int], ...] = (
     (AuthenticationFailed, 401),
     (Forbidden, 403),
     (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
     (Unavailable, 503),
 )
 BY_CLASS = None
@@ -62,6 +64,7 @@ FIELD_CODES: frozenset[ErrorCode] = frozenset(
         ErrorCode.INVALID_VALUE,
         ErrorCode.INVALID_CHOICE,
         ErrorCode.INVALID_CHARACTERS,
+        ErrorCode.TOO_DEEP,
         ErrorCode.MALFORMED_JSON,
         ErrorCode.MALFORMED_MULTIPART,
         ErrorCode.MULTIPART_REQUIRED,

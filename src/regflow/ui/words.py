@@ -115,6 +115,7 @@ _BY_CODE: dict[ErrorCode, str] = {
     ErrorCode.INVALID_FIELD: "This value is not valid.",
     ErrorCode.UNKNOWN_FIELD: "This field is not part of the form.",
     ErrorCode.INVALID_CHARACTERS: "Remove control characters and broken Unicode.",
+    ErrorCode.TOO_DEEP: "The request could not be read.",
     ErrorCode.MALFORMED_JSON: "The request could not be read.",
     ErrorCode.MALFORMED_MULTIPART: "The file could not be read; upload it again.",
     ErrorCode.MULTIPART_REQUIRED: "Upload the file with the form.",
