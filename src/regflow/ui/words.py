@@ -33,6 +33,10 @@ _BY_FIELD: dict[tuple[ErrorCode, str], str] = {
     (ErrorCode.INVITATION_EMAIL_MISMATCH, "email"): "Use the address your invitation was sent to.",
 }
 
+PLACE_WORDS = (
+    "Use letters, with digits, spaces and - ' . ( ) , & / if needed (up to 100 characters)."
+)
+
 _BY_CODE: dict[ErrorCode, str] = {
     ErrorCode.REQUIRED: "This field is required.",
     ErrorCode.TOO_LONG: "This is too long; shorten it a little.",
@@ -57,11 +61,12 @@ _BY_CODE: dict[ErrorCode, str] = {
     ErrorCode.ORG_INVITE_ONLY: "This organization accepts members by invitation only.",
     ErrorCode.ORG_NAME_INVALID: "Enter your organization's name (at least 2 letters).",
     ErrorCode.RESERVED_SLUG: "This name cannot be used; add a word to it.",
-    ErrorCode.STATE_INVALID: "Enter the state or region with letters.",
-    ErrorCode.CITY_INVALID: "Enter the city with letters.",
-    ErrorCode.CURRENT_INSTITUTION_INVALID: "Enter the name of your school or institution.",
-    ErrorCode.ACADEMIC_LEVEL_INVALID: "Enter your level of study, for example Undergraduate.",
-    ErrorCode.BATCH_INVALID: "Enter your batch, for example 2024-2028.",
+    ErrorCode.STATE_INVALID: PLACE_WORDS,
+    ErrorCode.CITY_INVALID: PLACE_WORDS,
+    ErrorCode.CURRENT_INSTITUTION_INVALID: PLACE_WORDS,
+    ErrorCode.ACADEMIC_LEVEL_INVALID: PLACE_WORDS,
+    ErrorCode.BATCH_INVALID: "Use letters, digits, spaces and - ' . ( ) , & / only, for "
+    "example 2024-2028.",
     ErrorCode.COUNTRY_INVALID: "Enter a two-letter country code, for example IN, FR or US.",
     ErrorCode.PHONE_INVALID: "Enter a mobile number, for example +91 98765 43210.",
     ErrorCode.POSTAL_CODE_INVALID: "This postal code does not match the country.",
