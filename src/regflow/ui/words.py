@@ -31,6 +31,14 @@ _BY_FIELD: dict[tuple[ErrorCode, str], str] = {
     (ErrorCode.INVALID_TYPE, "year"): "Enter the year as a number from 1 to 12.",
     (ErrorCode.INVALID_TYPE, "date_of_birth"): "Enter your date of birth.",
     (ErrorCode.INVITATION_EMAIL_MISMATCH, "email"): "Use the address your invitation was sent to.",
+    (ErrorCode.REQUIRED, "new_password"): "Choose a new password.",
+    (ErrorCode.INVALID_CODE, "reset_code"): (
+        "That code is not right, or it was used already. Check the latest mail and try again."
+    ),
+    (ErrorCode.CODE_EXPIRED, "reset_code"): "This code has expired. Ask for a new one.",
+    (ErrorCode.ATTEMPTS_EXCEEDED, "reset_code"): (
+        "Too many wrong codes. Ask for a new one, or use the button in the mail."
+    ),
 }
 
 PLACE_WORDS = (
