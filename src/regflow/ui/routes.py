@@ -13,6 +13,7 @@ from regflow.services.invitations import Invitations
 from regflow.services.uploads import Uploads
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
+from regflow.ui.recovery import recovery_router
 from regflow.ui.session import Cookies
 from regflow.ui.signin import signin_router
 from regflow.ui.steps import steps_router
@@ -21,6 +22,7 @@ from regflow.ui.wizard import Wizard
 
 CONFIRM_PATH = "/register/confirm/"  # where the verification mail's link points
 INVITE_PATH = "/invite/"  # where the invitation mail's link points
+RESET_PATH = "/reset/"  # where the password reset mail's link points
 LOGO_FORM_PATH = "/register/organization/step/preferences"  # a form that carries a file
 
 
@@ -37,8 +39,9 @@ def mount_ui(
     uploads: Uploads | None,
     flows: Sequence[str],
 ) -> None:
-    """``/``, ``/register/...``, ``/sign-in``, ``/sign-out`` and ``/invite/...`` over
-    ``services``; cookies keyed to the public URL."""
+    """``/``, ``/register/...``, ``/sign-in``, ``/sign-out``, ``/invite/...``,
+    ``/forgot-password`` and ``/reset/...`` over ``services``; cookies keyed to the public
+    URL."""
     ctx = services.ctx
     cookies = Cookies.for_public_url(
         ctx.public_url,
@@ -51,3 +54,4 @@ def mount_ui(
     app.include_router(steps_router(wizard))
     app.include_router(signin_router(wizard))
     app.include_router(invitation_router(wizard, invitations))
+    app.include_router(recovery_router(wizard))
