@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import logging
 import os
 import signal
 from importlib.metadata import version
@@ -56,6 +58,30 @@ def app_factory() -> FastAPI:
 
 
 _NO_WORKER_ENV = "REGFLOW_EMBEDDED_WORKER"
+log = logging.getLogger("regflow.cli")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback name or address."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def local_public_url(host: str, port: int) -> str:
+    """The base of mail links when ``REGFLOW_PUBLIC_URL`` is unset: where ``serve`` listens.
+
+    Any-address binds (``0.0.0.0``, ``::``) name no reachable host, so links use the
+    loopback address then (and ``serve`` warns).
+    """
+    if host in {"", "0.0.0.0", "::"}:  # noqa: S104 - compared, not bound
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def _no_worker() -> bool:
@@ -75,6 +101,15 @@ def serve(
     os.environ[_NO_WORKER_ENV] = "false" if no_worker else "true"
     settings = Settings()
     logs.configure(settings.log_level, json_format=settings.log_json)
+    if "public_url" not in settings.model_fields_set:
+        # the server processes read their settings again: they get this one from here
+        os.environ["REGFLOW_PUBLIC_URL"] = local_public_url(host, port)
+        if not is_loopback(host):
+            log.warning(
+                "REGFLOW_PUBLIC_URL is not set: links in mail point at %s; set it to the "
+                "address people reach this service at",
+                os.environ["REGFLOW_PUBLIC_URL"],
+            )
     uvicorn.run(
         "regflow.cli.main:app_factory",
         factory=True,

@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
-from regflow.cli.main import cli
+from regflow.cli.main import cli, is_loopback, local_public_url
 
 
 def _paths(command: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -39,3 +39,10 @@ def test_no_help_text_shows_a_type_marker() -> None:
             result.output,
         )
         assert "╭" not in result.output  # plain text, no boxes
+
+
+def test_mail_links_follow_the_port_serve_listens_on() -> None:
+    assert local_public_url("127.0.0.1", 8420) == "http://127.0.0.1:8420"
+    assert local_public_url("0.0.0.0", 8420) == "http://127.0.0.1:8420"  # noqa: S104
+    assert local_public_url("::1", 9000) == "http://[::1]:9000"
+    assert is_loopback("localhost") and is_loopback("::1") and not is_loopback("10.0.0.2")
