@@ -17,6 +17,7 @@ from regflow import logs
 from regflow.app import build_runtime, build_sweep, create_app
 from regflow.cli.funnel import funnel  # regflow funnel
 from regflow.cli.outbox import outbox  # regflow outbox
+from regflow.cli.users import users  # regflow users import
 from regflow.persistence import migrate
 from regflow.settings import Settings
 
@@ -33,6 +34,7 @@ cli.add_typer(db, name="db")
 cli.add_typer(keys, name="keys")
 cli.command("funnel")(funnel)  # regflow funnel
 cli.add_typer(outbox, name="outbox")  # regflow outbox
+cli.add_typer(users, name="users")  # regflow users import
 
 
 def _print_version(value: bool) -> None:

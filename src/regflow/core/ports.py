@@ -7,7 +7,7 @@ Repositories never commit: the unit of work does, once per use case.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -135,6 +135,24 @@ class AccountRepository(Protocol):
     async def username_exists(self, username: str) -> bool: ...
 
     async def set_password_hash(self, account_id: str, password_hash: str) -> None: ...
+
+
+class ImportRepository(Protocol):
+    """Bulk reads and writes of ``regflow users import``, one statement per batch."""
+
+    async def taken_emails(self, emails: Collection[str]) -> set[str]: ...
+
+    async def taken_usernames(self, usernames: Collection[str]) -> set[str]:
+        """The usernames given that are taken, or whose look-alike is."""
+        ...
+
+    async def organizations_by_slug(self, slugs: Collection[str]) -> dict[str, str]: ...
+
+    async def add_accounts(self, accounts: Sequence[Account]) -> None:
+        """Raises ``UniqueViolation`` if any email or username is taken."""
+        ...
+
+    async def add_memberships(self, memberships: Sequence[Membership]) -> None: ...
 
 
 class OrganizationRepository(Protocol):
@@ -362,6 +380,7 @@ class UnitOfWork(Protocol):
     registrations: RegistrationRepository
     verifications: VerificationRepository
     accounts: AccountRepository
+    imports: ImportRepository  # regflow users import
     organizations: OrganizationRepository
     memberships: MembershipRepository
     outbox: OutboxRepository
