@@ -16,6 +16,7 @@ from regflow.persistence.funnel_queries import SqlRegistrationSweep, SqlReportQu
 from regflow.persistence.idempotency import SqlIdempotency
 from regflow.persistence.imports import SqlImports
 from regflow.persistence.invitations import SqlInvitations
+from regflow.persistence.login_sessions import SqlLoginSessions
 from regflow.persistence.organizations import SqlMemberships, SqlOrganizations
 from regflow.persistence.outbox import SqlOutbox
 from regflow.persistence.profiles import SqlProfiles
@@ -46,6 +47,7 @@ class SqlUnitOfWork:
     invitations: ports.InvitationRepository  # organizations
     uploads: ports.UploadRepository  # organizations
     profiles: ports.ProfileRepository  # organizations
+    login_sessions: ports.LoginSessionRepository  # the hosted UI's login sessions
 
     def __init__(
         self,
@@ -99,6 +101,7 @@ class SqlUnitOfWork:
         self.invitations = SqlInvitations(conn)  # organizations
         self.uploads = SqlUploads(conn)  # organizations
         self.profiles = SqlProfiles(conn)  # organizations
+        self.login_sessions = SqlLoginSessions(conn)  # the hosted UI's login sessions
         return self
 
     async def __aexit__(

@@ -206,6 +206,8 @@ def steps_router(w: Wizard) -> APIRouter:
             membership=body.get("membership"),
         )
         w.cookies.forget_registration(response, place.flow)
+        if account.get("id"):  # the end of a hosted flow signs the browser in
+            await w.start_session(request, response, str(account["id"]))
         return response
 
     def not_found(request: Request) -> Response:
