@@ -103,6 +103,20 @@ def serve(
     os.environ[_NO_WORKER_ENV] = "false" if no_worker else "true"
     settings = Settings()
     logs.configure(settings.log_level, json_format=settings.log_json)
+    if workers > 1 and not settings.redis_url:
+        typer.echo(
+            f"regflow serve: --workers {workers} without REGFLOW_REDIS_URL would give each "
+            "process its own rate-limit counters (N times every limit). Set "
+            "REGFLOW_REDIS_URL=redis://host:6379/0, or serve with --workers 1.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if not settings.redis_url and (no_worker or settings.database_url.startswith("postgresql")):
+        # a shape meant for several processes (docs/deploy.md): say what one of them lacks
+        log.warning(
+            "REGFLOW_REDIS_URL is not set: rate limits count in this process only; every "
+            "other `regflow serve` process multiplies them. Set it before running more than one."
+        )
     if "public_url" not in settings.model_fields_set:
         # the server processes read their settings again: they get this one from here
         os.environ["REGFLOW_PUBLIC_URL"] = local_public_url(host, port)

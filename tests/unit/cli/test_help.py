@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from importlib.metadata import version
 
+import pytest
 import typer
 from typer.core import TyperGroup
 from typer.testing import CliRunner
@@ -46,3 +47,10 @@ def test_mail_links_follow_the_port_serve_listens_on() -> None:
     assert local_public_url("0.0.0.0", 8420) == "http://127.0.0.1:8420"  # noqa: S104
     assert local_public_url("::1", 9000) == "http://[::1]:9000"
     assert is_loopback("localhost") and is_loopback("::1") and not is_loopback("10.0.0.2")
+
+
+def test_serve_refuses_several_processes_without_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REGFLOW_REDIS_URL", raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--workers", "3", "--port", "1"])
+    assert result.exit_code == 2
+    assert "REGFLOW_REDIS_URL" in result.output and "--workers 3" in result.output
