@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -30,7 +31,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from regflow.core.model import OutboxStatus
+from regflow.core.model import OutboxKind, OutboxMessage, OutboxStatus
 from regflow.persistence.database import create_engine
 from regflow.persistence.migrate import upgrade
 from regflow.persistence.tables import outbox_messages
@@ -125,13 +126,28 @@ async def outbox_state(url: str) -> dict[str, tuple[str, str | None]]:
 
 
 async def enqueue(url: str, count: int) -> list[str]:
-    from integration.test_worker_kill import enqueue as add_messages  # the same rows
-
+    """``count`` verification mails, due now, written as the services write them."""
     engine = create_engine(url)
+    now = datetime.now(UTC)
+    ids = [str(uuid.uuid4()) for _ in range(count)]
     try:
-        return await add_messages(SqlUnitOfWorkFactory(engine), count)
+        async with SqlUnitOfWorkFactory(engine)() as uow:
+            for index, message_id in enumerate(ids):
+                await uow.outbox.add(
+                    OutboxMessage(
+                        id=message_id,
+                        kind=OutboxKind.EMAIL,
+                        recipient=f"user{index}@example.test",
+                        template="verification_code",
+                        context={"code": f"{index:06d}", "expires_minutes": 10, "flow": "member"},
+                        created_at=now,
+                        available_at=now,
+                    )
+                )
+            await uow.commit()
     finally:
         await engine.dispose()
+    return ids
 
 
 def test_two_api_processes_and_two_workers_share_limits_and_lose_no_message(
