@@ -42,6 +42,9 @@ ROUTE_RULES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("GET", "/v1/verify/{link_token}"): (("confirm_ip", IP),),
     ("POST", "/v1/verify/{link_token}"): (("confirm_ip", IP),),
     ("POST", "/v1/sessions"): (("login_ip", IP),),
+    ("POST", "/v1/password-resets"): (("reset_ip", IP),),
+    ("GET", "/v1/account"): (("account_ip", IP),),
+    ("POST", "/v1/password-resets/confirm"): (("reset_ip", IP), ("confirm_ip", IP)),
     ("GET", "/v1/usernames/{name}/availability"): (("username_ip", IP),),
     ("GET", "/v1/organizations/by-code/{code}"): (("lookup_ip", IP), ("join_code", BY_CODE)),
     ("POST", "/v1/uploads/logo"): (("upload_ip", IP),),
@@ -54,15 +57,26 @@ ROUTE_RULES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
         ("join_code", "path:org_code"),
     ),
     ("POST", "/api/organizations/upload/logo"): (("upload_ip", IP),),
+    ("POST", "/api/v1/auth/forgot-password"): (("reset_ip", IP),),
+    ("POST", "/api/v1/auth/reset-password"): (("reset_ip", IP), ("confirm_ip", IP)),
     # the hosted pages: opening a flow may start a registration; codes and links confirm;
     # signing in counts as POST /v1/sessions does, an invitation as /v1/invitations/... does
     ("GET", "/register/{flow}"): (("start", IP),),
     ("POST", "/register/{flow}/verify/{channel}"): (("confirm_ip", IP),),
     ("POST", "/register/confirm/{link_token}"): (("confirm_ip", IP),),
     ("POST", "/sign-in"): (("login_ip", IP),),
+    ("POST", "/forgot-password"): (("reset_ip", IP),),
+    ("POST", "/forgot-password/code"): (("reset_ip", IP), ("confirm_ip", IP)),
+    ("GET", "/reset/{link_token}"): (("confirm_ip", IP),),
+    ("POST", "/reset/{link_token}"): (("reset_ip", IP), ("confirm_ip", IP)),
     ("GET", "/invite/{link_token}"): (("invitation_ip", IP),),
     ("POST", "/invite/{link_token}"): (("invitation_ip", IP), ("start", IP)),
     ("POST", "/invite/{link_token}/sign-in"): (("invitation_ip", IP), ("login_ip", IP)),
+    # the OpenID Provider
+    ("GET", "/oauth2/authorize"): (("authorize_ip", IP),),
+    ("POST", "/oauth2/authorize"): (("authorize_ip", IP),),
+    ("POST", "/oauth2/token"): (("token_ip", IP),),
+    ("POST", "/oauth2/revoke"): (("token_ip", IP),),
 }
 ADMIN_PREFIX = "/v1/organizations/{organization_id}"
 EXEMPT = frozenset({"/healthz", "/readyz", "/metrics"})

@@ -7,7 +7,7 @@ Repositories never commit: the unit of work does, once per use case.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -28,7 +28,9 @@ from regflow.core.model import (
     SigningKey,
     Verification,
 )
+from regflow.core.oidc import AuthorizationCode, RefreshToken
 from regflow.core.onboarding import AccountProfile, MemberView
+from regflow.core.recovery import PasswordReset
 from regflow.core.uploads import ImageKind, SanitizedImage, Upload
 
 
@@ -65,7 +67,7 @@ class TokenIssuer(Protocol):
     @property
     def ttl_seconds(self) -> int: ...
 
-    def issue(self, claims: AccessClaims) -> str: ...
+    def issue(self, claims: AccessClaims, extra: Mapping[str, Any] | None = None) -> str: ...
 
 
 class PasswordHasher(Protocol):
@@ -136,6 +138,10 @@ class AccountRepository(Protocol):
     async def username_exists(self, username: str) -> bool: ...
 
     async def set_password_hash(self, account_id: str, password_hash: str) -> None: ...
+
+    async def change_password(self, account_id: str, password_hash: str, now: datetime) -> None:
+        """Set the hash, bump the token version, count the address as verified."""
+        ...
 
     async def bump_token_version(self, account_id: str) -> int:
         """Add one to the account's token version (revoking every token and login session
@@ -380,6 +386,26 @@ class SigningKeyRepository(Protocol):
     async def retire_all_but(self, kid: str) -> None: ...
 
 
+class PasswordResetRepository(Protocol):
+    """One reset challenge per address (keyed by the address's HMAC)."""
+
+    async def get(self, email_key: str) -> PasswordReset | None: ...
+
+    async def get_by_link(self, link_hash: str) -> PasswordReset | None: ...
+
+    async def save(self, reset: PasswordReset, *, new: bool) -> bool:
+        """Insert or replace; False when a racing insert for the same address won."""
+        ...
+
+    async def count_attempt(self, reset_id: str, max_attempts: int) -> int | None:
+        """Atomically add one attempt below the cap; None when capped or used."""
+        ...
+
+    async def consume(self, reset_id: str, link_hash: str | None, now: datetime) -> bool:
+        """Atomically mark used; True only for the first caller."""
+        ...
+
+
 class LoginSessionRepository(Protocol):
     """The hosted UI's login sessions (``regflow.core.login_sessions``)."""
 
@@ -404,6 +430,40 @@ class LoginSessionRepository(Protocol):
         ...
 
 
+class AuthorizationCodeRepository(Protocol):
+    async def add(self, code: AuthorizationCode) -> None: ...
+
+    async def get(self, code_hash: str) -> AuthorizationCode | None: ...
+
+    async def consume(self, code_hash: str, now: datetime) -> bool:
+        """Mark used exactly once; False when it was used already."""
+        ...
+
+
+class RefreshTokenRepository(Protocol):
+    async def add(self, token: RefreshToken) -> None: ...
+
+    async def get_by_hash(self, token_hash: str) -> RefreshToken | None: ...
+
+    async def rotate(self, token_id: str, now: datetime) -> bool:
+        """Mark used exactly once (unless revoked); False when it was not open."""
+        ...
+
+    async def revoke_family(self, family_id: str, now: datetime) -> int: ...
+
+    async def revoke_by_code(self, code_hash: str, now: datetime) -> int:
+        """Revoke the families that authorization code started."""
+        ...
+
+    async def revoke_for(self, account_id: str, client_id: str | None, now: datetime) -> int:
+        """Revoke the account's families (at one client, or at every one)."""
+        ...
+
+    async def family_open(self, family_id: str) -> bool:
+        """True when the family exists and none of its tokens is revoked."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction per use case; leaving without ``commit`` rolls back."""
 
@@ -422,7 +482,10 @@ class UnitOfWork(Protocol):
     invitations: InvitationRepository  # organizations
     uploads: UploadRepository  # organizations
     profiles: ProfileRepository  # organizations
+    resets: PasswordResetRepository  # password resets
     login_sessions: LoginSessionRepository  # the hosted UI's login sessions
+    oauth_codes: AuthorizationCodeRepository  # the OpenID Provider
+    refresh_tokens: RefreshTokenRepository  # the OpenID Provider
 
     async def __aenter__(self) -> Self: ...
 

@@ -17,8 +17,10 @@ from regflow.persistence.idempotency import SqlIdempotency
 from regflow.persistence.imports import SqlImports
 from regflow.persistence.invitations import SqlInvitations
 from regflow.persistence.login_sessions import SqlLoginSessions
+from regflow.persistence.oauth import SqlAuthorizationCodes, SqlRefreshTokens
 from regflow.persistence.organizations import SqlMemberships, SqlOrganizations
 from regflow.persistence.outbox import SqlOutbox
+from regflow.persistence.password_resets import SqlPasswordResets
 from regflow.persistence.profiles import SqlProfiles
 from regflow.persistence.registrations import SqlRegistrations
 from regflow.persistence.signing_keys import SqlSigningKeys
@@ -47,7 +49,10 @@ class SqlUnitOfWork:
     invitations: ports.InvitationRepository  # organizations
     uploads: ports.UploadRepository  # organizations
     profiles: ports.ProfileRepository  # organizations
+    resets: ports.PasswordResetRepository  # password resets
     login_sessions: ports.LoginSessionRepository  # the hosted UI's login sessions
+    oauth_codes: ports.AuthorizationCodeRepository  # the OpenID Provider
+    refresh_tokens: ports.RefreshTokenRepository  # the OpenID Provider
 
     def __init__(
         self,
@@ -101,7 +106,10 @@ class SqlUnitOfWork:
         self.invitations = SqlInvitations(conn)  # organizations
         self.uploads = SqlUploads(conn)  # organizations
         self.profiles = SqlProfiles(conn)  # organizations
+        self.resets = SqlPasswordResets(conn)  # password resets
         self.login_sessions = SqlLoginSessions(conn)  # the hosted UI's login sessions
+        self.oauth_codes = SqlAuthorizationCodes(conn)  # the OpenID Provider
+        self.refresh_tokens = SqlRefreshTokens(conn)  # the OpenID Provider
         return self
 
     async def __aexit__(

@@ -36,6 +36,9 @@ DEFAULT_RULES: dict[str, Rule] = {
     "verify_failures": Rule("address", "20/day", "wrong code for one email or phone"),
     "login_ip": Rule("ip", "30/minute;300/hour", "login attempt"),
     "login_failures": Rule("account", "10/15 minutes;50/day", "failed login for one email"),
+    "account_ip": Rule("ip", "120/minute", "call on /v1/account (an access token's account)"),
+    "reset_ip": Rule("ip", "10/minute;100/hour", "password reset asked for or confirmed"),
+    "reset_send": Rule("address", "5/hour;10/day", "password reset mail to one address"),
     "username_ip": Rule("ip", "60/minute", "username availability check"),
     "lookup_ip": Rule("ip", "10/minute", "organization lookup by join code"),
     "join_code": Rule("join_code", "30/hour", "lookup or use of one join code"),
@@ -45,6 +48,8 @@ DEFAULT_RULES: dict[str, Rule] = {
     "pending_signup_ip": Rule(
         "ip", "5/15 minutes", "seed 002 register-pending (its documented limit)"
     ),
+    "authorize_ip": Rule("ip", "60/minute;600/hour", "OpenID authorization request"),
+    "token_ip": Rule("ip", "60/minute;1000/hour", "OpenID token or revocation request"),
     "default_ip": Rule("ip", "300/minute", "any other call"),
 }
 

@@ -8,11 +8,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
+from regflow.oidc.provider import Provider
 from regflow.services.container import Services
 from regflow.services.invitations import Invitations
 from regflow.services.uploads import Uploads
+from regflow.ui.authorize import authorize_router
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
+from regflow.ui.recovery import recovery_router
 from regflow.ui.session import Cookies
 from regflow.ui.signin import signin_router
 from regflow.ui.steps import steps_router
@@ -21,6 +24,7 @@ from regflow.ui.wizard import Wizard
 
 CONFIRM_PATH = "/register/confirm/"  # where the verification mail's link points
 INVITE_PATH = "/invite/"  # where the invitation mail's link points
+RESET_PATH = "/reset/"  # where the password reset mail's link points
 LOGO_FORM_PATH = "/register/organization/step/preferences"  # a form that carries a file
 
 
@@ -36,9 +40,11 @@ def mount_ui(
     *,
     uploads: Uploads | None,
     flows: Sequence[str],
+    provider: Provider | None = None,
 ) -> None:
-    """``/``, ``/register/...``, ``/sign-in``, ``/sign-out`` and ``/invite/...`` over
-    ``services``; cookies keyed to the public URL."""
+    """``/``, ``/register/...``, ``/sign-in``, ``/sign-out``, ``/invite/...``,
+    ``/forgot-password`` and ``/reset/...`` over ``services``; cookies keyed to the public
+    URL."""
     ctx = services.ctx
     cookies = Cookies.for_public_url(
         ctx.public_url,
@@ -51,3 +57,6 @@ def mount_ui(
     app.include_router(steps_router(wizard))
     app.include_router(signin_router(wizard))
     app.include_router(invitation_router(wizard, invitations))
+    app.include_router(recovery_router(wizard))
+    if provider is not None:  # the OpenID Provider's authorize and logout pages
+        app.include_router(authorize_router(wizard, provider))
