@@ -113,8 +113,11 @@ class VerificationRepository(Protocol):
         """Store a new code for the same target; the failure count is kept."""
         ...
 
-    async def count_attempt(self, verification_id: str, max_attempts: int) -> int | None:
-        """Atomically count one attempt; the new count, or None if none is left or used."""
+    async def count_attempt(
+        self, verification_id: str, max_attempts: int, *, used: bool = False
+    ) -> int | None:
+        """Atomically count one attempt; the new count, or None if none is left or (unless
+        ``used``: a used code presented again) the code was used."""
         ...
 
     async def consume(self, verification_id: str, now: datetime) -> bool:
