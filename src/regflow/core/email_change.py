@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from regflow.core import cryptokit
-from regflow.errors import VerificationFailed
+from regflow.errors import ErrorCode, VerificationFailed
 
 CODE_DIGITS = 6
 
@@ -76,11 +76,13 @@ def start(
 
 def check_usable(change: EmailChange, now: datetime, policy: EmailChangePolicy) -> None:
     if change.consumed_at is not None:
-        raise VerificationFailed("This code was already used.", code="INVALID_CODE")
+        raise VerificationFailed("This code was already used.", code=ErrorCode.INVALID_CODE)
     if change.attempts >= policy.max_attempts:
-        raise VerificationFailed("Too many wrong codes; start again.", code="ATTEMPTS_EXCEEDED")
+        raise VerificationFailed(
+            "Too many wrong codes; start again.", code=ErrorCode.ATTEMPTS_EXCEEDED
+        )
     if now >= change.expires_at:
-        raise VerificationFailed("The code has expired; start again.", code="CODE_EXPIRED")
+        raise VerificationFailed("The code has expired; start again.", code=ErrorCode.CODE_EXPIRED)
 
 
 def code_matches(change: EmailChange, code: str, secret: bytes) -> bool:

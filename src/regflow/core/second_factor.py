@@ -28,6 +28,7 @@ import pyotp
 import segno
 
 from regflow.core import cryptokit
+from regflow.errors import ErrorCode
 
 ISSUER = "regflow"
 DIGITS = 6
@@ -170,12 +171,12 @@ def new_challenge(
 
 def challenge_usable(
     challenge: MfaChallenge | None, now: datetime, policy: SecondFactorPolicy
-) -> str | None:
+) -> ErrorCode | None:
     """None when usable, else the error code to answer with."""
     if challenge is None or challenge.consumed_at is not None:
-        return "MFA_TOKEN_INVALID"
+        return ErrorCode.MFA_TOKEN_INVALID
     if now >= challenge.expires_at:
-        return "MFA_TOKEN_EXPIRED"
+        return ErrorCode.MFA_TOKEN_EXPIRED
     if challenge.attempts >= policy.max_attempts:
-        return "ATTEMPTS_EXCEEDED"
+        return ErrorCode.ATTEMPTS_EXCEEDED
     return None

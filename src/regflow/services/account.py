@@ -22,7 +22,13 @@ from datetime import datetime
 from regflow.core import recovery
 from regflow.core import second_factor as sf
 from regflow.core.ports import TokenVerifier
-from regflow.errors import AuthenticationFailed, Conflict, ValidationFailed, VerificationFailed
+from regflow.errors import (
+    AuthenticationFailed,
+    Conflict,
+    ErrorCode,
+    ValidationFailed,
+    VerificationFailed,
+)
 from regflow.services.account_mail import mail
 from regflow.services.bearer import authenticated
 from regflow.services.context import ServiceContext
@@ -76,17 +82,17 @@ class AccountSettings:
         valid, _ = await self.ctx.hasher.verify(password[:1024], account.password_hash)
         if not valid:
             await self.ctx.limits.hit("login_failures", account.email)
-            raise AuthenticationFailed(WRONG_PASSWORD, code="INVALID_CREDENTIALS")
+            raise AuthenticationFailed(WRONG_PASSWORD, code=ErrorCode.INVALID_CREDENTIALS)
         enrolled = credential is not None and credential.confirmed_at is not None
         if enrolled and code is None and recovery_code is None:
             raise ValidationFailed.single(
-                "code", "REQUIRED", "Give the code from your authenticator app."
+                "code", ErrorCode.REQUIRED, "Give the code from your authenticator app."
             )
         if any(m.role == "owner" and m.status == "active" for m in memberships):
             raise Conflict(
                 "You own an organization: hand it over to another administrator or delete "
                 "it before you delete your account.",
-                code="OWNER_MUST_TRANSFER",
+                code=ErrorCode.OWNER_MUST_TRANSFER,
             )
         now = self.ctx.clock()
         async with self.ctx.uow() as uow:
@@ -101,7 +107,9 @@ class AccountSettings:
                     good = await uow.second_factors.use_recovery_code(account.id, digest, now)
                 if not good:
                     await self.ctx.limits.hit("mfa_failures", account.id)
-                    raise VerificationFailed("The code is not correct.", code="INVALID_CODE")
+                    raise VerificationFailed(
+                        "The code is not correct.", code=ErrorCode.INVALID_CODE
+                    )
             key = recovery.email_key(self.ctx.secret, account.email)
             await uow.erasure.erase(account.id, account.email, key, account.phone)
             await uow.outbox.add(mail(account.email, "account_deleted", {}, now))

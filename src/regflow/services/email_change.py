@@ -22,6 +22,7 @@ from regflow.core.ports import TokenVerifier
 from regflow.errors import (
     AuthenticationFailed,
     Conflict,
+    ErrorCode,
     FieldProblem,
     NotFound,
     ValidationFailed,
@@ -50,9 +51,13 @@ class EmailChanges:
         valid, _ = await self.ctx.hasher.verify(password[:1024], account.password_hash)
         if not valid:
             await self.ctx.limits.hit("login_failures", account.email)
-            raise AuthenticationFailed("The password is not correct.", code="INVALID_CREDENTIALS")
+            raise AuthenticationFailed(
+                "The password is not correct.", code=ErrorCode.INVALID_CREDENTIALS
+            )
         if address == account.email:
-            raise ValidationFailed.single("email", "SAME_EMAIL", "This is your address already.")
+            raise ValidationFailed.single(
+                "email", ErrorCode.SAME_EMAIL, "This is your address already."
+            )
         now = self.ctx.clock()
         policy = self.ctx.email_change
         async with self.ctx.uow() as uow:
@@ -89,13 +94,15 @@ class EmailChanges:
             account, _ = await authenticated(self.verifier, uow, token)
             change = await uow.email_changes.get(account.id)
             if change is None:
-                raise NotFound("No change of address is waiting.", code="VERIFICATION_NOT_FOUND")
+                raise NotFound(
+                    "No change of address is waiting.", code=ErrorCode.VERIFICATION_NOT_FOUND
+                )
             now = self.ctx.clock()
             ec.check_usable(change, now, policy)
             await self.ctx.limits.check("verify_failures", change.new_email)
             if await uow.email_changes.count_attempt(change.id, policy.max_attempts) is None:
                 raise VerificationFailed(
-                    "Too many wrong codes; start again.", code="ATTEMPTS_EXCEEDED"
+                    "Too many wrong codes; start again.", code=ErrorCode.ATTEMPTS_EXCEEDED
                 )
             undo = cryptokit.new_token()
             until = now + policy.undo_ttl
@@ -105,9 +112,9 @@ class EmailChanges:
             ):
                 await uow.commit()  # the counted attempt stays counted
                 await self.ctx.limits.hit("verify_failures", change.new_email)
-                raise VerificationFailed(WRONG, code="INVALID_CODE")
+                raise VerificationFailed(WRONG, code=ErrorCode.INVALID_CODE)
             if not await uow.email_changes.set_email(account.id, change.new_email, now):
-                raise Conflict("Another account uses this address now.", code="EMAIL_TAKEN")
+                raise Conflict("Another account uses this address now.", code=ErrorCode.EMAIL_TAKEN)
             base = self.ctx.public_url.rstrip("/")
             notice = {
                 "new_email": mask_email(change.new_email),
@@ -140,9 +147,11 @@ class EmailChanges:
                 or now >= change.undo_expires_at
                 or not await uow.email_changes.close(change.id)
             ):
-                raise VerificationFailed("This link is no longer valid.", code="INVALID_CODE")
+                raise VerificationFailed(
+                    "This link is no longer valid.", code=ErrorCode.INVALID_CODE
+                )
             if not await uow.email_changes.set_email(change.account_id, change.old_email, now):
-                raise Conflict("Another account uses that address now.", code="EMAIL_TAKEN")
+                raise Conflict("Another account uses that address now.", code=ErrorCode.EMAIL_TAKEN)
             base = self.ctx.public_url.rstrip("/")
             await uow.outbox.add(
                 mail(

@@ -30,6 +30,7 @@ from regflow.core.second_factor import ChallengePurpose, MfaChallenge, TotpEnrol
 from regflow.errors import (
     AuthenticationFailed,
     Conflict,
+    ErrorCode,
     SecondFactorRequired,
     ValidationFailed,
     VerificationFailed,
@@ -96,7 +97,7 @@ class SecondFactors:
         if account_id is not None:
             signed_in = await uow.accounts.get(account_id)
             if signed_in is None or signed_in.status != "active":
-                raise AuthenticationFailed(EXPIRED, code="INVALID_TOKEN")
+                raise AuthenticationFailed(EXPIRED, code=ErrorCode.INVALID_TOKEN)
             return signed_in, None
         if mfa_token is None:
             account, _ = await authenticated(self.verifier, uow, token)
@@ -104,10 +105,10 @@ class SecondFactors:
         challenge = await uow.second_factors.get_challenge(cryptokit.sha256_hex(mfa_token))
         problem = sf.challenge_usable(challenge, self.ctx.clock(), self.ctx.mfa)
         if challenge is None or problem or challenge.purpose is not ChallengePurpose.ENROL:
-            raise AuthenticationFailed(EXPIRED, code=problem or "MFA_TOKEN_INVALID")
+            raise AuthenticationFailed(EXPIRED, code=problem or ErrorCode.MFA_TOKEN_INVALID)
         found = await uow.accounts.get(challenge.account_id)
         if found is None or found.status != "active":
-            raise AuthenticationFailed(EXPIRED, code="MFA_TOKEN_INVALID")
+            raise AuthenticationFailed(EXPIRED, code=ErrorCode.MFA_TOKEN_INVALID)
         return found, challenge
 
     async def enrol(
@@ -123,7 +124,9 @@ class SecondFactors:
                 created_at=self.ctx.clock(),
             )
             if not await uow.second_factors.start_totp(credential):
-                raise Conflict("Two-factor sign-in is on already.", code="MFA_ALREADY_ENABLED")
+                raise Conflict(
+                    "Two-factor sign-in is on already.", code=ErrorCode.MFA_ALREADY_ENABLED
+                )
             await uow.commit()
         return sf.enrolment(secret, account.email, self.ctx.mfa.issuer)
 
@@ -153,7 +156,7 @@ class SecondFactors:
             await self.ctx.limits.check("mfa_failures", account.id)
             credential = await uow.second_factors.get_totp(account.id)
             if credential is None or credential.confirmed_at is not None:
-                raise Conflict("Start the set-up first.", code="MFA_NOT_STARTED")
+                raise Conflict("Start the set-up first.", code=ErrorCode.MFA_NOT_STARTED)
             secret = sf.unseal(self.ctx.secret, account.id, credential.sealed_secret)
             now = self.ctx.clock()
             step = sf.matching_step(secret, code, now)
@@ -163,11 +166,11 @@ class SecondFactors:
                 )
                 is None
             ):
-                raise VerificationFailed("Too many wrong codes.", code="ATTEMPTS_EXCEEDED")
+                raise VerificationFailed("Too many wrong codes.", code=ErrorCode.ATTEMPTS_EXCEEDED)
             if step is None or not await uow.second_factors.confirm_totp(account.id, step, now):
                 await uow.commit()  # a counted attempt stays counted
                 await self.ctx.limits.hit("mfa_failures", account.id)
-                raise VerificationFailed(WRONG, code="INVALID_CODE")
+                raise VerificationFailed(WRONG, code=ErrorCode.INVALID_CODE)
             codes = sf.new_recovery_codes()
             digests = [sf.recovery_digest(self.ctx.secret, account.id, c) for c in codes]
             await uow.second_factors.replace_recovery_codes(account.id, digests, now)
@@ -175,7 +178,7 @@ class SecondFactors:
             if challenge is not None:
                 if not await uow.second_factors.consume_challenge(challenge.id, now):
                     raise AuthenticationFailed(
-                        "This sign-in was used already.", code="MFA_TOKEN_INVALID"
+                        "This sign-in was used already.", code=ErrorCode.MFA_TOKEN_INVALID
                     )
                 signed_in = await self._tokens(uow, account, challenge)
             await uow.commit()
@@ -195,28 +198,28 @@ class SecondFactors:
         """Check a TOTP code or a recovery code for the ``mfa_token``: the account, once."""
         if (code is None) == (recovery_code is None):
             raise ValidationFailed.single(
-                "code", "REQUIRED", "Give either the code from your app or a recovery code."
+                "code", ErrorCode.REQUIRED, "Give either the code from your app or a recovery code."
             )
         async with self.ctx.uow() as uow:
             challenge = await uow.second_factors.get_challenge(cryptokit.sha256_hex(mfa_token))
             now = self.ctx.clock()
             problem = sf.challenge_usable(challenge, now, self.ctx.mfa)
             if challenge is None or problem or challenge.purpose is not ChallengePurpose.VERIFY:
-                failed = problem or "MFA_TOKEN_INVALID"
-                if failed == "ATTEMPTS_EXCEEDED":
+                failed = problem or ErrorCode.MFA_TOKEN_INVALID
+                if failed is ErrorCode.ATTEMPTS_EXCEEDED:
                     raise VerificationFailed("Too many wrong codes; sign in again.", code=failed)
                 raise AuthenticationFailed(EXPIRED, code=failed)
             account = await uow.accounts.get(challenge.account_id)
             credential = await uow.second_factors.get_totp(challenge.account_id)
             if account is None or account.status != "active" or credential is None:
-                raise AuthenticationFailed(EXPIRED, code="MFA_TOKEN_INVALID")
+                raise AuthenticationFailed(EXPIRED, code=ErrorCode.MFA_TOKEN_INVALID)
             await self.ctx.limits.check("mfa_failures", account.id)
             counted = await uow.second_factors.count_challenge_attempt(
                 challenge.id, self.ctx.mfa.max_attempts
             )
             if counted is None:
                 raise VerificationFailed(
-                    "Too many wrong codes; sign in again.", code="ATTEMPTS_EXCEEDED"
+                    "Too many wrong codes; sign in again.", code=ErrorCode.ATTEMPTS_EXCEEDED
                 )
             if code is not None:
                 secret = sf.unseal(self.ctx.secret, account.id, credential.sealed_secret)
@@ -228,7 +231,7 @@ class SecondFactors:
             if not good or not await uow.second_factors.consume_challenge(challenge.id, now):
                 await uow.commit()  # the counted attempt stays counted
                 await self.ctx.limits.hit("mfa_failures", account.id)
-                raise VerificationFailed(WRONG, code="INVALID_CODE")
+                raise VerificationFailed(WRONG, code=ErrorCode.INVALID_CODE)
             await uow.commit()
         return account, challenge
 

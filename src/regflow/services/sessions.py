@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 from regflow.core.claims import AccessClaims
 from regflow.core.identifiers import normalize_email
-from regflow.core.model import Account, Membership, Organization
+from regflow.core.model import Account, Membership, MembershipStatus, Organization
 from regflow.core.second_factor import requires_second_factor
-from regflow.errors import AuthenticationFailed, FieldProblem, Forbidden
+from regflow.errors import AuthenticationFailed, ErrorCode, FieldProblem, Forbidden
 from regflow.services.context import ServiceContext
 
 AMR_PASSWORD = ("pwd",)
@@ -39,7 +39,11 @@ def token_response(
     has none, the token speaks for no organization and the answer says
     ``second_factor_required`` (sign in again with the second factor, enrolling first).
     """
-    active = membership if membership is not None and membership.status == "active" else None
+    active = (
+        membership
+        if membership is not None and membership.status is MembershipStatus.ACTIVE
+        else None
+    )
     withheld = (
         active is not None
         and organization is not None
@@ -114,7 +118,9 @@ class Sessions:
             await self.ctx.limits.hit("login_failures", who)
             raise AuthenticationFailed()
         if account.email_verified_at is None:
-            raise AuthenticationFailed("Verify your email first.", code="EMAIL_NOT_VERIFIED")
+            raise AuthenticationFailed(
+                "Verify your email first.", code=ErrorCode.EMAIL_NOT_VERIFIED
+            )
         if upgraded is not None:  # legacy bcrypt or older argon2 parameters
             async with self.ctx.uow() as uow:
                 await uow.accounts.set_password_hash(account.id, upgraded)
@@ -132,7 +138,7 @@ class Sessions:
             if chosen is None:
                 raise Forbidden(
                     "This account is not an active member of that organization.",
-                    code="NOT_A_MEMBER",
+                    code=ErrorCode.NOT_A_MEMBER,
                 )
         chosen_org = await self.organization_of(chosen)
         # enrolled, or the organization requires it: MFA_REQUIRED / MFA_ENROLMENT_REQUIRED
@@ -156,7 +162,7 @@ class Sessions:
             memberships = await uow.memberships.for_account(account_id)
             found: list[tuple[Membership, str]] = []
             for m in memberships:
-                if m.status == "active":
+                if m.status is MembershipStatus.ACTIVE:
                     organization = await uow.organizations.get(m.organization_id)
                     found.append((m, organization.name if organization else ""))
         return found

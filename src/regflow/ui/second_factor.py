@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from regflow.core.model import Account
-from regflow.errors import RegflowError, SecondFactorRequired
+from regflow.errors import ErrorCode, RegflowError, SecondFactorRequired
 from regflow.services.second_factor import AMR_OTP
 from regflow.ui.mfa_prompt import prompt
 from regflow.ui.pages import redirect
@@ -78,13 +78,15 @@ def second_factor_router(w: Wizard) -> APIRouter:
         typed, recovery = _field(form, "code", 16), _field(form, "recovery_code", 32)
         again = SecondFactorRequired(token)
         if not typed and not recovery:
-            return await prompt(w, request, again, next_url, say("REQUIRED", "mfa_code"), 422)
+            return await prompt(
+                w, request, again, next_url, say(ErrorCode.REQUIRED, "mfa_code"), 422
+            )
         try:
             account, _ = await factors.pass_second_step(
                 token, typed or None, None if typed else recovery
             )
         except RegflowError as error:
-            if error.code == "INVALID_CODE":
+            if error.code is ErrorCode.INVALID_CODE:
                 return await prompt(w, request, again, next_url, say(error.code, "mfa"), 400)
             return start_again(request, error)
         return await finish(request, account, next_url)
@@ -99,7 +101,7 @@ def second_factor_router(w: Wizard) -> APIRouter:
         try:
             done = await factors.confirm(None, _field(form, "code", 16), token)
         except RegflowError as error:
-            if error.code == "INVALID_CODE":
+            if error.code is ErrorCode.INVALID_CODE:
                 again = SecondFactorRequired(token, enrol=True)
                 return await prompt(w, request, again, next_url, say(error.code, "mfa"), 400)
             return start_again(request, error)
