@@ -91,6 +91,7 @@ CONTRACT_RULES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("POST", "/api/v1/auth/verify-email"): (("confirm_ip", IP),),
     ("POST", "/api/v1/auth/resend-verification"): (("registration_ip", IP),),
     ("POST", "/api/v1/auth/login"): (("login_ip", IP),),
+    ("POST", "/api/v1/auth/login/mfa"): (("mfa_ip", IP), ("login_ip", IP)),
     ("POST", "/api/v1/auth/forgot-password"): (("reset_ip", IP),),
     ("POST", "/api/v1/auth/reset-password"): (("reset_ip", IP), ("confirm_ip", IP)),
     # 004 verify_first
@@ -125,7 +126,6 @@ ROUTE_RULES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("POST", "/v1/sessions/mfa"): (("mfa_ip", IP), ("login_ip", IP)),
     ("POST", "/v1/account/totp"): (("mfa_ip", IP),),
     ("POST", "/v1/account/totp/confirm"): (("mfa_ip", IP),),
-    ("POST", "/api/v1/auth/login/mfa"): (("mfa_ip", IP), ("login_ip", IP)),
     ("POST", "/v1/password-resets/confirm"): (("reset_ip", IP), ("confirm_ip", IP)),
     ("GET", "/v1/usernames/{name}/availability"): (("username_ip", IP),),
     ("GET", "/v1/organizations/by-code/{code}"): (("lookup_ip", IP), ("join_code", BY_CODE)),
