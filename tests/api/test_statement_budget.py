@@ -67,14 +67,13 @@ async def measure(
 # so a new code is sent).
 BUDGET: dict[str, tuple[int, str]] = {
     "start": (1, "BEGIN INSERT"),
-    "email step": (2, "BEGIN SELECT | BEGIN SELECT SELECT INSERT SELECT INSERT UPDATE"),
-    "email step again": (2, "BEGIN SELECT | BEGIN SELECT SELECT UPDATE SELECT INSERT UPDATE"),
+    "email step": (1, "BEGIN SELECT SELECT INSERT SELECT INSERT UPDATE"),
+    "email step again": (1, "BEGIN SELECT SELECT UPDATE SELECT INSERT UPDATE"),
     "resend": (1, "BEGIN SELECT SELECT UPDATE SELECT INSERT UPDATE"),
     "confirm": (1, "BEGIN SELECT SELECT UPDATE UPDATE UPDATE"),
     "send-code (seed 004)": (
-        4,
-        "BEGIN SELECT | BEGIN INSERT | BEGIN SELECT"
-        " | BEGIN SELECT SELECT INSERT SELECT INSERT UPDATE",
+        3,
+        "BEGIN SELECT | BEGIN INSERT | BEGIN SELECT SELECT INSERT SELECT INSERT UPDATE",
     ),
     "send-code again (seed 004)": (
         2,
