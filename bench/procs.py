@@ -76,6 +76,8 @@ def service_env(tmp: Path, database_url: str, port: int) -> dict[str, str]:
         REGFLOW_ARGON2_PARALLELISM=str(ARGON2_PARALLELISM),
         REGFLOW_LOG_LEVEL="INFO",
         REGFLOW_LOG_JSON="true",
+        # serve --workers 2 wants a shared rate-limit store (the limits are off here)
+        REGFLOW_REDIS_URL=os.environ.get("REGFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
     )
     return env
 

@@ -7,7 +7,7 @@ Repositories never commit: the unit of work does, once per use case.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -28,6 +28,7 @@ from regflow.core.model import (
     SigningKey,
     Verification,
 )
+from regflow.core.oidc import AuthorizationCode, RefreshToken
 from regflow.core.onboarding import AccountProfile, MemberView
 from regflow.core.recovery import PasswordReset
 from regflow.core.uploads import ImageKind, SanitizedImage, Upload
@@ -66,7 +67,7 @@ class TokenIssuer(Protocol):
     @property
     def ttl_seconds(self) -> int: ...
 
-    def issue(self, claims: AccessClaims) -> str: ...
+    def issue(self, claims: AccessClaims, extra: Mapping[str, Any] | None = None) -> str: ...
 
 
 class PasswordHasher(Protocol):
@@ -112,8 +113,11 @@ class VerificationRepository(Protocol):
         """Store a new code for the same target; the failure count is kept."""
         ...
 
-    async def count_attempt(self, verification_id: str, max_attempts: int) -> int | None:
-        """Atomically count one attempt; the new count, or None if none is left or used."""
+    async def count_attempt(
+        self, verification_id: str, max_attempts: int, *, used: bool = False
+    ) -> int | None:
+        """Atomically count one attempt; the new count, or None if none is left or (unless
+        ``used``: a used code presented again) the code was used."""
         ...
 
     async def consume(self, verification_id: str, now: datetime) -> bool:
@@ -146,6 +150,24 @@ class AccountRepository(Protocol):
         """Add one to the account's token version (revoking every token and login session
         issued before); the new version, or -1 when there is no such account."""
         ...
+
+
+class ImportRepository(Protocol):
+    """Bulk reads and writes of ``regflow users import``, one statement per batch."""
+
+    async def taken_emails(self, emails: Collection[str]) -> set[str]: ...
+
+    async def taken_usernames(self, usernames: Collection[str]) -> set[str]:
+        """The usernames given that are taken, or whose look-alike is."""
+        ...
+
+    async def organizations_by_slug(self, slugs: Collection[str]) -> dict[str, str]: ...
+
+    async def add_accounts(self, accounts: Sequence[Account]) -> None:
+        """Raises ``UniqueViolation`` if any email or username is taken."""
+        ...
+
+    async def add_memberships(self, memberships: Sequence[Membership]) -> None: ...
 
 
 class OrganizationRepository(Protocol):
@@ -411,12 +433,47 @@ class LoginSessionRepository(Protocol):
         ...
 
 
+class AuthorizationCodeRepository(Protocol):
+    async def add(self, code: AuthorizationCode) -> None: ...
+
+    async def get(self, code_hash: str) -> AuthorizationCode | None: ...
+
+    async def consume(self, code_hash: str, now: datetime) -> bool:
+        """Mark used exactly once; False when it was used already."""
+        ...
+
+
+class RefreshTokenRepository(Protocol):
+    async def add(self, token: RefreshToken) -> None: ...
+
+    async def get_by_hash(self, token_hash: str) -> RefreshToken | None: ...
+
+    async def rotate(self, token_id: str, now: datetime) -> bool:
+        """Mark used exactly once (unless revoked); False when it was not open."""
+        ...
+
+    async def revoke_family(self, family_id: str, now: datetime) -> int: ...
+
+    async def revoke_by_code(self, code_hash: str, now: datetime) -> int:
+        """Revoke the families that authorization code started."""
+        ...
+
+    async def revoke_for(self, account_id: str, client_id: str | None, now: datetime) -> int:
+        """Revoke the account's families (at one client, or at every one)."""
+        ...
+
+    async def family_open(self, family_id: str) -> bool:
+        """True when the family exists and none of its tokens is revoked."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction per use case; leaving without ``commit`` rolls back."""
 
     registrations: RegistrationRepository
     verifications: VerificationRepository
     accounts: AccountRepository
+    imports: ImportRepository  # regflow users import
     organizations: OrganizationRepository
     memberships: MembershipRepository
     outbox: OutboxRepository
@@ -430,6 +487,8 @@ class UnitOfWork(Protocol):
     profiles: ProfileRepository  # organizations
     resets: PasswordResetRepository  # password resets
     login_sessions: LoginSessionRepository  # the hosted UI's login sessions
+    oauth_codes: AuthorizationCodeRepository  # the OpenID Provider
+    refresh_tokens: RefreshTokenRepository  # the OpenID Provider
 
     async def __aenter__(self) -> Self: ...
 

@@ -14,8 +14,10 @@ from regflow.persistence.accounts import SqlAccounts
 from regflow.persistence.funnel import DiscardedFunnel, EventsObserver, PendingFunnel
 from regflow.persistence.funnel_queries import SqlRegistrationSweep, SqlReportQueries
 from regflow.persistence.idempotency import SqlIdempotency
+from regflow.persistence.imports import SqlImports
 from regflow.persistence.invitations import SqlInvitations
 from regflow.persistence.login_sessions import SqlLoginSessions
+from regflow.persistence.oauth import SqlAuthorizationCodes, SqlRefreshTokens
 from regflow.persistence.organizations import SqlMemberships, SqlOrganizations
 from regflow.persistence.outbox import SqlOutbox
 from regflow.persistence.password_resets import SqlPasswordResets
@@ -35,6 +37,7 @@ class SqlUnitOfWork:
     registrations: ports.RegistrationRepository
     verifications: ports.VerificationRepository
     accounts: ports.AccountRepository
+    imports: ports.ImportRepository  # regflow users import
     organizations: ports.OrganizationRepository
     memberships: ports.MembershipRepository
     outbox: ports.OutboxRepository
@@ -48,6 +51,8 @@ class SqlUnitOfWork:
     profiles: ports.ProfileRepository  # organizations
     resets: ports.PasswordResetRepository  # password resets
     login_sessions: ports.LoginSessionRepository  # the hosted UI's login sessions
+    oauth_codes: ports.AuthorizationCodeRepository  # the OpenID Provider
+    refresh_tokens: ports.RefreshTokenRepository  # the OpenID Provider
 
     def __init__(
         self,
@@ -96,6 +101,7 @@ class SqlUnitOfWork:
         self.registrations = SqlRegistrations(conn, self._funnel, lock=not self._read_only)
         self.verifications = SqlVerifications(conn)
         self.accounts = SqlAccounts(conn)
+        self.imports = SqlImports(conn)  # regflow users import
         self.organizations = SqlOrganizations(conn)
         self.memberships = SqlMemberships(conn)
         self.outbox = SqlOutbox(conn, dialect)
@@ -108,6 +114,8 @@ class SqlUnitOfWork:
         self.profiles = SqlProfiles(conn)  # organizations
         self.resets = SqlPasswordResets(conn)  # password resets
         self.login_sessions = SqlLoginSessions(conn)  # the hosted UI's login sessions
+        self.oauth_codes = SqlAuthorizationCodes(conn)  # the OpenID Provider
+        self.refresh_tokens = SqlRefreshTokens(conn)  # the OpenID Provider
         return self
 
     async def __aexit__(

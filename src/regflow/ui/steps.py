@@ -13,6 +13,7 @@ from regflow.core.passwords import rules
 from regflow.errors import Conflict, Gone, NotFound, RegflowError, ValidationFailed
 from regflow.ui.forms import field_views, shown_again, values_from_form
 from regflow.ui.pages import redirect
+from regflow.ui.session import AUTHORIZE
 from regflow.ui.wizard import Place, Wizard
 from regflow.ui.words import say
 
@@ -196,7 +197,7 @@ def steps_router(w: Wizard) -> APIRouter:
             return w.pages.render(request, "ready.html", 409, flow=spec, error=message)
         account = body.get("account") or {}
         name = account.get("first_name") or account.get("username") or ""
-        response = w.pages.render(
+        response: Response = w.pages.render(
             request,
             "welcome.html",
             flow=spec,
@@ -207,6 +208,11 @@ def steps_router(w: Wizard) -> APIRouter:
         )
         w.cookies.forget_registration(response, place.flow)
         if account.get("id"):  # the end of a hosted flow signs the browser in
+            waiting = w.cookies.authorize_continuation(request)
+            if waiting is not None:  # opened by an application: back to it, with a code
+                response = redirect(f"{AUTHORIZE}?{waiting}")
+                w.cookies.forget_authorize(response)
+                w.cookies.forget_registration(response, place.flow)
             await w.start_session(request, response, str(account["id"]))
         return response
 
