@@ -71,6 +71,7 @@ BUDGET: dict[str, tuple[int, str]] = {
     "email step again": (1, "BEGIN SELECT SELECT UPDATE SELECT INSERT UPDATE"),
     "resend": (1, "BEGIN SELECT SELECT UPDATE SELECT INSERT UPDATE"),
     "confirm": (1, "BEGIN SELECT SELECT UPDATE UPDATE UPDATE"),
+    # validated and looked up (read), then started with its first step in one write
     "send-code (seed 004)": (
         2,
         "BEGIN SELECT | BEGIN SELECT INSERT SELECT INSERT SELECT INSERT UPDATE",
