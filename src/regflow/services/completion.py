@@ -1,7 +1,8 @@
 """Completing a registration: account (+ membership) and token, in one transaction.
 
 ``Idempotency-Key``: the same key and body replays the first response (with a
-fresh access token: tokens are never stored), a different body is refused
+fresh access token: tokens are never stored; not for a disabled account, after a
+token-version bump or past the registration's lifetime), a different body is refused
 with IDEMPOTENCY_MISMATCH, and a request racing the first one gets a 409.
 """
 
@@ -13,11 +14,13 @@ import uuid
 from typing import Any
 
 from regflow.core import onboarding, webhooks
-from regflow.core.model import Account, Channel, Membership, Registration
+from regflow.core.model import Account, Channel, Membership, MembershipStatus, Registration, Role
 from regflow.core.ports import IdempotencyRecord, UnitOfWork
 from regflow.errors import (
     ConcurrentUpdate,
     Conflict,
+    ErrorCode,
+    Gone,
     IdempotencyMismatch,
     UniqueViolation,
 )
@@ -28,6 +31,8 @@ from regflow.services.sessions import token_response
 from regflow.services.webhooks import completion_data, membership_data, publish  # webhooks
 
 MAX_RACE_RETRIES = 3
+# kept with an idempotency record, never answered: what a replay must find unchanged
+REPLAY_GUARD = "_replay_guard"
 
 
 def request_hash(body: bytes) -> str:
@@ -50,7 +55,7 @@ class Completion(RegistrationUseCase):
                 continue  # another request changed it first: look again (replay or 409)
         raise Conflict(
             "This registration is being completed by another request.",
-            code="IDEMPOTENCY_IN_PROGRESS",
+            code=ErrorCode.IDEMPOTENCY_IN_PROGRESS,
         )
 
     async def _complete(
@@ -64,7 +69,7 @@ class Completion(RegistrationUseCase):
                 if record is not None:
                     if record.request_hash != digest:
                         raise IdempotencyMismatch()
-                    return record.response_status, await self._replay(uow, record)
+                    return record.response_status, await self._replay(uow, registration, record)
             await self.ensure_open(uow, registration)
             data = self.ctx.engine.ready_to_complete(registration)
             now = self.ctx.clock()
@@ -78,7 +83,9 @@ class Completion(RegistrationUseCase):
             membership = joined.membership if joined else await self._membership(uow, account, data)
             # the organization joined (not one created here) feeds the org-code usage rate
             joined_org = (
-                membership.organization_id if membership and membership.role != "owner" else None
+                membership.organization_id
+                if membership and membership.role is not Role.OWNER
+                else None
             )
             await self.record(uow, registration, outcome.effects, org=joined_org)
             # racers queued on the row lock taken when it was read (load); this write also
@@ -91,8 +98,9 @@ class Completion(RegistrationUseCase):
             body_out.update(joined.extra if joined else {})  # organizations: owner's view
             if key is not None:
                 try:
+                    kept = {**body_out, REPLAY_GUARD: {"token_version": account.token_version}}
                     await uow.idempotency.add(
-                        IdempotencyRecord(registration.id, key, digest, 201, body_out, now)
+                        IdempotencyRecord(registration.id, key, digest, 201, kept, now)
                     )
                 except UniqueViolation:
                     raise ConcurrentUpdate() from None
@@ -108,7 +116,7 @@ class Completion(RegistrationUseCase):
         membership: Membership | None,
     ) -> None:
         """Webhook events of this completion, in its transaction."""
-        if membership is not None and membership.status == "pending":
+        if membership is not None and membership.status is MembershipStatus.PENDING:
             data = membership_data(membership, email=account.email)
             await publish(self.ctx, uow, webhooks.MEMBERSHIP_REQUESTED, data)
         data = completion_data(registration, account, membership)
@@ -137,7 +145,7 @@ class Completion(RegistrationUseCase):
         if not code:
             return None
         _, membership = await join_by_code(
-            uow, str(code), account_id=account.id, role="member", now=self.ctx.clock()
+            uow, str(code), account_id=account.id, role=Role.MEMBER, now=self.ctx.clock()
         )
         return membership
 
@@ -175,18 +183,33 @@ class Completion(RegistrationUseCase):
     def _token(self, account: Account, membership: Membership | None) -> dict[str, Any]:
         return token_response(self.ctx, account, membership)
 
-    async def _replay(self, uow: UnitOfWork, record: IdempotencyRecord) -> dict[str, Any]:
-        account = await uow.accounts.get(str(record.response_body["account"]["id"]))
-        if account is None:
-            raise Conflict("The account of this request no longer exists.")
+    async def _replay(
+        self, uow: UnitOfWork, registration: Registration, record: IdempotencyRecord
+    ) -> dict[str, Any]:
+        """The first answer again with a fresh token, only while that token could still be
+        had: the registration not past its lifetime, the account active and its token
+        version what it was at completion (a bump revokes every token issued before)."""
+        if self.ctx.clock() >= registration.expires_at:
+            raise Gone()
+        kept = dict(record.response_body)
+        guard = kept.pop(REPLAY_GUARD, {})
+        account = await uow.accounts.get(str(kept["account"]["id"]))
+        if (
+            account is None
+            or account.status != "active"
+            or account.token_version != guard.get("token_version", 0)
+        ):
+            raise Conflict(
+                "This registration is complete; sign in for a new token.",
+                code=ErrorCode.ALREADY_COMPLETED,
+            )
         memberships = await uow.memberships.for_account(account.id)
-        return {
-            **record.response_body,
-            **self._token(account, memberships[0] if memberships else None),
-        }
+        return {**kept, **self._token(account, memberships[0] if memberships else None)}
 
 
 def _taken(violation: UniqueViolation) -> Conflict:
     if violation.field == "username":
-        return Conflict("This username was taken meanwhile; choose another.", code="USERNAME_TAKEN")
-    return Conflict("An account with this email exists already.", code="ALREADY_COMPLETED")
+        return Conflict(
+            "This username was taken meanwhile; choose another.", code=ErrorCode.USERNAME_TAKEN
+        )
+    return Conflict("An account with this email exists already.", code=ErrorCode.ALREADY_COMPLETED)

@@ -25,7 +25,7 @@ from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from regflow.api.inputs import MALFORMED, parse
-from regflow.errors import FieldProblem, NotFound, RegflowError, ValidationFailed
+from regflow.errors import ErrorCode, FieldProblem, NotFound, RegflowError, ValidationFailed
 
 Mapper = Callable[[RegflowError], Response]
 HANDLE_SEPARATOR = "."
@@ -54,7 +54,7 @@ def contract_router(mapper: Mapper, *, tag: str) -> APIRouter:
                     problems = [
                         FieldProblem(
                             ".".join(str(p) for p in e["loc"][1:]) or "body",
-                            "INVALID_VALUE",
+                            ErrorCode.INVALID_VALUE,
                             "This value is not valid.",
                         )
                         for e in error.errors()
@@ -71,9 +71,13 @@ async def json_object(request: Request) -> dict[str, Any]:
     raw = await request.body()
     value = parse(raw) if raw else None
     if value is MALFORMED:
-        raise ValidationFailed.single("body", "MALFORMED_JSON", "The body is not valid JSON.")
+        raise ValidationFailed.single(
+            "body", ErrorCode.MALFORMED_JSON, "The body is not valid JSON."
+        )
     if not isinstance(value, dict):
-        raise ValidationFailed.single("body", "INVALID_TYPE", "The body must be a JSON object.")
+        raise ValidationFailed.single(
+            "body", ErrorCode.INVALID_TYPE, "The body must be a JSON object."
+        )
     return value
 
 
@@ -82,10 +86,10 @@ def text(body: Mapping[str, Any], name: str, *, required: bool = True) -> str | 
     value = body.get(name)
     if value is None or value == "":
         if required:
-            raise ValidationFailed.single(name, "REQUIRED", f"{name} is required")
+            raise ValidationFailed.single(name, ErrorCode.REQUIRED, f"{name} is required")
         return None
     if not isinstance(value, str):
-        raise ValidationFailed.single(name, "INVALID_TYPE", f"{name} must be a string")
+        raise ValidationFailed.single(name, ErrorCode.INVALID_TYPE, f"{name} must be a string")
     return value
 
 
@@ -113,7 +117,7 @@ def unpack(handle: object) -> tuple[str, str]:
         token, sep, registration_id = handle.rpartition(HANDLE_SEPARATOR)
         if sep and token and registration_id:
             return registration_id, token
-    raise NotFound("No registration with this id and token.", code="REGISTRATION_NOT_FOUND")
+    raise NotFound("No registration with this id and token.", code=ErrorCode.REGISTRATION_NOT_FOUND)
 
 
 def iso(value: datetime | str | None) -> str | None:

@@ -8,8 +8,13 @@ Assumed where the seed is silent:
 - The client names its pending registration by ``email`` only (the seed's
   ``verify-and-create`` body); regflow finds it through a token derived from
   the email with the server secret. ``pendingId`` is informative.
-- Asking again for the same email replaces the password and keeps the code
-  already sent while the resend cooldown lasts (a new code after it).
+- The first pending registration of an address stands until it is verified or
+  expires (1 hour). Asking again for the same email answers the same 200 but
+  changes nothing: another password is ignored and no code is mailed (that
+  was an account takeover: the victim's code, the attacker's password). The
+  same password again is the same person after a lost mail: the first code is
+  re-sent once the resend cooldown (60 s) is over. ``pendingId`` is derived
+  from the email, so it tells nothing either.
 - 409 ``User with this email already exists`` as documented (this contract
   tells whether an email is registered); 429 after 5 sign-ups per 15 minutes
   from one client IP (the seed's "typical" limit), and on too many wrong codes.
@@ -32,10 +37,18 @@ from fastapi.responses import JSONResponse, Response
 
 from regflow.api import problems
 from regflow.api.contracts.base import contract_router, json_object
+from regflow.api.contracts.catalogue import fallback
 from regflow.api.v1.admin import presented_token
 from regflow.core.identifiers import normalize_email
 from regflow.core.model import Account, Channel
-from regflow.errors import Conflict, FieldProblem, NotFound, RegflowError, ValidationFailed
+from regflow.errors import (
+    Conflict,
+    ErrorCode,
+    FieldProblem,
+    NotFound,
+    RegflowError,
+    ValidationFailed,
+)
 from regflow.services.container import Services
 
 CONTRACT = "pending"
@@ -43,17 +56,51 @@ FLOW = "quick"
 EXISTS = "User with this email already exists"
 EXPIRED = "Pending registration not found or expired. Please sign up again."
 MESSAGES = {
-    "INVALID_CODE": (400, "Invalid verification code"),
-    "CODE_EXPIRED": (400, "Verification code expired. Please request a new one."),
-    "VERIFICATION_NOT_FOUND": (400, EXPIRED),
-    "REGISTRATION_NOT_FOUND": (400, EXPIRED),
-    "REGISTRATION_EXPIRED": (400, EXPIRED),
-    "ATTEMPTS_EXCEEDED": (429, "Too many invalid codes. Please sign up again."),
-    "USER_EXISTS": (409, EXISTS),
-    "ALREADY_COMPLETED": (409, EXISTS),
-    "RATE_LIMITED": (429, "Too many requests, please try again later"),
-    "RESEND_TOO_SOON": (429, "Too many requests, please try again later"),
+    ErrorCode.INVALID_CODE: (400, "Invalid verification code"),
+    ErrorCode.CODE_EXPIRED: (400, "Verification code expired. Please request a new one."),
+    ErrorCode.VERIFICATION_NOT_FOUND: (400, EXPIRED),
+    ErrorCode.REGISTRATION_NOT_FOUND: (400, EXPIRED),
+    ErrorCode.REGISTRATION_EXPIRED: (400, EXPIRED),
+    ErrorCode.ATTEMPTS_EXCEEDED: (429, "Too many invalid codes. Please sign up again."),
+    ErrorCode.USER_EXISTS: (409, EXISTS),
+    ErrorCode.ALREADY_COMPLETED: (409, EXISTS),
+    ErrorCode.RATE_LIMITED: (429, "Too many requests, please try again later"),
+    ErrorCode.RESEND_TOO_SOON: (429, "Too many requests, please try again later"),
 }
+# answered with the native status and the service's message (see catalogue)
+FALLBACK = fallback(
+    ErrorCode.ALREADY_MEMBER,
+    ErrorCode.CONFLICT,
+    ErrorCode.EMAIL_NOT_VERIFIED,
+    ErrorCode.ERROR,
+    ErrorCode.FLOW_UNKNOWN,
+    ErrorCode.FORBIDDEN,
+    ErrorCode.IDEMPOTENCY_IN_PROGRESS,
+    ErrorCode.IDEMPOTENCY_MISMATCH,
+    ErrorCode.INVALID_CREDENTIALS,
+    ErrorCode.INVALID_FIELD,
+    ErrorCode.INVALID_TOKEN,
+    ErrorCode.INVITATION_EMAIL_MISMATCH,
+    ErrorCode.INVITATION_EXPIRED,
+    ErrorCode.INVITATION_INVALID,
+    ErrorCode.INVITATION_NOT_FOUND,
+    ErrorCode.INVITATION_USED,
+    ErrorCode.LOGO_INVALID,
+    ErrorCode.NOT_A_MEMBER,
+    ErrorCode.NOT_FOUND,
+    ErrorCode.ORG_CODE_EXHAUSTED,
+    ErrorCode.ORG_CODE_INVALID,
+    ErrorCode.ORG_INVITE_ONLY,
+    ErrorCode.ORG_NOT_FOUND,
+    ErrorCode.ORG_SLUG_EXISTS,
+    ErrorCode.OVERLOADED,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+    ErrorCode.STEP_NOT_FOUND,
+    ErrorCode.STEP_ORDER,
+    ErrorCode.USERNAME_TAKEN,
+    ErrorCode.VALIDATION_ERROR,
+    ErrorCode.VERIFICATION_REQUIRED,
+)
 
 
 def error_response(error: RegflowError) -> Response:
@@ -74,11 +121,13 @@ def _stamp(value: str) -> str:
 def _email(body: dict[str, Any], field: str = "email") -> str:
     raw = body.get(field)
     if not isinstance(raw, str) or not raw.strip():
-        raise ValidationFailed.single(field, "REQUIRED", "Email is required")
+        raise ValidationFailed.single(field, ErrorCode.REQUIRED, "Email is required")
     try:
         return normalize_email(raw)
     except FieldProblem:
-        raise ValidationFailed.single(field, "INVALID_EMAIL", "Invalid email address") from None
+        raise ValidationFailed.single(
+            field, ErrorCode.INVALID_EMAIL, "Invalid email address"
+        ) from None
 
 
 def user_view(account: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +156,7 @@ def _imported(account: Account) -> dict[str, Any]:
 
 def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
     router = contract_router(error_response, tag=CONTRACT)
-    lookups, registrations = services.lookups, services.registrations
+    lookups = services.lookups
 
     @router.post("/api/auth/register-pending")
     async def register_pending(request: Request) -> dict[str, Any]:
@@ -115,19 +164,17 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         email = _email(body)
         password = body.get("password")
         if not isinstance(password, str) or not password:
-            raise ValidationFailed.single("password", "REQUIRED", "Password is required")
+            raise ValidationFailed.single("password", ErrorCode.REQUIRED, "Password is required")
         if await services.accounts.exists(email):
-            raise Conflict(EXISTS, code="USER_EXISTS")
+            raise Conflict(EXISTS, code=ErrorCode.USER_EXISTS)
         fields = {"email": email, "password": password}
-        found = await lookups.find(CONTRACT, email)
-        if found is None:
-            token = lookups.token_for(CONTRACT, email)
-            started = await registrations.start(FLOW, contract=CONTRACT, token=token)
-            found = (started.state["id"], token)
-        await registrations.submit(found[0], found[1], "account", fields)
+        # the first pending registration of an address stands: a later call changes nothing
+        token = lookups.token_for(CONTRACT, email)
+        await services.signups.begin(FLOW, "account", fields, contract=CONTRACT, token=token)
+        informative = lookups.derived_id(CONTRACT, email)[:8]  # the same for every call
         return {
             "success": True,
-            "pendingId": f"PENDING-{int(time.time() * 1000)}-{found[0][:8]}",
+            "pendingId": f"PENDING-{int(time.time() * 1000)}-{informative}",
             "email": email,
             "message": "Verification code sent to your email",
         }
@@ -138,14 +185,14 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         code = body.get("verificationCode")
         if not isinstance(code, str | int) or code == "" or not isinstance(body.get("email"), str):
             raise ValidationFailed.single(
-                "verificationCode", "REQUIRED", "Email and verification code are required"
+                "verificationCode", ErrorCode.REQUIRED, "Email and verification code are required"
             )
         email = _email(body)
         if await services.accounts.exists(email):
-            raise Conflict(EXISTS, code="USER_EXISTS")
+            raise Conflict(EXISTS, code=ErrorCode.USER_EXISTS)
         found = await lookups.find(CONTRACT, email)
         if found is None:
-            raise NotFound(EXPIRED, code="REGISTRATION_NOT_FOUND")
+            raise NotFound(EXPIRED, code=ErrorCode.REGISTRATION_NOT_FOUND)
         rid, token = found
         await services.codes.confirm(rid, token, Channel.EMAIL, str(code))
         _, done = await services.completion.complete(rid, token)

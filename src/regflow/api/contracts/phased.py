@@ -43,7 +43,7 @@ from regflow.api.contracts.base import (
 )
 from regflow.api.v1.verify import LinkToken, _page
 from regflow.core.model import Channel
-from regflow.errors import RegflowError, TooSoon, Unavailable
+from regflow.errors import ErrorCode, RegflowError, TooSoon, Unavailable
 from regflow.services.container import Services
 
 CONTRACT = "phased"
@@ -61,6 +61,12 @@ SECURITY = {
     "passwordConfirmation": "password_confirmation",
     "orgCode": "org_code",
 }
+
+
+# phased's error shape carries regflow's own code and message (``error.code``,
+# ``error.message``), so every code reaches its clients as it is: no words of its own
+MESSAGES: dict[ErrorCode, str] = {}
+FALLBACK = frozenset(ErrorCode)
 
 
 def error_response(error: RegflowError) -> Response:
@@ -104,14 +110,13 @@ def phased_router(services: Services) -> Any:
         """Phase 1: the email; a 6-digit code and a link go to it."""
         body = await json_object(request)
         email = text(body, "email")
-        started = await registrations.start(FLOW, contract=CONTRACT)
-        rid = started.state["id"]
-        state = await registrations.submit(rid, started.token, "email", {"email": email})
+        # one unit of work, validated first: a refused email leaves nothing behind
+        begun = await services.signups.begin(FLOW, "email", {"email": email}, contract=CONTRACT)
         return {
             "success": True,
             "message": "Check your inbox for a 6-digit code to confirm your email.",
-            "registrationToken": pack(rid, started.token),
-            **_phase(state),
+            "registrationToken": pack(begun.registration_id, begun.token),
+            **_phase(begun.state),
         }
 
     @router.post("/auth/verify-email-code")
