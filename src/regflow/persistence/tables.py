@@ -322,7 +322,7 @@ oauth_refresh_tokens = Table(
     Index("ix_oauth_refresh_tokens_code", "code_hash"),
 )
 
-# -- after sign-up: TOTP second factor, recovery codes, login challenges (0010) --------------
+# -- after sign-up: TOTP second factor, recovery codes, login challenges (0011) --------------
 
 totp_credentials = Table(
     "totp_credentials",
@@ -360,7 +360,7 @@ mfa_challenges = Table(
     Index("ix_mfa_challenges_expires", "expires_at"),
 )
 
-# -- after sign-up: changing the email address (migration 0010) ------------------------------
+# -- after sign-up: changing the email address (migration 0011) ------------------------------
 
 email_changes = Table(
     "email_changes",
