@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from regflow.oidc.provider import Provider
@@ -13,6 +15,7 @@ from regflow.services.container import Services
 from regflow.services.invitations import Invitations
 from regflow.services.uploads import Uploads
 from regflow.ui.authorize import authorize_router
+from regflow.ui.csrf import CsrfRefused
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
 from regflow.ui.recovery import recovery_router
@@ -53,6 +56,11 @@ def mount_ui(
         int(ctx.login_sessions.absolute.total_seconds()),
     )
     wizard = Wizard(services, cookies, Pages(cookies), uploads, flows)
+
+    async def on_csrf_refused(request: Request, exc: Exception) -> Response:
+        return wizard.csrf_failed(request)
+
+    app.add_exception_handler(CsrfRefused, on_csrf_refused)
     app.include_router(verification_router(wizard))
     app.include_router(steps_router(wizard))
     app.include_router(signin_router(wizard))
