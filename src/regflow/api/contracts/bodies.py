@@ -29,7 +29,7 @@ _TYPES: dict[str, dict[str, Any]] = {  # by field name; the rest are strings
     "password": {"type": "string", "format": "password", "maxLength": 256},
 }
 HANDLE = "hOeZWcJZw8KqzozMlmzO.0b7d4c5e-2f3a-4a71-9d8e-5c1f0e6a9b21"
-PASSWORD = "SecureP@ss123"
+EXAMPLE_PASSWORD = "SecureP@ss123"  # noqa: S105 (an OpenAPI example, seed 003's own)
 
 
 def _schema(example: dict[str, Any], required: tuple[str, ...]) -> dict[str, Any]:
@@ -81,7 +81,10 @@ _PROFESSIONAL = {
     "yearsOfExperience": 7,
 }
 _SECURITY = _handle(
-    emailOtp="123456", phoneOtp="654321", password=PASSWORD, confirmPassword=PASSWORD
+    emailOtp="123456",
+    phoneOtp="654321",
+    password=EXAMPLE_PASSWORD,
+    confirmPassword=EXAMPLE_PASSWORD,
 )
 _SEED_001 = ("registrationToken",)
 
@@ -98,7 +101,7 @@ BODIES: dict[str, dict[str, Any]] = {
         "username",
     ),
     "/auth/registration/security": _body(
-        _handle(password=PASSWORD, passwordConfirmation=PASSWORD),
+        _handle(password=EXAMPLE_PASSWORD, passwordConfirmation=EXAMPLE_PASSWORD),
         "registrationToken",
         "password",
         "passwordConfirmation",
@@ -113,8 +116,8 @@ BODIES: dict[str, dict[str, Any]] = {
             adminName="John Doe",
             adminEmail="admin@example.com",
             adminPhone="+919876543210",
-            password=PASSWORD,
-            confirmPassword=PASSWORD,
+            password=EXAMPLE_PASSWORD,
+            confirmPassword=EXAMPLE_PASSWORD,
         ),
         *_SEED_001,
         "adminEmail",
@@ -173,7 +176,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/auth/register": _body(
         {
             "email": "user@example.com",
-            "password": PASSWORD,
+            "password": EXAMPLE_PASSWORD,
             "firstName": "John",
             "lastName": "Doe",
             "organizationName": "Acme Insurance Co",
@@ -189,7 +192,7 @@ BODIES: dict[str, dict[str, Any]] = {
     ),
     "/api/v1/auth/resend-verification": _body({"email": "user@example.com"}, "email"),
     "/api/v1/auth/login": _body(
-        {"email": "user@example.com", "password": PASSWORD}, "email", "password"
+        {"email": "user@example.com", "password": EXAMPLE_PASSWORD}, "email", "password"
     ),
     "/api/v1/auth/forgot-password": _body({"email": "user@example.com"}, "email"),
     "/api/v1/auth/reset-password": _body(
