@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from regflow import __version__
 from regflow.api import contracts, problems
 from regflow.api.devmailbox import dev_mailbox_router
+from regflow.api.docs import mount_docs
 from regflow.api.inputs import refuse_bad_input  # input hardening
 from regflow.api.metrics import Metrics, MetricsMiddleware, metrics_router  # metrics
 from regflow.api.middleware import RequestContext
@@ -227,6 +228,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     app = FastAPI(
         title="regflow",
         version=__version__,
+        docs_url=None,  # served by mount_docs with self-hosted assets (the CSP allows them)
+        redoc_url=None,
         lifespan=lifespan,
         responses=problems.RESPONSES,  # problem details, declared for every route
         # every route: rate limits from one table, then input refusals (415, NUL, surrogates)
@@ -257,6 +260,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     if settings.dev_mailbox:
         app.include_router(dev_mailbox_router(DevMailbox(runtime.uow, Renderer())))
     include_ui(app, runtime, invitations)  # hosted web UI
+    mount_docs(app)  # /docs: Swagger UI from the swagger-ui-bundle package
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,

@@ -11,7 +11,6 @@ _BY_FIELD: dict[tuple[str, str], str] = {
     ("REQUIRED", "first_name"): "Enter your first name.",
     ("REQUIRED", "last_name"): "Enter your last name.",
     ("REQUIRED", "full_name"): "Enter your full name.",
-    ("REQUIRED", "name"): "Enter a name.",
     ("REQUIRED", "username"): "Choose a username.",
     ("REQUIRED", "password"): "Choose a password.",
     ("REQUIRED", "password_confirmation"): "Type your password a second time.",
@@ -24,6 +23,12 @@ _BY_FIELD: dict[tuple[str, str], str] = {
     ("INVALID_TYPE", "years_of_experience"): "Enter a whole number of years, for example 5.",
     ("INVALID_TYPE", "year"): "Enter the year as a number from 1 to 12.",
     ("INVALID_TYPE", "date_of_birth"): "Enter your date of birth.",
+    ("INVALID_VALUE", "student_strength"): "Enter a number of students of 0 or more, for "
+    "example 250.",
+    ("INVALID_VALUE", "years_of_experience"): "Enter a number of years of 0 or more.",
+    ("INVALID_VALUE", "year"): "Enter the year as a number from 1 to 12.",
+    ("REQUIRED", "department"): "Choose your department.",
+    ("REQUIRED", "country"): "Choose your country from the list.",
     ("INVITATION_EMAIL_MISMATCH", "email"): "Use the address your invitation was sent to.",
 }
 
@@ -43,7 +48,8 @@ _BY_CODE: dict[str, str] = {
     "PASSWORD_TOO_SHORT": "Your password is too short.",
     "PASSWORD_TOO_LONG": "Your password is too long.",
     "PASSWORD_COMMON": "This password is too common and easy to guess; choose another.",
-    "PASSWORD_CONTEXT": "Your password should not contain your name, username or email.",
+    "PASSWORD_CONTEXT": "Your password should not contain your name, username, email or "
+    "organization.",
     "PASSWORD_WEAK": "Your password does not meet the rules listed above.",
     "PASSWORD_INVALID": "Your password contains characters that cannot be used.",
     "PASSWORD_MISMATCH": "The two passwords are not the same.",
@@ -51,7 +57,7 @@ _BY_CODE: dict[str, str] = {
     "ORG_INVITE_ONLY": "This organization accepts members by invitation only.",
     "ORG_NAME_INVALID": "Enter your organization's name (at least 2 letters).",
     "RESERVED_SLUG": "This name cannot be used; add a word to it.",
-    "COUNTRY_INVALID": "Enter a two-letter country code, for example IN, FR or US.",
+    "COUNTRY_INVALID": "Choose a country from the list, for example India.",
     "PHONE_INVALID": "Enter a mobile number, for example +91 98765 43210.",
     "POSTAL_CODE_INVALID": "This postal code does not match the country.",
     "TIMEZONE_INVALID": "Choose a time zone from the list.",
@@ -101,6 +107,25 @@ ROLE_WORDS = {
 def role_words(role: str) -> str:
     """A membership role as people say it."""
     return ROLE_WORDS.get(role, role.replace("_", " "))
+
+
+# sentences that do not say which field they are about: the label goes in front of them
+GENERIC = frozenset(
+    {"REQUIRED", "TOO_LONG", "TOO_SHORT", "INVALID_TYPE", "INVALID_VALUE", "INVALID_CHOICE"}
+)
+
+
+def say_on(code: str, field: str, label: str, fallback: str | None = None) -> str:
+    """The sentence for ``code`` on a field, naming the field (its ``label``) when the
+    sentence alone would not: an error summary of "This field is required." x4 says nothing."""
+    if (code, field) in _BY_FIELD:
+        return _BY_FIELD[(code, field)]
+    if code == "REQUIRED":
+        return f"{label} is required." if label else say(code)
+    if code in GENERIC or code not in _BY_CODE:
+        sentence = say(code, fallback=fallback)
+        return f"{label}: {sentence[:1].lower()}{sentence[1:]}"
+    return say(code, fallback=fallback)
 
 
 def say(code: str, field: str | None = None, fallback: str | None = None) -> str:
