@@ -41,6 +41,7 @@ from regflow.api.v1.verify import verify_router
 from regflow.core.engine import Engine
 from regflow.core.experiments import Experiments  # experiments
 from regflow.core.flows import enabled
+from regflow.core.login_sessions import SessionPolicy  # hosted login sessions
 from regflow.core.model import OutboxKind
 from regflow.core.organizations import OrganizationPolicy  # organizations
 from regflow.core.passwords import policy_for
@@ -186,6 +187,10 @@ def build_runtime(settings: Settings) -> Runtime:
         limits=limiter,  # rate limits per address and account
         verify_path=CONFIRM_PATH if settings.ui else "/v1/verify/",  # web UI: mail link
         invitation_path=INVITE_PATH if settings.ui else "/v1/invitations/",  # web UI
+        login_sessions=SessionPolicy(
+            idle=timedelta(seconds=settings.session_idle_seconds),
+            absolute=timedelta(seconds=settings.session_absolute_seconds),
+        ),
     )
     return Runtime(settings, engine, uow, keyring, hasher, worker, Services.build(ctx), limiter)
 

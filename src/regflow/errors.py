@@ -19,6 +19,7 @@ them to its own documented shape. The same codes name UI messages and funnel
     ├── AuthenticationFailed        INVALID_CREDENTIALS, EMAIL_NOT_VERIFIED, INVALID_TOKEN
     ├── Forbidden                   FORBIDDEN, INVITATION_EMAIL_MISMATCH
     ├── PayloadTooLarge             PAYLOAD_TOO_LARGE
+    ├── UnsupportedMediaType        UNSUPPORTED_MEDIA_TYPE
     └── Unavailable                 OVERLOADED, DATABASE_UNAVAILABLE (retry_after seconds)
 """
 
@@ -112,6 +113,11 @@ class Forbidden(RegflowError):
 class PayloadTooLarge(RegflowError):
     code = "PAYLOAD_TOO_LARGE"
     default_message = "The request body is too large."
+
+
+class UnsupportedMediaType(RegflowError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    default_message = "Send the body as application/json."
 
 
 class Unavailable(RegflowError):

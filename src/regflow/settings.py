@@ -94,6 +94,9 @@ class Settings(BaseSettings):
 
     # hosted web UI at / and /register/... (REGFLOW_UI=false: the API only)
     ui: bool = True
+    # the hosted login session: ends after this long unused, and this long after sign-in
+    session_idle_seconds: int = Field(7200, ge=60)
+    session_absolute_seconds: int = Field(43200, ge=300)
 
     # operator
     admin_token: SecretStr | None = None

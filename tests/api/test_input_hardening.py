@@ -290,3 +290,14 @@ async def test_admin_api_refuses_forged_tokens(harness: Harness) -> None:
         r = await harness.client.get(url, headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401, (token, r.text)
         assert r.json()["code"] in {"INVALID_TOKEN", "INVALID_CREDENTIALS"}
+
+
+@pytest.mark.parametrize("depth", [33, 30_000])
+async def test_deeply_nested_json_is_refused(sqlite_harness: Harness, depth: int) -> None:
+    raw = b'{"flow": "member", "variant": ' + b"[" * depth + b"]" * depth + b"}"
+    r = await sqlite_harness.client.post(
+        "/v1/registrations", content=raw, headers={"content-type": "application/json"}
+    )
+    assert 400 <= r.status_code < 500, r.text
+    if depth == 33:  # parsed by FastAPI, refused by the guard before any field is read
+        assert _fields(r)["body"] == "TOO_DEEP"

@@ -22,6 +22,7 @@ from regflow.errors import (
     RegflowError,
     TooSoon,
     Unavailable,
+    UnsupportedMediaType,
     ValidationFailed,
     VerificationFailed,
 )
@@ -41,6 +42,7 @@ STATUS_BY_CLASS: tuple[tuple[type[RegflowError], int], ...] = (
     (AuthenticationFailed, 401),
     (Forbidden, 403),
     (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
     (Unavailable, 503),
 )
 STATUS_BY_CODE = {"EMAIL_NOT_VERIFIED": 403}

@@ -113,7 +113,7 @@ class RouteLimits:
         field = key.removeprefix("body:")
         try:
             body = json.loads(await request.body() or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         value = body.get(field) if isinstance(body, dict) else None
         return value.strip().upper()[:64] if isinstance(value, str) and value.strip() else None

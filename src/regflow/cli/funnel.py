@@ -18,9 +18,13 @@ from regflow.settings import Settings
 
 
 def funnel(
-    since: str = typer.Option("7d", help="Start of the window: 7d, 24h, 30m or ISO 8601."),
-    until: str | None = typer.Option(None, help="End of the window (ISO 8601); default now."),
-    flow: str | None = typer.Option(None, help="Only this flow."),
+    since: str = typer.Option(
+        "7d", metavar="WHEN", help="Start of the window: 7d, 24h, 30m or ISO 8601."
+    ),
+    until: str | None = typer.Option(
+        None, metavar="ISO", help="End of the window (ISO 8601); default now."
+    ),
+    flow: str | None = typer.Option(None, metavar="FLOW", help="Only this flow."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Conversion per step, timings, drop-off, errors and experiments of a time window."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from importlib.metadata import version
 
 import typer
 import uvicorn
@@ -17,13 +18,34 @@ from regflow.cli.outbox import outbox  # regflow outbox
 from regflow.persistence import migrate
 from regflow.settings import Settings
 
-cli = typer.Typer(help="regflow: registration and onboarding service.", no_args_is_help=True)
-db = typer.Typer(help="Database schema.", no_args_is_help=True)
-keys = typer.Typer(help="Token signing keys.", no_args_is_help=True)
+# Plain help (no rich boxes): they printed a ``<bool>``/``<str>`` marker beside every option.
+cli = typer.Typer(
+    help="regflow: registration and onboarding service.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    add_completion=False,
+)
+db = typer.Typer(help="Database schema.", no_args_is_help=True, rich_markup_mode=None)
+keys = typer.Typer(help="Token signing keys.", no_args_is_help=True, rich_markup_mode=None)
 cli.add_typer(db, name="db")
 cli.add_typer(keys, name="keys")
 cli.command("funnel")(funnel)  # regflow funnel
 cli.add_typer(outbox, name="outbox")  # regflow outbox
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"regflow {version('regflow')}")
+        raise typer.Exit
+
+
+@cli.callback()
+def _root(
+    show_version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print the version."
+    ),
+) -> None:
+    """regflow: registration and onboarding service."""
 
 
 def app_factory() -> FastAPI:
@@ -42,9 +64,11 @@ def _no_worker() -> bool:
 
 @cli.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
-    workers: int = typer.Option(1, help="Server processes (use Redis and PostgreSQL for >1)."),
+    host: str = typer.Option("127.0.0.1", metavar="HOST", help="Interface to listen on."),
+    port: int = typer.Option(8000, metavar="PORT", help="Port to listen on."),
+    workers: int = typer.Option(
+        1, metavar="N", help="Server processes (use Redis and PostgreSQL for >1)."
+    ),
     no_worker: bool = typer.Option(False, "--no-worker", help="Do not deliver the outbox here."),
 ) -> None:
     """Serve the API, the hosted pages and (unless --no-worker) the delivery worker."""
@@ -86,15 +110,15 @@ def worker() -> None:
 
 
 @db.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head")) -> None:
+def db_upgrade(revision: str = typer.Argument("head", metavar="REVISION", hidden=True)) -> None:
     """Apply the migrations up to REVISION (default: the newest)."""
     migrate.upgrade(Settings().database_url, revision)
     typer.echo(f"database at {revision}")
 
 
 @db.command("downgrade")
-def db_downgrade(revision: str = typer.Argument(...)) -> None:
-    """Revert the migrations down to REVISION (``base`` for an empty schema)."""
+def db_downgrade(revision: str = typer.Argument(..., metavar="REVISION", hidden=True)) -> None:
+    """Revert the migrations down to REVISION (base for an empty schema)."""
     migrate.downgrade(Settings().database_url, revision)
     typer.echo(f"database at {revision}")
 

@@ -23,7 +23,9 @@ from regflow.services.outbox_admin import OutboxAdmin
 from regflow.settings import Settings
 
 T = TypeVar("T")
-outbox = typer.Typer(help="The delivery queue: list it, requeue dead messages.")
+outbox = typer.Typer(
+    help="The delivery queue: list it, requeue dead messages.", rich_markup_mode=None
+)
 
 
 def _run(action: Callable[[OutboxAdmin], Awaitable[T]]) -> T:
@@ -44,9 +46,14 @@ def _run(action: Callable[[OutboxAdmin], Awaitable[T]]) -> T:
 def listing(
     ctx: typer.Context,
     status: list[str] = typer.Option(  # noqa: B008 - Typer's way of declaring options
-        [], "--status", help="pending, retrying, sent or dead (repeatable); default all but sent."
+        [],
+        "--status",
+        metavar="STATUS",
+        help="pending, retrying, sent or dead (repeatable); default all but sent.",
     ),
-    limit: int = typer.Option(50, min=1, max=1000, help="Messages to show, oldest first."),
+    limit: int = typer.Option(
+        50, metavar="N", min=1, max=1000, help="Messages to show, oldest first."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Counts per status and the oldest messages waiting, retrying or dead."""
@@ -61,10 +68,10 @@ def listing(
 
 @outbox.command("requeue")
 def requeue(
-    message_id: str | None = typer.Argument(None, help="The id of one dead message."),
+    message_id: str | None = typer.Argument(None, metavar="ID", hidden=True),
     all_dead: bool = typer.Option(False, "--all-dead", help="Every dead message."),
 ) -> None:
-    """Put dead messages back in the queue (attempts reset)."""
+    """Put dead messages back in the queue (attempts reset): the one with ID, or --all-dead."""
     if (message_id is None) == (not all_dead):
         raise typer.BadParameter("give one message id or --all-dead")
     try:

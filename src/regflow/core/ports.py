@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self
 
 from regflow.core.claims import AccessClaims
 from regflow.core.invitations import Invitation
+from regflow.core.login_sessions import LoginSession
 from regflow.core.model import (
     Account,
     Channel,
@@ -135,6 +136,11 @@ class AccountRepository(Protocol):
     async def username_exists(self, username: str) -> bool: ...
 
     async def set_password_hash(self, account_id: str, password_hash: str) -> None: ...
+
+    async def bump_token_version(self, account_id: str) -> int:
+        """Add one to the account's token version (revoking every token and login session
+        issued before); the new version, or -1 when there is no such account."""
+        ...
 
 
 class OrganizationRepository(Protocol):
@@ -356,6 +362,30 @@ class SigningKeyRepository(Protocol):
     async def retire_all_but(self, kid: str) -> None: ...
 
 
+class LoginSessionRepository(Protocol):
+    """The hosted UI's login sessions (``regflow.core.login_sessions``)."""
+
+    async def add(self, session: LoginSession) -> None: ...
+
+    async def get_by_token_hash(self, token_hash: str) -> LoginSession | None: ...
+
+    async def touch(self, session_id: str, now: datetime) -> None:
+        """Move the idle clock forward to ``now`` (never backward)."""
+        ...
+
+    async def revoke(self, session_id: str, now: datetime) -> bool:
+        """End one session; False when it was revoked already."""
+        ...
+
+    async def revoke_all(self, account_id: str, now: datetime) -> int:
+        """End every open session of the account; how many ended."""
+        ...
+
+    async def prune(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` sessions whose absolute end is before ``before``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction per use case; leaving without ``commit`` rolls back."""
 
@@ -373,6 +403,7 @@ class UnitOfWork(Protocol):
     invitations: InvitationRepository  # organizations
     uploads: UploadRepository  # organizations
     profiles: ProfileRepository  # organizations
+    login_sessions: LoginSessionRepository  # the hosted UI's login sessions
 
     async def __aenter__(self) -> Self: ...
 

@@ -81,3 +81,13 @@ class SqlAccounts:
         await self._conn.execute(
             update(t).where(t.c.id == account_id).values(password_hash=password_hash)
         )
+
+    async def bump_token_version(self, account_id: str) -> int:
+        result = await self._conn.execute(
+            update(t)
+            .where(t.c.id == account_id)
+            .values(token_version=t.c.token_version + 1)
+            .returning(t.c.token_version)
+        )
+        row = result.first()
+        return int(row[0]) if row else -1

@@ -240,3 +240,20 @@ signing_keys = Table(
     Column("active", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# -- the hosted UI's login sessions (migration 0006) -----------------------------------------
+
+login_sessions = Table(
+    "login_sessions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("token_version", Integer, nullable=False),
+    Column("amr", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index("ix_login_sessions_account", "account_id"),
+)

@@ -15,6 +15,7 @@ from regflow.persistence.funnel import DiscardedFunnel, EventsObserver, PendingF
 from regflow.persistence.funnel_queries import SqlRegistrationSweep, SqlReportQueries
 from regflow.persistence.idempotency import SqlIdempotency
 from regflow.persistence.invitations import SqlInvitations
+from regflow.persistence.login_sessions import SqlLoginSessions
 from regflow.persistence.organizations import SqlMemberships, SqlOrganizations
 from regflow.persistence.outbox import SqlOutbox
 from regflow.persistence.profiles import SqlProfiles
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     invitations: ports.InvitationRepository  # organizations
     uploads: ports.UploadRepository  # organizations
     profiles: ports.ProfileRepository  # organizations
+    login_sessions: ports.LoginSessionRepository  # the hosted UI's login sessions
 
     def __init__(
         self,
@@ -96,6 +98,7 @@ class SqlUnitOfWork:
         self.invitations = SqlInvitations(conn)  # organizations
         self.uploads = SqlUploads(conn)  # organizations
         self.profiles = SqlProfiles(conn)  # organizations
+        self.login_sessions = SqlLoginSessions(conn)  # the hosted UI's login sessions
         return self
 
     async def __aexit__(

@@ -22,6 +22,7 @@ from regflow.errors import (
     UniqueViolation,
 )
 from regflow.services.base import RegistrationUseCase
+from regflow.services.joining import join_by_code
 from regflow.services.onboarding import Onboarding, person_names  # organizations
 from regflow.services.sessions import token_response
 from regflow.services.webhooks import completion_data, membership_data, publish  # webhooks
@@ -135,14 +136,9 @@ class Completion(RegistrationUseCase):
         code = data.get("org_code")
         if not code:
             return None
-        org = await uow.organizations.get_by_join_code(str(code).upper())
-        if org is None:
-            raise Conflict("No organization has this code.", code="ORG_CODE_INVALID")
-        status = "pending" if org.join_policy == "approval" else "active"
-        membership = Membership(
-            str(uuid.uuid4()), account.id, org.id, "member", status, self.ctx.clock()
+        _, membership = await join_by_code(
+            uow, str(code), account_id=account.id, role="member", now=self.ctx.clock()
         )
-        await uow.memberships.add(membership)
         return membership
 
     async def _response(

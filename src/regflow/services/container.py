@@ -8,6 +8,7 @@ from regflow.services.accounts import Accounts
 from regflow.services.codes import Codes
 from regflow.services.completion import Completion
 from regflow.services.context import ServiceContext
+from regflow.services.login_sessions import LoginSessions
 from regflow.services.lookups import Lookups
 from regflow.services.registrations import Registrations
 from regflow.services.sessions import Sessions
@@ -24,6 +25,7 @@ class Services:
     usernames: Usernames
     accounts: Accounts  # seed contracts: known emails, imports
     lookups: Lookups  # seed contracts: registrations named by email
+    login_sessions: LoginSessions  # the hosted UI's signed-in state
 
     @classmethod
     def build(cls, ctx: ServiceContext) -> Services:
@@ -36,4 +38,5 @@ class Services:
             usernames=Usernames(ctx),
             accounts=Accounts(ctx),
             lookups=Lookups(ctx),
+            login_sessions=LoginSessions(ctx),
         )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from regflow.core.engine import Engine
 from regflow.core.experiments import Experiments
+from regflow.core.login_sessions import SessionPolicy
 from regflow.core.organizations import OrganizationPolicy
 from regflow.core.ports import (
     NoRateLimits,
@@ -58,3 +59,5 @@ class ServiceContext:
 
     # per address and per account limits (code sends, failed codes, failed logins)
     limits: RateLimits = field(default_factory=NoRateLimits)
+    # idle and absolute lifetimes of the hosted UI's login sessions
+    login_sessions: SessionPolicy = field(default_factory=SessionPolicy)

@@ -21,6 +21,7 @@ from regflow.core.model import Account, Membership, Organization, Registration
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict
 from regflow.services.context import ServiceContext
+from regflow.services.joining import add_member, join_by_code
 from regflow.services.organizations import create_organization, public_view
 from regflow.services.webhooks import organization_data, publish  # webhooks
 
@@ -52,25 +53,29 @@ class Onboarding:
             await uow.profiles.add(profile)
         if onboarding.founds_organization(registration):
             return await self._found(uow, registration, account, now)
-        found = await self._to_join(uow, registration)
-        if found is None:
-            return Joined()  # freelance teacher, standalone student
-        organization, status = found
+        role = onboarding.role(registration)
         details = onboarding.membership_details(registration)
-        department = details.get("department")
-        if department:  # the organization's own spelling
-            known = organization.settings.get("departments") or []
-            details["department"] = organizations.find_department(known, department) or department
-        membership = Membership(
-            id=str(uuid.uuid4()),
-            account_id=account.id,
-            organization_id=organization.id,
-            role=onboarding.role(registration),
-            status=status,
-            created_at=now,
-            details=details,
+        invited = invitation_of(registration)
+        if invited is not None:
+            organization = await uow.organizations.get(str(invited["organization_id"]))
+            if organization is None:
+                raise Conflict("This invitation's organization is gone.", code="INVITATION_INVALID")
+            membership = await add_member(  # invited: active whatever the join policy
+                uow,
+                organization,
+                account_id=account.id,
+                role=role,
+                status="active",
+                now=now,
+                details=details,
+            )
+            return Joined(membership, organization)
+        code = onboarding.join_code(registration)
+        if code is None:
+            return Joined()  # freelance teacher, standalone student
+        organization, membership = await join_by_code(
+            uow, code, account_id=account.id, role=role, now=now, details=details
         )
-        await uow.memberships.add(membership)
         return Joined(membership, organization)
 
     async def _found(
@@ -105,26 +110,3 @@ class Onboarding:
             "next_steps": [dict(step) for step in organizations.NEXT_STEPS],
         }
         return Joined(membership, organization, extra)
-
-    async def _to_join(
-        self, uow: UnitOfWork, registration: Registration
-    ) -> tuple[Organization, str] | None:
-        """The organization a teacher, student or invitee joins, and the membership status."""
-        invited = invitation_of(registration)
-        if invited is not None:
-            organization = await uow.organizations.get(str(invited["organization_id"]))
-            if organization is None:
-                raise Conflict("This invitation's organization is gone.", code="INVITATION_INVALID")
-            return organization, "active"
-        code = onboarding.join_code(registration)
-        if code is None:
-            return None
-        organization = await uow.organizations.get_by_join_code(code)
-        if organization is None:
-            raise Conflict("No organization has this code.", code="ORG_CODE_INVALID")
-        status = organizations.membership_status(organization.join_policy, invited=False)
-        if status is None:
-            raise Conflict(
-                "This organization accepts members by invitation only.", code="ORG_INVITE_ONLY"
-            )
-        return organization, status

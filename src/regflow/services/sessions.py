@@ -45,9 +45,10 @@ class Sessions:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    async def login(
-        self, email: str, password: str, *, organization_id: str | None = None
-    ) -> dict[str, Any]:
+    async def authenticate(self, email: str, password: str) -> Account:
+        """The account whose email and password these are, with equal work for unknown
+        emails; ``AuthenticationFailed`` (``INVALID_CREDENTIALS`` or, only after the right
+        password, ``EMAIL_NOT_VERIFIED``) otherwise."""
         try:
             address = normalize_email(email)
         except FieldProblem:
@@ -57,7 +58,6 @@ class Sessions:
         await self.ctx.limits.check("login_failures", who)
         async with self.ctx.uow(read_only=True) as uow:
             account = await uow.accounts.get_by_email(address) if address else None
-            memberships = await uow.memberships.for_account(account.id) if account else []
         if account is None:
             await self.ctx.hasher.dummy_verify()
             await self.ctx.limits.hit("login_failures", who)
@@ -72,25 +72,35 @@ class Sessions:
             async with self.ctx.uow() as uow:
                 await uow.accounts.set_password_hash(account.id, upgraded)
                 await uow.commit()
-        active = [m for m in memberships if m.status == "active"]
-        chosen = active[0] if active else None
+        return account
+
+    async def login(
+        self, email: str, password: str, *, organization_id: str | None = None
+    ) -> dict[str, Any]:
+        account = await self.authenticate(email, password)
+        active = await self.active_memberships(account.id)
+        chosen = active[0][0] if active else None
         if organization_id is not None:
-            chosen = next((m for m in active if m.organization_id == organization_id), None)
+            chosen = next((m for m, _ in active if m.organization_id == organization_id), None)
             if chosen is None:
                 raise Forbidden(
                     "This account is not an active member of that organization.",
                     code="NOT_A_MEMBER",
                 )
-        names: dict[str, str] = {}
-        if active:
-            async with self.ctx.uow(read_only=True) as uow:
-                for m in active:
-                    organization = await uow.organizations.get(m.organization_id)
-                    names[m.organization_id] = organization.name if organization else ""
         return {
             **token_response(self.ctx, account, chosen),
             "organizations": [
-                {"id": m.organization_id, "name": names[m.organization_id], "role": m.role}
-                for m in active
+                {"id": m.organization_id, "name": name, "role": m.role} for m, name in active
             ],
         }
+
+    async def active_memberships(self, account_id: str) -> list[tuple[Membership, str]]:
+        """The account's active memberships, oldest first, with each organization's name."""
+        async with self.ctx.uow(read_only=True) as uow:
+            memberships = await uow.memberships.for_account(account_id)
+            found: list[tuple[Membership, str]] = []
+            for m in memberships:
+                if m.status == "active":
+                    organization = await uow.organizations.get(m.organization_id)
+                    found.append((m, organization.name if organization else ""))
+        return found

@@ -8,7 +8,7 @@ of them win and the others skip it, so each expiry is recorded once.
 
 Events recorded with the registrations' own writes are moved into the event log
 (``drain_events``), then, for retention, events recorded more than ``retention``
-ago are deleted in batches.
+ago are deleted in batches, and so are login sessions past their absolute end.
 """
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ class Sweep(RegistrationUseCase):
             pruned += gone
             if gone < self.batch * 10:
                 break
+        async with self.ctx.uow() as uow:  # login sessions past their absolute end
+            await uow.login_sessions.prune(self.ctx.clock(), self.batch * 10)
+            await uow.commit()
         return SweepResult(expired, pruned, moved)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -151,7 +151,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
             errors = {"email": say("INVALID_CREDENTIALS")}
             return invitation_page(request, link_token, found, email, errors, 401)
         role = role_words(joined["membership"]["role"])
-        return w.pages.render(
+        response = w.pages.render(
             request,
             "joined.html",
             organization=joined["organization"]["name"],
@@ -159,5 +159,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
             role_phrase=with_article(role),
             email=joined["account"]["email"],
         )
+        await w.start_session(request, response, str(joined["account"]["id"]))
+        return response
 
     return router

@@ -37,11 +37,14 @@ def mount_ui(
     uploads: Uploads | None,
     flows: Sequence[str],
 ) -> None:
-    """``/``, ``/register/...``, ``/sign-in`` and ``/invite/...`` over ``services``; cookies
-    keyed to the public URL."""
+    """``/``, ``/register/...``, ``/sign-in``, ``/sign-out`` and ``/invite/...`` over
+    ``services``; cookies keyed to the public URL."""
     ctx = services.ctx
     cookies = Cookies.for_public_url(
-        ctx.public_url, ctx.secret, int(ctx.engine.ttl.total_seconds())
+        ctx.public_url,
+        ctx.secret,
+        int(ctx.engine.ttl.total_seconds()),
+        int(ctx.login_sessions.absolute.total_seconds()),
     )
     wizard = Wizard(services, cookies, Pages(cookies), uploads, flows)
     app.include_router(verification_router(wizard))

@@ -1,10 +1,15 @@
-"""The UI's cookies: the registration (a bearer secret) and the CSRF token.
+"""The UI's cookies: the registration (a bearer secret), the login session and the CSRF token.
 
 The registration cookie holds ``<id>.<token>``: it is ``HttpOnly``,
 ``SameSite=Lax`` and, whenever the browser treats the site as secure (an
 ``https`` public URL, or a loopback address, which browsers count as a secure
 context), ``Secure`` with the ``__Host-`` prefix. Over plain http to any other
 host the prefix cannot be used, so the cookies are named without it.
+
+The login session cookie (``__Host-regflow-session``; ``regflow-session`` in
+the plain-http development fallback) holds the secret of a row in
+``login_sessions`` (``regflow.services.login_sessions``), lives as long as the
+session's absolute lifetime, and is replaced on every sign-in.
 
 CSRF: a random value in its own cookie; every form carries
 HMAC(server secret, value), compared in constant time on each post.
@@ -33,12 +38,15 @@ class Cookies:
     secret: bytes
     secure: bool
     max_age: int
+    session_max_age: int = 12 * 3600
 
     @classmethod
-    def for_public_url(cls, public_url: str, secret: bytes, max_age: int) -> Cookies:
+    def for_public_url(
+        cls, public_url: str, secret: bytes, max_age: int, session_max_age: int = 12 * 3600
+    ) -> Cookies:
         parts = urlsplit(public_url)
         secure = parts.scheme == "https" or (parts.hostname or "") in LOOPBACK
-        return cls(secret, secure, max_age)
+        return cls(secret, secure, max_age, session_max_age)
 
     def name(self, base: str) -> str:
         return f"__Host-regflow-{base}" if self.secure else f"regflow-{base}"
@@ -100,6 +108,25 @@ class Cookies:
     def welcome(self, request: Request, flow: str) -> dict[str, Any] | None:
         value = request.cookies.get(self.name(f"done-{flow}"), "")
         return self.unsign(f"welcome-{flow}", value) if value else None
+
+    # -- the login session ------------------------------------------------------------------
+
+    @property
+    def session_name(self) -> str:
+        return self.name("session")
+
+    def login_secret(self, request: Request) -> str | None:
+        """The secret of this browser's login session cookie, if it carries one."""
+        value = request.cookies.get(self.session_name, "")
+        return value if 0 < len(value) <= 200 else None
+
+    def keep_login(self, response: Response, secret: str) -> None:
+        self._set(response, "session", secret, self.session_max_age)
+
+    def forget_login(self, response: Response) -> None:
+        response.delete_cookie(
+            self.session_name, path="/", secure=self.secure, httponly=True, samesite="lax"
+        )
 
     # -- CSRF ------------------------------------------------------------------------------
 

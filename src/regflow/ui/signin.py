@@ -1,12 +1,14 @@
-"""``/sign-in``: email and password checked by the Sessions service; the page says who it is.
+"""``/sign-in`` and ``/sign-out``: the hosted login session.
 
-The access token the login answers with stays on the server: it is not shown,
-put in a URL or kept in a cookie. Signing in here shows a person that their
-password works and which organizations their account is in; what an
-application does with sessions is its own business (it calls ``POST
-/v1/sessions``). Wrong credentials get one sentence whether the email is
-unknown or the password wrong; ``EMAIL_NOT_VERIFIED`` comes only after a
-correct password, as the API answers.
+Email and password are checked by the Sessions service; a successful sign-in
+starts a login session (``regflow.services.login_sessions``, cookie
+``__Host-regflow-session``), replacing the one this browser had, and either
+continues to ``next`` (an authorize request waiting for it: only this site's
+own paths in ``NEXT_PATHS``) or shows which organizations the account is in.
+No access token is shown, put in a URL or kept in a cookie. Wrong credentials
+get one sentence whether the email is unknown or the password wrong;
+``EMAIL_NOT_VERIFIED`` comes only after a correct password, as the API
+answers. ``/sign-out`` revokes the session and drops its cookie.
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from regflow.core.identifiers import normalize_email
-from regflow.errors import AuthenticationFailed, FieldProblem, TooSoon
+from regflow.core.model import Account
+from regflow.errors import AuthenticationFailed, TooSoon
 from regflow.services.sessions import Sessions
+from regflow.ui.pages import redirect
 from regflow.ui.wizard import Wizard
 from regflow.ui.words import role_words, say
 
 MAX_EMAIL = 320
 MAX_PASSWORD = 1024  # as ``POST /v1/sessions`` accepts
+NEXT_PATHS = ("/oauth2/authorize?", "/account")  # pages that send people to sign in first
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,7 @@ def credentials(form: Mapping[str, Any]) -> tuple[str, str]:
     )
 
 
-async def log_in(sessions: Sessions, email: str, password: str) -> dict[str, Any] | Refused:
-    """The login answer, or the refusal to show; the form keeps the email, never the password."""
+def _missing(email: str, password: str) -> Refused | None:
     missing = {}
     if not email:
         missing["email"] = say("REQUIRED", "email")
@@ -56,48 +59,102 @@ async def log_in(sessions: Sessions, email: str, password: str) -> dict[str, Any
         return Refused(422, missing)
     if len(password) > MAX_PASSWORD:
         return Refused(401, {"email": say("INVALID_CREDENTIALS")})
+    return None
+
+
+def _refusal(failure: AuthenticationFailed | TooSoon) -> Refused:
+    if isinstance(failure, TooSoon):
+        return Refused(429, {"email": say("RATE_LIMITED")})
+    status = 403 if failure.code == "EMAIL_NOT_VERIFIED" else 401
+    return Refused(status, {"email": say(failure.code)})
+
+
+async def log_in(sessions: Sessions, email: str, password: str) -> dict[str, Any] | Refused:
+    """The login answer, or the refusal to show; the form keeps the email, never the password."""
+    refused = _missing(email, password)
+    if refused is not None:
+        return refused
     try:
         return await sessions.login(email, password)
-    except AuthenticationFailed as failure:
-        status = 403 if failure.code == "EMAIL_NOT_VERIFIED" else 401
-        return Refused(status, {"email": say(failure.code)})
-    except TooSoon:
-        return Refused(429, {"email": say("RATE_LIMITED")})
+    except (AuthenticationFailed, TooSoon) as failure:
+        return _refusal(failure)
 
 
-def shown_email(email: str) -> str:
+async def authenticate(sessions: Sessions, email: str, password: str) -> Account | Refused:
+    """The account these credentials open, or the refusal to show (as :func:`log_in`)."""
+    refused = _missing(email, password)
+    if refused is not None:
+        return refused
     try:
-        return normalize_email(email)
-    except FieldProblem:
-        return email
+        return await sessions.authenticate(email, password)
+    except (AuthenticationFailed, TooSoon) as failure:
+        return _refusal(failure)
+
+
+def safe_next(value: object) -> str | None:
+    """A place to continue after signing in: only this site's own pages that ask for it
+    (never another origin: no ``//host``, no backslashes, no scheme)."""
+    if not isinstance(value, str) or len(value) > 4096:
+        return None
+    if "\\" in value or any(ord(c) < 0x21 for c in value):
+        return None
+    if value.startswith(NEXT_PATHS):
+        return value
+    return None
 
 
 def signin_router(w: Wizard) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     def form_page(
-        request: Request, email: str = "", errors: dict[str, str] | None = None, status: int = 200
+        request: Request,
+        email: str = "",
+        errors: dict[str, str] | None = None,
+        status: int = 200,
+        next_url: str | None = None,
     ) -> Response:
-        return w.pages.render(request, "sign_in.html", status, email=email, errors=errors or {})
+        return w.pages.render(
+            request,
+            "sign_in.html",
+            status,
+            email=email,
+            errors=errors or {},
+            next=next_url,
+        )
 
     @router.get("/sign-in")
     async def show(request: Request) -> Response:
-        return form_page(request)
+        return form_page(request, next_url=safe_next(request.query_params.get("next")))
 
     @router.post("/sign-in")
     async def sign_in(request: Request) -> Response:
         ok, form = await w.csrf_ok(request)
         if not ok:
             return w.csrf_failed(request)
+        next_url = safe_next(form.get("next"))
         email, password = credentials(form)
-        answer = await log_in(w.services.sessions, email, password)
-        if isinstance(answer, Refused):
-            return form_page(request, email, answer.errors, answer.status)
-        organizations = [
-            {"name": o["name"], "role": role_words(o["role"])} for o in answer["organizations"]
-        ]
-        return w.pages.render(
-            request, "signed_in.html", email=shown_email(email), organizations=organizations
-        )
+        account = await authenticate(w.services.sessions, email, password)
+        if isinstance(account, Refused):
+            return form_page(request, email, account.errors, account.status, next_url)
+        if next_url is not None:
+            response = redirect(next_url)
+        else:
+            active = await w.services.sessions.active_memberships(account.id)
+            organizations = [{"name": name, "role": role_words(m.role)} for m, name in active]
+            response = w.pages.render(
+                request, "signed_in.html", email=account.email, organizations=organizations
+            )
+        await w.start_session(request, response, account.id)
+        return response
+
+    @router.post("/sign-out")
+    async def sign_out(request: Request) -> Response:
+        ok, _ = await w.csrf_ok(request)
+        if not ok:
+            return w.csrf_failed(request)
+        await w.services.login_sessions.revoke(w.cookies.login_secret(request))
+        response = w.pages.render(request, "signed_out.html")
+        w.cookies.forget_login(response)
+        return response
 
     return router

@@ -195,6 +195,13 @@ def steps_router(w: Wizard) -> APIRouter:
 
     router.include_router(welcome_router(w))
 
+    @router.post("/register/{flow}/restart")
+    async def restart(request: Request, flow: str) -> Response:
+        ok, _ = await w.csrf_ok(request)
+        if not ok or w.flow(flow) is None:
+            return w.csrf_failed(request)
+        return w.lost(request, flow)
+
     def not_found(request: Request) -> Response:
         return w.pages.render(
             request,

@@ -57,6 +57,9 @@ async def complete(w: Wizard, request: Request, place: Place) -> Response:
     response = redirect(f"/register/{place.flow}/welcome")
     w.cookies.keep_welcome(response, place.flow, welcome_view(body))
     w.cookies.forget_registration(response, place.flow)
+    account = body.get("account") or {}
+    if account.get("id"):  # the end of a hosted flow signs the browser in
+        await w.start_session(request, response, str(account["id"]))
     return response
 
 

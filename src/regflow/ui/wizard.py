@@ -14,6 +14,7 @@ from regflow.core.flowspec import FlowSpec, StepSpec
 from regflow.errors import Gone, NotFound, RegflowError
 from regflow.services.container import Services
 from regflow.services.drafts import Drafts
+from regflow.services.login_sessions import SignedIn
 from regflow.services.uploads import Uploads
 from regflow.ui.pages import Pages, redirect
 from regflow.ui.session import Cookies
@@ -164,3 +165,24 @@ class Wizard:
         return self.pages.render(
             request, "problem.html", 403, title="Please try again", message=say("CSRF_FAILED")
         )
+
+    # -- the login session ------------------------------------------------------------------
+
+    async def signed_in(self, request: Request) -> SignedIn | None:
+        """Who this browser's login session signs in, if it still holds (a dependency:
+        ``Depends(w.signed_in)``)."""
+        return await self.services.login_sessions.current(self.cookies.login_secret(request))
+
+    async def start_session(
+        self,
+        request: Request,
+        response: Response,
+        account_id: str,
+        amr: tuple[str, ...] = ("pwd",),
+    ) -> None:
+        """Sign this browser in as ``account_id``: a new session (the previous one, if the
+        cookie named one, revoked) and its cookie on ``response``."""
+        started = await self.services.login_sessions.create(
+            account_id, amr=amr, replacing=self.cookies.login_secret(request)
+        )
+        self.cookies.keep_login(response, started.secret)

@@ -5,11 +5,16 @@ error mapper (``RegflowError -> JSONResponse`` in its documented shape), so a
 refusal anywhere below (engine, services) reaches the client in that
 contract's words. A body that is not a JSON object is a validation error of
 the contract, never a native problem document.
+
+Every ``POST`` route of a contract reads a JSON body (``json_body``) unless its
+``openapi_extra`` declares another request body (the logo upload's
+multipart): the app-wide input guard (:mod:`regflow.api.inputs`) then holds
+for it as for the native routes, and its refusals reach the client through
+the contract's mapper.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
 from typing import Any
@@ -19,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
+from regflow.api.inputs import MALFORMED, parse
 from regflow.errors import FieldProblem, NotFound, RegflowError, ValidationFailed
 
 Mapper = Callable[[RegflowError], Response]
@@ -29,6 +35,13 @@ def contract_router(mapper: Mapper, *, tag: str) -> APIRouter:
     """A router whose routes answer every ``RegflowError`` through ``mapper``."""
 
     class ContractRoute(APIRoute):
+        def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+            super().__init__(path, endpoint, **kwargs)
+            declared = (self.openapi_extra or {}).get("requestBody", {}).get("content", {})
+            self.json_body = "POST" in (self.methods or set()) and (
+                not declared or "application/json" in declared
+            )
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             original = super().get_route_handler()
 
@@ -56,12 +69,9 @@ def contract_router(mapper: Mapper, *, tag: str) -> APIRouter:
 async def json_object(request: Request) -> dict[str, Any]:
     """The request body as a JSON object, or VALIDATION_ERROR on ``body``."""
     raw = await request.body()
-    try:
-        value = json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed.single(
-            "body", "MALFORMED_JSON", "The body is not valid JSON."
-        ) from None
+    value = parse(raw) if raw else None
+    if value is MALFORMED:
+        raise ValidationFailed.single("body", "MALFORMED_JSON", "The body is not valid JSON.")
     if not isinstance(value, dict):
         raise ValidationFailed.single("body", "INVALID_TYPE", "The body must be a JSON object.")
     return value

@@ -62,6 +62,20 @@ PREFERENCES = {
     "logoTempKey": "logo",
 }
 NOT_FOUND = "Organization not found"
+LOGO_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["logo"],
+                    "properties": {"logo": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
 
 
 def organization_routes(
@@ -159,7 +173,7 @@ def organization_routes(
             }
         )
 
-    @router.post(LOGO_PATH, status_code=201)
+    @router.post(LOGO_PATH, status_code=201, openapi_extra=LOGO_BODY)
     async def upload_logo(request: Request) -> JSONResponse:
         """Multipart with the image in ``logo`` (or ``file``): JPEG, PNG or GIF, <= 5 MB."""
         data = await read_file_field(
