@@ -75,8 +75,10 @@ from regflow.services.outbox_admin import OutboxAdmin  # outbox for the operator
 from regflow.services.sweep import Sweep  # expiry and retention sweep
 from regflow.services.uploads import Uploads  # organizations: logos
 from regflow.settings import Settings
+from regflow.ui.brand import Brand
 from regflow.ui.routes import (  # web UI
     CONFIRM_PATH,
+    CONSOLE_LOGO_PATH,
     INVITE_PATH,
     LOGO_FORM_PATH,
     mount_static,
@@ -271,7 +273,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         path_limits={
             path: settings.upload_max_bytes + MULTIPART_OVERHEAD
-            for path in (LOGO_PATH, LOGO_FORM_PATH, *contracts.UPLOAD_PATHS)  # logos (API, UI)
+            for path in (LOGO_PATH, LOGO_FORM_PATH, CONSOLE_LOGO_PATH, *contracts.UPLOAD_PATHS)
         },
     )
     if settings.cors_origins:  # no CORS at all unless origins are listed
@@ -338,6 +340,13 @@ def include_ui(app: FastAPI, runtime: Runtime, invitations: Invitations) -> None
             invitations,
             uploads=images,
             flows=runtime.settings.flows,
+            brand=Brand(  # branding by configuration
+                name=runtime.settings.brand_name,
+                color=runtime.settings.brand_color,
+                logo=runtime.settings.brand_logo,
+                favicon=runtime.settings.brand_favicon,
+                support_email=runtime.settings.support_email,
+            ),
         )
 
 

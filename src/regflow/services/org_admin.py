@@ -133,8 +133,11 @@ class OrgAdmin:
         *,
         join_policy: str | None,
         departments: list[str] | None,
+        two_factor: bool | None = None,
+        logo: str | None = None,
     ) -> dict[str, Any]:
-        """Change the join policy and/or the department list."""
+        """Change the join policy, the department list, whether members need two-factor
+        sign-in and/or the logo (the key of an upload from ``POST /v1/uploads/logo``)."""
         problems: list[FieldProblem] = []
         clean: list[str] | None = None
         if join_policy is not None and join_policy not in orgs.JOIN_POLICIES:
@@ -152,6 +155,13 @@ class OrgAdmin:
                 organization.join_policy = join_policy
             if clean is not None:
                 organization.settings = {**organization.settings, "departments": clean}
+            if two_factor is not None:
+                organization.settings = {**organization.settings, "two_factor": two_factor}
+            if logo is not None:
+                if not await uow.uploads.claim(logo, organization.id, self.ctx.clock()):
+                    message = "This upload is unknown or has expired; upload the logo again."
+                    raise ValidationFailed.single("logo", "LOGO_INVALID", message)
+                organization.settings = {**organization.settings, "logo": logo}
             await uow.organizations.update(organization)
             await uow.commit()
         return public_view(organization, self.ctx.public_url)

@@ -8,6 +8,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from regflow.ui.brand import Brand
 from regflow.ui.session import CSRF_FIELD, Cookies
 
 STATIC = "/static/ui"
@@ -21,8 +22,9 @@ HEADERS = {"Content-Security-Policy": CSP, "Cache-Control": "no-store"}
 class Pages:
     """Renders templates with what every page needs; sets the CSRF cookie when missing."""
 
-    def __init__(self, cookies: Cookies) -> None:
+    def __init__(self, cookies: Cookies, brand: Brand | None = None) -> None:
         self.cookies = cookies
+        self.brand = brand or Brand()
         self.env = Environment(
             loader=PackageLoader("regflow.ui", "templates"),
             autoescape=select_autoescape(["html"]),
@@ -36,6 +38,7 @@ class Pages:
         seed, new = self.cookies.csrf_seed(request)
         html = self.env.get_template(template).render(
             static=STATIC,
+            brand=self.brand,
             csrf_field=CSRF_FIELD,
             csrf=self.cookies.csrf_token(seed),
             **context,

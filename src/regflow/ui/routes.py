@@ -11,6 +11,8 @@ from starlette.staticfiles import StaticFiles
 from regflow.services.container import Services
 from regflow.services.invitations import Invitations
 from regflow.services.uploads import Uploads
+from regflow.ui.brand import Brand, brand_router
+from regflow.ui.console import console_router
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
 from regflow.ui.session import Cookies
@@ -22,6 +24,7 @@ from regflow.ui.wizard import Wizard
 CONFIRM_PATH = "/register/confirm/"  # where the verification mail's link points
 INVITE_PATH = "/invite/"  # where the invitation mail's link points
 LOGO_FORM_PATH = "/register/organization/step/preferences"  # a form that carries a file
+CONSOLE_LOGO_PATH = "/console/settings"  # the console's settings form carries a logo
 
 
 def mount_static(app: FastAPI) -> None:
@@ -36,6 +39,7 @@ def mount_ui(
     *,
     uploads: Uploads | None,
     flows: Sequence[str],
+    brand: Brand | None = None,
 ) -> None:
     """``/``, ``/register/...``, ``/sign-in``, ``/sign-out`` and ``/invite/...`` over
     ``services``; cookies keyed to the public URL."""
@@ -46,8 +50,11 @@ def mount_ui(
         int(ctx.engine.ttl.total_seconds()),
         int(ctx.login_sessions.absolute.total_seconds()),
     )
-    wizard = Wizard(services, cookies, Pages(cookies), uploads, flows)
+    brand = brand or Brand()
+    wizard = Wizard(services, cookies, Pages(cookies, brand), uploads, flows)
+    app.include_router(brand_router(brand))
     app.include_router(verification_router(wizard))
     app.include_router(steps_router(wizard))
     app.include_router(signin_router(wizard))
     app.include_router(invitation_router(wizard, invitations))
+    app.include_router(console_router(wizard, invitations))
