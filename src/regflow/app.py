@@ -29,11 +29,13 @@ from regflow.api.metrics import Metrics, MetricsMiddleware, metrics_router  # me
 from regflow.api.middleware import RequestContext
 from regflow.api.ratelimits import RouteLimits  # rate limits
 from regflow.api.system import system_router
+from regflow.api.v1.account import account_router  # the signed-in account
 from regflow.api.v1.admin import admin_router  # funnel report
 from regflow.api.v1.admin_outbox import admin_outbox_router  # outbox for the operator
 from regflow.api.v1.invitations import invitations_router  # organizations
 from regflow.api.v1.org_admin import org_admin_router  # organizations
 from regflow.api.v1.organizations import organizations_router  # organizations
+from regflow.api.v1.password_resets import password_resets_router
 from regflow.api.v1.registrations import registrations_router
 from regflow.api.v1.sessions import sessions_router
 from regflow.api.v1.uploads import LOGO_PATH, MULTIPART_OVERHEAD, uploads_router  # logos
@@ -45,6 +47,7 @@ from regflow.core.login_sessions import SessionPolicy  # hosted login sessions
 from regflow.core.model import OutboxKind
 from regflow.core.organizations import OrganizationPolicy  # organizations
 from regflow.core.passwords import policy_for
+from regflow.core.recovery import ResetPolicy  # password resets
 from regflow.core.verification import VerificationPolicy
 from regflow.core.webhooks import Subscription  # webhooks
 from regflow.delivery.base import Sender
@@ -64,6 +67,7 @@ from regflow.media.images import PillowImages  # organizations: logos
 from regflow.persistence.database import create_engine
 from regflow.persistence.uow import SqlUnitOfWorkFactory
 from regflow.ratelimit import Policy, RateLimiter, parse_networks, storage_for  # rate limits
+from regflow.services.account import AccountSettings  # the signed-in account
 from regflow.services.container import Services
 from regflow.services.context import ServiceContext, utc_now
 from regflow.services.funnel import OperatorReports  # funnel report
@@ -81,6 +85,7 @@ from regflow.ui.routes import (  # web UI
     CONSOLE_LOGO_PATH,
     INVITE_PATH,
     LOGO_FORM_PATH,
+    RESET_PATH,
     mount_static,
     mount_ui,
 )
@@ -189,6 +194,12 @@ def build_runtime(settings: Settings) -> Runtime:
         limits=limiter,  # rate limits per address and account
         verify_path=CONFIRM_PATH if settings.ui else "/v1/verify/",  # web UI: mail link
         invitation_path=INVITE_PATH if settings.ui else "/v1/invitations/",  # web UI
+        recovery=ResetPolicy(  # password resets
+            ttl=timedelta(seconds=settings.reset_code_ttl_seconds),
+            cooldown=timedelta(seconds=settings.resend_cooldown_seconds),
+            max_attempts=settings.code_max_attempts,
+        ),
+        reset_path=RESET_PATH if settings.ui else None,  # web UI: the reset mail's link
         login_sessions=SessionPolicy(
             idle=timedelta(seconds=settings.session_idle_seconds),
             absolute=timedelta(seconds=settings.session_absolute_seconds),
@@ -256,6 +267,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     app.include_router(system_router(runtime.keyring, ping))
     app.include_router(registrations_router(services))
     app.include_router(sessions_router(services))
+    app.include_router(password_resets_router(services))
+    app.include_router(account_router(AccountSettings(services.ctx, verifier(settings, runtime))))
     app.include_router(verify_router(services))
     reports = OperatorReports(services.ctx)  # funnel report and metrics
     app.include_router(metrics_router(metrics, reports.outbox_backlog, runtime.hasher))
@@ -303,20 +316,24 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     )
 
 
-def include_organizations(app: FastAPI, runtime: Runtime) -> Invitations:
-    """Organizations, teachers and students: lookup by join code, admin API, invitations
-    (returned: the hosted UI's invitation page uses the same service)."""
-    settings = runtime.settings
-    ctx = runtime.services.ctx
-    app.include_router(organizations_router(Organizations(ctx)))
-    verifier = TokenService(
+def verifier(settings: Settings, runtime: Runtime) -> TokenService:
+    """Verifies access tokens for the calls that carry one (admins, the account)."""
+    return TokenService(
         runtime.keyring,
         settings.jwt_issuer,
         settings.jwt_audience,
         settings.access_token_ttl_seconds,
         clock=utc_now,
     )
-    admin = OrgAdmin(ctx, verifier)
+
+
+def include_organizations(app: FastAPI, runtime: Runtime) -> Invitations:
+    """Organizations, teachers and students: lookup by join code, admin API, invitations
+    (returned: the hosted UI's invitation page uses the same service)."""
+    settings = runtime.settings
+    ctx = runtime.services.ctx
+    app.include_router(organizations_router(Organizations(ctx)))
+    admin = OrgAdmin(ctx, verifier(settings, runtime))
     invitations = Invitations(admin)
     app.include_router(org_admin_router(admin, invitations))
     app.include_router(invitations_router(invitations))

@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     code_ttl_seconds: int = Field(600, ge=30, le=3600)
     code_max_attempts: int = Field(5, ge=1, le=20)
     resend_cooldown_seconds: int = Field(60, ge=0)
+    reset_code_ttl_seconds: int = Field(900, ge=60, le=86400)  # password reset code and link
 
     # abuse resistance
     redis_url: str | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ class Walk:
     jwks: dict[str, Any]
     link_page_status: int
     wrong_login: httpx.Response
+    reset_code: str = ""
+    reset_link_token: str = ""
     log: str = ""
 
 
@@ -97,6 +100,14 @@ def _walk(client: httpx.Client, sink: SmtpSink) -> Walk:
     wrong = client.post("/v1/sessions", json={"email": email, "password": PASSWORD + "!"})
     jwks = client.get("/.well-known/jwks.json")
     assert jwks.status_code == 200
+    # a password reset by the mailed code, to the same password (its secrets join the log check)
+    assert client.post("/v1/password-resets", json={"email": email}).status_code == 202
+    reset_text = _reset_mail(sink, email)
+    (reset_code,) = CODE.findall(reset_text)
+    reset_link = re.search(r"/reset/([A-Za-z0-9_-]+)", reset_text)
+    assert reset_link is not None, reset_text
+    again = {"email": email, "code": reset_code, "password": PASSWORD}
+    assert client.post("/v1/password-resets/confirm", json=again).status_code == 200
     return Walk(
         email=email,
         username=username,
@@ -111,7 +122,19 @@ def _walk(client: httpx.Client, sink: SmtpSink) -> Walk:
         jwks=jwks.json(),
         link_page_status=page.status_code,
         wrong_login=wrong,
+        reset_code=reset_code,
+        reset_link_token=reset_link.group(1),
     )
+
+
+def _reset_mail(sink: SmtpSink, email: str) -> str:
+    deadline = time.monotonic() + MAIL_TIMEOUT
+    while time.monotonic() < deadline:
+        for recipients, mail in sink.messages:
+            if email in recipients and "reset" in str(mail["Subject"]).lower():
+                return text_body(mail)
+        time.sleep(0.1)
+    raise TimeoutError(f"no reset mail for {email}")
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +203,7 @@ def test_service_logs_hold_no_secret(walk: Walk) -> None:
     assert ("/v1/registrations/{registration_id}/complete", 201) in routes
     assert ("/v1/verify/{link_token}", 200) in routes
     assert ("/v1/sessions", 401) in routes
+    assert ("/v1/password-resets/confirm", 200) in routes
     masked = walk.email[0] + "***@example.com"
     assert any(masked in r.get("msg", "") for r in records), "the sent mail is not logged"
 
@@ -187,6 +211,7 @@ def test_service_logs_hold_no_secret(walk: Walk) -> None:
         "password": PASSWORD,
         "registration token": walk.registration_token,
         "link token": walk.link_token,
+        "password reset link token": walk.reset_link_token,
         "access token (completion)": walk.completion_token,
         "access token (login)": walk.login_token,
         "email address": walk.email,
@@ -196,5 +221,6 @@ def test_service_logs_hold_no_secret(walk: Walk) -> None:
         assert value not in walk.log, f"the {what} is in the service log"
     # The code as a number on its own: timestamps carry 6-digit microseconds
     # after a "." and ids are hex, so a bare substring test could hit by chance.
-    leaked = re.search(rf"(?<![0-9A-Za-z.]){walk.code}(?![0-9A-Za-z])", walk.log)
-    assert leaked is None, "the verification code is in the service log"
+    for code in (walk.code, walk.reset_code):
+        leaked = re.search(rf"(?<![0-9A-Za-z.]){code}(?![0-9A-Za-z])", walk.log)
+        assert leaked is None, "a verification or reset code is in the service log"

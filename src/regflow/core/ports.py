@@ -29,6 +29,7 @@ from regflow.core.model import (
     Verification,
 )
 from regflow.core.onboarding import AccountProfile, MemberView
+from regflow.core.recovery import PasswordReset
 from regflow.core.uploads import ImageKind, SanitizedImage, Upload
 
 
@@ -136,6 +137,10 @@ class AccountRepository(Protocol):
     async def username_exists(self, username: str) -> bool: ...
 
     async def set_password_hash(self, account_id: str, password_hash: str) -> None: ...
+
+    async def change_password(self, account_id: str, password_hash: str, now: datetime) -> None:
+        """Set the hash, bump the token version, count the address as verified."""
+        ...
 
     async def bump_token_version(self, account_id: str) -> int:
         """Add one to the account's token version (revoking every token and login session
@@ -371,6 +376,26 @@ class SigningKeyRepository(Protocol):
     async def retire_all_but(self, kid: str) -> None: ...
 
 
+class PasswordResetRepository(Protocol):
+    """One reset challenge per address (keyed by the address's HMAC)."""
+
+    async def get(self, email_key: str) -> PasswordReset | None: ...
+
+    async def get_by_link(self, link_hash: str) -> PasswordReset | None: ...
+
+    async def save(self, reset: PasswordReset, *, new: bool) -> bool:
+        """Insert or replace; False when a racing insert for the same address won."""
+        ...
+
+    async def count_attempt(self, reset_id: str, max_attempts: int) -> int | None:
+        """Atomically add one attempt below the cap; None when capped or used."""
+        ...
+
+    async def consume(self, reset_id: str, link_hash: str | None, now: datetime) -> bool:
+        """Atomically mark used; True only for the first caller."""
+        ...
+
+
 class LoginSessionRepository(Protocol):
     """The hosted UI's login sessions (``regflow.core.login_sessions``)."""
 
@@ -412,6 +437,7 @@ class UnitOfWork(Protocol):
     invitations: InvitationRepository  # organizations
     uploads: UploadRepository  # organizations
     profiles: ProfileRepository  # organizations
+    resets: PasswordResetRepository  # password resets
     login_sessions: LoginSessionRepository  # the hosted UI's login sessions
 
     async def __aenter__(self) -> Self: ...

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -76,6 +77,19 @@ class SqlAccounts:
         """True when ``username`` or a look-alike of it (same skeleton) is taken."""
         taken = (t.c.username == username) | (t.c.username_skeleton == skeleton(username))
         return bool(await self._conn.scalar(select(exists().where(taken))))
+
+    async def change_password(self, account_id: str, password_hash: str, now: datetime) -> None:
+        """A new password: every token issued before dies (token version bumped); a reset
+        proved the address, so an unconfirmed one counts as confirmed from now on."""
+        await self._conn.execute(
+            update(t)
+            .where(t.c.id == account_id)
+            .values(
+                password_hash=password_hash,
+                token_version=t.c.token_version + 1,
+                email_verified_at=func.coalesce(t.c.email_verified_at, now),
+            )
+        )
 
     async def set_password_hash(self, account_id: str, password_hash: str) -> None:
         await self._conn.execute(

@@ -257,3 +257,21 @@ login_sessions = Table(
     Column("revoked_at", UTCDateTime),
     Index("ix_login_sessions_account", "account_id"),
 )
+
+# -- after sign-up: password resets (migration 0007) -----------------------------------------
+
+password_resets = Table(
+    "password_resets",
+    metadata,
+    Column("id", ID, primary_key=True),
+    # HMAC of the address (regflow.core.recovery.email_key): no mail address is kept here
+    Column("email_key", String(64), nullable=False, unique=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE")),
+    Column("code_hmac", String(64), nullable=False),
+    Column("link_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("resend_available_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("consumed_at", UTCDateTime),
+)

@@ -18,6 +18,7 @@ from regflow.persistence.invitations import SqlInvitations
 from regflow.persistence.login_sessions import SqlLoginSessions
 from regflow.persistence.organizations import SqlMemberships, SqlOrganizations
 from regflow.persistence.outbox import SqlOutbox
+from regflow.persistence.password_resets import SqlPasswordResets
 from regflow.persistence.profiles import SqlProfiles
 from regflow.persistence.registrations import SqlRegistrations
 from regflow.persistence.signing_keys import SqlSigningKeys
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
     invitations: ports.InvitationRepository  # organizations
     uploads: ports.UploadRepository  # organizations
     profiles: ports.ProfileRepository  # organizations
+    resets: ports.PasswordResetRepository  # password resets
     login_sessions: ports.LoginSessionRepository  # the hosted UI's login sessions
 
     def __init__(
@@ -98,6 +100,7 @@ class SqlUnitOfWork:
         self.invitations = SqlInvitations(conn)  # organizations
         self.uploads = SqlUploads(conn)  # organizations
         self.profiles = SqlProfiles(conn)  # organizations
+        self.resets = SqlPasswordResets(conn)  # password resets
         self.login_sessions = SqlLoginSessions(conn)  # the hosted UI's login sessions
         return self
 

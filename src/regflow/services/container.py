@@ -10,6 +10,7 @@ from regflow.services.completion import Completion
 from regflow.services.context import ServiceContext
 from regflow.services.login_sessions import LoginSessions
 from regflow.services.lookups import Lookups
+from regflow.services.password_resets import PasswordResets
 from regflow.services.registrations import Registrations
 from regflow.services.sessions import Sessions
 from regflow.services.usernames import Usernames
@@ -25,6 +26,7 @@ class Services:
     usernames: Usernames
     accounts: Accounts  # seed contracts: known emails, imports
     lookups: Lookups  # seed contracts: registrations named by email
+    resets: PasswordResets  # password reset by mailed code or link
     login_sessions: LoginSessions  # the hosted UI's signed-in state
 
     @classmethod
@@ -38,5 +40,6 @@ class Services:
             usernames=Usernames(ctx),
             accounts=Accounts(ctx),
             lookups=Lookups(ctx),
+            resets=PasswordResets(ctx),
             login_sessions=LoginSessions(ctx),
         )

@@ -17,6 +17,7 @@ from regflow.core.ports import (
     TokenIssuer,
     UnitOfWorkFactory,
 )
+from regflow.core.recovery import ResetPolicy
 from regflow.core.verification import VerificationPolicy
 from regflow.core.webhooks import Subscription
 
@@ -59,5 +60,9 @@ class ServiceContext:
 
     # per address and per account limits (code sends, failed codes, failed logins)
     limits: RateLimits = field(default_factory=NoRateLimits)
+    # password resets: code lifetime, cooldown and attempts; where the mail's link points
+    # (the hosted UI's page; None without the UI: the mail then carries the code only)
+    recovery: ResetPolicy = field(default_factory=ResetPolicy)
+    reset_path: str | None = None
     # idle and absolute lifetimes of the hosted UI's login sessions
     login_sessions: SessionPolicy = field(default_factory=SessionPolicy)

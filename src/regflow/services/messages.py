@@ -32,7 +32,7 @@ def code_message(
     context: dict[str, Any]
     if existing_account:
         template = "already_registered"
-        context = {"sign_in_url": f"{base}/sign-in"}
+        context = {"sign_in_url": f"{base}/sign-in", "reset_url": f"{base}/forgot-password"}
     else:
         template = "verification_code"
         minutes = max(1, int((v.expires_at - now).total_seconds() // 60))

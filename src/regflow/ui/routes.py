@@ -15,6 +15,7 @@ from regflow.ui.brand import Brand, brand_router
 from regflow.ui.console import console_router
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
+from regflow.ui.recovery import recovery_router
 from regflow.ui.session import Cookies
 from regflow.ui.signin import signin_router
 from regflow.ui.steps import steps_router
@@ -23,6 +24,7 @@ from regflow.ui.wizard import Wizard
 
 CONFIRM_PATH = "/register/confirm/"  # where the verification mail's link points
 INVITE_PATH = "/invite/"  # where the invitation mail's link points
+RESET_PATH = "/reset/"  # where the password reset mail's link points
 LOGO_FORM_PATH = "/register/organization/step/preferences"  # a form that carries a file
 CONSOLE_LOGO_PATH = "/console/settings"  # the console's settings form carries a logo
 
@@ -41,8 +43,9 @@ def mount_ui(
     flows: Sequence[str],
     brand: Brand | None = None,
 ) -> None:
-    """``/``, ``/register/...``, ``/sign-in``, ``/sign-out`` and ``/invite/...`` over
-    ``services``; cookies keyed to the public URL."""
+    """``/``, ``/register/...``, ``/sign-in``, ``/sign-out``, ``/invite/...``,
+    ``/forgot-password`` and ``/reset/...`` over ``services``; cookies keyed to the public
+    URL."""
     ctx = services.ctx
     cookies = Cookies.for_public_url(
         ctx.public_url,
@@ -58,3 +61,4 @@ def mount_ui(
     app.include_router(signin_router(wizard))
     app.include_router(invitation_router(wizard, invitations))
     app.include_router(console_router(wizard, invitations))
+    app.include_router(recovery_router(wizard))

@@ -30,6 +30,12 @@ _BY_FIELD: dict[tuple[str, str], str] = {
     ("REQUIRED", "department"): "Choose your department.",
     ("REQUIRED", "country"): "Choose your country from the list.",
     ("INVITATION_EMAIL_MISMATCH", "email"): "Use the address your invitation was sent to.",
+    ("REQUIRED", "new_password"): "Choose a new password.",
+    ("INVALID_CODE", "reset_code"): "That code is not right, or it was used already. Check the "
+    "latest mail and try again.",
+    ("CODE_EXPIRED", "reset_code"): "This code has expired. Ask for a new one.",
+    ("ATTEMPTS_EXCEEDED", "reset_code"): "Too many wrong codes. Ask for a new one, or use the "
+    "button in the mail.",
 }
 
 _BY_CODE: dict[str, str] = {

@@ -24,6 +24,14 @@ Assumed where the seed is silent:
 - Login: ``POST /api/v1/auth/login`` ``{email, password}`` -> 200 ``{success,
   data: {accessToken, tokenType, expiresIn}}`` or 401 ``INVALID_CREDENTIALS``
   (403 ``EMAIL_NOT_VERIFIED`` for an imported, unverified account).
+- Password reset ("Cannot be retrieved, only reset", and the "already registered"
+  mail's reset link): ``POST /api/v1/auth/forgot-password`` ``{email}`` -> always
+  200 ``{success, message}`` (a 6-digit code and a link, 15 minutes, to the
+  account's address; the same answer and work for an unknown one), and ``POST
+  /api/v1/auth/reset-password`` ``{email, code, password}`` or ``{token,
+  password}`` (the link's token) -> 200 ``{success, message}``; the new password
+  follows the seed's rules; errors as for verification (400 ``INVALID_CODE`` /
+  ``CODE_EXPIRED``, 429 ``ATTEMPTS_EXCEEDED``). Every earlier token stops working.
 - Errors keep the seed's shape ``{success: false, message, error, details?}``;
   an unexpected failure is 500 ``REGISTRATION_FAILED``.
 """
@@ -40,6 +48,7 @@ from regflow.api import problems
 from regflow.api.contracts import oneshot_rules
 from regflow.api.contracts.base import contract_router, json_object, text
 from regflow.core.model import Channel
+from regflow.core.passwords import SeedPolicy
 from regflow.errors import RegflowError, TooSoon, ValidationFailed, VerificationFailed
 from regflow.services.container import Services
 
@@ -48,6 +57,8 @@ log = logging.getLogger("regflow.contracts")
 CONTRACT = "oneshot"
 FLOW = "owner"
 REGISTERED = "Registration successful. Please check your email for verification code."
+RESET_REQUESTED = "If an account exists for this email, a password reset code has been sent."
+SEED_POLICY = SeedPolicy()  # the seed's password rules hold for a new password too
 PATHS = {
     "first_name": "firstName",
     "last_name": "lastName",
@@ -175,5 +186,24 @@ def oneshot_router(services: Services) -> APIRouter:
                 "expiresIn": session["expires_in"],
             },
         }
+
+    @router.post("/api/v1/auth/forgot-password")
+    async def forgot(request: Request) -> dict[str, Any]:
+        body = await json_object(request)
+        email = text(body, "email")
+        await services.resets.request(str(email))
+        return {"success": True, "message": RESET_REQUESTED}
+
+    @router.post("/api/v1/auth/reset-password")
+    async def reset(request: Request) -> dict[str, Any]:
+        body = await json_object(request)
+        password = str(text(body, "password"))
+        token = text(body, "token", required=False)
+        if token is not None:
+            await services.resets.confirm_link(token, password, policy=SEED_POLICY)
+        else:
+            email, code = text(body, "email"), text(body, "code")
+            await services.resets.confirm_code(str(email), str(code), password, policy=SEED_POLICY)
+        return {"success": True, "message": "Password reset successfully. You can now log in."}
 
     return router

@@ -1,0 +1,59 @@
+"""Mail about an account after sign-up (no I/O): password resets and changes.
+
+Links are built from the configured public URL, never from a request's
+``Host`` header. Codes and link tokens live only in the outbox row until
+delivery (scrubbed once sent, as verification codes are).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from regflow.core.model import OutboxKind, OutboxMessage
+from regflow.core.recovery import IssuedReset
+
+FORGOT_PATH = "/forgot-password"  # the hosted page that asks for a reset
+
+
+def mail(
+    recipient: str, template: str, context: dict[str, Any], now: datetime, locale: str = "en"
+) -> OutboxMessage:
+    return OutboxMessage(
+        id=str(uuid.uuid4()),
+        kind=OutboxKind.EMAIL,
+        recipient=recipient,
+        template=template,
+        context=context,
+        created_at=now,
+        available_at=now,
+        locale=locale,
+    )
+
+
+def reset_message(
+    recipient: str,
+    issued: IssuedReset,
+    *,
+    known: bool,
+    public_url: str,
+    reset_path: str | None,
+    now: datetime,
+) -> OutboxMessage:
+    """The code and link for an account's owner; for an address without an account, a mail
+    saying so (the same work and the same kind of row, so nothing tells them apart)."""
+    base = public_url.rstrip("/")
+    if not known:
+        return mail(recipient, "password_reset_unknown", {"sign_up_url": f"{base}/"}, now)
+    minutes = max(1, int((issued.reset.expires_at - now).total_seconds() // 60))
+    context: dict[str, Any] = {"code": issued.code, "expires_minutes": minutes}
+    if reset_path is not None:
+        context["link"] = f"{base}{reset_path}{issued.link_token}"
+    return mail(recipient, "password_reset", context, now)
+
+
+def password_changed_message(recipient: str, *, public_url: str, now: datetime) -> OutboxMessage:
+    base = public_url.rstrip("/")
+    context = {"reset_url": f"{base}{FORGOT_PATH}", "changed_at": now.strftime("%Y-%m-%d %H:%M")}
+    return mail(recipient, "password_changed", context, now)
