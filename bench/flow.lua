@@ -2,14 +2,18 @@
 --
 --   wrk ... -s bench/flow.lua http://127.0.0.1:PORT -- MODE [FILE] THREADS
 --
--- MODE is start, email, confirm or complete. Except for start, FILE holds one
--- prepared registration per line, "id token arg" (arg: the email for the email
--- step, the code for confirm, "-" for complete). Thread n of THREADS takes the
+-- MODE is hello (GET /, the hello-world ceiling), start, email, confirm,
+-- complete, send_code (seed 004, a new email per request: FILE is a tag that
+-- makes them unique), register (seed 004) or login (POST /v1/sessions). For
+-- the others FILE holds one prepared registration per line, "id token arg"
+-- (arg: the email for the email step, register and login, the code for
+-- confirm, "-" for complete). Thread n of THREADS takes the
 -- lines n, n+THREADS, n+2*THREADS, ... so no registration is used by two
 -- threads, and walks its share once; past its end it starts over ("reused"),
 -- which bench.run reports. done() prints one line: "BENCH_JSON {...}".
 
 local threads = {}
+local PASSWORD = "correct horse battery staple"
 
 function setup(thread)
   table.insert(threads, thread)
@@ -29,6 +33,15 @@ local function request_for(mode, id, token, arg)
     return wrk.format("POST", path, headers, '{"code":"' .. arg .. '"}')
   elseif mode == "complete" then
     return wrk.format("POST", base .. "/complete", headers, "")
+  elseif mode == "register" then
+    local json = { ["Content-Type"] = "application/json" }
+    local body = '{"email":"' .. arg .. '","password":"' .. PASSWORD
+      .. '","name":"Ada Lovelace","company_name":"Bench ' .. arg:match("^[^@]+") .. '"}'
+    return wrk.format("POST", "/auth/register", json, body)
+  elseif mode == "login" then
+    local json = { ["Content-Type"] = "application/json" }
+    local body = '{"email":"' .. arg .. '","password":"' .. PASSWORD .. '"}'
+    return wrk.format("POST", "/v1/sessions", json, body)
   end
   error("unknown mode " .. tostring(mode))
 end
@@ -44,6 +57,12 @@ function init(args)
     local body = '{"flow":"member"}'
     local headers = { ["Content-Type"] = "application/json" }
     prepared[1] = wrk.format("POST", "/v1/registrations", headers, body)
+    return
+  elseif mode == "hello" then
+    prepared[1] = wrk.format("GET", "/")
+    return
+  elseif mode == "send_code" then
+    tag = args[2] .. "-" .. tid
     return
   end
   local nthreads = tonumber(args[3])
@@ -65,7 +84,12 @@ end
 
 function request()
   issued = issued + 1
-  if mode ~= "start" and issued > share then
+  if mode == "send_code" then
+    local body = '{"email":"sc-' .. tag .. '-' .. issued .. '@example.com"}'
+    local headers = { ["Content-Type"] = "application/json" }
+    return wrk.format("POST", "/auth/send-verification-code", headers, body)
+  end
+  if mode ~= "start" and mode ~= "hello" and issued > share then
     reused = reused + 1
   end
   return prepared[(issued - 1) % #prepared + 1]

@@ -27,6 +27,7 @@ from regflow.api.docs import mount_docs
 from regflow.api.inputs import refuse_bad_input  # input hardening
 from regflow.api.metrics import Metrics, MetricsMiddleware, metrics_router  # metrics
 from regflow.api.middleware import RequestContext
+from regflow.api.oidc import oidc_router  # the OpenID Provider
 from regflow.api.ratelimits import RouteLimits  # rate limits
 from regflow.api.system import system_router
 from regflow.api.v1.account import account_router  # the signed-in account
@@ -45,6 +46,7 @@ from regflow.core.experiments import Experiments  # experiments
 from regflow.core.flows import enabled
 from regflow.core.login_sessions import SessionPolicy  # hosted login sessions
 from regflow.core.model import OutboxKind
+from regflow.core.oidc import Client  # the OpenID Provider
 from regflow.core.organizations import OrganizationPolicy  # organizations
 from regflow.core.passwords import policy_for
 from regflow.core.recovery import ResetPolicy  # password resets
@@ -64,6 +66,7 @@ from regflow.keys.keyring import KeyRing, UnitOfWorkKeyStore
 from regflow.keys.tokens import TokenService
 from regflow.media.files import FileStore  # organizations: logos
 from regflow.media.images import PillowImages  # organizations: logos
+from regflow.oidc.provider import Provider  # the OpenID Provider
 from regflow.persistence.database import create_engine
 from regflow.persistence.uow import SqlUnitOfWorkFactory
 from regflow.ratelimit import Policy, RateLimiter, parse_networks, storage_for  # rate limits
@@ -279,8 +282,10 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     invitations = include_organizations(app, runtime)  # organizations, teachers, students
     if settings.dev_mailbox:
         app.include_router(dev_mailbox_router(DevMailbox(runtime.uow, Renderer())))
-    include_ui(app, runtime, invitations)  # hosted web UI
-    mount_docs(app)  # /docs: Swagger UI from the swagger-ui-bundle package
+    provider = build_provider(runtime)  # the OpenID Provider
+    app.include_router(oidc_router(provider))
+    include_ui(app, runtime, invitations, provider)  # hosted web UI
+    mount_docs(app)  # /docs: Swagger UI from the swagger-ui-py package
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,
@@ -343,7 +348,43 @@ def include_organizations(app: FastAPI, runtime: Runtime) -> Invitations:
     return invitations
 
 
-def include_ui(app: FastAPI, runtime: Runtime, invitations: Invitations) -> None:
+def build_provider(runtime: Runtime) -> Provider:
+    """The OpenID Provider over ``REGFLOW_OIDC_CLIENTS``; its issuer is the public URL."""
+    settings = runtime.settings
+    clients = [
+        Client(
+            client_id=c.client_id,
+            name=c.name,
+            redirect_uris=tuple(c.redirect_uris),
+            post_logout_redirect_uris=tuple(c.post_logout_redirect_uris),
+            public=c.public,
+            client_secret_sha256=c.client_secret_sha256,
+            first_party=c.first_party,
+            flows=tuple(c.flows),
+            organization=c.organization,
+        )
+        for c in settings.oidc_clients
+    ]
+    tokens = TokenService(
+        runtime.keyring,
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        settings.access_token_ttl_seconds,
+        clock=utc_now,
+    )
+    return Provider(
+        clients,
+        runtime.services.oidc,
+        runtime.keyring,
+        tokens,
+        issuer=settings.public_url,
+        refresh_ttl=timedelta(seconds=settings.oidc_refresh_ttl_seconds),
+    )
+
+
+def include_ui(
+    app: FastAPI, runtime: Runtime, invitations: Invitations, provider: Provider | None = None
+) -> None:
     """The hosted sign-up pages (``REGFLOW_UI``) and the static files they and the dev
     mailbox use."""
     mount_static(app)
@@ -364,6 +405,7 @@ def include_ui(app: FastAPI, runtime: Runtime, invitations: Invitations) -> None
                 favicon=runtime.settings.brand_favicon,
                 support_email=runtime.settings.support_email,
             ),
+            provider=provider,
         )
 
 

@@ -7,11 +7,12 @@ README with its default.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from regflow.core.colors import check_color
@@ -37,6 +38,38 @@ class WebhookSpec(BaseModel):
         if unknown:
             raise ValueError(f"unknown webhook events {unknown}; known: {list(EVENT_TYPES)}")
         return events
+
+
+class OidcClientSpec(BaseModel):
+    """One relying party in ``REGFLOW_OIDC_CLIENTS`` (``regflow clients list`` shows them)."""
+
+    model_config = {"frozen": True, "extra": "forbid"}
+
+    client_id: str = Field(pattern=r"^[A-Za-z0-9._~-]{1,128}$")
+    name: str | None = Field(None, max_length=100)
+    redirect_uris: list[str] = Field(min_length=1)
+    post_logout_redirect_uris: list[str] = Field(default_factory=list)
+    public: bool = False
+    client_secret_sha256: str | None = Field(None, pattern=r"^[0-9a-fA-F]{64}$")
+    first_party: bool = False
+    flows: list[str] = Field(default_factory=list)
+    organization: str | None = Field(None, max_length=100)
+
+    @field_validator("redirect_uris", "post_logout_redirect_uris")
+    @classmethod
+    def _absolute(cls, uris: list[str]) -> list[str]:
+        for uri in uris:
+            if not re.fullmatch(r"https?://[^\s#]+", uri) or len(uri) > 2048:
+                raise ValueError(f"{uri!r}: an absolute http(s) URI without a fragment")
+        return uris
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> OidcClientSpec:
+        if self.public == bool(self.client_secret_sha256):
+            raise ValueError(
+                f"client {self.client_id}: either public (PKCE) or client_secret_sha256"
+            )
+        return self
 
 
 class Settings(BaseSettings):
@@ -107,6 +140,11 @@ class Settings(BaseSettings):
     session_idle_seconds: int = Field(7200, ge=60)
     session_absolute_seconds: int = Field(43200, ge=300)
 
+    # the OpenID Provider: REGFLOW_OIDC_CLIENTS='[{"client_id": "app", "redirect_uris": [...],
+    # "public": true, "first_party": true}]'; refresh tokens live this long unused
+    oidc_clients: list[OidcClientSpec] = Field(default_factory=list)
+    oidc_refresh_ttl_seconds: int = Field(30 * 86400, ge=300)
+
     # operator
     admin_token: SecretStr | None = None
     log_level: str = "INFO"
@@ -143,6 +181,13 @@ class Settings(BaseSettings):
     # REGFLOW_WEBHOOKS='[{"url": "https://...", "secret": "whsec_...", "events": [...]}]'
     webhooks: list[WebhookSpec] = Field(default_factory=list)
     webhook_timeout_seconds: float = Field(10.0, gt=0)
+
+    @field_validator("oidc_clients")
+    @classmethod
+    def _distinct_clients(cls, clients: list[OidcClientSpec]) -> list[OidcClientSpec]:
+        if len({c.client_id for c in clients}) != len(clients):
+            raise ValueError("each OIDC client_id may be configured once")
+        return clients
 
     @field_validator("webhooks")
     @classmethod

@@ -1,4 +1,8 @@
-"""Request-level dependencies: the registration token and the idempotency key."""
+"""Request-level dependencies: the registration token and the idempotency key.
+
+They are ``async def`` although they do no I/O: FastAPI runs a plain ``def``
+dependency in a worker thread, a thread hop per request for a string split.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from regflow.errors import ValidationFailed
 MAX_IDEMPOTENCY_KEY = 255
 
 
-def registration_token(
+async def registration_token(
     authorization: Annotated[str | None, Header()] = None,
     x_registration_token: Annotated[str | None, Header()] = None,
 ) -> str | None:
@@ -25,7 +29,7 @@ def registration_token(
     return None
 
 
-def idempotency_key(
+async def idempotency_key(
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> str | None:
     if idempotency_key is None:
@@ -38,7 +42,7 @@ def idempotency_key(
     return key
 
 
-def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
+async def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
     """An access token from ``Authorization: Bearer <token>`` (admin calls, invitations)."""
     if authorization:
         scheme, _, value = authorization.partition(" ")

@@ -72,6 +72,11 @@ ROUTE_RULES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ("GET", "/invite/{link_token}"): (("invitation_ip", IP),),
     ("POST", "/invite/{link_token}"): (("invitation_ip", IP), ("start", IP)),
     ("POST", "/invite/{link_token}/sign-in"): (("invitation_ip", IP), ("login_ip", IP)),
+    # the OpenID Provider
+    ("GET", "/oauth2/authorize"): (("authorize_ip", IP),),
+    ("POST", "/oauth2/authorize"): (("authorize_ip", IP),),
+    ("POST", "/oauth2/token"): (("token_ip", IP),),
+    ("POST", "/oauth2/revoke"): (("token_ip", IP),),
 }
 ADMIN_PREFIX = "/v1/organizations/{organization_id}"
 EXEMPT = frozenset({"/healthz", "/readyz", "/metrics"})

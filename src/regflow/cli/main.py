@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from regflow import logs
 from regflow.app import build_runtime, build_sweep, create_app
+from regflow.cli.clients import clients  # regflow clients list
 from regflow.cli.funnel import funnel  # regflow funnel
 from regflow.cli.outbox import outbox  # regflow outbox
 from regflow.persistence import migrate
@@ -31,6 +32,7 @@ cli.add_typer(db, name="db")
 cli.add_typer(keys, name="keys")
 cli.command("funnel")(funnel)  # regflow funnel
 cli.add_typer(outbox, name="outbox")  # regflow outbox
+cli.add_typer(clients, name="clients")  # regflow clients list
 
 
 def _print_version(value: bool) -> None:

@@ -7,7 +7,7 @@ Repositories never commit: the unit of work does, once per use case.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -28,6 +28,7 @@ from regflow.core.model import (
     SigningKey,
     Verification,
 )
+from regflow.core.oidc import AuthorizationCode, RefreshToken
 from regflow.core.onboarding import AccountProfile, MemberView
 from regflow.core.recovery import PasswordReset
 from regflow.core.uploads import ImageKind, SanitizedImage, Upload
@@ -66,7 +67,7 @@ class TokenIssuer(Protocol):
     @property
     def ttl_seconds(self) -> int: ...
 
-    def issue(self, claims: AccessClaims) -> str: ...
+    def issue(self, claims: AccessClaims, extra: Mapping[str, Any] | None = None) -> str: ...
 
 
 class PasswordHasher(Protocol):
@@ -420,6 +421,40 @@ class LoginSessionRepository(Protocol):
         ...
 
 
+class AuthorizationCodeRepository(Protocol):
+    async def add(self, code: AuthorizationCode) -> None: ...
+
+    async def get(self, code_hash: str) -> AuthorizationCode | None: ...
+
+    async def consume(self, code_hash: str, now: datetime) -> bool:
+        """Mark used exactly once; False when it was used already."""
+        ...
+
+
+class RefreshTokenRepository(Protocol):
+    async def add(self, token: RefreshToken) -> None: ...
+
+    async def get_by_hash(self, token_hash: str) -> RefreshToken | None: ...
+
+    async def rotate(self, token_id: str, now: datetime) -> bool:
+        """Mark used exactly once (unless revoked); False when it was not open."""
+        ...
+
+    async def revoke_family(self, family_id: str, now: datetime) -> int: ...
+
+    async def revoke_by_code(self, code_hash: str, now: datetime) -> int:
+        """Revoke the families that authorization code started."""
+        ...
+
+    async def revoke_for(self, account_id: str, client_id: str | None, now: datetime) -> int:
+        """Revoke the account's families (at one client, or at every one)."""
+        ...
+
+    async def family_open(self, family_id: str) -> bool:
+        """True when the family exists and none of its tokens is revoked."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction per use case; leaving without ``commit`` rolls back."""
 
@@ -439,6 +474,8 @@ class UnitOfWork(Protocol):
     profiles: ProfileRepository  # organizations
     resets: PasswordResetRepository  # password resets
     login_sessions: LoginSessionRepository  # the hosted UI's login sessions
+    oauth_codes: AuthorizationCodeRepository  # the OpenID Provider
+    refresh_tokens: RefreshTokenRepository  # the OpenID Provider
 
     async def __aenter__(self) -> Self: ...
 

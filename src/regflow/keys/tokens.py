@@ -72,11 +72,13 @@ class TokenService:
         """Lifetime of an issued token (the ``expires_in`` of a token response)."""
         return self._ttl
 
-    def issue(self, claims: AccessClaims) -> str:
-        """A signed JWT: ``claims`` plus ``iss``, ``aud``, ``iat``, ``nbf``, ``exp``, ``jti``."""
+    def issue(self, claims: AccessClaims, extra: Mapping[str, Any] | None = None) -> str:
+        """A signed JWT: ``claims`` (and ``extra`` ones, e.g. the OpenID Provider's ``amr``,
+        ``sid``) plus ``iss``, ``aud``, ``iat``, ``nbf``, ``exp``, ``jti``."""
         kid, key = self._keyring.active()
         now = int(self._clock().timestamp())
         payload: dict[str, Any] = {
+            **(extra or {}),
             **claims.to_payload(),
             "iss": self._issuer,
             "aud": self._audience,
@@ -91,6 +93,14 @@ class TokenService:
 
     async def verify(self, token: str) -> AccessClaims:
         """The claims of a valid token; ``AuthenticationFailed(code="INVALID_TOKEN")`` otherwise."""
+        payload = await self.verify_payload(token)
+        try:
+            return AccessClaims.from_payload(payload)
+        except ValidationError as exc:
+            raise _refused() from exc
+
+    async def verify_payload(self, token: str) -> dict[str, Any]:
+        """Every claim of a valid token (application claims checked as :meth:`verify` does)."""
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise _refused()
         try:
@@ -127,9 +137,10 @@ class TokenService:
             raise _refused() from exc
         self._check_times(payload)
         try:
-            return AccessClaims.from_payload(payload)
+            AccessClaims.from_payload(payload)
         except ValidationError as exc:
             raise _refused() from exc
+        return dict(payload)
 
     def _check_times(self, payload: Mapping[str, Any]) -> None:
         now = self._clock().timestamp()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -13,6 +13,16 @@ from regflow.core.confusables import skeleton
 from regflow.core.model import Account
 from regflow.persistence.errors import unique_violation
 from regflow.persistence.tables import accounts as t
+
+# built once: see persistence/registrations.py
+_BY_EMAIL = select(t).where(t.c.email == bindparam("b_email"))
+_EMAIL_EXISTS = select(exists().where(t.c.email == bindparam("b_email")))
+_USERNAME_EXISTS = select(
+    exists().where(
+        (t.c.username == bindparam("b_username"))
+        | (t.c.username_skeleton == bindparam("b_skeleton"))
+    )
+)
 
 
 def _row(m: Any) -> Account:
@@ -67,16 +77,16 @@ class SqlAccounts:
         return _row(row._mapping) if row else None
 
     async def get_by_email(self, email: str) -> Account | None:
-        row = (await self._conn.execute(select(t).where(t.c.email == email))).first()
+        row = (await self._conn.execute(_BY_EMAIL, {"b_email": email})).first()
         return _row(row._mapping) if row else None
 
     async def email_exists(self, email: str) -> bool:
-        return bool(await self._conn.scalar(select(exists().where(t.c.email == email))))
+        return bool(await self._conn.scalar(_EMAIL_EXISTS, {"b_email": email}))
 
     async def username_exists(self, username: str) -> bool:
         """True when ``username`` or a look-alike of it (same skeleton) is taken."""
-        taken = (t.c.username == username) | (t.c.username_skeleton == skeleton(username))
-        return bool(await self._conn.scalar(select(exists().where(taken))))
+        params = {"b_username": username, "b_skeleton": skeleton(username)}
+        return bool(await self._conn.scalar(_USERNAME_EXISTS, params))
 
     async def change_password(self, account_id: str, password_hash: str, now: datetime) -> None:
         """A new password: every token issued before dies (token version bumped); a reset

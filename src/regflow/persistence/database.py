@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from regflow.persistence import sqlite_inline
+
+SQLITE_LOCK_TIMEOUT_SECONDS = 30.0
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -15,10 +20,16 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     On SQLite every unit of work that writes starts with ``BEGIN IMMEDIATE`` so
     two writers queue on the lock (``busy_timeout``) instead of failing when a
     read transaction tries to upgrade; read-only units of work use a plain
-    deferred ``BEGIN``.
+    deferred ``BEGIN``. SQLite statements run on the event loop's thread
+    (``sqlite_inline``), not one thread hop each.
     """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        database = make_url(url).database or ":memory:"
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            async_creator=sqlite_inline.connector(database, SQLITE_LOCK_TIMEOUT_SECONDS),
+        )
         _configure_sqlite(engine)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -27,13 +38,13 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        # isolation_level=None (we emit BEGIN ourselves) and a busy timeout of 0 were set
+        # when connecting: a locked database is waited for by sqlite_inline, off the loop
         cursor = dbapi_connection.cursor()
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",
             "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=30000",
         ):
             cursor.execute(pragma)
         cursor.close()

@@ -19,6 +19,7 @@ from regflow.core.model import OutboxKind, OutboxMessage, OutboxStatus
 from regflow.persistence.tables import outbox_messages as t
 
 _DUE = (OutboxStatus.PENDING.value, OutboxStatus.RETRYING.value)
+_INSERT = insert(t)  # built once: see persistence/registrations.py
 
 
 def _row(m: Any) -> OutboxMessage:
@@ -45,18 +46,19 @@ class SqlOutbox:
 
     async def add(self, m: OutboxMessage) -> None:
         await self._conn.execute(
-            insert(t).values(
-                id=m.id,
-                kind=m.kind.value,
-                recipient=m.recipient,
-                template=m.template,
-                context=m.context,
-                locale=m.locale,
-                status=m.status.value,
-                attempts=m.attempts,
-                available_at=m.available_at,
-                created_at=m.created_at,
-            )
+            _INSERT,
+            {
+                "id": m.id,
+                "kind": m.kind.value,
+                "recipient": m.recipient,
+                "template": m.template,
+                "context": m.context,
+                "locale": m.locale,
+                "status": m.status.value,
+                "attempts": m.attempts,
+                "available_at": m.available_at,
+                "created_at": m.created_at,
+            },
         )
 
     async def claim(

@@ -2,22 +2,43 @@
 
 Each write also carries the funnel events the unit of work recorded for that
 registration so far (``persistence/funnel.py``): no statement of their own.
+
+The statements are built once, here, with bind parameters: building one per call
+and computing its cache key cost more than running it on SQLite.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import String, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.model import Registration, RegistrationStatus
 from regflow.errors import ConcurrentUpdate
-from regflow.persistence.funnel import PendingFunnel, appended, encode
+from regflow.persistence.funnel import PendingFunnel, encode
 from regflow.persistence.tables import registrations as t
 
 # every column but the events waiting for the sweep, which only the drain reads
 _COLUMNS = [c for c in t.c if c.name != "pending_events"]
+_GET = select(*_COLUMNS).where(t.c.id == bindparam("b_id"))
+_GET_LOCKED = _GET.with_for_update()
+_FIND_ACTIVE = (
+    select(*_COLUMNS)
+    .where(t.c.token_hash == bindparam("b_token_hash"), t.c.status == bindparam("b_status"))
+    .order_by(t.c.created_at.desc())
+    .limit(1)
+)
+_INSERT = insert(t)
+# the other columns are SET from the parameters' keys
+_UPDATE = (
+    update(t)
+    .where(t.c.id == bindparam("b_id"), t.c.version == bindparam("b_version"))
+    .values(version=bindparam("b_new_version"))
+)
+_UPDATE_WITH_EVENTS = _UPDATE.values(
+    pending_events=func.coalesce(t.c.pending_events, "") + bindparam("b_events", type_=String)
+)
 
 
 def _values(r: Registration) -> dict[str, Any]:
@@ -65,44 +86,42 @@ class SqlRegistrations:
     async def add(self, registration: Registration) -> None:
         events = self._events.take(registration.id)
         await self._conn.execute(
-            insert(t).values(
-                id=registration.id,
-                version=registration.version,
-                pending_events=encode(events) if events else None,
+            _INSERT,
+            {
+                "id": registration.id,
+                "version": registration.version,
+                "pending_events": encode(events) if events else None,
                 **_values(registration),
-            )
+            },
         )
         self._events.written.extend(events)
 
     async def get(self, registration_id: str) -> Registration | None:
-        query = select(*_COLUMNS).where(t.c.id == registration_id)
-        if self._lock:  # writers of one registration queue here, before any of their writes
-            query = query.with_for_update()
-        row = (await self._conn.execute(query)).first()
+        # in a writing unit of work, writers of one registration queue here, before any of
+        # their writes
+        query = _GET_LOCKED if self._lock else _GET
+        row = (await self._conn.execute(query, {"b_id": registration_id})).first()
         return None if row is None else _registration(row._mapping)
 
     async def find_active(self, token_hash: str) -> Registration | None:
-        query = (
-            select(*_COLUMNS)
-            .where(t.c.token_hash == token_hash, t.c.status == RegistrationStatus.ACTIVE.value)
-            .order_by(t.c.created_at.desc())
-            .limit(1)
-        )
-        row = (await self._conn.execute(query)).first()
+        params = {"b_token_hash": token_hash, "b_status": RegistrationStatus.ACTIVE.value}
+        row = (await self._conn.execute(_FIND_ACTIVE, params)).first()
         return None if row is None else _registration(row._mapping)
 
     async def update(self, registration: Registration) -> None:
         """Write back if nobody else did since it was read; its recorded events ride along
         (and are dropped with the write when another writer won)."""
         events = self._events.take(registration.id)
-        values = _values(registration)
-        if events:
-            values["pending_events"] = appended(encode(events))
-        result = await self._conn.execute(
-            update(t)
-            .where(t.c.id == registration.id, t.c.version == registration.version)
-            .values(version=registration.version + 1, **values)
+        params = _values(registration)
+        params.update(
+            b_id=registration.id,
+            b_version=registration.version,
+            b_new_version=registration.version + 1,
         )
+        if events:
+            params["b_events"] = encode(events)
+        statement = _UPDATE_WITH_EVENTS if events else _UPDATE
+        result = await self._conn.execute(statement, params)
         if result.rowcount != 1:
             raise ConcurrentUpdate()
         registration.version += 1

@@ -275,3 +275,46 @@ password_resets = Table(
     Column("attempts", Integer, nullable=False),
     Column("consumed_at", UTCDateTime),
 )
+
+# -- the OpenID Provider: authorization codes and refresh tokens (migration 0008) ------------
+
+oauth_codes = Table(
+    "oauth_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("client_id", String(128), nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("redirect_uri", String(2048), nullable=False),
+    Column("scope", String(512), nullable=False),
+    Column("nonce", String(512)),
+    Column("code_challenge", String(128)),
+    Column("code_challenge_method", String(16)),
+    Column("auth_time", UTCDateTime, nullable=False),
+    Column("amr", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Index("ix_oauth_codes_expires", "expires_at"),
+)
+
+oauth_refresh_tokens = Table(
+    "oauth_refresh_tokens",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("family_id", ID, nullable=False),
+    Column("client_id", String(128), nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("scope", String(512), nullable=False),
+    Column("token_version", Integer, nullable=False),
+    Column("auth_time", UTCDateTime, nullable=False),
+    Column("amr", JSON, nullable=False),
+    Column("code_hash", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    Index("ix_oauth_refresh_tokens_family", "family_id"),
+    Index("ix_oauth_refresh_tokens_account", "account_id", "client_id"),
+    Index("ix_oauth_refresh_tokens_code", "code_hash"),
+)

@@ -16,6 +16,7 @@ from regflow.persistence.funnel_queries import SqlRegistrationSweep, SqlReportQu
 from regflow.persistence.idempotency import SqlIdempotency
 from regflow.persistence.invitations import SqlInvitations
 from regflow.persistence.login_sessions import SqlLoginSessions
+from regflow.persistence.oauth import SqlAuthorizationCodes, SqlRefreshTokens
 from regflow.persistence.organizations import SqlMemberships, SqlOrganizations
 from regflow.persistence.outbox import SqlOutbox
 from regflow.persistence.password_resets import SqlPasswordResets
@@ -48,6 +49,8 @@ class SqlUnitOfWork:
     profiles: ports.ProfileRepository  # organizations
     resets: ports.PasswordResetRepository  # password resets
     login_sessions: ports.LoginSessionRepository  # the hosted UI's login sessions
+    oauth_codes: ports.AuthorizationCodeRepository  # the OpenID Provider
+    refresh_tokens: ports.RefreshTokenRepository  # the OpenID Provider
 
     def __init__(
         self,
@@ -102,6 +105,8 @@ class SqlUnitOfWork:
         self.profiles = SqlProfiles(conn)  # organizations
         self.resets = SqlPasswordResets(conn)  # password resets
         self.login_sessions = SqlLoginSessions(conn)  # the hosted UI's login sessions
+        self.oauth_codes = SqlAuthorizationCodes(conn)  # the OpenID Provider
+        self.refresh_tokens = SqlRefreshTokens(conn)  # the OpenID Provider
         return self
 
     async def __aexit__(

@@ -1,11 +1,18 @@
-"""Verification challenges: attempts counted and codes consumed atomically in SQL."""
+"""Verification challenges: attempts counted and codes consumed atomically in SQL.
+
+One instance lives for one unit of work and remembers the current challenge of
+each (registration, channel) it read or wrote, so reading it again in the same
+transaction (the state answered after a code is sent or confirmed) costs no
+statement. Every write goes through this class and keeps that memory exact.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.model import Channel, Verification
@@ -29,38 +36,91 @@ def _row(m: Any) -> Verification:
     )
 
 
+_Key = tuple[str, Channel]
+# built once: building a statement and its cache key per call costs more than running it
+_INSERT = insert(t)
+_CURRENT = (
+    select(t)
+    .where(t.c.registration_id == bindparam("b_rid"), t.c.channel == bindparam("b_channel"))
+    .order_by(t.c.created_at.desc())
+    .limit(1)
+)
+_REISSUE = (
+    update(t)
+    .where(t.c.id == bindparam("b_id"))
+    .values(sends=t.c.sends + 1, consumed_at=None)  # code, link and times from parameters
+)
+_COUNT_ATTEMPT = (
+    update(t)
+    .where(
+        t.c.id == bindparam("b_id"),
+        t.c.attempts < bindparam("b_max"),
+        t.c.consumed_at.is_(None),
+    )
+    .values(attempts=t.c.attempts + 1)
+    .returning(t.c.attempts)
+)
+_CONSUME = (
+    update(t)
+    .where(t.c.id == bindparam("b_id"), t.c.consumed_at.is_(None))
+    .values(consumed_at=bindparam("b_now"))
+)
+_DELETE_FOR = delete(t).where(
+    t.c.registration_id == bindparam("b_rid"), t.c.channel == bindparam("b_channel")
+)
+
+
 class SqlVerifications:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        # the current challenge per (registration, channel) as this transaction left it;
+        # None: known to have none
+        self._current: dict[_Key, Verification | None] = {}
+
+    def _remember(self, v: Verification) -> None:
+        key = (v.registration_id, v.channel)
+        known = self._current.get(key)
+        if key in self._current and (known is None or known.created_at <= v.created_at):
+            self._current[key] = replace(v)
+        else:  # not known, or older than what is: let the next read ask the database
+            self._current.pop(key, None)
+
+    def _known_by_id(self, verification_id: str) -> tuple[_Key, Verification] | None:
+        for key, v in self._current.items():
+            if v is not None and v.id == verification_id:
+                return key, v
+        return None
 
     async def add(self, v: Verification) -> None:
         await self._conn.execute(
-            insert(t).values(
-                id=v.id,
-                registration_id=v.registration_id,
-                channel=v.channel.value,
-                target=v.target,
-                code_hmac=v.code_hmac,
-                link_hash=v.link_hash,
-                created_at=v.created_at,
-                expires_at=v.expires_at,
-                resend_available_at=v.resend_available_at,
-                attempts=v.attempts,
-                sends=v.sends,
-                consumed_at=v.consumed_at,
-            )
+            _INSERT,
+            {
+                "id": v.id,
+                "registration_id": v.registration_id,
+                "channel": v.channel.value,
+                "target": v.target,
+                "code_hmac": v.code_hmac,
+                "link_hash": v.link_hash,
+                "created_at": v.created_at,
+                "expires_at": v.expires_at,
+                "resend_available_at": v.resend_available_at,
+                "attempts": v.attempts,
+                "sends": v.sends,
+                "consumed_at": v.consumed_at,
+            },
         )
+        self._remember(v)
 
     async def get_current(self, registration_id: str, channel: Channel) -> Verification | None:
-        row = (
-            await self._conn.execute(
-                select(t)
-                .where(t.c.registration_id == registration_id, t.c.channel == channel.value)
-                .order_by(t.c.created_at.desc())
-                .limit(1)
-            )
-        ).first()
-        return _row(row._mapping) if row else None
+        key = (registration_id, channel)
+        if key in self._current:
+            known = self._current[key]
+            return None if known is None else replace(known)
+        params = {"b_rid": registration_id, "b_channel": channel.value}
+        row = (await self._conn.execute(_CURRENT, params)).first()
+        current = _row(row._mapping) if row else None
+        self._current[key] = current
+        return None if current is None else replace(current)
 
     async def get_by_link(self, link_hash: str) -> Verification | None:
         row = (await self._conn.execute(select(t).where(t.c.link_hash == link_hash))).first()
@@ -69,42 +129,51 @@ class SqlVerifications:
     async def reissue(self, v: Verification) -> None:
         # attempts are deliberately not written: resending never resets the failure count
         await self._conn.execute(
-            update(t)
-            .where(t.c.id == v.id)
-            .values(
-                code_hmac=v.code_hmac,
-                link_hash=v.link_hash,
-                created_at=v.created_at,
-                expires_at=v.expires_at,
-                resend_available_at=v.resend_available_at,
-                sends=t.c.sends + 1,
-                consumed_at=None,
-            )
+            _REISSUE,
+            {
+                "b_id": v.id,
+                "code_hmac": v.code_hmac,
+                "link_hash": v.link_hash,
+                "created_at": v.created_at,
+                "expires_at": v.expires_at,
+                "resend_available_at": v.resend_available_at,
+            },
         )
+        found = self._known_by_id(v.id)
+        if found is not None:
+            key, known = found
+            self._current[key] = replace(v, attempts=known.attempts, sends=known.sends + 1)
+        else:
+            self._forget(v.id)
 
     async def count_attempt(self, verification_id: str, max_attempts: int) -> int | None:
         result = await self._conn.execute(
-            update(t)
-            .where(
-                t.c.id == verification_id,
-                t.c.attempts < max_attempts,
-                t.c.consumed_at.is_(None),
-            )
-            .values(attempts=t.c.attempts + 1)
-            .returning(t.c.attempts)
+            _COUNT_ATTEMPT, {"b_id": verification_id, "b_max": max_attempts}
         )
         row = result.first()
+        found = self._known_by_id(verification_id)
+        if row is not None and found is not None:
+            found[1].attempts = int(row[0])
+        else:
+            self._forget(verification_id)
         return int(row[0]) if row else None
 
     async def consume(self, verification_id: str, now: datetime) -> bool:
-        result = await self._conn.execute(
-            update(t)
-            .where(t.c.id == verification_id, t.c.consumed_at.is_(None))
-            .values(consumed_at=now)
-        )
+        result = await self._conn.execute(_CONSUME, {"b_id": verification_id, "b_now": now})
+        found = self._known_by_id(verification_id)
+        if result.rowcount == 1 and found is not None:
+            found[1].consumed_at = now
+        else:
+            self._forget(verification_id)
         return result.rowcount == 1
 
     async def delete_for(self, registration_id: str, channel: Channel) -> None:
         await self._conn.execute(
-            delete(t).where(t.c.registration_id == registration_id, t.c.channel == channel.value)
+            _DELETE_FOR, {"b_rid": registration_id, "b_channel": channel.value}
         )
+        self._current[(registration_id, channel)] = None
+
+    def _forget(self, verification_id: str) -> None:
+        found = self._known_by_id(verification_id)
+        if found is not None:
+            del self._current[found[0]]

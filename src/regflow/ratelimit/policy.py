@@ -48,6 +48,8 @@ DEFAULT_RULES: dict[str, Rule] = {
     "pending_signup_ip": Rule(
         "ip", "5/15 minutes", "seed 002 register-pending (its documented limit)"
     ),
+    "authorize_ip": Rule("ip", "60/minute;600/hour", "OpenID authorization request"),
+    "token_ip": Rule("ip", "60/minute;1000/hour", "OpenID token or revocation request"),
     "default_ip": Rule("ip", "300/minute", "any other call"),
 }
 

@@ -10,6 +10,7 @@ from regflow.services.completion import Completion
 from regflow.services.context import ServiceContext
 from regflow.services.login_sessions import LoginSessions
 from regflow.services.lookups import Lookups
+from regflow.services.oidc import OpenIdProvider
 from regflow.services.password_resets import PasswordResets
 from regflow.services.registrations import Registrations
 from regflow.services.sessions import Sessions
@@ -28,6 +29,7 @@ class Services:
     lookups: Lookups  # seed contracts: registrations named by email
     resets: PasswordResets  # password reset by mailed code or link
     login_sessions: LoginSessions  # the hosted UI's signed-in state
+    oidc: OpenIdProvider  # the OpenID Provider's codes and refresh tokens
 
     @classmethod
     def build(cls, ctx: ServiceContext) -> Services:
@@ -42,4 +44,5 @@ class Services:
             lookups=Lookups(ctx),
             resets=PasswordResets(ctx),
             login_sessions=LoginSessions(ctx),
+            oidc=OpenIdProvider(ctx),
         )

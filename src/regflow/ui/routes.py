@@ -8,11 +8,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
+from regflow.oidc.provider import Provider
 from regflow.services.container import Services
 from regflow.services.invitations import Invitations
 from regflow.services.uploads import Uploads
 from regflow.ui.brand import Brand, brand_router
 from regflow.ui.console import console_router
+from regflow.ui.authorize import authorize_router
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
 from regflow.ui.recovery import recovery_router
@@ -42,6 +44,7 @@ def mount_ui(
     uploads: Uploads | None,
     flows: Sequence[str],
     brand: Brand | None = None,
+    provider: Provider | None = None,
 ) -> None:
     """``/``, ``/register/...``, ``/sign-in``, ``/sign-out``, ``/invite/...``,
     ``/forgot-password`` and ``/reset/...`` over ``services``; cookies keyed to the public
@@ -62,3 +65,5 @@ def mount_ui(
     app.include_router(invitation_router(wizard, invitations))
     app.include_router(console_router(wizard, invitations))
     app.include_router(recovery_router(wizard))
+    if provider is not None:  # the OpenID Provider's authorize and logout pages
+        app.include_router(authorize_router(wizard, provider))

@@ -9,7 +9,9 @@ host the prefix cannot be used, so the cookies are named without it.
 The login session cookie (``__Host-regflow-session``; ``regflow-session`` in
 the plain-http development fallback) holds the secret of a row in
 ``login_sessions`` (``regflow.services.login_sessions``), lives as long as the
-session's absolute lifetime, and is replaced on every sign-in.
+session's absolute lifetime, and is replaced on every sign-in. A sign-up
+opened by ``/oauth2/authorize`` keeps that request's query in ``...-authz``,
+so the flow's end continues to the application instead of a welcome page.
 
 CSRF: a random value in its own cookie; every form carries
 HMAC(server secret, value), compared in constant time on each post.
@@ -31,6 +33,8 @@ from starlette.responses import Response
 
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 CSRF_FIELD = "csrf"
+AUTHORIZE = "/oauth2/authorize"
+MAX_CONTINUATION = 3000  # an authorize query longer than this is not kept (cookie size)
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,22 @@ class Cookies:
     def forget_login(self, response: Response) -> None:
         response.delete_cookie(
             self.session_name, path="/", secure=self.secure, httponly=True, samesite="lax"
+        )
+
+    # -- an authorize request waiting for a sign-up to end -------------------------------------
+
+    def authorize_continuation(self, request: Request) -> str | None:
+        """The query of the ``/oauth2/authorize`` request a hosted flow was opened for."""
+        value = request.cookies.get(self.name("authz"), "")
+        return value if 0 < len(value) <= MAX_CONTINUATION else None
+
+    def keep_authorize(self, response: Response, query: str) -> None:
+        if len(query) <= MAX_CONTINUATION:
+            self._set(response, "authz", query, self.max_age)
+
+    def forget_authorize(self, response: Response) -> None:
+        response.delete_cookie(
+            self.name("authz"), path="/", secure=self.secure, httponly=True, samesite="lax"
         )
 
     # -- CSRF ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
@@ -24,16 +25,13 @@ from regflow.core.model import Account
 from regflow.errors import AuthenticationFailed, TooSoon
 from regflow.services.sessions import Sessions
 from regflow.ui.pages import redirect
+from regflow.ui.session import AUTHORIZE
 from regflow.ui.wizard import Wizard
 from regflow.ui.words import role_words, say
 
 MAX_EMAIL = 320
 MAX_PASSWORD = 1024  # as ``POST /v1/sessions`` accepts
-NEXT_PATHS = (
-    "/oauth2/authorize?",
-    "/account",
-    "/console",
-)  # pages that send people to sign in first
+NEXT_PATHS = (AUTHORIZE + "?", "/account", "/console")  # pages that send people to sign in first
 
 
 @dataclass(frozen=True)
@@ -117,6 +115,9 @@ def signin_router(w: Wizard) -> APIRouter:
         status: int = 200,
         next_url: str | None = None,
     ) -> Response:
+        create = "/"
+        if next_url is not None and next_url.startswith(AUTHORIZE + "?"):
+            create = next_url + "&" + urlencode({"prompt": "create"})
         return w.pages.render(
             request,
             "sign_in.html",
@@ -124,6 +125,7 @@ def signin_router(w: Wizard) -> APIRouter:
             email=email,
             errors=errors or {},
             next=next_url,
+            create=create,
         )
 
     @router.get("/sign-in")

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from regflow.errors import Gone, RegflowError
 from regflow.ui.pages import redirect
+from regflow.ui.session import AUTHORIZE
 from regflow.ui.wizard import Place, Wizard
 from regflow.ui.words import say
 
@@ -59,6 +60,11 @@ async def complete(w: Wizard, request: Request, place: Place) -> Response:
     w.cookies.forget_registration(response, place.flow)
     account = body.get("account") or {}
     if account.get("id"):  # the end of a hosted flow signs the browser in
+        waiting = w.cookies.authorize_continuation(request)
+        if waiting is not None:  # opened by an application: back to it, with a code
+            response = redirect(f"{AUTHORIZE}?{waiting}")
+            w.cookies.forget_authorize(response)
+            w.cookies.forget_registration(response, place.flow)
         await w.start_session(request, response, str(account["id"]))
     return response
 

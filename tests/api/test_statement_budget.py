@@ -1,0 +1,145 @@
+"""How many transactions and SQL statements each hot use case costs, on each backend.
+
+Speed is measured in ``make bench``; what makes it is counted here, so a change that
+adds a round trip to a cheap call shows as a failing test. A statement is one
+``cursor.execute`` (SQLite's ``BEGIN``/``BEGIN IMMEDIATE`` included; PostgreSQL's
+``BEGIN`` and every ``COMMIT``/``ROLLBACK`` are the driver's and are not counted); a
+transaction is one checkout of a connection (one unit of work, or the health ping).
+When a change lowers a figure, lower the budget with it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from support.harness import PASSWORD, Harness, make_settings, started_app
+
+
+@dataclass
+class Seen:
+    statements: list[str] = field(default_factory=list)
+    checkouts: int = 0
+
+    def kinds(self) -> list[str]:
+        return [s.split()[0].upper() for s in self.statements]
+
+
+@contextmanager
+def counting(h: Harness) -> Iterator[Seen]:
+    engine = h.runtime.engine.sync_engine
+    seen = Seen()
+
+    def executed(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        seen.statements.append(sql)
+
+    def checked_out(*args: Any) -> None:
+        seen.checkouts += 1
+
+    event.listen(engine, "before_cursor_execute", executed)
+    event.listen(engine.pool, "checkout", checked_out)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+        event.remove(engine.pool, "checkout", checked_out)
+
+
+async def measure(
+    h: Harness, call: Callable[[], Awaitable[httpx.Response]], status: int = 200
+) -> Seen:
+    with counting(h) as seen:
+        response = await call()
+    assert response.status_code == status, response.text
+    return seen
+
+
+# (units of work, statements) per use case, as SQLite runs them; PostgreSQL runs the same
+# without the BEGIN lines. "again": the same address once more (with no resend cooldown,
+# so a new code is sent).
+BUDGET: dict[str, tuple[int, str]] = {
+    "start": (1, "BEGIN INSERT"),
+    "email step": (2, "BEGIN SELECT | BEGIN SELECT SELECT INSERT SELECT INSERT UPDATE"),
+    "email step again": (2, "BEGIN SELECT | BEGIN SELECT SELECT UPDATE SELECT INSERT UPDATE"),
+    "resend": (1, "BEGIN SELECT SELECT UPDATE SELECT INSERT UPDATE"),
+    "confirm": (1, "BEGIN SELECT SELECT UPDATE UPDATE UPDATE"),
+    "send-code (seed 004)": (
+        4,
+        "BEGIN SELECT | BEGIN INSERT | BEGIN SELECT"
+        " | BEGIN SELECT SELECT INSERT SELECT INSERT UPDATE",
+    ),
+    "send-code again (seed 004)": (
+        2,
+        "BEGIN SELECT | BEGIN SELECT SELECT UPDATE SELECT INSERT UPDATE",
+    ),
+    "verify-email (seed 004)": (2, "BEGIN SELECT | BEGIN SELECT SELECT UPDATE UPDATE UPDATE"),
+    "register (seed 004)": (
+        5,
+        "BEGIN SELECT | BEGIN SELECT | BEGIN SELECT | BEGIN SELECT UPDATE"
+        " | BEGIN SELECT SAVEPOINT INSERT RELEASE SAVEPOINT INSERT RELEASE"
+        " INSERT UPDATE DELETE DELETE SELECT",
+    ),
+    "login": (2, "BEGIN SELECT | BEGIN SELECT SELECT"),
+}
+
+
+@pytest.fixture
+async def no_cooldown(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with started_app(make_settings(db_url, tmp_path, resend_cooldown_seconds=0)) as h:
+        yield h
+
+
+async def test_hot_use_cases_stay_within_their_statements(no_cooldown: Harness) -> None:
+    h, c = no_cooldown, no_cooldown.client
+    sqlite = h.runtime.engine.dialect.name == "sqlite"
+    seen: dict[str, Seen] = {}
+    email = f"budget-{uuid.uuid4().hex[:10]}@example.com"
+
+    async def step(
+        name: str, call: Callable[[], Awaitable[httpx.Response]], status: int = 200
+    ) -> httpx.Response:
+        holder: list[httpx.Response] = []
+
+        async def wrapped() -> httpx.Response:
+            holder.append(await call())
+            return holder[0]
+
+        seen[name] = await measure(h, wrapped, status)
+        return holder[0]
+
+    started = await step("start", lambda: c.post("/v1/registrations", json={"flow": "member"}), 201)
+    rid, auth = started.json()["id"], {"Authorization": f"Bearer {started.json()['token']}"}
+    base = f"/v1/registrations/{rid}"
+    body = {"email": email}
+    await step("email step", lambda: c.post(f"{base}/steps/email", json=body, headers=auth))
+    await step("email step again", lambda: c.post(f"{base}/steps/email", json=body, headers=auth))
+    await step("resend", lambda: c.post(f"{base}/verifications/email", headers=auth), 202)
+    code = {"code": await h.last_code(email)}
+    confirm = f"{base}/verifications/email/confirm"
+    await step("confirm", lambda: c.post(confirm, json=code, headers=auth))
+
+    seed = {"email": f"budget-seed-{uuid.uuid4().hex[:10]}@example.com"}
+    send = "/auth/send-verification-code"
+    await step("send-code (seed 004)", lambda: c.post(send, json=seed))
+    await step("send-code again (seed 004)", lambda: c.post(send, json=seed))
+    verify = {**seed, "code": await h.last_code(seed["email"])}
+    await step("verify-email (seed 004)", lambda: c.post("/auth/verify-email", json=verify))
+    account = {**seed, "password": PASSWORD, "name": "Ada Lovelace", "company_name": "Budget"}
+    await step("register (seed 004)", lambda: c.post("/auth/register", json=account), 201)
+    login = {**seed, "password": PASSWORD}
+    await step("login", lambda: c.post("/v1/sessions", json=login))
+
+    found = {name: (s.checkouts, s.kinds()) for name, s in seen.items()}
+    expected = {
+        name: (units, [k for k in kinds.split() if k != "|" and (sqlite or k != "BEGIN")])
+        for name, (units, kinds) in BUDGET.items()
+    }
+    assert found == expected
