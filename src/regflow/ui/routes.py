@@ -12,9 +12,9 @@ from regflow.oidc.provider import Provider
 from regflow.services.container import Services
 from regflow.services.invitations import Invitations
 from regflow.services.uploads import Uploads
+from regflow.ui.authorize import authorize_router
 from regflow.ui.brand import Brand, brand_router
 from regflow.ui.console import console_router
-from regflow.ui.authorize import authorize_router
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
 from regflow.ui.recovery import recovery_router
