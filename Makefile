@@ -44,6 +44,7 @@ bench: install ## start the service on a free port; throughput, latency, enumera
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.events
 	$(BIN)/python -m bench.enumeration
+	$(BIN)/python -m bench.imports
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

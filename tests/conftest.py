@@ -40,6 +40,22 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def own_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated database of each backend that no other test writes to (for tests that
+    count everything in a time window); on PostgreSQL a fresh database, dropped after."""
+    if request.param == "postgresql":
+        if not PG_URL:
+            pytest.skip(PG_SKIP)
+        with pg_database(PG_URL, f"regflow_own_{uuid.uuid4().hex[:10]}") as url:
+            upgrade(url)
+            yield url
+        return
+    url = f"sqlite+aiosqlite:///{tmp_path / 'regflow.db'}"
+    upgrade(url)
+    yield url
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path / 'regflow.db'}"

@@ -267,7 +267,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
             await conn.execute(text("SELECT 1"))
 
     services = runtime.services
-    app.include_router(system_router(runtime.keyring, ping))
+    app.include_router(system_router(runtime.keyring, ping, runtime.limiter.store_status))
     app.include_router(registrations_router(services))
     app.include_router(sessions_router(services))
     app.include_router(password_resets_router(services))

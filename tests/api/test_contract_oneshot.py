@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
+from regflow.core import cryptokit
 from support.contracts import funnel_kinds, native_login
-from support.harness import Harness
+from support.harness import Harness, make_settings, started_app
 
 PASSWORD = "SecureP@ss123"
 
@@ -108,3 +110,29 @@ async def test_resend_always_answers_the_same(sqlite_harness: Harness, unique_em
     waiting = await c.post("/api/v1/auth/resend-verification", json={"email": unique_email})
     assert unknown.status_code == waiting.status_code == 200
     assert unknown.json() == waiting.json()
+
+
+async def test_over_a_limit_the_same_201_and_nothing_written(
+    db_url: str, tmp_path: Path, unique_email: str
+) -> None:
+    """Seed 003 documents 201/400/409 only: a mail over the per-address limit is dropped
+    silently, and the request writes nothing (it used to commit an empty registration)."""
+    settings = make_settings(
+        db_url, tmp_path, rate_limits_enabled=True, rate_limits={"code_send": "1/hour"}
+    )
+    async with started_app(settings) as h:
+        c = h.client
+        # the address's one code this hour goes to another contract's registration
+        r = await c.post("/auth/initiate-registration", json={"email": unique_email})
+        assert r.status_code == 200, r.text
+        before = await h.outbox()
+        r = await c.post("/api/v1/auth/register", json=form(unique_email))
+        assert r.status_code == 201, r.text
+        assert r.json()["message"].startswith("Registration successful")
+        assert len(await h.outbox()) == len(before)
+        async with h.runtime.uow(read_only=True) as uow:
+            token = h.runtime.services.lookups.token_for("oneshot", unique_email)
+            assert await uow.registrations.find_active(cryptokit.sha256_hex(token)) is None
+        # and again: the documented 201, never 429
+        again = await c.post("/api/v1/auth/register", json=form(unique_email))
+        assert again.status_code == 201 and again.json() == r.json()

@@ -68,14 +68,23 @@ async def test_documented_sequence_and_errors(sqlite_harness: Harness, unique_em
 
     r = await c.post("/auth/verify-email", json={"email": unique_email, "code": code})
     assert r.status_code == 200
-    assert r.json() == {
+    verified = r.json()
+    proof = verified["data"].pop("verification_token")
+    assert verified == {
         "success": True,
         "message": "Email verified successfully",
         "data": {"message": "Email verified successfully", "verified": True},
     }
-    # verifying again: success without error
+    assert len(proof) >= 32 and r.cookies.get("regflow_email_proof") == proof
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/auth/register" in cookie
+    # verifying again, with the same code: success without error (and a new proof)
     r = await c.post("/auth/verify-email", json={"email": unique_email, "code": code})
     assert r.status_code == 200 and r.json()["data"]["verified"] is True
+    # ...but not with any other code
+    r = await c.post("/auth/verify-email", json={"email": unique_email, "code": wrong})
+    assert r.status_code == 400
+    only_error(r.json(), "INVALID_CODE", "Invalid verification code")
 
     r = await c.post("/auth/register", json=form(unique_email, password="short"))
     assert r.status_code == 400

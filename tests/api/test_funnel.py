@@ -430,7 +430,17 @@ def _no_personal_data(events: list[FunnelEvent], secrets: list[str]) -> None:
                 assert "@" not in value and not any(s in value for s in secrets), event
 
 
-async def test_events_are_recorded_end_to_end_through_the_api(admin: Harness) -> None:
+@pytest.fixture
+async def lone_admin(own_db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    """``admin`` on a database of its own: the end-to-end test counts every event of the
+    last second and every registration of the last hour, so nothing else may write there."""
+    settings = make_settings(own_db_url, tmp_path, admin_token=TOKEN, experiments=EXPERIMENTS)
+    async with started_app(settings) as h:
+        yield h
+
+
+async def test_events_are_recorded_end_to_end_through_the_api(lone_admin: Harness) -> None:
+    admin = lone_admin
     c = admin.client
     since = datetime.now(UTC) - timedelta(seconds=1)
     rids: dict[str, str] = {}

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support.harness import PASSWORD
+from support.harness import PASSWORD, SECRET_KEY
 from support.server import SmtpSink, running_service, service_log, text_body
 
 pytestmark = pytest.mark.e2e
@@ -80,6 +80,7 @@ def test_password_reset_over_http(
         }
         if backend == "postgresql":
             env["REGFLOW_DATABASE_URL"] = str(request.getfixturevalue("pg_url"))
+            env["REGFLOW_SECRET_KEY"] = SECRET_KEY  # the shared database's signing keys need it
         with (
             running_service(tmp_path, env) as base,
             httpx.Client(base_url=base, timeout=20.0) as client,

@@ -26,7 +26,7 @@ import httpx
 from aiosmtpd.controller import Controller
 
 SECRET_KEY = "e2e-secret-key-0123456789abcdef-not-for-production"
-START_TIMEOUT = 90.0  # a loaded CI machine imports slowly
+START_TIMEOUT = 90.0  # a loaded 2-core machine takes long to import the app
 STOP_TIMEOUT = 15.0
 POLL = 0.05
 
@@ -100,15 +100,19 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_service(tmp_path: Path, env_overrides: Mapping[str, str]) -> Iterator[str]:
+def running_service(
+    tmp_path: Path, env_overrides: Mapping[str, str], *, public_url: bool = True
+) -> Iterator[str]:
     """Migrate the database and serve on a free port; yields the base URL.
 
-    ``REGFLOW_PUBLIC_URL`` defaults to that base URL. The process is stopped
-    with SIGTERM (killed only if it does not exit) when the block ends.
+    ``REGFLOW_PUBLIC_URL`` defaults to that base URL (``public_url=False`` leaves it
+    unset, as a newcomer does). The process is stopped with SIGTERM (killed only if
+    it does not exit) when the block ends.
     """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = service_env(tmp_path, {"REGFLOW_PUBLIC_URL": base_url, **env_overrides})
+    env = service_env(tmp_path, {"REGFLOW_PUBLIC_URL": base_url} if public_url else {})
+    env.update(env_overrides)
     command = regflow_command()
     migrated = subprocess.run(
         [command, "db", "upgrade"], env=env, capture_output=True, timeout=60, check=False

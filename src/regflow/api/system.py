@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter
@@ -10,8 +11,11 @@ from fastapi.responses import JSONResponse
 from regflow.keys.keyring import KeyRing
 
 
-def system_router(keyring: KeyRing, ping: Any) -> APIRouter:
-    """``ping`` is an async callable that raises when the database is unreachable."""
+def system_router(
+    keyring: KeyRing, ping: Any, limits_store: Callable[[], Awaitable[str]]
+) -> APIRouter:
+    """``ping`` raises when the database is unreachable; ``limits_store`` says where the rate
+    limits count: ``memory``, ``ok`` (Redis) or ``unreachable``."""
     router = APIRouter(tags=["system"])
 
     @router.get("/healthz")
@@ -20,15 +24,19 @@ def system_router(keyring: KeyRing, ping: Any) -> APIRouter:
 
     @router.get("/readyz")
     async def readyz() -> JSONResponse:
+        """503 without the database. Without Redis the service still serves (rate limits
+        let requests through, loudly), so it stays ready and says ``degraded``."""
+        redis = await limits_store()
         try:
             await ping()
         except Exception:  # readiness reports any failure of the database as not ready
             return JSONResponse(
-                {"status": "unavailable", "database": "unreachable"},
+                {"status": "unavailable", "database": "unreachable", "redis": redis},
                 status_code=503,
                 headers={"Retry-After": "5"},
             )
-        return JSONResponse({"status": "ok", "database": "ok"})
+        status = "degraded" if redis == "unreachable" else "ok"
+        return JSONResponse({"status": status, "database": "ok", "redis": redis})
 
     @router.get("/.well-known/jwks.json")
     async def jwks() -> JSONResponse:

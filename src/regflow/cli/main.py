@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import logging
 import os
 import signal
 from importlib.metadata import version
@@ -16,6 +18,7 @@ from regflow.app import build_runtime, build_sweep, create_app
 from regflow.cli.clients import clients  # regflow clients list
 from regflow.cli.funnel import funnel  # regflow funnel
 from regflow.cli.outbox import outbox  # regflow outbox
+from regflow.cli.users import users  # regflow users import
 from regflow.persistence import migrate
 from regflow.settings import Settings
 
@@ -32,6 +35,7 @@ cli.add_typer(db, name="db")
 cli.add_typer(keys, name="keys")
 cli.command("funnel")(funnel)  # regflow funnel
 cli.add_typer(outbox, name="outbox")  # regflow outbox
+cli.add_typer(users, name="users")  # regflow users import
 cli.add_typer(clients, name="clients")  # regflow clients list
 
 
@@ -58,6 +62,30 @@ def app_factory() -> FastAPI:
 
 
 _NO_WORKER_ENV = "REGFLOW_EMBEDDED_WORKER"
+log = logging.getLogger("regflow.cli")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback name or address."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def local_public_url(host: str, port: int) -> str:
+    """The base of mail links when ``REGFLOW_PUBLIC_URL`` is unset: where ``serve`` listens.
+
+    Any-address binds (``0.0.0.0``, ``::``) name no reachable host, so links use the
+    loopback address then (and ``serve`` warns).
+    """
+    if host in {"", "0.0.0.0", "::"}:  # noqa: S104 - compared, not bound
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def _no_worker() -> bool:
@@ -77,6 +105,29 @@ def serve(
     os.environ[_NO_WORKER_ENV] = "false" if no_worker else "true"
     settings = Settings()
     logs.configure(settings.log_level, json_format=settings.log_json)
+    if workers > 1 and not settings.redis_url:
+        typer.echo(
+            f"regflow serve: --workers {workers} without REGFLOW_REDIS_URL would give each "
+            "process its own rate-limit counters (N times every limit). Set "
+            "REGFLOW_REDIS_URL=redis://host:6379/0, or serve with --workers 1.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if not settings.redis_url and (no_worker or settings.database_url.startswith("postgresql")):
+        # a shape meant for several processes (docs/deploy.md): say what one of them lacks
+        log.warning(
+            "REGFLOW_REDIS_URL is not set: rate limits count in this process only; every "
+            "other `regflow serve` process multiplies them. Set it before running more than one."
+        )
+    if "public_url" not in settings.model_fields_set:
+        # the server processes read their settings again: they get this one from here
+        os.environ["REGFLOW_PUBLIC_URL"] = local_public_url(host, port)
+        if not is_loopback(host):
+            log.warning(
+                "REGFLOW_PUBLIC_URL is not set: links in mail point at %s; set it to the "
+                "address people reach this service at",
+                os.environ["REGFLOW_PUBLIC_URL"],
+            )
     uvicorn.run(
         "regflow.cli.main:app_factory",
         factory=True,

@@ -56,6 +56,9 @@ class Registration:
     locale: str = "en"
     account_id: str | None = None
     version: int = 0
+    # SHA-256 of the token held by the client that proved the address, where the contract
+    # names the registration by its email only (seed 004): nobody else may finish it
+    proof_hash: str | None = None
 
     def field(self, step: str, name: str) -> Any:
         return self.data.get(step, {}).get(name)

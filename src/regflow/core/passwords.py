@@ -2,8 +2,12 @@
 
 Two policies exist. ``nist`` (the native default) follows NIST SP 800-63B: a length range
 counted in code points after NFKC, no composition rules, no truncation, and a blocklist of
-common, sequential and context-derived passwords. ``seed`` reproduces what seeds 002/003
-document: at least 8 characters with upper, lower, digit and special character.
+common, sequential and context-derived passwords. The blocklist is the 30,000 most common
+passwords of the maintained ``zxcvbn`` package; its estimator then refuses what it guesses
+in under a million tries (``Passw0rd!``, ``regflow2024``: variations of common words, dates,
+l33t, keyboard patterns and the context words) and drives the strength meter. ``seed``
+reproduces what seeds 002/003 document: at least 8 characters with upper, lower, digit and
+special character.
 
 Every refusal is a :class:`regflow.errors.FieldProblem` on the ``password`` field.
 """
@@ -16,11 +20,17 @@ import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
-from typing import Protocol
+from typing import Any, Protocol
+
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from regflow.errors import FieldProblem
 
+PRODUCT_WORDS = ("regflow",)  # context words for every password: the service's own name
 _MIN_CONTEXT_WORD = 4
+_MIN_SCORE = 2  # zxcvbn's score: 0 and 1 are guessed in under 10**6 tries
+_ESTIMATE_LENGTH = 72  # zxcvbn's matching grows with length; what follows adds only entropy
 # Rows and runs people walk their fingers along; a password inside one is not a secret.
 _SEQUENCES = (
     "0123456789",
@@ -43,9 +53,16 @@ def _normalize(password: str) -> str:
 
 @cache
 def _common_passwords() -> frozenset[str]:
-    """The shipped blocklist, read once on first use."""
+    """The blocklist: zxcvbn's 30,000 most common passwords and the shipped list."""
     text = resources.files("regflow.core").joinpath("data/common_passwords.txt").read_text("utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+    shipped = {line.strip().casefold() for line in text.splitlines() if line.strip()}
+    return frozenset(shipped | set(FREQUENCY_LISTS["passwords"]))
+
+
+def estimate(password: str, context: Sequence[str] = ()) -> dict[str, Any]:
+    """zxcvbn's estimate of ``password`` knowing the context words and the product name."""
+    inputs = [*PRODUCT_WORDS, *sorted(_context_words(context))]
+    return dict(zxcvbn(_normalize(password)[:_ESTIMATE_LENGTH], user_inputs=inputs))
 
 
 def _is_trivial(folded: str) -> bool:
@@ -124,9 +141,15 @@ class NistPolicy:
             message = "This password is too common or too easy to guess; choose another."
             raise FieldProblem("password", "PASSWORD_COMMON", message)
         folded = value.casefold()
-        if any(word in folded for word in _context_words(context)):
-            message = "The password must not contain your name, username, email or organization."
+        if any(word in folded for word in _context_words([*PRODUCT_WORDS, *context])):
+            message = (
+                "The password must not contain your name, username, email, organization "
+                "or this service's name."
+            )
             raise FieldProblem("password", "PASSWORD_CONTEXT", message)
+        result = estimate(value, context)
+        if result["score"] < _MIN_SCORE:
+            raise _guessable(result)
 
     def rules(self) -> list[dict[str, str]]:
         """Rules for the UI, in the order they are checked."""
@@ -134,6 +157,7 @@ class NistPolicy:
             {"id": "length", "text": f"{self.min_length} to {self.max_length} characters."},
             {"id": "common", "text": "Not a common password, a sequence or a repeated character."},
             {"id": "context", "text": "Not containing your name, username, email or organization."},
+            {"id": "guessable", "text": "Not a small variation of a common word or date."},
         ]
 
 
@@ -191,26 +215,33 @@ def rules(policy: PasswordPolicy) -> list[dict[str, str]]:
     return policy.rules()
 
 
-def strength(password: str) -> int:
-    """A rough 0..4 estimate for a strength meter; common or trivial passwords score 0.
+def _guessable(result: dict[str, Any]) -> FieldProblem:
+    """The refusal for a low zxcvbn score, with zxcvbn's own reason."""
+    sequence = result.get("sequence", [])
+    if any(m.get("dictionary_name") == "user_inputs" for m in sequence):
+        message = (
+            "The password is too close to your name, username, email, organization "
+            "or this service's name."
+        )
+        return FieldProblem("password", "PASSWORD_CONTEXT", message)
+    feedback = result.get("feedback", {})
+    reason = feedback.get("warning") or " ".join(feedback.get("suggestions", []))
+    message = "This password is too easy to guess; choose another."
+    if reason:
+        message = f"This password is too easy to guess. {reason}"
+    return FieldProblem("password", "PASSWORD_COMMON", message)
 
-    Not a security decision (the policy is): it only nudges people toward longer passwords.
+
+def strength(password: str, context: Sequence[str] = ()) -> int:
+    """zxcvbn's 0..4 score, the estimator the policy uses; blocked passwords score 0.
+
+    The hosted UI's meter runs the same estimator (zxcvbn.js, the same lists) in the browser.
     """
     value = _normalize(password)
-    if len(value) < 6 or is_common(value):
+    if not value or is_common(value):
         return 0
-    if len(value) < 8:
-        return 1
-    score = 1 + min(len(value) - 8, 12) // 4  # 8 -> 1, 12 -> 2, 16 -> 3, 20 -> 4
-    classes = {
-        "upper" if c == "Lu" else "lower" if c == "Ll" else "digit" if c == "Nd" else "other"
-        for c in map(unicodedata.category, value)
-    }
-    if len(classes) >= 3:
-        score += 1
-    if len(set(value)) < len(value) // 3:  # mostly the same few characters
-        score -= 1
-    return max(1, min(score, 4))
+    score: int = estimate(value, context)["score"]
+    return score
 
 
 def check_confirmation(password: str, confirmation: str) -> None:

@@ -7,7 +7,7 @@ Repositories never commit: the unit of work does, once per use case.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -113,8 +113,11 @@ class VerificationRepository(Protocol):
         """Store a new code for the same target; the failure count is kept."""
         ...
 
-    async def count_attempt(self, verification_id: str, max_attempts: int) -> int | None:
-        """Atomically count one attempt; the new count, or None if none is left or used."""
+    async def count_attempt(
+        self, verification_id: str, max_attempts: int, *, used: bool = False
+    ) -> int | None:
+        """Atomically count one attempt; the new count, or None if none is left or (unless
+        ``used``: a used code presented again) the code was used."""
         ...
 
     async def consume(self, verification_id: str, now: datetime) -> bool:
@@ -147,6 +150,24 @@ class AccountRepository(Protocol):
         """Add one to the account's token version (revoking every token and login session
         issued before); the new version, or -1 when there is no such account."""
         ...
+
+
+class ImportRepository(Protocol):
+    """Bulk reads and writes of ``regflow users import``, one statement per batch."""
+
+    async def taken_emails(self, emails: Collection[str]) -> set[str]: ...
+
+    async def taken_usernames(self, usernames: Collection[str]) -> set[str]:
+        """The usernames given that are taken, or whose look-alike is."""
+        ...
+
+    async def organizations_by_slug(self, slugs: Collection[str]) -> dict[str, str]: ...
+
+    async def add_accounts(self, accounts: Sequence[Account]) -> None:
+        """Raises ``UniqueViolation`` if any email or username is taken."""
+        ...
+
+    async def add_memberships(self, memberships: Sequence[Membership]) -> None: ...
 
 
 class OrganizationRepository(Protocol):
@@ -461,6 +482,7 @@ class UnitOfWork(Protocol):
     registrations: RegistrationRepository
     verifications: VerificationRepository
     accounts: AccountRepository
+    imports: ImportRepository  # regflow users import
     organizations: OrganizationRepository
     memberships: MembershipRepository
     outbox: OutboxRepository

@@ -55,6 +55,7 @@ def _values(r: Registration) -> dict[str, Any]:
         "created_at": r.created_at,
         "updated_at": r.updated_at,
         "expires_at": r.expires_at,
+        "proof_hash": r.proof_hash,
     }
 
 
@@ -74,6 +75,7 @@ def _registration(m: Any) -> Registration:
         locale=m["locale"],
         account_id=m["account_id"],
         version=m["version"],
+        proof_hash=m["proof_hash"],
     )
 
 

@@ -49,6 +49,8 @@ registrations = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
+    # SHA-256 of the token given to the client that proved the address (seed 004; 0009)
+    Column("proof_hash", String(64)),
     # funnel events recorded with the registration's own write, as JSON lines, until the
     # sweep (or a report) moves them into funnel_events (persistence/funnel.py; 0005)
     Column("pending_events", Text),

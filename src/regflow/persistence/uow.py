@@ -14,6 +14,7 @@ from regflow.persistence.accounts import SqlAccounts
 from regflow.persistence.funnel import DiscardedFunnel, EventsObserver, PendingFunnel
 from regflow.persistence.funnel_queries import SqlRegistrationSweep, SqlReportQueries
 from regflow.persistence.idempotency import SqlIdempotency
+from regflow.persistence.imports import SqlImports
 from regflow.persistence.invitations import SqlInvitations
 from regflow.persistence.login_sessions import SqlLoginSessions
 from regflow.persistence.oauth import SqlAuthorizationCodes, SqlRefreshTokens
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
     registrations: ports.RegistrationRepository
     verifications: ports.VerificationRepository
     accounts: ports.AccountRepository
+    imports: ports.ImportRepository  # regflow users import
     organizations: ports.OrganizationRepository
     memberships: ports.MembershipRepository
     outbox: ports.OutboxRepository
@@ -93,6 +95,7 @@ class SqlUnitOfWork:
         self.registrations = SqlRegistrations(conn, self._funnel, lock=not self._read_only)
         self.verifications = SqlVerifications(conn)
         self.accounts = SqlAccounts(conn)
+        self.imports = SqlImports(conn)  # regflow users import
         self.organizations = SqlOrganizations(conn)
         self.memberships = SqlMemberships(conn)
         self.outbox = SqlOutbox(conn, dialect)

@@ -60,6 +60,13 @@ _COUNT_ATTEMPT = (
     .values(attempts=t.c.attempts + 1)
     .returning(t.c.attempts)
 )
+# a used code presented again (seed 004's repeated verify-email) counts as an attempt too
+_COUNT_USED_ATTEMPT = (
+    update(t)
+    .where(t.c.id == bindparam("b_id"), t.c.attempts < bindparam("b_max"))
+    .values(attempts=t.c.attempts + 1)
+    .returning(t.c.attempts)
+)
 _CONSUME = (
     update(t)
     .where(t.c.id == bindparam("b_id"), t.c.consumed_at.is_(None))
@@ -146,9 +153,12 @@ class SqlVerifications:
         else:
             self._forget(v.id)
 
-    async def count_attempt(self, verification_id: str, max_attempts: int) -> int | None:
+    async def count_attempt(
+        self, verification_id: str, max_attempts: int, *, used: bool = False
+    ) -> int | None:
         result = await self._conn.execute(
-            _COUNT_ATTEMPT, {"b_id": verification_id, "b_max": max_attempts}
+            _COUNT_USED_ATTEMPT if used else _COUNT_ATTEMPT,
+            {"b_id": verification_id, "b_max": max_attempts},
         )
         row = result.first()
         found = self._known_by_id(verification_id)

@@ -12,6 +12,7 @@ with it, and per-code attempt limits live in the database regardless.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -48,6 +49,15 @@ class RateLimiter:
         pool = getattr(getattr(bridge, "storage", None), "connection_pool", None)
         if pool is not None:
             pool.disconnect()
+
+    async def store_status(self) -> str:
+        """``memory`` (this process only), ``ok`` (Redis answers) or ``unreachable``."""
+        if isinstance(self.storage, MemoryStorage):
+            return "memory"
+        try:
+            return "ok" if await asyncio.wait_for(self.storage.check(), 2.0) else "unreachable"
+        except Exception:  # any failure of the store reads as unreachable
+            return "unreachable"
 
     async def hit(self, rule: str, key: str) -> None:
         """Count one event of ``rule`` for ``key``; raise ``TooSoon`` once a limit is spent.

@@ -1,7 +1,8 @@
 """Completing a registration: account (+ membership) and token, in one transaction.
 
 ``Idempotency-Key``: the same key and body replays the first response (with a
-fresh access token: tokens are never stored), a different body is refused
+fresh access token: tokens are never stored; not for a disabled account, after a
+token-version bump or past the registration's lifetime), a different body is refused
 with IDEMPOTENCY_MISMATCH, and a request racing the first one gets a 409.
 """
 
@@ -18,6 +19,7 @@ from regflow.core.ports import IdempotencyRecord, UnitOfWork
 from regflow.errors import (
     ConcurrentUpdate,
     Conflict,
+    Gone,
     IdempotencyMismatch,
     UniqueViolation,
 )
@@ -28,6 +30,8 @@ from regflow.services.sessions import token_response
 from regflow.services.webhooks import completion_data, membership_data, publish  # webhooks
 
 MAX_RACE_RETRIES = 3
+# kept with an idempotency record, never answered: what a replay must find unchanged
+REPLAY_GUARD = "_replay_guard"
 
 
 def request_hash(body: bytes) -> str:
@@ -64,7 +68,7 @@ class Completion(RegistrationUseCase):
                 if record is not None:
                     if record.request_hash != digest:
                         raise IdempotencyMismatch()
-                    return record.response_status, await self._replay(uow, record)
+                    return record.response_status, await self._replay(uow, registration, record)
             await self.ensure_open(uow, registration)
             data = self.ctx.engine.ready_to_complete(registration)
             now = self.ctx.clock()
@@ -91,8 +95,9 @@ class Completion(RegistrationUseCase):
             body_out.update(joined.extra if joined else {})  # organizations: owner's view
             if key is not None:
                 try:
+                    kept = {**body_out, REPLAY_GUARD: {"token_version": account.token_version}}
                     await uow.idempotency.add(
-                        IdempotencyRecord(registration.id, key, digest, 201, body_out, now)
+                        IdempotencyRecord(registration.id, key, digest, 201, kept, now)
                     )
                 except UniqueViolation:
                     raise ConcurrentUpdate() from None
@@ -175,15 +180,28 @@ class Completion(RegistrationUseCase):
     def _token(self, account: Account, membership: Membership | None) -> dict[str, Any]:
         return token_response(self.ctx, account, membership)
 
-    async def _replay(self, uow: UnitOfWork, record: IdempotencyRecord) -> dict[str, Any]:
-        account = await uow.accounts.get(str(record.response_body["account"]["id"]))
-        if account is None:
-            raise Conflict("The account of this request no longer exists.")
+    async def _replay(
+        self, uow: UnitOfWork, registration: Registration, record: IdempotencyRecord
+    ) -> dict[str, Any]:
+        """The first answer again with a fresh token, only while that token could still be
+        had: the registration not past its lifetime, the account active and its token
+        version what it was at completion (a bump revokes every token issued before)."""
+        if self.ctx.clock() >= registration.expires_at:
+            raise Gone()
+        kept = dict(record.response_body)
+        guard = kept.pop(REPLAY_GUARD, {})
+        account = await uow.accounts.get(str(kept["account"]["id"]))
+        if (
+            account is None
+            or account.status != "active"
+            or account.token_version != guard.get("token_version", 0)
+        ):
+            raise Conflict(
+                "This registration is complete; sign in for a new token.",
+                code="ALREADY_COMPLETED",
+            )
         memberships = await uow.memberships.for_account(account.id)
-        return {
-            **record.response_body,
-            **self._token(account, memberships[0] if memberships else None),
-        }
+        return {**kept, **self._token(account, memberships[0] if memberships else None)}
 
 
 def _taken(violation: UniqueViolation) -> Conflict:

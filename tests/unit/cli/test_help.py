@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from importlib.metadata import version
 
+import pytest
 import typer
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
-from regflow.cli.main import cli
+from regflow.cli.main import cli, is_loopback, local_public_url
 
 
 def _paths(command: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -28,7 +29,7 @@ def test_version_prints_the_installed_version() -> None:
 
 def test_no_help_text_shows_a_type_marker() -> None:
     paths = _paths(typer.main.get_command(cli))
-    assert ("db", "upgrade") in paths and ("serve",) in paths
+    assert ("users", "import") in paths and ("serve",) in paths
     runner = CliRunner()
     for path in paths:
         result = runner.invoke(cli, [*path, "--help"], prog_name="regflow")
@@ -39,3 +40,17 @@ def test_no_help_text_shows_a_type_marker() -> None:
             result.output,
         )
         assert "╭" not in result.output  # plain text, no boxes
+
+
+def test_mail_links_follow_the_port_serve_listens_on() -> None:
+    assert local_public_url("127.0.0.1", 8420) == "http://127.0.0.1:8420"
+    assert local_public_url("0.0.0.0", 8420) == "http://127.0.0.1:8420"  # noqa: S104
+    assert local_public_url("::1", 9000) == "http://[::1]:9000"
+    assert is_loopback("localhost") and is_loopback("::1") and not is_loopback("10.0.0.2")
+
+
+def test_serve_refuses_several_processes_without_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REGFLOW_REDIS_URL", raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--workers", "3", "--port", "1"])
+    assert result.exit_code == 2
+    assert "REGFLOW_REDIS_URL" in result.output and "--workers 3" in result.output

@@ -8,6 +8,15 @@ ids; the owner of a known email gets the "already registered" mail instead of
 a code; both paths do the same work (the password is hashed either way, the
 same rows are written), so timing does not tell them apart.
 
+The first pending registration of an address stands until it is verified or
+expires: registering the same email again answers the same 201 but changes
+nothing (another password, names or organization are ignored, no code is
+mailed), so a code only ever creates what the first caller asked for. The
+same password again is the same person after a lost mail: the first code is
+re-sent once its cooldown is over (as ``resend-verification`` does). Over a
+limit (codes per address) the mail is throttled silently: the same 201, and
+nothing is written.
+
 Assumed where the seed is silent:
 
 - The account, organization (unique slug) and owner membership are created
@@ -120,11 +129,13 @@ def oneshot_router(services: Services) -> APIRouter:
             return failure(400, "Validation failed", "VALIDATION_ERROR", details)
         email = clean["email"]
         reserved = ids(email)
+        token = lookups.token_for(CONTRACT, email)
         try:  # one path for new and known emails: the same work, the same answer
-            started = await services.registrations.start(
-                FLOW, contract=CONTRACT, token=lookups.token_for(CONTRACT, email), reserve=reserved
+            await services.signups.begin(
+                FLOW, "signup", clean, contract=CONTRACT, token=token, reserve=reserved
             )
-            await services.registrations.submit(started.state["id"], started.token, "signup", clean)
+        except (TooSoon, VerificationFailed):
+            pass  # over a limit: the mail is throttled silently, nothing was written
         except RegflowError:
             raise
         except Exception:

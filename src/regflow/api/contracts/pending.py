@@ -8,8 +8,13 @@ Assumed where the seed is silent:
 - The client names its pending registration by ``email`` only (the seed's
   ``verify-and-create`` body); regflow finds it through a token derived from
   the email with the server secret. ``pendingId`` is informative.
-- Asking again for the same email replaces the password and keeps the code
-  already sent while the resend cooldown lasts (a new code after it).
+- The first pending registration of an address stands until it is verified or
+  expires (1 hour). Asking again for the same email answers the same 200 but
+  changes nothing: another password is ignored and no code is mailed (that
+  was an account takeover: the victim's code, the attacker's password). The
+  same password again is the same person after a lost mail: the first code is
+  re-sent once the resend cooldown (60 s) is over. ``pendingId`` is derived
+  from the email, so it tells nothing either.
 - 409 ``User with this email already exists`` as documented (this contract
   tells whether an email is registered); 429 after 5 sign-ups per 15 minutes
   from one client IP (the seed's "typical" limit), and on too many wrong codes.
@@ -107,7 +112,7 @@ def _imported(account: Account) -> dict[str, Any]:
 
 def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
     router = contract_router(error_response, tag=CONTRACT)
-    lookups, registrations = services.lookups, services.registrations
+    lookups = services.lookups
 
     @router.post("/api/auth/register-pending")
     async def register_pending(request: Request) -> dict[str, Any]:
@@ -119,15 +124,13 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         if await services.accounts.exists(email):
             raise Conflict(EXISTS, code="USER_EXISTS")
         fields = {"email": email, "password": password}
-        found = await lookups.find(CONTRACT, email)
-        if found is None:
-            token = lookups.token_for(CONTRACT, email)
-            started = await registrations.start(FLOW, contract=CONTRACT, token=token)
-            found = (started.state["id"], token)
-        await registrations.submit(found[0], found[1], "account", fields)
+        # the first pending registration of an address stands: a later call changes nothing
+        token = lookups.token_for(CONTRACT, email)
+        await services.signups.begin(FLOW, "account", fields, contract=CONTRACT, token=token)
+        informative = lookups.derived_id(CONTRACT, email)[:8]  # the same for every call
         return {
             "success": True,
-            "pendingId": f"PENDING-{int(time.time() * 1000)}-{found[0][:8]}",
+            "pendingId": f"PENDING-{int(time.time() * 1000)}-{informative}",
             "email": email,
             "message": "Verification code sent to your email",
         }

@@ -104,14 +104,13 @@ def phased_router(services: Services) -> Any:
         """Phase 1: the email; a 6-digit code and a link go to it."""
         body = await json_object(request)
         email = text(body, "email")
-        started = await registrations.start(FLOW, contract=CONTRACT)
-        rid = started.state["id"]
-        state = await registrations.submit(rid, started.token, "email", {"email": email})
+        # one unit of work, validated first: a refused email leaves nothing behind
+        begun = await services.signups.begin(FLOW, "email", {"email": email}, contract=CONTRACT)
         return {
             "success": True,
             "message": "Check your inbox for a 6-digit code to confirm your email.",
-            "registrationToken": pack(rid, started.token),
-            **_phase(state),
+            "registrationToken": pack(begun.registration_id, begun.token),
+            **_phase(begun.state),
         }
 
     @router.post("/auth/verify-email-code")

@@ -5,11 +5,26 @@ says). After registration the verification records are deleted and the
 registration is complete, so the same email cannot create a second tenant:
 it must verify again, and the account's email is unique.
 
+The proof of the address is bound to the client that verified it: the seed's
+``register`` carries only the email, so anyone could otherwise finish a
+registration someone else verified and get its access token. ``verify-email``
+answers a random token, twice: as the HttpOnly cookie ``regflow_email_proof``
+(``SameSite=Strict``, ``Path=/auth/register``, ``Secure`` under https; a
+browser running the seed's frontend example sends it back unchanged) and as
+``data.verification_token`` for other clients, who send it back in the
+``register`` body (``verification_token`` or ``verificationToken``). Only its
+SHA-256 is stored. ``register`` without it, or with another one, answers
+``EMAIL_NOT_VERIFIED`` exactly as for an unverified address.
+
 Assumed where the seed is silent:
 
 - The client names its verification by ``email`` (the seed's bodies): regflow
   finds the registration through a token derived from the email with the
-  server secret.
+  server secret. One registration per address at a time: a second
+  ``send-verification-code`` asks for a code on the same one (the code goes to
+  the address, never to the caller) and never displaces its state.
+- ``verify-email`` again for a verified address needs the same code (counted
+  as an attempt) and hands out a new proof; the old one stops working.
 - ``send-verification-code`` answers the same for every valid email: the
   owner of an existing account gets an "already registered" mail instead of a
   code (so ``verify-email`` can never succeed for it). Called again within the
@@ -37,20 +52,22 @@ from fastapi.responses import JSONResponse, Response
 from regflow.api import problems
 from regflow.api.contracts.base import contract_router, json_object, pick, renamed, text
 from regflow.core.identifiers import normalize_email
-from regflow.core.model import Channel
 from regflow.errors import (
-    Conflict,
     FieldProblem,
-    NotFound,
     RegflowError,
     TooSoon,
     ValidationFailed,
 )
 from regflow.services.container import Services
+from regflow.services.signups import WhenLive
 
 CONTRACT = "verify_first"
 FLOW = "tenant"
 CODE_TTL = timedelta(minutes=15)
+AGAIN = WhenLive.REQUEST  # the seed: send-code "can be called multiple times"
+PROOF_COOKIE = "regflow_email_proof"
+PROOF_PATH = "/auth/register"  # the only route that reads it
+PROOF_FIELD = "verification_token"
 FIELDS = {  # theirs -> native
     "password": "password",
     "name": "full_name",
@@ -123,20 +140,27 @@ def _email(body: dict[str, Any]) -> str:
         raise ValidationFailed([problem]) from None
 
 
+def _presented(body: dict[str, Any], request: Request) -> str | None:
+    """The proof of the address: the body's field (non-browser clients) or the cookie."""
+    for name in (PROOF_FIELD, "verificationToken"):
+        value = body.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return request.cookies.get(PROOF_COOKIE)
+
+
 def verify_first_router(services: Services) -> APIRouter:
     router = contract_router(error_response, tag=CONTRACT)
+    secure_cookies = services.ctx.public_url.startswith("https://")
     lookups, registrations = services.lookups, services.registrations
 
     @router.post("/auth/send-verification-code")
     async def send_code(request: Request) -> dict[str, Any]:
         email = _email(await json_object(request))
-        found = await lookups.find(CONTRACT, email)
-        if found is None:
-            token = lookups.token_for(CONTRACT, email)
-            started = await registrations.start(FLOW, contract=CONTRACT, token=token)
-            await registrations.submit(started.state["id"], token, "email", {"email": email})
-        else:
-            await services.codes.request(found[0], found[1], Channel.EMAIL)
+        token = lookups.token_for(CONTRACT, email)
+        await services.signups.begin(
+            FLOW, "email", {"email": email}, contract=CONTRACT, token=token, when_live=AGAIN
+        )
         return {
             "success": True,
             "message": "Verification code sent successfully",
@@ -144,30 +168,38 @@ def verify_first_router(services: Services) -> APIRouter:
         }
 
     @router.post("/auth/verify-email")
-    async def verify_email(request: Request) -> dict[str, Any]:
+    async def verify_email(request: Request) -> JSONResponse:
         body = await json_object(request)
         email, code = _email(body), text(body, "code")
-        found = await lookups.find(CONTRACT, email)
-        if found is None:
-            raise NotFound(code="VERIFICATION_NOT_FOUND")
-        await services.codes.confirm(found[0], found[1], Channel.EMAIL, str(code))
-        return {
-            "success": True,
-            "message": "Email verified successfully",
-            "data": {"message": "Email verified successfully", "verified": True},
-        }
+        proof = await services.proofs.prove(lookups.token_for(CONTRACT, email), str(code))
+        response = JSONResponse(
+            {
+                "success": True,
+                "message": "Email verified successfully",
+                "data": {
+                    "message": "Email verified successfully",
+                    "verified": True,
+                    PROOF_FIELD: proof.token,
+                },
+            }
+        )
+        response.set_cookie(
+            PROOF_COOKIE,
+            proof.token,
+            max_age=proof.expires_at_seconds,
+            path=PROOF_PATH,
+            secure=secure_cookies,
+            httponly=True,
+            samesite="strict",
+        )
+        return response
 
     @router.post("/auth/register", status_code=201)
     async def register(request: Request) -> JSONResponse:
         body = await json_object(request)
         email = _email(body)
-        found = await lookups.find(CONTRACT, email)
-        if found is None:
-            raise Conflict(code="VERIFICATION_REQUIRED")
-        rid, token = found
-        state = await registrations.state(rid, token)
-        if not state["verified"]["email"]:
-            raise Conflict(code="EMAIL_NOT_VERIFIED")
+        token = lookups.token_for(CONTRACT, email)
+        rid = await services.proofs.check(token, _presented(body, request))
         try:
             await registrations.submit(rid, token, "account", pick(body, FIELDS))
         except ValidationFailed as failed:
@@ -175,7 +207,7 @@ def verify_first_router(services: Services) -> APIRouter:
         _, done = await services.completion.complete(rid, token)
         account, tenant = done["account"], done["organization"]
         full_name = " ".join(filter(None, [account["first_name"], account["last_name"]]))
-        return JSONResponse(
+        created = JSONResponse(
             {
                 "success": True,
                 "message": "Account created successfully",
@@ -203,5 +235,7 @@ def verify_first_router(services: Services) -> APIRouter:
             },
             status_code=201,
         )
+        created.delete_cookie(PROOF_COOKIE, path=PROOF_PATH, httponly=True, samesite="strict")
+        return created
 
     return router

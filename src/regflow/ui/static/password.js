@@ -18,14 +18,10 @@ document.addEventListener("DOMContentLoaded", function () {
     digit: function (v) { return /\p{Nd}/u.test(v); },
     special: function (v) { return /[^\p{L}\p{Nd}]/u.test(v); }
   };
+  // zxcvbn (zxcvbn.js, MIT, Dropbox): the estimator and word lists the server's policy uses
   var strength = function (v) {
-    if (v.length < 6) { return 0; }
-    if (v.length < 8) { return 1; }
-    var score = 1 + Math.floor(Math.min(v.length - 8, 12) / 4);
-    var kinds = [/\p{Lu}/u, /\p{Ll}/u, /\p{Nd}/u, /[^\p{L}\p{Nd}]/u].filter(function (r) { return r.test(v); }).length;
-    if (kinds >= 3) { score += 1; }
-    if (new Set(v).size < v.length / 3) { score -= 1; }
-    return Math.max(1, Math.min(score, 4));
+    if (!window.zxcvbn) { return v.length < 8 ? 0 : 1; }
+    return window.zxcvbn(v.slice(0, 72), ["regflow"]).score;
   };
   var update = function () {
     var v = pw.value;
