@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from regflow.core.invitations import Invitation
-from regflow.errors import Conflict, NotFound
+from regflow.errors import Conflict, ErrorCode, NotFound
 from regflow.services.org_admin import OrgAdmin
 
 LISTED = 200
@@ -75,9 +75,9 @@ class InvitationAdmin:
             if not await uow.invitations.revoke(invitation_id, organization_id, self.ctx.clock()):
                 listed = await uow.invitations.for_organization(organization_id, LISTED)
                 if not any(i.id == invitation_id for i in listed):
-                    raise NotFound("No such invitation.", code="INVITATION_NOT_FOUND")
+                    raise NotFound("No such invitation.", code=ErrorCode.INVITATION_NOT_FOUND)
                 raise Conflict(
                     "This invitation was used or has expired already.",
-                    code="INVITATION_NOT_REVOCABLE",
+                    code=ErrorCode.INVITATION_NOT_REVOCABLE,
                 )
             await uow.commit()
