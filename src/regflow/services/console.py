@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from regflow.core.model import Account
+from regflow.core.model import Account, Role
 from regflow.services.context import ServiceContext
 from regflow.services.org_admin import ADMIN_ROLES
 from regflow.services.sessions import token_response
@@ -32,7 +32,7 @@ class ConsoleAccess:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    async def seats(self, account: Account) -> list[tuple[str, str, str]]:
+    async def seats(self, account: Account) -> list[tuple[str, str, Role]]:
         """``(organization id, name, role)`` of each active owner or admin membership."""
         async with self.ctx.uow(read_only=True) as uow:
             memberships = await uow.memberships.for_account(account.id)

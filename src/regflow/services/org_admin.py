@@ -168,7 +168,7 @@ class OrgAdmin:
             if logo is not None:
                 if not await uow.uploads.claim(logo, organization.id, self.ctx.clock()):
                     message = "This upload is unknown or has expired; upload the logo again."
-                    raise ValidationFailed.single("logo", "LOGO_INVALID", message)
+                    raise ValidationFailed.single("logo", ErrorCode.LOGO_INVALID, message)
                 organization.settings = {**organization.settings, "logo": logo}
             await uow.organizations.update(organization)
             await uow.commit()
