@@ -57,7 +57,8 @@ def mount_ui(
         int(ctx.login_sessions.absolute.total_seconds()),
     )
     brand = brand or Brand()
-    wizard = Wizard(services, cookies, Pages(cookies, brand), uploads, flows)
+    origins = provider.redirect_origins() if provider is not None else ()
+    wizard = Wizard(services, cookies, Pages(cookies, origins, brand), uploads, flows)
     app.include_router(brand_router(brand))
     app.include_router(verification_router(wizard))
     app.include_router(steps_router(wizard))
