@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -18,11 +19,23 @@ CSP = (
 HEADERS = {"Content-Security-Policy": CSP, "Cache-Control": "no-store"}
 
 
+def headers_for(form_origins: Sequence[str] = ()) -> dict[str, str]:
+    """The page headers; ``form_origins`` (the OpenID clients' redirect origins) join
+    ``form-action``, because browsers apply it to the redirects that follow a form post:
+    the last step of a flow, a sign-in or a consent ends at the application."""
+    if not form_origins:
+        return HEADERS
+    extra = " ".join(sorted(set(form_origins)))
+    csp = CSP.replace("form-action 'self'", f"form-action 'self' {extra}")
+    return {"Content-Security-Policy": csp, "Cache-Control": "no-store"}
+
+
 class Pages:
     """Renders templates with what every page needs; sets the CSRF cookie when missing."""
 
-    def __init__(self, cookies: Cookies) -> None:
+    def __init__(self, cookies: Cookies, form_origins: Sequence[str] = ()) -> None:
         self.cookies = cookies
+        self.headers = headers_for(form_origins)
         self.env = Environment(
             loader=PackageLoader("regflow.ui", "templates"),
             autoescape=select_autoescape(["html"]),
@@ -40,7 +53,7 @@ class Pages:
             csrf=self.cookies.csrf_token(seed),
             **context,
         )
-        response = HTMLResponse(html, status_code=status, headers=HEADERS)
+        response = HTMLResponse(html, status_code=status, headers=self.headers)
         if new:
             self.cookies.set_csrf(response, seed)
         return response

@@ -52,7 +52,8 @@ def mount_ui(
         int(ctx.engine.ttl.total_seconds()),
         int(ctx.login_sessions.absolute.total_seconds()),
     )
-    wizard = Wizard(services, cookies, Pages(cookies), uploads, flows)
+    origins = provider.redirect_origins() if provider is not None else ()
+    wizard = Wizard(services, cookies, Pages(cookies, origins), uploads, flows)
     app.include_router(verification_router(wizard))
     app.include_router(steps_router(wizard))
     app.include_router(signin_router(wizard))

@@ -24,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
+from regflow.api.contracts.names import HANDLE_HEADER, canonical
 from regflow.api.inputs import MALFORMED, parse
 from regflow.errors import ErrorCode, FieldProblem, NotFound, RegflowError, ValidationFailed
 
@@ -67,7 +68,8 @@ def contract_router(mapper: Mapper, *, tag: str) -> APIRouter:
 
 
 async def json_object(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object, or VALIDATION_ERROR on ``body``."""
+    """The request body as a JSON object, or VALIDATION_ERROR on ``body``; each value also
+    under the names the route's adapter reads (:func:`regflow.api.contracts.names.canonical`)."""
     raw = await request.body()
     value = parse(raw) if raw else None
     if value is MALFORMED:
@@ -78,7 +80,8 @@ async def json_object(request: Request) -> dict[str, Any]:
         raise ValidationFailed.single(
             "body", ErrorCode.INVALID_TYPE, "The body must be a JSON object."
         )
-    return value
+    route = getattr(request.scope.get("route"), "path", "")
+    return canonical(value, route, request.headers.get(HANDLE_HEADER))
 
 
 def text(body: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
