@@ -25,6 +25,7 @@ from starlette.requests import Request
 
 from regflow.api.clientip import Network, client_address, client_key
 from regflow.api.contracts.base import unpack
+from regflow.api.contracts.names import canonical
 from regflow.core.ports import RateLimits
 from regflow.errors import NotFound
 
@@ -219,6 +220,7 @@ async def _body(request: Request) -> dict[str, Any]:
             body = json.loads(await request.body() or b"null")
         except (ValueError, RecursionError):
             body = {}
-    found: dict[str, Any] = body if isinstance(body, dict) else {}
+    route = getattr(request.scope.get("route"), "path", "")
+    found = canonical(body, route) if isinstance(body, dict) else {}  # the names routes read
     request.scope[_BODY_KEY] = found  # not request.state: a test client may share it
     return found
