@@ -106,7 +106,7 @@ def serve(
     os.environ[_NO_WORKER_ENV] = "false" if no_worker else "true"
     settings = Settings()
     logs.configure(settings.log_level, json_format=settings.log_json)
-    if workers > 1 and not settings.redis_url:
+    if workers > 1 and not settings.redis_url and settings.rate_limits_enabled:
         typer.echo(
             f"regflow serve: --workers {workers} without REGFLOW_REDIS_URL would give each "
             "process its own rate-limit counters (N times every limit). Set "
@@ -114,7 +114,8 @@ def serve(
             err=True,
         )
         raise typer.Exit(2)
-    if not settings.redis_url and (no_worker or settings.database_url.startswith("postgresql")):
+    shaped_for_many = no_worker or settings.database_url.startswith("postgresql")
+    if not settings.redis_url and settings.rate_limits_enabled and shaped_for_many:
         # a shape meant for several processes (docs/deploy.md): say what one of them lacks
         log.warning(
             "REGFLOW_REDIS_URL is not set: rate limits count in this process only; every "
