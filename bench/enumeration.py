@@ -13,7 +13,14 @@ in how many pairs the existing address was the slower one; 40-60 % means the
 two cannot be told apart by timing. The resend cooldown is off for this run, so
 every request issues a new code (the full work) for both kinds of address.
 
-    python -m bench.enumeration [--samples 500] [--reset-pairs 1000] [--only reset]
+Then every email-keyed call that answers alike (``bench/email_keyed.py``: the
+native email step, phased ``initiate-registration``, oneshot ``register``,
+verify_first ``send-verification-code``), 1,000 pairs each: the share of pairs
+in which the existing address was the slower (40-60 %) and the paired median
+difference (under 0.2 ms).
+
+    python -m bench.enumeration [--samples 500] [--reset-pairs 1000] [--pairs 1000]
+                                [--only signup|reset|calls] [--call oneshot]
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import email_keyed
 from bench.run import start_service, stop_service
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - a benchmark account
@@ -156,7 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=500, help="pairs (existing, new)")
     parser.add_argument("--reset-pairs", type=int, default=1000, help="password reset pairs")
-    parser.add_argument("--only", choices=["signup", "reset"], default=None)
+    parser.add_argument("--pairs", type=int, default=1000, help="pairs per email-keyed call")
+    parser.add_argument("--only", choices=["signup", "reset", "calls"], default=None)
+    parser.add_argument("--call", default=None, help="only the calls whose name has this")
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args(argv)
     ok = True
@@ -164,9 +174,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         database = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         # no resend cooldown: every reset request does the full work (bench/run.py turns
         # the rate limits off)
-        service = start_service(Path(tmp), database, {"REGFLOW_RESEND_COOLDOWN_SECONDS": "0"})
+        env = {
+            "REGFLOW_RESEND_COOLDOWN_SECONDS": "0",
+            "REGFLOW_ADMIN_TOKEN": email_keyed.ADMIN_TOKEN,  # imports the accounts it needs
+        }
+        service = start_service(Path(tmp), database, env)
         try:
-            if args.only != "reset":
+            if args.only in (None, "calls"):
+                results = email_keyed.run(service.base_url, args.pairs, args.seed, args.call)
+                print("enumeration: email-keyed calls, existing vs unknown address, paired")
+                print(email_keyed.table(results))
+                ok = ok and all(r.ok for r in results)
+            if args.only in (None, "signup"):
                 result = measure(service.base_url, args.samples, args.seed)
                 print(
                     f"enumeration: email step median, {args.samples} interleaved samples each: "
@@ -174,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"difference {result['difference_ms']:+.3f} ms (limit {LIMIT_MS:.1f} ms)"
                 )
                 ok = ok and abs(result["difference_ms"]) < LIMIT_MS
-            if args.only != "signup":
+            if args.only in (None, "reset"):
                 reset = measure_reset(service.base_url, args.reset_pairs, args.seed)
                 share = reset["existing_slower_pct"]
                 print(

@@ -60,6 +60,7 @@ from regflow.delivery.smtp import SmtpSender
 from regflow.delivery.templates import Renderer
 from regflow.delivery.webhooks import Endpoint, WebhookSender  # signed webhooks
 from regflow.delivery.worker import OutboxWorker
+from regflow.errors import ErrorCode
 from regflow.hashing import Argon2PasswordHasher
 from regflow.keys.keyring import KeyRing, UnitOfWorkKeyStore
 from regflow.keys.tokens import TokenService
@@ -309,7 +310,7 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     log.error("database unavailable", extra={"error": type(exc).__name__})
     return problems.problem(
         503,
-        "DATABASE_UNAVAILABLE",
+        ErrorCode.DATABASE_UNAVAILABLE,
         "The service cannot reach its database; try again shortly.",
         headers={"Retry-After": "5"},
     )

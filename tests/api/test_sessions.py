@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import bcrypt
 
-from regflow.core.model import Account, Membership
+from regflow.core.model import Account, Membership, MembershipStatus, Role
 from support import orgs
 from support.harness import PASSWORD as HARNESS_PASSWORD
 from support.harness import Harness
@@ -81,7 +81,14 @@ async def test_a_member_of_several_organizations_chooses_which_the_token_speaks_
         later = datetime.now(UTC) + timedelta(seconds=1)
         for org, status in ((second, "active"), (third, "pending")):
             await uow.memberships.add(
-                Membership(str(uuid.uuid4()), account.id, org, "teacher", status, later)
+                Membership(
+                    str(uuid.uuid4()),
+                    account.id,
+                    org,
+                    Role.TEACHER,
+                    MembershipStatus(status),
+                    later,
+                )
             )
         await uow.commit()
     login = {"email": owner_email, "password": HARNESS_PASSWORD}

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from regflow.core.invitations import Invitation
-from regflow.core.model import Account, Membership, Organization
+from regflow.core.model import Account, JoinPolicy, Membership, MembershipStatus, Organization, Role
 from regflow.core.onboarding import AccountProfile
 from regflow.core.uploads import Upload
 from regflow.errors import UniqueViolation
@@ -35,7 +35,7 @@ def organization(slug: str | None = None, code: str | None = None) -> Organizati
         join_code=code or f"IN-TES-2026-{tag.upper()}",
         created_at=NOW,
         settings={"departments": ["Physics"]},
-        join_policy="open",
+        join_policy=JoinPolicy.OPEN,
     )
 
 
@@ -63,7 +63,7 @@ async def test_organization_uniqueness_and_update(uows: SqlUnitOfWorkFactory) ->
         with pytest.raises(UniqueViolation) as violation:
             await uow.organizations.update(second)
         assert violation.value.field == "join_code"
-        first.join_policy = "approval"
+        first.join_policy = JoinPolicy.APPROVAL
         first.settings = {"departments": ["Physics", "Chemistry"]}
         first.join_code = f"IN-TES-2026-{uuid.uuid4().hex[:8].upper()}"
         await uow.organizations.update(first)
@@ -78,7 +78,9 @@ async def test_memberships_queue(uows: SqlUnitOfWorkFactory) -> None:
     org = organization()
     people = [account() for _ in range(3)]
     rows = [
-        Membership(_id(), p.id, org.id, "student", status, NOW + timedelta(seconds=i))
+        Membership(
+            _id(), p.id, org.id, Role.STUDENT, MembershipStatus(status), NOW + timedelta(seconds=i)
+        )
         for i, (p, status) in enumerate(zip(people, ("pending", "active", "pending"), strict=True))
     ]
     async with uows() as uow:
@@ -116,7 +118,7 @@ async def test_memberships_queue(uows: SqlUnitOfWorkFactory) -> None:
     async with uows() as uow:  # one membership per account and organization
         with pytest.raises(UniqueViolation) as violation:
             await uow.memberships.add(
-                Membership(_id(), people[0].id, org.id, "admin", "active", NOW)
+                Membership(_id(), people[0].id, org.id, Role.ADMIN, MembershipStatus.ACTIVE, NOW)
             )
         assert violation.value.field == "membership"
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Header
 
-from regflow.errors import ValidationFailed
+from regflow.errors import ErrorCode, ValidationFailed
 
 MAX_IDEMPOTENCY_KEY = 255
 
@@ -37,7 +37,7 @@ async def idempotency_key(
     key = idempotency_key.strip()
     if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable() or not key.isascii():
         raise ValidationFailed.single(
-            "Idempotency-Key", "INVALID_VALUE", "The Idempotency-Key header is not valid."
+            "Idempotency-Key", ErrorCode.INVALID_VALUE, "The Idempotency-Key header is not valid."
         )
     return key
 

@@ -28,7 +28,7 @@ from typing import Any
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 
-from regflow.errors import FieldProblem, UnsupportedMediaType, ValidationFailed
+from regflow.errors import ErrorCode, FieldProblem, UnsupportedMediaType, ValidationFailed
 
 _BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
@@ -76,7 +76,7 @@ def parse(raw: bytes, found: list[str] | None = None) -> Any:
 
 def _too_deep() -> ValidationFailed:
     return ValidationFailed.single(
-        "body", "TOO_DEEP", f"The body nests deeper than {MAX_DEPTH} levels."
+        "body", ErrorCode.TOO_DEEP, f"The body nests deeper than {MAX_DEPTH} levels."
     )
 
 
@@ -146,5 +146,8 @@ async def refuse_bad_input(request: Request) -> None:
     if found:
         message = "Remove control characters and broken Unicode."
         raise ValidationFailed(
-            [FieldProblem(field or "body", "INVALID_CHARACTERS", message) for field in found]
+            [
+                FieldProblem(field or "body", ErrorCode.INVALID_CHARACTERS, message)
+                for field in found
+            ]
         )

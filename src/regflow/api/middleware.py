@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from regflow.api.problems import problem
+from regflow.errors import ErrorCode
 
 log = logging.getLogger("regflow.access")
 
@@ -125,5 +126,5 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    response = problem(413, "PAYLOAD_TOO_LARGE", "The request body is too large.")
+    response = problem(413, ErrorCode.PAYLOAD_TOO_LARGE, "The request body is too large.")
     await response(scope, receive, send)

@@ -16,7 +16,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from regflow.errors import PayloadTooLarge, ValidationFailed
+from regflow.errors import ErrorCode, PayloadTooLarge, ValidationFailed
 
 MAX_PARTS = 8
 MAX_HEADER_BYTES = 4096
@@ -37,7 +37,7 @@ class _State:
     def on_part_begin(self) -> None:
         self.parts += 1
         if self.parts > MAX_PARTS:
-            raise ValidationFailed.single("body", "TOO_MANY_PARTS", "Send only the file.")
+            raise ValidationFailed.single("body", ErrorCode.TOO_MANY_PARTS, "Send only the file.")
         self.disposition = b""
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
@@ -47,7 +47,7 @@ class _State:
         self.header_value += data[start:end]
         if len(self.header_value) > MAX_HEADER_BYTES:
             raise ValidationFailed.single(
-                "body", "MALFORMED_MULTIPART", "A part header is too long."
+                "body", ErrorCode.MALFORMED_MULTIPART, "A part header is too long."
             )
 
     def on_header_end(self) -> None:
@@ -84,7 +84,7 @@ async def read_file_field(
     boundary = params.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
         raise ValidationFailed.single(
-            names[0], "MULTIPART_REQUIRED", "Send the file as multipart/form-data."
+            names[0], ErrorCode.MULTIPART_REQUIRED, "Send the file as multipart/form-data."
         )
     state = _State(tuple(n.encode() for n in names), max_file_bytes)
     parser = MultipartParser(
@@ -112,8 +112,8 @@ async def read_file_field(
             parser.finalize()
     except FormParserError:  # note: some of its subclasses are OSErrors; never a 503
         raise ValidationFailed.single(
-            names[0], "MALFORMED_MULTIPART", "The multipart body is malformed."
+            names[0], ErrorCode.MALFORMED_MULTIPART, "The multipart body is malformed."
         ) from None
     if state.found is None or not state.done:
-        raise ValidationFailed.single(names[0], "REQUIRED", "Attach the image file.")
+        raise ValidationFailed.single(names[0], ErrorCode.REQUIRED, "Attach the image file.")
     return bytes(state.found)

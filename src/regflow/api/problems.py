@@ -1,4 +1,8 @@
-"""RFC 9457 problem details: the one table from error codes to HTTP statuses."""
+"""RFC 9457 problem details: the one table from error codes to HTTP statuses.
+
+``STATUS`` names every member of ``regflow.errors.ErrorCode``; the catalogue test
+fails when one is missing.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from starlette.requests import ClientDisconnect
 from regflow.errors import (
     AuthenticationFailed,
     Conflict,
+    ErrorCode,
     FieldProblem,
     Forbidden,
     Gone,
@@ -29,7 +34,7 @@ from regflow.errors import (
 
 PROBLEM_JSON = "application/problem+json"
 
-# by class; a few codes override their class's status
+# the status of a code whose table entry is BY_CLASS: that of the class carrying it
 STATUS_BY_CLASS: tuple[tuple[type[RegflowError], int], ...] = (
     (ValidationFailed, 422),
     (FieldProblem, 422),
@@ -45,7 +50,112 @@ STATUS_BY_CLASS: tuple[tuple[type[RegflowError], int], ...] = (
     (UnsupportedMediaType, 415),
     (Unavailable, 503),
 )
-STATUS_BY_CODE = {"EMAIL_NOT_VERIFIED": 403}
+BY_CLASS = None
+FIELD = 422  # a field's code: answered inside a 422 VALIDATION_ERROR's ``errors``
+
+# codes that name one field: answered inside a 422 VALIDATION_ERROR's ``errors``
+FIELD_CODES: frozenset[ErrorCode] = frozenset(
+    (
+        ErrorCode.REQUIRED,
+        ErrorCode.UNKNOWN_FIELD,
+        ErrorCode.TOO_LONG,
+        ErrorCode.TOO_SHORT,
+        ErrorCode.INVALID_TYPE,
+        ErrorCode.INVALID_VALUE,
+        ErrorCode.INVALID_CHOICE,
+        ErrorCode.INVALID_CHARACTERS,
+        ErrorCode.TOO_DEEP,
+        ErrorCode.MALFORMED_JSON,
+        ErrorCode.MALFORMED_MULTIPART,
+        ErrorCode.MULTIPART_REQUIRED,
+        ErrorCode.TOO_MANY_PARTS,
+        ErrorCode.INVALID_EMAIL,
+        ErrorCode.NAME_INVALID,
+        ErrorCode.USERNAME_INVALID,
+        ErrorCode.USERNAME_RESERVED,
+        ErrorCode.PHONE_INVALID,
+        ErrorCode.PASSWORD_TOO_SHORT,
+        ErrorCode.PASSWORD_TOO_LONG,
+        ErrorCode.PASSWORD_COMMON,
+        ErrorCode.PASSWORD_CONTEXT,
+        ErrorCode.PASSWORD_WEAK,
+        ErrorCode.PASSWORD_INVALID,
+        ErrorCode.PASSWORD_MISMATCH,
+        ErrorCode.ORG_NAME_INVALID,
+        ErrorCode.RESERVED_SLUG,
+        ErrorCode.COUNTRY_INVALID,
+        ErrorCode.STATE_INVALID,
+        ErrorCode.CITY_INVALID,
+        ErrorCode.CURRENT_INSTITUTION_INVALID,
+        ErrorCode.ACADEMIC_LEVEL_INVALID,
+        ErrorCode.BATCH_INVALID,
+        ErrorCode.POSTAL_CODE_INVALID,
+        ErrorCode.TIMEZONE_INVALID,
+        ErrorCode.DEPARTMENT_INVALID,
+        ErrorCode.DATE_OF_BIRTH_INVALID,
+        ErrorCode.IMAGE_INVALID,
+        ErrorCode.IMAGE_TYPE_UNSUPPORTED,
+        ErrorCode.IMAGE_DIMENSIONS_TOO_LARGE,
+    )
+)
+
+# The one table from the catalogue to HTTP: every ErrorCode, with its status.
+E = ErrorCode
+STATUS: dict[ErrorCode, int | None] = {
+    E.ERROR: 400,
+    E.VALIDATION_ERROR: 422,
+    E.INVALID_FIELD: 422,
+    E.NOT_FOUND: 404,
+    E.METHOD_NOT_ALLOWED: 405,
+    E.UNSUPPORTED_MEDIA_TYPE: 415,
+    E.HTTP_ERROR: BY_CLASS,  # Starlette's own HTTP errors keep their status
+    E.CLIENT_DISCONNECTED: 400,
+    E.CSRF_FAILED: 403,  # the hosted UI's pages only
+    E.PAYLOAD_TOO_LARGE: 413,
+    E.RATE_LIMITED: 429,
+    E.OVERLOADED: 503,
+    E.DATABASE_UNAVAILABLE: 503,
+    E.CONFLICT: 409,
+    E.FORBIDDEN: 403,
+    E.REGISTRATION_NOT_FOUND: 404,
+    E.REGISTRATION_EXPIRED: 410,
+    E.STEP_NOT_FOUND: 404,
+    E.STEP_ORDER: 409,
+    E.FLOW_UNKNOWN: 409,
+    E.ALREADY_COMPLETED: 409,
+    E.USER_EXISTS: 409,
+    E.IDEMPOTENCY_IN_PROGRESS: 409,
+    E.IDEMPOTENCY_MISMATCH: 422,
+    E.VERIFICATION_NOT_FOUND: 404,
+    E.VERIFICATION_REQUIRED: 409,
+    E.INVALID_CODE: 400,
+    E.CODE_EXPIRED: 400,
+    E.ATTEMPTS_EXCEEDED: 400,
+    E.RESEND_TOO_SOON: 429,
+    E.INVALID_CREDENTIALS: 401,
+    E.EMAIL_NOT_VERIFIED: 403,
+    E.INVALID_TOKEN: 401,
+    E.NOT_A_MEMBER: 403,
+    E.ORG_NOT_FOUND: 404,
+    # 404 from the public lookup by code, 409 when the organization went away before completion
+    E.ORG_CODE_INVALID: BY_CLASS,
+    E.ORG_CODE_EXHAUSTED: 409,
+    E.ORG_INVITE_ONLY: 409,
+    E.ORG_SLUG_EXISTS: 409,
+    E.MEMBER_NOT_FOUND: 404,
+    E.MEMBERSHIP_NOT_PENDING: 409,
+    E.ALREADY_MEMBER: 409,
+    E.INVITATION_NOT_FOUND: 404,
+    E.INVITATION_USED: 409,
+    E.INVITATION_EXPIRED: 410,
+    E.INVITATION_INVALID: 409,
+    E.INVITATION_EMAIL_MISMATCH: 403,
+    E.UPLOAD_NOT_FOUND: 404,
+    E.MESSAGE_NOT_FOUND: 404,
+    E.LOGO_INVALID: 409,  # a field's code too, when the step is submitted
+    E.USERNAME_TAKEN: 409,  # a field's code too, when the step is submitted
+    **dict.fromkeys(FIELD_CODES, FIELD),
+}
 
 TITLES = {
     400: "Bad Request",
@@ -99,8 +209,12 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def status_for(error: RegflowError) -> int:
-    if error.code in STATUS_BY_CODE:
-        return STATUS_BY_CODE[error.code]
+    """The status of ``error``: its code's in ``STATUS``, else (BY_CLASS) its class's."""
+    if isinstance(error, ValidationFailed | FieldProblem):
+        return 422
+    by_code = STATUS.get(error.code)
+    if by_code is not None:
+        return by_code
     for cls, status in STATUS_BY_CLASS:
         if isinstance(error, cls):
             return status
@@ -138,7 +252,9 @@ def from_error(error: RegflowError) -> JSONResponse:
     if isinstance(error, ValidationFailed):
         return problem(status, error.code, error.message, field_errors(error.problems), headers)
     if isinstance(error, FieldProblem):
-        return problem(status, "VALIDATION_ERROR", error.message, field_errors([error]), headers)
+        return problem(
+            status, ErrorCode.VALIDATION_ERROR, error.message, field_errors([error]), headers
+        )
     return problem(status, error.code, error.message, headers=headers)
 
 
@@ -160,23 +276,26 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return problem(
-            422, "VALIDATION_ERROR", "The request has invalid fields.", field_errors(problems)
+            422,
+            ErrorCode.VALIDATION_ERROR,
+            "The request has invalid fields.",
+            field_errors(problems),
         )
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101
         code = {
-            404: "NOT_FOUND",
-            405: "METHOD_NOT_ALLOWED",
-            415: "UNSUPPORTED_MEDIA_TYPE",
-            413: "PAYLOAD_TOO_LARGE",
-        }.get(exc.status_code, "HTTP_ERROR")
+            404: ErrorCode.NOT_FOUND,
+            405: ErrorCode.METHOD_NOT_ALLOWED,
+            415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            413: ErrorCode.PAYLOAD_TOO_LARGE,
+        }.get(exc.status_code, ErrorCode.HTTP_ERROR)
         headers = dict(exc.headers) if exc.headers else None
         return problem(exc.status_code, code, str(exc.detail), headers=headers)
 
     async def on_disconnect(request: Request, exc: Exception) -> JSONResponse:
         # the client hung up while sending its body: nobody reads this answer
-        return problem(400, "CLIENT_DISCONNECTED", "The client closed the connection.")
+        return problem(400, ErrorCode.CLIENT_DISCONNECTED, "The client closed the connection.")
 
     app.add_exception_handler(ClientDisconnect, on_disconnect)
     app.add_exception_handler(RegflowError, on_regflow_error)
@@ -184,9 +303,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
 
 
-def _code(kind: str) -> str:
+def _code(kind: str) -> ErrorCode:
     return {
-        "missing": "REQUIRED",
-        "extra_forbidden": "UNKNOWN_FIELD",
-        "json_invalid": "MALFORMED_JSON",
-    }.get(kind, "INVALID_TYPE" if kind.endswith("_type") else "INVALID_VALUE")
+        "missing": ErrorCode.REQUIRED,
+        "extra_forbidden": ErrorCode.UNKNOWN_FIELD,
+        "json_invalid": ErrorCode.MALFORMED_JSON,
+    }.get(kind, ErrorCode.INVALID_TYPE if kind.endswith("_type") else ErrorCode.INVALID_VALUE)

@@ -13,7 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-ROLES: frozenset[str] = frozenset({"owner", "admin", "sub_admin", "teacher", "student", "member"})
+from regflow.core.model import Role
+
+ROLES: frozenset[str] = frozenset(role.value for role in Role)
 """Roles a membership can carry; ``AccessClaims.role`` is one of them or ``None``."""
 
 CLAIM_NAMES: tuple[str, ...] = ("sub", "email", "email_verified", "org", "role", "ver")

@@ -16,7 +16,7 @@ from typing import Any
 from regflow.core import passwords
 from regflow.core.flowspec import FlowSpec, StepSpec
 from regflow.core.model import Channel, Registration, RegistrationStatus
-from regflow.errors import Conflict, FieldProblem, Gone, NotFound, ValidationFailed
+from regflow.errors import Conflict, ErrorCode, FieldProblem, Gone, NotFound, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class Engine:
         try:
             return self.flows[name]
         except KeyError:
-            raise ValidationFailed.single("flow", "FLOW_UNKNOWN", "No such flow.") from None
+            raise ValidationFailed.single("flow", ErrorCode.FLOW_UNKNOWN, "No such flow.") from None
 
     def active_steps(self, registration: Registration) -> list[StepSpec]:
         spec = self.flow(registration.flow)
@@ -175,7 +175,9 @@ class Engine:
 
     def ensure_open(self, registration: Registration) -> None:
         if registration.status is RegistrationStatus.COMPLETED:
-            raise Conflict("This registration is already complete.", code="ALREADY_COMPLETED")
+            raise Conflict(
+                "This registration is already complete.", code=ErrorCode.ALREADY_COMPLETED
+            )
         if registration.status is RegistrationStatus.EXPIRED:
             raise Gone()
 
@@ -236,11 +238,12 @@ class Engine:
         self.ensure_open(registration)
         for step in self.active_steps(registration):
             if not registration.submitted(step.name):
-                raise Conflict(f"Step {step.name!r} is not done yet.", code="STEP_ORDER")
+                raise Conflict(f"Step {step.name!r} is not done yet.", code=ErrorCode.STEP_ORDER)
             for channel in step.verifications:
                 if not self.channel_verified(registration, step, channel):
                     raise Conflict(
-                        f"The {channel.value} is not verified yet.", code="VERIFICATION_REQUIRED"
+                        f"The {channel.value} is not verified yet.",
+                        code=ErrorCode.VERIFICATION_REQUIRED,
                     )
         merged: dict[str, Any] = {}
         for step in self.active_steps(registration):
@@ -260,19 +263,21 @@ class Engine:
             target = self.address(registration, channel)
             if target is not None:
                 return target
-        raise NotFound("No code was requested for this channel.", code="VERIFICATION_NOT_FOUND")
+        raise NotFound(
+            "No code was requested for this channel.", code=ErrorCode.VERIFICATION_NOT_FOUND
+        )
 
     # -- internals -------------------------------------------------------------------------
 
     def _check_order(self, registration: Registration, step: StepSpec) -> None:
         if step.skipped(registration):
-            raise Conflict(f"Step {step.name!r} does not apply.", code="STEP_ORDER")
+            raise Conflict(f"Step {step.name!r} does not apply.", code=ErrorCode.STEP_ORDER)
         current = self.current_step(registration)
         if current is None:
             return  # everything is done: any step may be revisited
         spec = self.flow(registration.flow)
         if spec.index(step.name) > spec.index(current.name):
-            raise Conflict(f"Finish step {current.name!r} first.", code="STEP_ORDER")
+            raise Conflict(f"Finish step {current.name!r} first.", code=ErrorCode.STEP_ORDER)
 
     def _check_password(self, registration: Registration, values: dict[str, Any]) -> None:
         password = str(values["password"])

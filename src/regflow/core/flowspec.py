@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
 from regflow.core.model import Channel, Registration
-from regflow.errors import FieldProblem, NotFound, ValidationFailed
+from regflow.errors import ErrorCode, FieldProblem, NotFound, ValidationFailed
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,12 +44,12 @@ def field_check(fn: Callable[[T], R]) -> Callable[[T], R]:
 
 
 _PYDANTIC_CODES = {
-    "missing": ("REQUIRED", "This field is required."),
-    "extra_forbidden": ("UNKNOWN_FIELD", "This field is not accepted."),
-    "string_too_long": ("TOO_LONG", "This value is too long."),
-    "string_too_short": ("TOO_SHORT", "This value is too short."),
-    "too_long": ("TOO_LONG", "Too many values."),
-    "too_short": ("TOO_SHORT", "Too few values."),
+    "missing": (ErrorCode.REQUIRED, "This field is required."),
+    "extra_forbidden": (ErrorCode.UNKNOWN_FIELD, "This field is not accepted."),
+    "string_too_long": (ErrorCode.TOO_LONG, "This value is too long."),
+    "string_too_short": (ErrorCode.TOO_SHORT, "This value is too short."),
+    "too_long": (ErrorCode.TOO_LONG, "Too many values."),
+    "too_short": (ErrorCode.TOO_SHORT, "Too few values."),
 }
 
 
@@ -61,12 +61,12 @@ def problems_from(error: ValidationError) -> list[FieldProblem]:
         kind = item["type"]
         if kind in _PYDANTIC_CODES:
             code, message = _PYDANTIC_CODES[kind]
-        elif kind.isupper():  # a FieldProblem code carried through field_check
-            code, message = kind, item["msg"]
+        elif kind in ErrorCode.__members__:  # a FieldProblem code carried through field_check
+            code, message = ErrorCode(kind), item["msg"]
         elif kind.endswith("_type") or kind.endswith("_parsing"):
-            code, message = "INVALID_TYPE", "This value has the wrong type."
+            code, message = ErrorCode.INVALID_TYPE, "This value has the wrong type."
         else:
-            code, message = "INVALID_VALUE", "This value is not valid."
+            code, message = ErrorCode.INVALID_VALUE, "This value is not valid."
         problems.append(FieldProblem(loc, code, message))
     return problems
 
@@ -133,7 +133,7 @@ class FlowSpec:
         for spec in self.steps:
             if spec.name == name:
                 return spec
-        raise NotFound(f"This flow has no step {name!r}.", code="STEP_NOT_FOUND")
+        raise NotFound(f"This flow has no step {name!r}.", code=ErrorCode.STEP_NOT_FOUND)
 
     def index(self, name: str) -> int:
         return [spec.name for spec in self.steps].index(name)

@@ -17,7 +17,7 @@ from random import Random
 import email_validator
 import phonenumbers
 
-from regflow.errors import FieldProblem
+from regflow.errors import ErrorCode, FieldProblem
 
 MAX_EMAIL_LENGTH = 320
 USERNAME_MIN, USERNAME_MAX = 3, 30
@@ -59,7 +59,7 @@ _SCRIPT_ALIASES = {
 _APOSTROPHES = "'\u2019"
 
 
-def _problem(field: str, code: str, message: str) -> FieldProblem:
+def _problem(field: str, code: ErrorCode, message: str) -> FieldProblem:
     return FieldProblem(field, code, message)
 
 
@@ -76,16 +76,18 @@ def normalize_email(raw: str) -> str:
     """
     value = raw.strip()
     if not value or contains_forbidden_chars(value):
-        raise _problem("email", "INVALID_EMAIL", "Enter a valid email address.")
+        raise _problem("email", ErrorCode.INVALID_EMAIL, "Enter a valid email address.")
     if len(value) > MAX_EMAIL_LENGTH:
-        raise _problem("email", "INVALID_EMAIL", "The email address is too long.")
+        raise _problem("email", ErrorCode.INVALID_EMAIL, "The email address is too long.")
     try:
         result = email_validator.validate_email(value, check_deliverability=False)
     except email_validator.EmailNotValidError as exc:
-        raise _problem("email", "INVALID_EMAIL", f"Enter a valid email address: {exc}") from exc
+        raise _problem(
+            "email", ErrorCode.INVALID_EMAIL, f"Enter a valid email address: {exc}"
+        ) from exc
     normalized = f"{result.local_part}@{result.domain}".lower()
     if len(normalized) > MAX_EMAIL_LENGTH:
-        raise _problem("email", "INVALID_EMAIL", "The email address is too long.")
+        raise _problem("email", ErrorCode.INVALID_EMAIL, "The email address is too long.")
     return normalized
 
 
@@ -134,7 +136,7 @@ def normalize_username(raw: str) -> str:
 
     Codes: ``USERNAME_INVALID`` (length, characters, mixed scripts), ``USERNAME_RESERVED``.
     """
-    invalid = "USERNAME_INVALID"
+    invalid = ErrorCode.USERNAME_INVALID
     if contains_forbidden_chars(raw):
         raise _problem("username", invalid, "The username contains invisible characters.")
     value = _fold(raw.strip())
@@ -154,7 +156,7 @@ def normalize_username(raw: str) -> str:
         raise _problem("username", invalid, message)
     bare = "".join(ch for ch in value if ch not in _SEPARATORS)
     if value in RESERVED_USERNAMES or bare in RESERVED_USERNAMES:
-        raise _problem("username", "USERNAME_RESERVED", "This username is reserved.")
+        raise _problem("username", ErrorCode.USERNAME_RESERVED, "This username is reserved.")
     return value
 
 
@@ -204,19 +206,19 @@ def validate_person_name(raw: str, field: str) -> str:
     Letters and marks of any script, spaces, hyphens and apostrophes; 2..50 characters.
     """
     if contains_forbidden_chars(raw):
-        raise _problem(field, "NAME_INVALID", "The name contains invisible characters.")
+        raise _problem(field, ErrorCode.NAME_INVALID, "The name contains invisible characters.")
     nfc = unicodedata.normalize("NFC", raw)
     # Any run of space separators (including no-break spaces) becomes one plain space.
     value = " ".join("".join(" " if unicodedata.category(c) == "Zs" else c for c in nfc).split())
     if not NAME_MIN <= len(value) <= NAME_MAX:
         message = f"Use {NAME_MIN} to {NAME_MAX} characters."
-        raise _problem(field, "NAME_INVALID", message)
+        raise _problem(field, ErrorCode.NAME_INVALID, message)
     for ch in value:
         if not (unicodedata.category(ch)[0] in "LM" or ch in " -" or ch in _APOSTROPHES):
             message = "Use only letters, spaces, hyphens and apostrophes."
-            raise _problem(field, "NAME_INVALID", message)
+            raise _problem(field, ErrorCode.NAME_INVALID, message)
     if not any(unicodedata.category(ch)[0] == "L" for ch in value):
-        raise _problem(field, "NAME_INVALID", "The name must contain letters.")
+        raise _problem(field, ErrorCode.NAME_INVALID, "The name must contain letters.")
     return value
 
 
@@ -228,13 +230,13 @@ def normalize_phone(raw: str, default_region: str | None = None) -> str:
     """
     value = raw.strip()
     if not value or len(value) > 64 or contains_forbidden_chars(value):
-        raise _problem("phone", "PHONE_INVALID", "Enter a valid phone number.")
+        raise _problem("phone", ErrorCode.PHONE_INVALID, "Enter a valid phone number.")
     region = default_region.upper() if default_region else None
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
-        raise _problem("phone", "PHONE_INVALID", "Enter a valid phone number.") from exc
+        raise _problem("phone", ErrorCode.PHONE_INVALID, "Enter a valid phone number.") from exc
     if not phonenumbers.is_valid_number(number):
-        raise _problem("phone", "PHONE_INVALID", "This phone number does not exist.")
+        raise _problem("phone", ErrorCode.PHONE_INVALID, "This phone number does not exist.")
     formatted: str = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return formatted

@@ -25,11 +25,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from regflow.core import cryptokit, identifiers
-from regflow.core.model import Account, Membership, Registration
-from regflow.errors import Conflict, FieldProblem, Forbidden
+from regflow.core.model import Account, Membership, MembershipStatus, Registration, Role
+from regflow.errors import Conflict, ErrorCode, FieldProblem, Forbidden
 
 INVITATION_KEY = "_invitation"
-INVITABLE_ROLES = ("admin", "sub_admin", "teacher", "student", "member")
+INVITABLE_ROLES = tuple(role.value for role in Role if role is not Role.OWNER)
 FLOW_FOR_ROLE = {"teacher": "teacher", "student": "student"}  # any other role: ``member``
 
 
@@ -118,7 +118,9 @@ class Admission:
 
 def already_member() -> Conflict:
     """409 ``ALREADY_MEMBER``: the invitation is left unused."""
-    return Conflict("This account is a member of the organization already.", code="ALREADY_MEMBER")
+    return Conflict(
+        "This account is a member of the organization already.", code=ErrorCode.ALREADY_MEMBER
+    )
 
 
 def _same_address(account_email: str, invited: str) -> bool:
@@ -145,16 +147,22 @@ def admit(
     if not _same_address(account.email, invitation.email):
         raise Forbidden(
             "This invitation was sent to another email address than this account's.",
-            code="INVITATION_EMAIL_MISMATCH",
+            code=ErrorCode.INVITATION_EMAIL_MISMATCH,
         )
     current = next(
         (m for m in memberships if m.organization_id == invitation.organization_id), None
     )
     if current is None:
         joined = Membership(
-            membership_id, account.id, invitation.organization_id, invitation.role, "active", now
+            membership_id,
+            account.id,
+            invitation.organization_id,
+            Role(invitation.role),
+            MembershipStatus.ACTIVE,
+            now,
         )
         return Admission(joined, None)
-    if current.status == "active":
+    if current.status is MembershipStatus.ACTIVE:
         raise already_member()
-    return Admission(replace(current, role=invitation.role, status="active"), current.status)
+    admitted = replace(current, role=Role(invitation.role), status=MembershipStatus.ACTIVE)
+    return Admission(admitted, current.status)

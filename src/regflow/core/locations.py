@@ -20,7 +20,7 @@ from functools import cache
 import phonenumbers
 
 from regflow.core.identifiers import contains_forbidden_chars
-from regflow.errors import FieldProblem
+from regflow.errors import ErrorCode, FieldProblem
 
 PLACE_MAX = 100
 
@@ -77,7 +77,9 @@ def normalize_country(raw: str, field: str = "country") -> str:
     """An ISO 3166-1 alpha-2 code, upper-case, or ``COUNTRY_INVALID``."""
     value = raw.strip().upper()
     if len(value) != 2 or not value.isascii() or value not in phonenumbers.SUPPORTED_REGIONS:
-        raise FieldProblem(field, "COUNTRY_INVALID", "Choose a country (ISO 3166 code, e.g. IN).")
+        raise FieldProblem(
+            field, ErrorCode.COUNTRY_INVALID, "Choose a country (ISO 3166 code, e.g. IN)."
+        )
     return value
 
 
@@ -96,14 +98,24 @@ def normalize_postal_code(
     if raw is None or not raw.strip():
         if country is not None and not has_postal_codes(country):
             return None
-        raise FieldProblem(field, "REQUIRED", "This field is required.")
+        raise FieldProblem(field, ErrorCode.REQUIRED, "This field is required.")
     value = " ".join(raw.upper().split())
     if contains_forbidden_chars(value) or len(value) > 12:
-        raise FieldProblem(field, "POSTAL_CODE_INVALID", "Enter a valid postal code.")
+        raise FieldProblem(field, ErrorCode.POSTAL_CODE_INVALID, "Enter a valid postal code.")
     pattern = _COMPILED.get(country or "", _GENERIC)
     if not pattern.fullmatch(value):
-        raise FieldProblem(field, "POSTAL_CODE_INVALID", "Enter a valid postal code.")
+        raise FieldProblem(field, ErrorCode.POSTAL_CODE_INVALID, "Enter a valid postal code.")
     return value
+
+
+PLACE_CODES = {
+    "state": ErrorCode.STATE_INVALID,
+    "city": ErrorCode.CITY_INVALID,
+    "current_institution": ErrorCode.CURRENT_INSTITUTION_INVALID,
+    "academic_level": ErrorCode.ACADEMIC_LEVEL_INVALID,
+    "department": ErrorCode.DEPARTMENT_INVALID,
+    "batch": ErrorCode.BATCH_INVALID,
+}
 
 
 def _place_char(ch: str) -> bool:
@@ -117,9 +129,10 @@ def normalize_place(
 
     Letters of any script, digits, spaces and ``- ' . ( ) , & /``; at least one letter
     unless ``require_letter`` is false (a batch such as ``2024-2028``).
-    The code is ``<FIELD>_INVALID`` (``CITY_INVALID``, ``STATE_INVALID``, ...).
+    The code is ``<FIELD>_INVALID`` (``CITY_INVALID``, ``STATE_INVALID``, ...), or
+    ``INVALID_VALUE`` for a field the catalogue has no such code for.
     """
-    code = f"{field.upper()}_INVALID"
+    code = PLACE_CODES.get(field, ErrorCode.INVALID_VALUE)
     if contains_forbidden_chars(raw):
         raise FieldProblem(field, code, "This value contains invisible characters.")
     value = " ".join(unicodedata.normalize("NFC", raw).split())
@@ -143,5 +156,5 @@ def normalize_timezone(raw: str, field: str = "timezone") -> str:
     # the database is case-sensitive: accept any case, store the canonical spelling
     canonical = _time_zones().get(raw.strip().lower())
     if canonical is None:
-        raise FieldProblem(field, "TIMEZONE_INVALID", "Choose an IANA time zone.")
+        raise FieldProblem(field, ErrorCode.TIMEZONE_INVALID, "Choose an IANA time zone.")
     return canonical

@@ -19,6 +19,31 @@ class RegistrationStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
+class Role(enum.StrEnum):
+    """A member's role in an organization (``owner`` founded it)."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    SUB_ADMIN = "sub_admin"
+    TEACHER = "teacher"
+    STUDENT = "student"
+    MEMBER = "member"
+
+
+class MembershipStatus(enum.StrEnum):
+    PENDING = "pending"  # asked to join an organization under ``approval``
+    ACTIVE = "active"
+    REJECTED = "rejected"
+
+
+class JoinPolicy(enum.StrEnum):
+    """Who may join an organization by its join code."""
+
+    OPEN = "open"  # anyone with the code, at once
+    APPROVAL = "approval"  # anyone with the code, once an admin approves
+    INVITE_ONLY = "invite_only"  # nobody by code: invitations only
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     RETRYING = "retrying"
@@ -109,7 +134,7 @@ class Organization:
     join_code: str
     created_at: datetime
     settings: dict[str, Any] = field(default_factory=dict)
-    join_policy: str = "open"
+    join_policy: JoinPolicy = JoinPolicy.OPEN
 
 
 @dataclass
@@ -117,8 +142,8 @@ class Membership:
     id: str
     account_id: str
     organization_id: str
-    role: str
-    status: str
+    role: Role
+    status: MembershipStatus
     created_at: datetime
     details: dict[str, Any] = field(default_factory=dict)
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from regflow.core.invitations import invitation_of
-from regflow.core.model import Registration
+from regflow.core.model import JoinPolicy, MembershipStatus, Registration, Role
 
 Fields = dict[str, tuple[str, ...]]  # step name -> field names
 
@@ -56,11 +56,11 @@ MEMBERSHIP_DETAILS: dict[str, Fields] = {
     },
 }
 FLOW_ROLES = {
-    "organization": "owner",
-    "teacher": "teacher",
-    "student": "student",
-    "owner": "owner",  # seed 003's one-step sign-up
-    "tenant": "owner",  # seed 004's verify-first sign-up
+    "organization": Role.OWNER,
+    "teacher": Role.TEACHER,
+    "student": Role.STUDENT,
+    "owner": Role.OWNER,  # seed 003's one-step sign-up
+    "tenant": Role.OWNER,  # seed 004's verify-first sign-up
 }
 # flows whose completion founds an organization, and where each keeps its name
 ORGANIZATION_NAME: dict[str, tuple[str, str]] = {
@@ -92,8 +92,8 @@ class MemberView:
     email: str
     first_name: str | None
     last_name: str | None
-    role: str
-    status: str
+    role: Role
+    status: MembershipStatus
     details: dict[str, Any]
     created_at: datetime
 
@@ -152,8 +152,8 @@ def reserve(registration: Registration, **values: str) -> None:
     registration.data.setdefault(RESERVED_KEY, {}).update(values)
 
 
-def join_policy(registration: Registration) -> str:
-    return str(registration.field("preferences", "join_policy") or "open")
+def join_policy(registration: Registration) -> JoinPolicy:
+    return JoinPolicy(registration.field("preferences", "join_policy") or JoinPolicy.OPEN)
 
 
 def logo_key(registration: Registration) -> str | None:
@@ -171,12 +171,12 @@ def join_code(registration: Registration) -> str | None:
     return str(code) if code else None
 
 
-def role(registration: Registration) -> str:
+def role(registration: Registration) -> Role:
     """The membership role: the invitation's, else the flow's (``member`` by default)."""
     invited = invitation_of(registration)
     if invited is not None:
-        return str(invited["role"])
-    return FLOW_ROLES.get(registration.flow, "member")
+        return Role(invited["role"])
+    return FLOW_ROLES.get(registration.flow, Role.MEMBER)
 
 
 def profile(registration: Registration, account_id: str, now: datetime) -> AccountProfile | None:

@@ -27,7 +27,8 @@ from datetime import timedelta
 from slugify import slugify
 
 from regflow.core.identifiers import contains_forbidden_chars
-from regflow.errors import FieldProblem
+from regflow.core.model import JoinPolicy, MembershipStatus
+from regflow.errors import ErrorCode, FieldProblem
 
 NAME_MIN, NAME_MAX = 3, 100  # seed 003's organizationName
 SLUG_MAX = 60
@@ -47,7 +48,7 @@ RESERVED_SLUGS = frozenset(
     """.split()
 )
 
-JOIN_POLICIES = ("open", "approval", "invite_only")
+JOIN_POLICIES = tuple(policy.value for policy in JoinPolicy)
 STRUCTURES = ("single", "multi")
 ORG_TYPES = (
     "school",
@@ -87,13 +88,17 @@ class OrganizationPolicy:
 def normalize_name(raw: str, field: str = "name") -> str:
     """An organization name: NFC, single spaces, 3..100 characters, with a letter or digit."""
     if contains_forbidden_chars(raw):
-        raise FieldProblem(field, "ORG_NAME_INVALID", "The name contains invisible characters.")
+        raise FieldProblem(
+            field, ErrorCode.ORG_NAME_INVALID, "The name contains invisible characters."
+        )
     value = " ".join(unicodedata.normalize("NFC", raw).split())
     if not NAME_MIN <= len(value) <= NAME_MAX:
         message = f"Use {NAME_MIN} to {NAME_MAX} characters."
-        raise FieldProblem(field, "ORG_NAME_INVALID", message)
+        raise FieldProblem(field, ErrorCode.ORG_NAME_INVALID, message)
     if not any(unicodedata.category(ch)[0] in "LN" for ch in value):
-        raise FieldProblem(field, "ORG_NAME_INVALID", "The name must contain letters or digits.")
+        raise FieldProblem(
+            field, ErrorCode.ORG_NAME_INVALID, "The name must contain letters or digits."
+        )
     return value
 
 
@@ -103,7 +108,7 @@ def slug_for(name: str, field: str = "name") -> str:
     if not slug:
         slug = "org"  # a name of symbols only transliterates to nothing
     if slug in RESERVED_SLUGS or slug.replace("-", "") in RESERVED_SLUGS:
-        raise FieldProblem(field, "RESERVED_SLUG", "This organization name is reserved.")
+        raise FieldProblem(field, ErrorCode.RESERVED_SLUG, "This organization name is reserved.")
     return slug
 
 
@@ -133,7 +138,7 @@ def normalize_join_code(raw: str, field: str = "org_code") -> str:
     """A join code as typed (any case, spaces around) in stored form, or ``ORG_CODE_INVALID``."""
     value = raw.strip().upper()
     if not JOIN_CODE_PATTERN.fullmatch(value):
-        raise FieldProblem(field, "ORG_CODE_INVALID", "No organization has this code.")
+        raise FieldProblem(field, ErrorCode.ORG_CODE_INVALID, "No organization has this code.")
     return value
 
 
@@ -143,16 +148,18 @@ def normalize_departments(raw: Iterable[str], field: str = "departments") -> lis
     out: list[str] = []
     for item in raw:
         if contains_forbidden_chars(item):
-            raise FieldProblem(field, "DEPARTMENT_INVALID", "A department name is not valid.")
+            raise FieldProblem(
+                field, ErrorCode.DEPARTMENT_INVALID, "A department name is not valid."
+            )
         value = " ".join(unicodedata.normalize("NFC", item).split())
         if not 1 <= len(value) <= DEPARTMENT_MAX:
             message = f"Use 1 to {DEPARTMENT_MAX} characters per department."
-            raise FieldProblem(field, "DEPARTMENT_INVALID", message)
+            raise FieldProblem(field, ErrorCode.DEPARTMENT_INVALID, message)
         if value.casefold() not in seen:
             seen.add(value.casefold())
             out.append(value)
     if len(out) > DEPARTMENTS_MAX:
-        raise FieldProblem(field, "TOO_LONG", f"At most {DEPARTMENTS_MAX} departments.")
+        raise FieldProblem(field, ErrorCode.TOO_LONG, f"At most {DEPARTMENTS_MAX} departments.")
     return out
 
 
@@ -162,10 +169,10 @@ def find_department(departments: Iterable[str], wanted: str) -> str | None:
     return next((d for d in departments if d.casefold() == folded), None)
 
 
-def membership_status(join_policy: str, *, invited: bool) -> str | None:
+def membership_status(join_policy: JoinPolicy, *, invited: bool) -> MembershipStatus | None:
     """The status of a new member joining by code (None: joining by code is refused)."""
-    if invited or join_policy == "open":
-        return "active"
-    if join_policy == "approval":
-        return "pending"
+    if invited or join_policy is JoinPolicy.OPEN:
+        return MembershipStatus.ACTIVE
+    if join_policy is JoinPolicy.APPROVAL:
+        return MembershipStatus.PENDING
     return None

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from regflow.errors import FieldProblem
+from regflow.errors import ErrorCode, FieldProblem
 
 PRODUCT_WORDS = ("regflow",)  # context words for every password: the service's own name
 _MIN_CONTEXT_WORD = 4
@@ -97,7 +97,7 @@ def _check_chars(password: str) -> None:
     # NUL, other controls and lone surrogates cannot be typed, stored or hashed reliably.
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in password):
         message = "The password contains characters that cannot be used (control characters)."
-        raise FieldProblem("password", "PASSWORD_INVALID", message)
+        raise FieldProblem("password", ErrorCode.PASSWORD_INVALID, message)
 
 
 class PasswordPolicy(Protocol):
@@ -133,20 +133,20 @@ class NistPolicy:
         # characters never pass as eight.
         if min(len(password), len(value)) < self.min_length:
             message = f"Use at least {self.min_length} characters."
-            raise FieldProblem("password", "PASSWORD_TOO_SHORT", message)
+            raise FieldProblem("password", ErrorCode.PASSWORD_TOO_SHORT, message)
         if len(value) > self.max_length:
             message = f"Use at most {self.max_length} characters."
-            raise FieldProblem("password", "PASSWORD_TOO_LONG", message)
+            raise FieldProblem("password", ErrorCode.PASSWORD_TOO_LONG, message)
         if is_common(value):
             message = "This password is too common or too easy to guess; choose another."
-            raise FieldProblem("password", "PASSWORD_COMMON", message)
+            raise FieldProblem("password", ErrorCode.PASSWORD_COMMON, message)
         folded = value.casefold()
         if any(word in folded for word in _context_words([*PRODUCT_WORDS, *context])):
             message = (
                 "The password must not contain your name, username, email, organization "
                 "or this service's name."
             )
-            raise FieldProblem("password", "PASSWORD_CONTEXT", message)
+            raise FieldProblem("password", ErrorCode.PASSWORD_CONTEXT, message)
         result = estimate(value, context)
         if result["score"] < _MIN_SCORE:
             raise _guessable(result)
@@ -174,7 +174,7 @@ class SeedPolicy:
         value = _normalize(password)
         if len(value) > self.max_length:
             message = f"Use at most {self.max_length} characters."
-            raise FieldProblem("password", "PASSWORD_TOO_LONG", message)
+            raise FieldProblem("password", ErrorCode.PASSWORD_TOO_LONG, message)
         missing = []
         if min(len(password), len(value)) < self.min_length:
             missing.append(f"at least {self.min_length} characters")
@@ -188,7 +188,9 @@ class SeedPolicy:
         if not any(c[0] not in "LN" for c in categories):
             missing.append("a special character")
         if missing:
-            raise FieldProblem("password", "PASSWORD_WEAK", "Password needs " + ", ".join(missing))
+            raise FieldProblem(
+                "password", ErrorCode.PASSWORD_WEAK, "Password needs " + ", ".join(missing)
+            )
 
     def rules(self) -> list[dict[str, str]]:
         """Rules for the UI, one per requirement."""
@@ -223,13 +225,13 @@ def _guessable(result: dict[str, Any]) -> FieldProblem:
             "The password is too close to your name, username, email, organization "
             "or this service's name."
         )
-        return FieldProblem("password", "PASSWORD_CONTEXT", message)
+        return FieldProblem("password", ErrorCode.PASSWORD_CONTEXT, message)
     feedback = result.get("feedback", {})
     reason = feedback.get("warning") or " ".join(feedback.get("suggestions", []))
     message = "This password is too easy to guess; choose another."
     if reason:
         message = f"This password is too easy to guess. {reason}"
-    return FieldProblem("password", "PASSWORD_COMMON", message)
+    return FieldProblem("password", ErrorCode.PASSWORD_COMMON, message)
 
 
 def strength(password: str, context: Sequence[str] = ()) -> int:
@@ -250,4 +252,4 @@ def check_confirmation(password: str, confirmation: str) -> None:
     b = _normalize(confirmation).encode("utf-8", "surrogatepass")
     if not hmac.compare_digest(a, b):
         message = "The password confirmation does not match."
-        raise FieldProblem("password_confirmation", "PASSWORD_MISMATCH", message)
+        raise FieldProblem("password_confirmation", ErrorCode.PASSWORD_MISMATCH, message)

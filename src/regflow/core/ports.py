@@ -359,7 +359,7 @@ class TokenVerifier(Protocol):
     """Checks access tokens (``regflow.keys.tokens.TokenService``)."""
 
     async def verify(self, token: str) -> AccessClaims:
-        """The claims, or AuthenticationFailed(code="INVALID_TOKEN")."""
+        """The claims, or AuthenticationFailed(code=ErrorCode.INVALID_TOKEN)."""
         ...
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from regflow.core import cryptokit
-from regflow.errors import VerificationFailed
+from regflow.errors import ErrorCode, VerificationFailed
 
 CODE_DIGITS = 6
 
@@ -126,15 +126,17 @@ def check_code_usable(reset: PasswordReset, now: datetime, policy: ResetPolicy) 
     check_link_usable(reset, now)
     if reset.attempts >= policy.max_attempts:
         raise VerificationFailed(
-            "Too many wrong codes; ask for a new one.", code="ATTEMPTS_EXCEEDED"
+            "Too many wrong codes; ask for a new one.", code=ErrorCode.ATTEMPTS_EXCEEDED
         )
 
 
 def check_link_usable(reset: PasswordReset, now: datetime) -> None:
     if reset.consumed_at is not None:
-        raise VerificationFailed("This code was already used.", code="INVALID_CODE")
+        raise VerificationFailed("This code was already used.", code=ErrorCode.INVALID_CODE)
     if now >= reset.expires_at:
-        raise VerificationFailed("The code has expired; ask for a new one.", code="CODE_EXPIRED")
+        raise VerificationFailed(
+            "The code has expired; ask for a new one.", code=ErrorCode.CODE_EXPIRED
+        )
 
 
 def code_matches(reset: PasswordReset, code: str, secret: bytes) -> bool:

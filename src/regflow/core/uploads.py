@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from regflow.core import cryptokit
-from regflow.errors import ValidationFailed
+from regflow.errors import ErrorCode, ValidationFailed
 
 UPLOAD_KEY_BYTES = 24
 UPLOAD_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -78,7 +78,9 @@ def sniff(head: bytes) -> ImageKind:
         if head.startswith(magic):
             return kind
     raise ValidationFailed.single(
-        "logo", "IMAGE_TYPE_UNSUPPORTED", "Upload a JPEG, PNG or GIF image (SVG is not accepted)."
+        "logo",
+        ErrorCode.IMAGE_TYPE_UNSUPPORTED,
+        "Upload a JPEG, PNG or GIF image (SVG is not accepted).",
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from regflow.core import claims
 from regflow.core.identifiers import normalize_email, normalize_username, validate_person_name
 from regflow.core.passwords import PasswordPolicy
-from regflow.errors import FieldProblem
+from regflow.errors import ErrorCode, FieldProblem
 
 COLUMNS = (
     "email",
@@ -86,10 +86,10 @@ def _text(raw: Mapping[str, object], name: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise FieldProblem(name, "INVALID_TYPE", "Expected text.")
+        raise FieldProblem(name, ErrorCode.INVALID_TYPE, "Expected text.")
     text = str(value).strip()
     if len(text) > _MAX_CELL:
-        raise FieldProblem(name, "TOO_LONG", f"At most {_MAX_CELL} characters.")
+        raise FieldProblem(name, ErrorCode.TOO_LONG, f"At most {_MAX_CELL} characters.")
     return text or None
 
 
@@ -102,7 +102,7 @@ def _flag(raw: Mapping[str, object], name: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise FieldProblem(name, "INVALID_VALUE", "Use true or false.")
+    raise FieldProblem(name, ErrorCode.INVALID_VALUE, "Use true or false.")
 
 
 def _password(
@@ -110,16 +110,18 @@ def _password(
 ) -> tuple[str | None, str | None]:
     password = raw.get("password")
     if password is not None and not isinstance(password, str):
-        raise FieldProblem("password", "INVALID_TYPE", "Expected text.")
+        raise FieldProblem("password", ErrorCode.INVALID_TYPE, "Expected text.")
     password = password or None  # an empty cell is no password
     hashed = _text(raw, "password_hash")
     if password and hashed:
-        raise FieldProblem("password", "INVALID_VALUE", "Give a password or a hash, not both.")
+        raise FieldProblem(
+            "password", ErrorCode.INVALID_VALUE, "Give a password or a hash, not both."
+        )
     if not password and not hashed:
-        raise FieldProblem("password", "REQUIRED", "Give a password or a password_hash.")
+        raise FieldProblem("password", ErrorCode.REQUIRED, "Give a password or a password_hash.")
     if hashed and not (BCRYPT_HASH.fullmatch(hashed) or ARGON2_HASH.fullmatch(hashed)):
         message = "Only bcrypt ($2a$, $2b$, $2y$) and argon2 ($argon2id$...) hashes are accepted."
-        raise FieldProblem("password_hash", "INVALID_VALUE", message)
+        raise FieldProblem("password_hash", ErrorCode.INVALID_VALUE, message)
     if password:
         policy.check(password, context=[email])
     return password, hashed
@@ -184,10 +186,10 @@ def _membership(raw: Mapping[str, object]) -> tuple[str | None, str | None]:
     role = _text(raw, "role")
     if role and role not in claims.ROLES:
         raise FieldProblem(
-            "role", "INVALID_VALUE", f"Use one of {', '.join(sorted(claims.ROLES))}."
+            "role", ErrorCode.INVALID_VALUE, f"Use one of {', '.join(sorted(claims.ROLES))}."
         )
     if role and not organization:
-        raise FieldProblem("role", "INVALID_VALUE", "A role needs an organization.")
+        raise FieldProblem("role", ErrorCode.INVALID_VALUE, "A role needs an organization.")
     if not organization:
         return None, None
     return organization.casefold(), role or DEFAULT_ROLE

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from regflow.core import cryptokit
 from regflow.core.model import Channel, Verification
-from regflow.errors import TooSoon, VerificationFailed
+from regflow.errors import ErrorCode, TooSoon, VerificationFailed
 
 CODE_DIGITS = 6
 
@@ -74,12 +74,14 @@ def reissue(
     if current.attempts >= policy.max_attempts:
         raise VerificationFailed(
             "Too many wrong codes for this address; please start again.",
-            code="ATTEMPTS_EXCEEDED",
+            code=ErrorCode.ATTEMPTS_EXCEEDED,
         )
     if now < current.resend_available_at:
         wait = int((current.resend_available_at - now).total_seconds()) + 1
         raise TooSoon(
-            "Please wait before asking for another code.", code="RESEND_TOO_SOON", retry_after=wait
+            "Please wait before asking for another code.",
+            code=ErrorCode.RESEND_TOO_SOON,
+            retry_after=wait,
         )
     fresh = issue(
         secret=secret,
@@ -97,14 +99,16 @@ def reissue(
 def check_usable(verification: Verification, now: datetime, policy: VerificationPolicy) -> None:
     """Refuse a used, exhausted or expired challenge before any attempt is counted."""
     if verification.consumed_at is not None:
-        raise VerificationFailed("This code was already used.", code="INVALID_CODE")
+        raise VerificationFailed("This code was already used.", code=ErrorCode.INVALID_CODE)
     if verification.attempts >= policy.max_attempts:
         raise VerificationFailed(
             "Too many wrong codes for this address; please start again.",
-            code="ATTEMPTS_EXCEEDED",
+            code=ErrorCode.ATTEMPTS_EXCEEDED,
         )
     if now >= verification.expires_at:
-        raise VerificationFailed("The code has expired; ask for a new one.", code="CODE_EXPIRED")
+        raise VerificationFailed(
+            "The code has expired; ask for a new one.", code=ErrorCode.CODE_EXPIRED
+        )
 
 
 def code_matches(verification: Verification, code: str, secret: bytes) -> bool:

@@ -21,7 +21,7 @@ import jwt
 from pydantic import ValidationError
 
 from regflow.core.claims import AccessClaims
-from regflow.errors import AuthenticationFailed
+from regflow.errors import AuthenticationFailed, ErrorCode
 from regflow.keys.keyring import KeyRing
 from regflow.keys.signing import ALGORITHMS, algorithm_of
 
@@ -42,7 +42,7 @@ def _utcnow() -> datetime:
 
 
 def _refused(message: str = "The access token is not valid.") -> AuthenticationFailed:
-    return AuthenticationFailed(message, code="INVALID_TOKEN")
+    return AuthenticationFailed(message, code=ErrorCode.INVALID_TOKEN)
 
 
 class TokenService:
@@ -92,7 +92,7 @@ class TokenService:
         )
 
     async def verify(self, token: str) -> AccessClaims:
-        """The claims of a valid token; ``AuthenticationFailed(code="INVALID_TOKEN")`` otherwise."""
+        """The claims of a valid token; ``INVALID_TOKEN`` otherwise."""
         payload = await self.verify_payload(token)
         try:
             return AccessClaims.from_payload(payload)

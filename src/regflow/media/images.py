@@ -21,7 +21,7 @@ import struct
 from PIL import Image, ImageOps
 
 from regflow.core.uploads import ImageKind, SanitizedImage
-from regflow.errors import ValidationFailed
+from regflow.errors import ErrorCode, ValidationFailed
 
 MAX_SIDE = 4096
 Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
@@ -42,11 +42,11 @@ _BROKEN = (
 
 def _too_large(max_side: int) -> ValidationFailed:
     message = f"The image must be at most {max_side}x{max_side} pixels."
-    return ValidationFailed.single("logo", "IMAGE_DIMENSIONS_TOO_LARGE", message)
+    return ValidationFailed.single("logo", ErrorCode.IMAGE_DIMENSIONS_TOO_LARGE, message)
 
 
 def _broken() -> ValidationFailed:
-    return ValidationFailed.single("logo", "IMAGE_INVALID", "The image file is damaged.")
+    return ValidationFailed.single("logo", ErrorCode.IMAGE_INVALID, "The image file is damaged.")
 
 
 class PillowImages:

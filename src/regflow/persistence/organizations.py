@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from regflow.core.model import Membership, Organization
+from regflow.core.model import JoinPolicy, Membership, MembershipStatus, Organization, Role
 from regflow.core.onboarding import MemberView
 from regflow.persistence.errors import unique_violation
 from regflow.persistence.tables import accounts as at
@@ -25,7 +25,7 @@ def _org(m: Any) -> Organization:
         join_code=m["join_code"],
         created_at=m["created_at"],
         settings=dict(m["settings"]),
-        join_policy=m["join_policy"],
+        join_policy=JoinPolicy(m["join_policy"]),
     )
 
 
@@ -81,8 +81,8 @@ def _membership(r: Any) -> Membership:
         id=r.id,
         account_id=r.account_id,
         organization_id=r.organization_id,
-        role=r.role,
-        status=r.status,
+        role=Role(r.role),
+        status=MembershipStatus(r.status),
         created_at=r.created_at,
         details=dict(r.details),
     )
@@ -144,8 +144,8 @@ class SqlMemberships:
                 email=r.email,
                 first_name=r.first_name,
                 last_name=r.last_name,
-                role=r.role,
-                status=r.status,
+                role=Role(r.role),
+                status=MembershipStatus(r.status),
                 details=dict(r.details),
                 created_at=r.created_at,
             )

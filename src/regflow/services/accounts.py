@@ -15,7 +15,7 @@ import uuid
 
 from regflow.core.identifiers import normalize_email
 from regflow.core.model import Account
-from regflow.errors import Conflict, FieldProblem, UniqueViolation, ValidationFailed
+from regflow.errors import Conflict, ErrorCode, FieldProblem, UniqueViolation, ValidationFailed
 from regflow.services.context import ServiceContext
 
 BCRYPT_HASH = re.compile(r"\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}")
@@ -46,12 +46,12 @@ class Accounts:
             raise ValidationFailed([problem]) from None
         if (password is None) == (password_hash is None):
             raise ValidationFailed.single(
-                "password", "REQUIRED", "Give either a password or a bcrypt password hash."
+                "password", ErrorCode.REQUIRED, "Give either a password or a bcrypt password hash."
             )
         if password_hash is not None and not BCRYPT_HASH.fullmatch(password_hash):
             raise ValidationFailed.single(
                 "passwordHash",
-                "INVALID_VALUE",
+                ErrorCode.INVALID_VALUE,
                 "Only bcrypt hashes ($2a$, $2b$, $2y$) are accepted.",
             )
         if password is not None:
@@ -74,6 +74,8 @@ class Accounts:
             try:
                 await uow.accounts.add(account)
             except UniqueViolation:
-                raise Conflict("User with this email already exists", code="USER_EXISTS") from None
+                raise Conflict(
+                    "User with this email already exists", code=ErrorCode.USER_EXISTS
+                ) from None
             await uow.commit()
         return account

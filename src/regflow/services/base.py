@@ -8,7 +8,7 @@ from regflow.core import cryptokit
 from regflow.core.engine import Effect, Outcome, RecordEvent
 from regflow.core.model import Registration
 from regflow.core.ports import UnitOfWork
-from regflow.errors import Gone, NotFound
+from regflow.errors import ErrorCode, Gone, NotFound
 from regflow.services.context import ServiceContext
 from regflow.services.messages import funnel_event
 
@@ -27,7 +27,7 @@ class RegistrationUseCase:
         presented = cryptokit.sha256_hex(token or "")
         expected = registration.token_hash if registration else cryptokit.sha256_hex("-")
         if registration is None or not cryptokit.equal(presented, expected):
-            raise NotFound(NOT_FOUND, code="REGISTRATION_NOT_FOUND")
+            raise NotFound(NOT_FOUND, code=ErrorCode.REGISTRATION_NOT_FOUND)
         return registration
 
     async def load_open(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from regflow.core.claims import AccessClaims
 from regflow.core.model import Account
 from regflow.core.ports import TokenVerifier, UnitOfWork
-from regflow.errors import AuthenticationFailed
+from regflow.errors import AuthenticationFailed, ErrorCode
 
 
 async def authenticated(
@@ -20,9 +20,11 @@ async def authenticated(
 ) -> tuple[Account, AccessClaims]:
     """The active account ``token`` speaks for, and the token's claims; else 401."""
     if not token:
-        raise AuthenticationFailed("An access token is required.", code="INVALID_TOKEN")
+        raise AuthenticationFailed("An access token is required.", code=ErrorCode.INVALID_TOKEN)
     claims = await verifier.verify(token)
     account = await uow.accounts.get(claims.sub)
     if account is None or account.status != "active" or account.token_version != claims.ver:
-        raise AuthenticationFailed("The access token is no longer valid.", code="INVALID_TOKEN")
+        raise AuthenticationFailed(
+            "The access token is no longer valid.", code=ErrorCode.INVALID_TOKEN
+        )
     return account, claims

@@ -8,7 +8,7 @@ from regflow.core import cryptokit, verification
 from regflow.core.engine import RecordEvent
 from regflow.core.model import Channel, Registration, Verification
 from regflow.core.ports import UnitOfWork
-from regflow.errors import NotFound, RegflowError, VerificationFailed
+from regflow.errors import ErrorCode, NotFound, RegflowError, VerificationFailed
 from regflow.services.base import RegistrationUseCase
 from regflow.services.context import ServiceContext
 from regflow.services.messages import code_message, funnel_event
@@ -130,7 +130,9 @@ class Codes(RegistrationUseCase):
                 return describe(self.ctx, registration, await pending(self.ctx, uow, registration))
             v = await uow.verifications.get_current(registration.id, channel)
             if v is None or v.target != target:
-                raise NotFound("No code was sent to this address.", code="VERIFICATION_NOT_FOUND")
+                raise NotFound(
+                    "No code was sent to this address.", code=ErrorCode.VERIFICATION_NOT_FOUND
+                )
             verdict = await self._attempt(uow, v, code)
             if verdict is not None:
                 await uow.commit()  # the counted attempt stays counted
@@ -149,14 +151,14 @@ class Codes(RegistrationUseCase):
         if await uow.verifications.count_attempt(v.id, policy.max_attempts) is None:
             return VerificationFailed(
                 "Too many wrong codes for this address; please start again.",
-                code="ATTEMPTS_EXCEEDED",
+                code=ErrorCode.ATTEMPTS_EXCEEDED,
             )
         good = verification.is_well_formed(code) and verification.code_matches(
             v, code, self.ctx.secret
         )
         if not good or not await uow.verifications.consume(v.id, self.ctx.clock()):
             await self.ctx.limits.hit("verify_failures", v.target)
-            return VerificationFailed("The code is not correct.", code="INVALID_CODE")
+            return VerificationFailed("The code is not correct.", code=ErrorCode.INVALID_CODE)
         return None
 
     async def confirm_link(self, link_token: str) -> Registration:
@@ -164,15 +166,17 @@ class Codes(RegistrationUseCase):
         async with self.ctx.uow() as uow:
             v = await uow.verifications.get_by_link(cryptokit.sha256_hex(link_token))
             if v is None:
-                raise NotFound("This link is not valid.", code="VERIFICATION_NOT_FOUND")
+                raise NotFound("This link is not valid.", code=ErrorCode.VERIFICATION_NOT_FOUND)
             registration = await uow.registrations.get(v.registration_id)
             if registration is None:
-                raise NotFound("This link is not valid.", code="VERIFICATION_NOT_FOUND")
+                raise NotFound("This link is not valid.", code=ErrorCode.VERIFICATION_NOT_FOUND)
             self.ctx.engine.ensure_open(registration)
             verification.check_usable(v, self.ctx.clock(), self.ctx.verification)
             target = self.ctx.engine.verification_target(registration, v.channel)
             if v.target != target or not await uow.verifications.consume(v.id, self.ctx.clock()):
-                raise VerificationFailed("This link is no longer valid.", code="INVALID_CODE")
+                raise VerificationFailed(
+                    "This link is no longer valid.", code=ErrorCode.INVALID_CODE
+                )
             outcome = self.ctx.engine.confirm(registration, v.channel, target, self.ctx.clock())
             await self.persist(uow, outcome)
             await uow.commit()

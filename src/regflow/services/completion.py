@@ -14,11 +14,12 @@ import uuid
 from typing import Any
 
 from regflow.core import onboarding, webhooks
-from regflow.core.model import Account, Channel, Membership, Registration
+from regflow.core.model import Account, Channel, Membership, MembershipStatus, Registration, Role
 from regflow.core.ports import IdempotencyRecord, UnitOfWork
 from regflow.errors import (
     ConcurrentUpdate,
     Conflict,
+    ErrorCode,
     Gone,
     IdempotencyMismatch,
     UniqueViolation,
@@ -54,7 +55,7 @@ class Completion(RegistrationUseCase):
                 continue  # another request changed it first: look again (replay or 409)
         raise Conflict(
             "This registration is being completed by another request.",
-            code="IDEMPOTENCY_IN_PROGRESS",
+            code=ErrorCode.IDEMPOTENCY_IN_PROGRESS,
         )
 
     async def _complete(
@@ -82,7 +83,9 @@ class Completion(RegistrationUseCase):
             membership = joined.membership if joined else await self._membership(uow, account, data)
             # the organization joined (not one created here) feeds the org-code usage rate
             joined_org = (
-                membership.organization_id if membership and membership.role != "owner" else None
+                membership.organization_id
+                if membership and membership.role is not Role.OWNER
+                else None
             )
             await self.record(uow, registration, outcome.effects, org=joined_org)
             # racers queued on the row lock taken when it was read (load); this write also
@@ -113,7 +116,7 @@ class Completion(RegistrationUseCase):
         membership: Membership | None,
     ) -> None:
         """Webhook events of this completion, in its transaction."""
-        if membership is not None and membership.status == "pending":
+        if membership is not None and membership.status is MembershipStatus.PENDING:
             data = membership_data(membership, email=account.email)
             await publish(self.ctx, uow, webhooks.MEMBERSHIP_REQUESTED, data)
         data = completion_data(registration, account, membership)
@@ -142,7 +145,7 @@ class Completion(RegistrationUseCase):
         if not code:
             return None
         _, membership = await join_by_code(
-            uow, str(code), account_id=account.id, role="member", now=self.ctx.clock()
+            uow, str(code), account_id=account.id, role=Role.MEMBER, now=self.ctx.clock()
         )
         return membership
 
@@ -198,7 +201,7 @@ class Completion(RegistrationUseCase):
         ):
             raise Conflict(
                 "This registration is complete; sign in for a new token.",
-                code="ALREADY_COMPLETED",
+                code=ErrorCode.ALREADY_COMPLETED,
             )
         memberships = await uow.memberships.for_account(account.id)
         return {**kept, **self._token(account, memberships[0] if memberships else None)}
@@ -206,5 +209,7 @@ class Completion(RegistrationUseCase):
 
 def _taken(violation: UniqueViolation) -> Conflict:
     if violation.field == "username":
-        return Conflict("This username was taken meanwhile; choose another.", code="USERNAME_TAKEN")
-    return Conflict("An account with this email exists already.", code="ALREADY_COMPLETED")
+        return Conflict(
+            "This username was taken meanwhile; choose another.", code=ErrorCode.USERNAME_TAKEN
+        )
+    return Conflict("An account with this email exists already.", code=ErrorCode.ALREADY_COMPLETED)

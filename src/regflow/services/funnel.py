@@ -21,7 +21,7 @@ from typing import Any
 from regflow.core import funnel
 from regflow.core.funnel_trace import StepLayout
 from regflow.core.ports import OutboxBacklog
-from regflow.errors import ValidationFailed
+from regflow.errors import ErrorCode, ValidationFailed
 from regflow.services.context import ServiceContext
 
 CONFIDENCE = 0.95
@@ -56,7 +56,9 @@ class OperatorReports:
         now = self.ctx.clock()
         until = until or now
         if since >= until:
-            raise ValidationFailed.single("since", "INVALID_VALUE", "since must be before until.")
+            raise ValidationFailed.single(
+                "since", ErrorCode.INVALID_VALUE, "since must be before until."
+            )
         await drain_events(self.ctx)  # the events recorded since the sweep last ran
         async with self.ctx.uow(read_only=True) as uow:
             events = await uow.reports.cohort_events(since, until, flow)

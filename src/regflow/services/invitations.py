@@ -32,6 +32,7 @@ from regflow.core.invitations import INVITABLE_ROLES, INVITATION_KEY, Invitation
 from regflow.core.ports import UnitOfWork
 from regflow.errors import (
     Conflict,
+    ErrorCode,
     FieldProblem,
     Gone,
     NotFound,
@@ -71,7 +72,7 @@ class Invitations(RegistrationUseCase):
             problems.append(problem)
         if role not in INVITABLE_ROLES:
             message = "Choose one of: " + ", ".join(INVITABLE_ROLES) + "."
-            problems.append(FieldProblem("role", "INVALID_CHOICE", message))
+            problems.append(FieldProblem("role", ErrorCode.INVALID_CHOICE, message))
         if problems:
             raise ValidationFailed(problems)
         now = self.ctx.clock()
@@ -126,7 +127,9 @@ class Invitations(RegistrationUseCase):
             invitation = await self._usable(uow, link_token)
             flow = invitations.flow_for(invitation.role, frozenset(self.ctx.engine.flows))
             if flow is None:
-                raise Conflict("No flow for this invitation is enabled.", code="FLOW_UNKNOWN")
+                raise Conflict(
+                    "No flow for this invitation is enabled.", code=ErrorCode.FLOW_UNKNOWN
+                )
             outcome = self.ctx.engine.start(
                 flow,
                 registration_id=registration_id,
@@ -139,7 +142,7 @@ class Invitations(RegistrationUseCase):
             registration = outcome.registration
             registration.verified["email"] = invitation.email  # the link proved the address
             if not await uow.invitations.accept(invitation.id, registration.id, now):
-                raise Conflict(USED, code="INVITATION_USED")
+                raise Conflict(USED, code=ErrorCode.INVITATION_USED)
             await self.record(uow, registration, outcome.effects)  # carried by the add
             await uow.registrations.add(registration)
             await uow.commit()
@@ -155,7 +158,7 @@ class Invitations(RegistrationUseCase):
             # consume first: of racing accepts one gets the row and the others, once it is
             # committed, find it used; a refusal below rolls the consumption back
             if not await uow.invitations.accept(invitation.id, None, now):
-                raise Conflict(USED, code="INVITATION_USED")
+                raise Conflict(USED, code=ErrorCode.INVITATION_USED)
             admission = invitations.admit(
                 invitation,
                 account,
@@ -179,7 +182,7 @@ class Invitations(RegistrationUseCase):
                 raise Conflict("The membership was changed meanwhile; please retry.")
             organization = await uow.organizations.get(membership.organization_id)
             if organization is None:  # deleted since the invitation was read
-                raise NotFound(NOT_FOUND, code="INVITATION_NOT_FOUND")
+                raise NotFound(NOT_FOUND, code=ErrorCode.INVITATION_NOT_FOUND)
             data = membership_data(
                 membership,
                 email=account.email,
@@ -207,9 +210,11 @@ class Invitations(RegistrationUseCase):
     async def _usable(self, uow: UnitOfWork, link_token: str) -> Invitation:
         invitation = await uow.invitations.get_by_token_hash(cryptokit.sha256_hex(link_token))
         if invitation is None:
-            raise NotFound(NOT_FOUND, code="INVITATION_NOT_FOUND")
+            raise NotFound(NOT_FOUND, code=ErrorCode.INVITATION_NOT_FOUND)
         if invitation.accepted_at is not None:
-            raise Conflict(USED, code="INVITATION_USED")
+            raise Conflict(USED, code=ErrorCode.INVITATION_USED)
         if self.ctx.clock() >= invitation.expires_at:
-            raise Gone("This invitation has expired; ask for a new one.", code="INVITATION_EXPIRED")
+            raise Gone(
+                "This invitation has expired; ask for a new one.", code=ErrorCode.INVITATION_EXPIRED
+            )
         return invitation

@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from regflow.core import organizations
-from regflow.core.model import Membership, Organization
+from regflow.core.model import Membership, MembershipStatus, Organization, Role
 from regflow.core.ports import UnitOfWork
-from regflow.errors import Conflict
+from regflow.errors import Conflict, ErrorCode
 
 INVITE_ONLY = "This organization accepts members by invitation only."
 
@@ -26,7 +26,7 @@ async def organization_by_code(uow: UnitOfWork, code: str) -> Organization:
     """The organization ``code`` names (any case), or Conflict ``ORG_CODE_INVALID``."""
     organization = await uow.organizations.get_by_join_code(code.strip().upper())
     if organization is None:
-        raise Conflict("No organization has this code.", code="ORG_CODE_INVALID")
+        raise Conflict("No organization has this code.", code=ErrorCode.ORG_CODE_INVALID)
     return organization
 
 
@@ -35,7 +35,7 @@ async def join_by_code(
     code: str,
     *,
     account_id: str,
-    role: str,
+    role: Role,
     now: datetime,
     details: dict[str, Any] | None = None,
 ) -> tuple[Organization, Membership]:
@@ -43,7 +43,7 @@ async def join_by_code(
     organization = await organization_by_code(uow, code)
     status = organizations.membership_status(organization.join_policy, invited=False)
     if status is None:
-        raise Conflict(INVITE_ONLY, code="ORG_INVITE_ONLY")
+        raise Conflict(INVITE_ONLY, code=ErrorCode.ORG_INVITE_ONLY)
     membership = await add_member(
         uow,
         organization,
@@ -61,8 +61,8 @@ async def add_member(
     organization: Organization,
     *,
     account_id: str,
-    role: str,
-    status: str,
+    role: Role,
+    status: MembershipStatus,
     now: datetime,
     details: dict[str, Any] | None = None,
 ) -> Membership:

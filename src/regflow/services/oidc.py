@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from regflow.core.model import Account
+from regflow.core.model import Account, MembershipStatus
 from regflow.core.oidc import AuthorizationCode, Client, RefreshToken, Subject
 from regflow.core.ports import UnitOfWork
 from regflow.services.context import ServiceContext
@@ -76,7 +76,7 @@ class OpenIdProvider:
             return None
         org = org_slug = role = None
         for membership in await uow.memberships.for_account(account.id):
-            if membership.status != "active":
+            if membership.status is not MembershipStatus.ACTIVE:
                 continue
             organization = await uow.organizations.get(membership.organization_id)
             if organization is None:

@@ -17,9 +17,16 @@ from typing import Any
 
 from regflow.core import onboarding, organizations, webhooks
 from regflow.core.invitations import invitation_of
-from regflow.core.model import Account, Membership, Organization, Registration
+from regflow.core.model import (
+    Account,
+    Membership,
+    MembershipStatus,
+    Organization,
+    Registration,
+    Role,
+)
 from regflow.core.ports import UnitOfWork
-from regflow.errors import Conflict
+from regflow.errors import Conflict, ErrorCode
 from regflow.services.context import ServiceContext
 from regflow.services.joining import add_member, join_by_code
 from regflow.services.organizations import create_organization, public_view
@@ -59,13 +66,15 @@ class Onboarding:
         if invited is not None:
             organization = await uow.organizations.get(str(invited["organization_id"]))
             if organization is None:
-                raise Conflict("This invitation's organization is gone.", code="INVITATION_INVALID")
+                raise Conflict(
+                    "This invitation's organization is gone.", code=ErrorCode.INVITATION_INVALID
+                )
             membership = await add_member(  # invited: active whatever the join policy
                 uow,
                 organization,
                 account_id=account.id,
                 role=role,
-                status="active",
+                status=MembershipStatus.ACTIVE,
                 now=now,
                 details=details,
             )
@@ -98,9 +107,16 @@ class Onboarding:
             join_code=onboarding.reserved(registration, "join_code"),
         )
         if logo is not None and not await uow.uploads.claim(logo, organization.id, now):
-            raise Conflict("The logo upload has expired; upload it again.", code="LOGO_INVALID")
+            raise Conflict(
+                "The logo upload has expired; upload it again.", code=ErrorCode.LOGO_INVALID
+            )
         membership = Membership(
-            str(uuid.uuid4()), account.id, organization.id, "owner", "active", now
+            str(uuid.uuid4()),
+            account.id,
+            organization.id,
+            Role.OWNER,
+            MembershipStatus.ACTIVE,
+            now,
         )
         await uow.memberships.add(membership)
         data = organization_data(organization, account)  # webhooks

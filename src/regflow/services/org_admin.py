@@ -16,11 +16,12 @@ from typing import Any
 
 from regflow.core import organizations as orgs
 from regflow.core import webhooks
-from regflow.core.model import Account, Organization
+from regflow.core.model import Account, JoinPolicy, MembershipStatus, Organization, Role
 from regflow.core.onboarding import MemberView
 from regflow.core.ports import TokenVerifier, UnitOfWork
 from regflow.errors import (
     Conflict,
+    ErrorCode,
     FieldProblem,
     Forbidden,
     NotFound,
@@ -32,8 +33,8 @@ from regflow.services.org_mail import decision_message
 from regflow.services.organizations import public_view, rotate_join_code
 from regflow.services.webhooks import membership_data, publish  # webhooks
 
-ADMIN_ROLES = frozenset({"owner", "admin"})
-MEMBER_STATUSES = ("pending", "active", "rejected")
+ADMIN_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+MEMBER_STATUSES = tuple(status.value for status in MembershipStatus)
 
 
 def member_view(member: MemberView) -> dict[str, Any]:
@@ -64,7 +65,9 @@ class OrgAdmin:
             raise Forbidden("Only this organization's owners and admins may do this.")
         memberships = await uow.memberships.for_account(account.id)
         if not any(
-            m.organization_id == organization_id and m.role in ADMIN_ROLES and m.status == "active"
+            m.organization_id == organization_id
+            and m.role in ADMIN_ROLES
+            and m.status is MembershipStatus.ACTIVE
             for m in memberships
         ):
             raise Forbidden("Only this organization's owners and admins may do this.")
@@ -83,7 +86,7 @@ class OrgAdmin:
     ) -> dict[str, Any]:
         if status is not None and status not in MEMBER_STATUSES:
             message = "Choose one of: " + ", ".join(MEMBER_STATUSES) + "."
-            raise ValidationFailed.single("status", "INVALID_CHOICE", message)
+            raise ValidationFailed.single("status", ErrorCode.INVALID_CHOICE, message)
         async with self.ctx.uow(read_only=True) as uow:
             await self.authorize(uow, token, organization_id)
             found = await uow.memberships.for_organization(
@@ -95,16 +98,20 @@ class OrgAdmin:
         self, token: str | None, organization_id: str, membership_id: str, *, approve: bool
     ) -> dict[str, Any]:
         """Approve or reject a pending membership; the member is told by mail."""
-        status = "active" if approve else "rejected"
+        status = MembershipStatus.ACTIVE if approve else MembershipStatus.REJECTED
         async with self.ctx.uow() as uow:
             admin, organization = await self.authorize(uow, token, organization_id)
             membership = await uow.memberships.get(membership_id)
             if membership is None or membership.organization_id != organization_id:
-                raise NotFound("No such member in this organization.", code="MEMBER_NOT_FOUND")
+                raise NotFound(
+                    "No such member in this organization.", code=ErrorCode.MEMBER_NOT_FOUND
+                )
             if not await uow.memberships.set_status(
-                membership_id, organization_id, expected="pending", status=status
+                membership_id, organization_id, expected=MembershipStatus.PENDING, status=status
             ):
-                raise Conflict("This membership is not pending.", code="MEMBERSHIP_NOT_PENDING")
+                raise Conflict(
+                    "This membership is not pending.", code=ErrorCode.MEMBERSHIP_NOT_PENDING
+                )
             member = await uow.accounts.get(membership.account_id)
             if member is not None:
                 profile = await uow.profiles.get(member.id)
@@ -137,9 +144,10 @@ class OrgAdmin:
         """Change the join policy and/or the department list."""
         problems: list[FieldProblem] = []
         clean: list[str] | None = None
-        if join_policy is not None and join_policy not in orgs.JOIN_POLICIES:
+        policy = JoinPolicy(join_policy) if join_policy in orgs.JOIN_POLICIES else None
+        if join_policy is not None and policy is None:
             message = "Choose one of: " + ", ".join(orgs.JOIN_POLICIES) + "."
-            problems.append(FieldProblem("join_policy", "INVALID_CHOICE", message))
+            problems.append(FieldProblem("join_policy", ErrorCode.INVALID_CHOICE, message))
         try:
             clean = orgs.normalize_departments(departments) if departments is not None else None
         except FieldProblem as problem:
@@ -148,8 +156,8 @@ class OrgAdmin:
             raise ValidationFailed(problems)
         async with self.ctx.uow() as uow:
             _, organization = await self.authorize(uow, token, organization_id)
-            if join_policy is not None:
-                organization.join_policy = join_policy
+            if policy is not None:
+                organization.join_policy = policy
             if clean is not None:
                 organization.settings = {**organization.settings, "departments": clean}
             await uow.organizations.update(organization)

@@ -15,16 +15,18 @@ from typing import Any
 
 from regflow.core import onboarding
 from regflow.core import organizations as orgs
-from regflow.core.model import Organization, Registration
+from regflow.core.model import JoinPolicy, Organization, Registration
 from regflow.core.ports import UnitOfWork
-from regflow.errors import Conflict, FieldProblem, NotFound, UniqueViolation
+from regflow.errors import Conflict, ErrorCode, FieldProblem, NotFound, UniqueViolation
 from regflow.services.context import ServiceContext
 
 NOT_FOUND = "No organization has this code."
 
 
 def _exhausted() -> Conflict:
-    return Conflict("Unable to create a unique organization identifier.", code="ORG_SLUG_EXISTS")
+    return Conflict(
+        "Unable to create a unique organization identifier.", code=ErrorCode.ORG_SLUG_EXISTS
+    )
 
 
 async def create_organization(
@@ -34,7 +36,7 @@ async def create_organization(
     name: str,
     country: str,
     settings: dict[str, Any],
-    join_policy: str,
+    join_policy: JoinPolicy,
     now: datetime,
     organization_id: str | None = None,
     join_code: str | None = None,
@@ -114,7 +116,9 @@ async def rotate_join_code(ctx: ServiceContext, uow: UnitOfWork, organization: O
         except UniqueViolation:
             continue
         return organization.join_code
-    raise Conflict("Unable to draw a unique join code; try again.", code="ORG_CODE_EXHAUSTED")
+    raise Conflict(
+        "Unable to draw a unique join code; try again.", code=ErrorCode.ORG_CODE_EXHAUSTED
+    )
 
 
 def public_view(organization: Organization, public_url: str) -> dict[str, Any]:
@@ -143,9 +147,9 @@ class Organizations:
         try:
             code = orgs.normalize_join_code(raw)
         except FieldProblem:
-            raise NotFound(NOT_FOUND, code="ORG_CODE_INVALID") from None
+            raise NotFound(NOT_FOUND, code=ErrorCode.ORG_CODE_INVALID) from None
         async with self.ctx.uow(read_only=True) as uow:
             organization = await uow.organizations.get_by_join_code(code)
         if organization is None:
-            raise NotFound(NOT_FOUND, code="ORG_CODE_INVALID")
+            raise NotFound(NOT_FOUND, code=ErrorCode.ORG_CODE_INVALID)
         return {"name": organization.name}

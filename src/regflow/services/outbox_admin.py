@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from regflow.core.identifiers import mask_email
 from regflow.core.model import OutboxKind, OutboxMessage, OutboxStatus
 from regflow.core.webhooks import iso
-from regflow.errors import NotFound, ValidationFailed
+from regflow.errors import ErrorCode, NotFound, ValidationFailed
 from regflow.services.context import ServiceContext
 
 OPEN = (OutboxStatus.PENDING, OutboxStatus.RETRYING, OutboxStatus.DEAD)
@@ -58,7 +58,7 @@ def parse_statuses(statuses: list[str] | None) -> list[OutboxStatus]:
         return [OutboxStatus(s) for s in statuses]
     except ValueError:
         message = "Choose among: " + ", ".join(s.value for s in OutboxStatus) + "."
-        raise ValidationFailed.single("status", "INVALID_CHOICE", message) from None
+        raise ValidationFailed.single("status", ErrorCode.INVALID_CHOICE, message) from None
 
 
 class OutboxAdmin:
@@ -84,7 +84,7 @@ class OutboxAdmin:
             moved = await uow.outbox.requeue(message_id, self.ctx.clock())
             await uow.commit()
         if message_id is not None and moved == 0:
-            raise NotFound("No dead message has this id.", code="MESSAGE_NOT_FOUND")
+            raise NotFound("No dead message has this id.", code=ErrorCode.MESSAGE_NOT_FOUND)
         if moved:
             self.ctx.outbox_written()
         return moved

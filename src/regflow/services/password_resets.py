@@ -23,7 +23,7 @@ from regflow.core.model import Account
 from regflow.core.passwords import PasswordPolicy
 from regflow.core.ports import UnitOfWork
 from regflow.core.recovery import PasswordChanged, PasswordReset
-from regflow.errors import FieldProblem, ValidationFailed, VerificationFailed
+from regflow.errors import ErrorCode, FieldProblem, ValidationFailed, VerificationFailed
 from regflow.services.account_mail import password_changed_message, reset_message
 from regflow.services.context import ServiceContext
 
@@ -90,22 +90,22 @@ class PasswordResets:
         async with self.ctx.uow(read_only=True) as uow:
             seen = await uow.resets.get(key)
         if seen is None:
-            raise VerificationFailed(WRONG, code="INVALID_CODE")
+            raise VerificationFailed(WRONG, code=ErrorCode.INVALID_CODE)
         recovery.check_code_usable(seen, self.ctx.clock(), self.ctx.recovery)
         hashed = await self.ctx.hasher.hash(password)  # off the event loop, before the lock
         async with self.ctx.uow() as uow:
             reset = await uow.resets.get(key)
             if reset is None or reset.id != seen.id:
-                raise VerificationFailed(WRONG, code="INVALID_CODE")
+                raise VerificationFailed(WRONG, code=ErrorCode.INVALID_CODE)
             if await uow.resets.count_attempt(reset.id, self.ctx.recovery.max_attempts) is None:
                 raise VerificationFailed(
-                    "Too many wrong codes; ask for a new one.", code="ATTEMPTS_EXCEEDED"
+                    "Too many wrong codes; ask for a new one.", code=ErrorCode.ATTEMPTS_EXCEEDED
                 )
             good = recovery.code_matches(reset, code, self.ctx.secret)
             if not good or not await uow.resets.consume(reset.id, None, self.ctx.clock()):
                 await uow.commit()  # the counted attempt stays counted
                 await self.ctx.limits.hit("verify_failures", address)
-                raise VerificationFailed(WRONG, code="INVALID_CODE")
+                raise VerificationFailed(WRONG, code=ErrorCode.INVALID_CODE)
             return await self._finish(uow, reset, hashed)
 
     async def link_valid(self, token: str) -> bool:
@@ -129,20 +129,20 @@ class PasswordResets:
             seen = await uow.resets.get_by_link(digest)
             account = await uow.accounts.get(seen.account_id) if seen and seen.account_id else None
         if seen is None or account is None:
-            raise VerificationFailed("This link is not valid.", code="INVALID_CODE")
+            raise VerificationFailed("This link is not valid.", code=ErrorCode.INVALID_CODE)
         recovery.check_link_usable(seen, self.ctx.clock())
         self._check_password(password, account.email, policy)
         hashed = await self.ctx.hasher.hash(password)
         async with self.ctx.uow() as uow:
             if not await uow.resets.consume(seen.id, digest, self.ctx.clock()):
-                raise VerificationFailed("This link was already used.", code="INVALID_CODE")
+                raise VerificationFailed("This link was already used.", code=ErrorCode.INVALID_CODE)
             return await self._finish(uow, seen, hashed)
 
     def _check_password(self, password: str, address: str, policy: PasswordPolicy | None) -> None:
         if not password:
-            raise ValidationFailed.single("password", "REQUIRED", "Choose a new password.")
+            raise ValidationFailed.single("password", ErrorCode.REQUIRED, "Choose a new password.")
         if len(password) > MAX_PASSWORD:
-            raise ValidationFailed.single("password", "PASSWORD_TOO_LONG", "Too long.")
+            raise ValidationFailed.single("password", ErrorCode.PASSWORD_TOO_LONG, "Too long.")
         try:
             (policy or self.ctx.engine.password_policy).check(password, context=[address])
         except FieldProblem as problem:
@@ -154,7 +154,9 @@ class PasswordResets:
         if reset.account_id is not None:
             account = await uow.accounts.get(reset.account_id)
         if account is None or account.status != "active":
-            raise VerificationFailed(WRONG, code="INVALID_CODE")  # rolled back: not consumed
+            raise VerificationFailed(
+                WRONG, code=ErrorCode.INVALID_CODE
+            )  # rolled back: not consumed
         now = self.ctx.clock()
         await uow.accounts.change_password(account.id, hashed, now)
         await uow.outbox.add(

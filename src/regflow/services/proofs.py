@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from regflow.core import cryptokit, verification
 from regflow.core.model import Channel, Registration, Verification
 from regflow.core.ports import UnitOfWork
-from regflow.errors import Conflict, NotFound, VerificationFailed
+from regflow.errors import Conflict, ErrorCode, NotFound, VerificationFailed
 from regflow.services.codes import Codes
 
 CHANNEL = Channel.EMAIL
@@ -49,14 +49,18 @@ class AddressProofs(Codes):
     async def _find(self, uow: UnitOfWork, token: str) -> Registration:
         found = await uow.registrations.find_active(cryptokit.sha256_hex(token))
         if found is None or found.expires_at <= self.ctx.clock():
-            raise NotFound("No code was sent to this address.", code="VERIFICATION_NOT_FOUND")
+            raise NotFound(
+                "No code was sent to this address.", code=ErrorCode.VERIFICATION_NOT_FOUND
+            )
         return await self.load_open(uow, found.id, token)  # locks the row (PostgreSQL)
 
     async def _prove(self, uow: UnitOfWork, registration: Registration, code: str) -> Proof:
         target = self.ctx.engine.verification_target(registration, CHANNEL)
         v = await uow.verifications.get_current(registration.id, CHANNEL)
         if v is None or v.target != target:
-            raise NotFound("No code was sent to this address.", code="VERIFICATION_NOT_FOUND")
+            raise NotFound(
+                "No code was sent to this address.", code=ErrorCode.VERIFICATION_NOT_FOUND
+            )
         if registration.verified.get(CHANNEL.value) == target:
             # proven before: the same code again (a second device, a lost proof); counted
             await self._again(uow, v, code)
@@ -84,7 +88,7 @@ class AddressProofs(Codes):
             await uow.commit()
             raise VerificationFailed(
                 "Too many wrong codes for this address; please start again.",
-                code="ATTEMPTS_EXCEEDED",
+                code=ErrorCode.ATTEMPTS_EXCEEDED,
             )
         if not (
             verification.is_well_formed(code)
@@ -92,7 +96,7 @@ class AddressProofs(Codes):
         ):
             await self.ctx.limits.hit("verify_failures", v.target)
             await uow.commit()
-            raise VerificationFailed("The code is not correct.", code="INVALID_CODE")
+            raise VerificationFailed("The code is not correct.", code=ErrorCode.INVALID_CODE)
 
     async def check(self, token: str, proof: str | None) -> str:
         """The id of the live registration holding ``token`` if ``proof`` proves its
@@ -100,10 +104,10 @@ class AddressProofs(Codes):
         async with self.ctx.uow(read_only=True) as uow:
             found = await uow.registrations.find_active(cryptokit.sha256_hex(token))
         if found is None or found.expires_at <= self.ctx.clock():
-            raise Conflict("Verify your email first.", code="VERIFICATION_REQUIRED")
+            raise Conflict("Verify your email first.", code=ErrorCode.VERIFICATION_REQUIRED)
         presented = cryptokit.sha256_hex(proof or "")
         expected = found.proof_hash or cryptokit.sha256_hex("-")
         verified = CHANNEL.value in found.verified
         if not (cryptokit.equal(presented, expected) and proof and verified):
-            raise Conflict("Verify your email first.", code="EMAIL_NOT_VERIFIED")
+            raise Conflict("Verify your email first.", code=ErrorCode.EMAIL_NOT_VERIFIED)
         return found.id

@@ -10,7 +10,7 @@ from regflow.core import cryptokit, onboarding
 from regflow.core.engine import SendCode
 from regflow.core.model import Registration
 from regflow.core.ports import UnitOfWork
-from regflow.errors import FieldProblem, ValidationFailed
+from regflow.errors import ErrorCode, FieldProblem, ValidationFailed
 from regflow.services.base import RegistrationUseCase
 from regflow.services.codes import send_code
 from regflow.services.organizations import reserve_join_code
@@ -108,12 +108,16 @@ class Registrations(RegistrationUseCase):
         username = clean.get("username")
         if username and await uow.accounts.username_exists(str(username)):
             raise ValidationFailed(
-                [FieldProblem("username", "USERNAME_TAKEN", "This username is taken.")]
+                [FieldProblem("username", ErrorCode.USERNAME_TAKEN, "This username is taken.")]
             )
         code = clean.get("org_code")
         if code and await uow.organizations.get_by_join_code(str(code).upper()) is None:
             raise ValidationFailed(
-                [FieldProblem("org_code", "ORG_CODE_INVALID", "No organization has this code.")]
+                [
+                    FieldProblem(
+                        "org_code", ErrorCode.ORG_CODE_INVALID, "No organization has this code."
+                    )
+                ]
             )
 
     async def _hash_secrets(self, clean: dict[str, Any], secrets: frozenset[str]) -> dict[str, Any]:

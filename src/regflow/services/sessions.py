@@ -15,8 +15,8 @@ from typing import Any
 
 from regflow.core.claims import AccessClaims
 from regflow.core.identifiers import normalize_email
-from regflow.core.model import Account, Membership
-from regflow.errors import AuthenticationFailed, FieldProblem, Forbidden
+from regflow.core.model import Account, Membership, MembershipStatus
+from regflow.errors import AuthenticationFailed, ErrorCode, FieldProblem, Forbidden
 from regflow.services.context import ServiceContext
 
 
@@ -25,7 +25,11 @@ def token_response(
 ) -> dict[str, Any]:
     """``{access_token, token_type, expires_in}`` for ``account``; its ``org`` and ``role``
     are ``membership``'s when that membership is active, else none."""
-    active = membership if membership is not None and membership.status == "active" else None
+    active = (
+        membership
+        if membership is not None and membership.status is MembershipStatus.ACTIVE
+        else None
+    )
     claims = AccessClaims(
         sub=account.id,
         email=account.email,
@@ -67,7 +71,9 @@ class Sessions:
             await self.ctx.limits.hit("login_failures", who)
             raise AuthenticationFailed()
         if account.email_verified_at is None:
-            raise AuthenticationFailed("Verify your email first.", code="EMAIL_NOT_VERIFIED")
+            raise AuthenticationFailed(
+                "Verify your email first.", code=ErrorCode.EMAIL_NOT_VERIFIED
+            )
         if upgraded is not None:  # legacy bcrypt or older argon2 parameters
             async with self.ctx.uow() as uow:
                 await uow.accounts.set_password_hash(account.id, upgraded)
@@ -85,7 +91,7 @@ class Sessions:
             if chosen is None:
                 raise Forbidden(
                     "This account is not an active member of that organization.",
-                    code="NOT_A_MEMBER",
+                    code=ErrorCode.NOT_A_MEMBER,
                 )
         return {
             **token_response(self.ctx, account, chosen),
@@ -100,7 +106,7 @@ class Sessions:
             memberships = await uow.memberships.for_account(account_id)
             found: list[tuple[Membership, str]] = []
             for m in memberships:
-                if m.status == "active":
+                if m.status is MembershipStatus.ACTIVE:
                     organization = await uow.organizations.get(m.organization_id)
                     found.append((m, organization.name if organization else ""))
         return found

@@ -15,7 +15,7 @@ from regflow.core import onboarding, organizations
 from regflow.core.invitations import invitation_of
 from regflow.core.model import Organization, Registration
 from regflow.core.ports import UnitOfWork
-from regflow.errors import FieldProblem, ValidationFailed
+from regflow.errors import ErrorCode, FieldProblem, ValidationFailed
 from regflow.services.context import ServiceContext
 
 
@@ -31,7 +31,7 @@ async def check_step(
     invited = invitation_of(registration)
     if invited is not None and "email" in clean and clean["email"] != invited["email"]:
         message = "Register with the address the invitation was sent to."
-        problems.append(FieldProblem("email", "INVITATION_EMAIL_MISMATCH", message))
+        problems.append(FieldProblem("email", ErrorCode.INVITATION_EMAIL_MISMATCH, message))
     code = clean.get("org_code")
     if code and invited is None:
         found = await uow.organizations.get_by_join_code(str(code).upper())
@@ -40,7 +40,7 @@ async def check_step(
             and organizations.membership_status(found.join_policy, invited=False) is None
         ):
             message = "This organization accepts members by invitation only."
-            problems.append(FieldProblem("org_code", "ORG_INVITE_ONLY", message))
+            problems.append(FieldProblem("org_code", ErrorCode.ORG_INVITE_ONLY, message))
     if registration.flow == "student" and step == "mapping":
         organization = await _joined(uow, registration)
         problem = _department_problem(organization, clean.get("department"))
@@ -51,7 +51,7 @@ async def check_step(
         upload = await uow.uploads.get(str(logo))
         if upload is None or upload.kind != "logo" or not upload.available(ctx.clock()):
             message = "This upload is unknown or has expired; upload the logo again."
-            problems.append(FieldProblem("logo", "LOGO_INVALID", message))
+            problems.append(FieldProblem("logo", ErrorCode.LOGO_INVALID, message))
     if problems:
         raise ValidationFailed(problems)
 
@@ -69,8 +69,8 @@ def _department_problem(organization: Organization | None, wanted: Any) -> Field
     if not known:
         return None  # no list to choose from: any department, or none
     if not wanted:
-        return FieldProblem("department", "REQUIRED", "Choose your department.")
+        return FieldProblem("department", ErrorCode.REQUIRED, "Choose your department.")
     if organizations.find_department(known, str(wanted)) is None:
         message = "Choose one of your organization's departments."
-        return FieldProblem("department", "DEPARTMENT_INVALID", message)
+        return FieldProblem("department", ErrorCode.DEPARTMENT_INVALID, message)
     return None

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from regflow.core.model import Account, Membership
+from regflow.core.model import Account, Membership, MembershipStatus, Role
 from regflow.core.user_import import ImportRow, Refusal
-from regflow.errors import UniqueViolation
+from regflow.errors import ErrorCode, UniqueViolation
 from regflow.services.context import ServiceContext
 
 _HASH_CONCURRENCY = 8  # plain passwords hashed at once (the hasher's pool bounds the CPU)
@@ -94,7 +94,7 @@ class UserImport:
                     refusals.append(_taken(row.line, "username"))
                 if row.organization and row.organization not in orgs:
                     message = f"No organization has the slug {row.organization!r}."
-                    refusals.append(Refusal(row.line, "organization", "NOT_FOUND", message))
+                    refusals.append(Refusal(row.line, "organization", ErrorCode.NOT_FOUND, message))
                 if refusals:
                     outcome.refused += refusals
                     continue
@@ -109,8 +109,8 @@ class UserImport:
                             id=str(uuid.uuid4()),
                             account_id=account.id,
                             organization_id=orgs[row.organization],
-                            role=str(row.role),
-                            status="active",
+                            role=Role(row.role or Role.MEMBER),
+                            status=MembershipStatus.ACTIVE,
                             created_at=now,
                         )
                     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from regflow.core import identifiers
-from regflow.errors import FieldProblem
+from regflow.errors import ErrorCode, FieldProblem
 from regflow.services.context import ServiceContext
 
 
@@ -34,6 +34,6 @@ class Usernames:
         return {
             "username": name,
             "available": False,
-            "reason": "USERNAME_TAKEN",
+            "reason": ErrorCode.USERNAME_TAKEN,
             "suggestions": suggestions,
         }

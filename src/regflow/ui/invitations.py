@@ -22,7 +22,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from regflow.errors import AuthenticationFailed, Conflict, Forbidden, Gone, NotFound
+from regflow.errors import AuthenticationFailed, Conflict, ErrorCode, Forbidden, Gone, NotFound
 from regflow.services.invitations import Invitations
 from regflow.ui.pages import redirect
 from regflow.ui.signin import Refused, credentials, log_in
@@ -31,9 +31,9 @@ from regflow.ui.words import role_words, say
 
 LINK_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 UNUSABLE = {  # code -> (status, page title)
-    "INVITATION_NOT_FOUND": (404, "This invitation is not valid"),
-    "INVITATION_USED": (409, "This invitation was already used"),
-    "INVITATION_EXPIRED": (410, "This invitation has expired"),
+    ErrorCode.INVITATION_NOT_FOUND: (404, "This invitation is not valid"),
+    ErrorCode.INVITATION_USED: (409, "This invitation was already used"),
+    ErrorCode.INVITATION_EXPIRED: (410, "This invitation has expired"),
 }
 
 
@@ -44,15 +44,15 @@ def with_article(words: str) -> str:
 def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
-    def unusable(request: Request, code: str) -> Response:
-        status, title = UNUSABLE.get(code, UNUSABLE["INVITATION_NOT_FOUND"])
+    def unusable(request: Request, code: ErrorCode) -> Response:
+        status, title = UNUSABLE.get(code, UNUSABLE[ErrorCode.INVITATION_NOT_FOUND])
         return w.pages.render(
             request,
             "problem.html",
             status,
             title=title,
             message=say(code),
-            sign_in=code == "INVITATION_USED",
+            sign_in=code == ErrorCode.INVITATION_USED,
         )
 
     def invitation_page(
@@ -78,7 +78,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
 
     async def previewed(request: Request, link_token: str) -> dict[str, Any] | Response:
         if not LINK_TOKEN.match(link_token):
-            return unusable(request, "INVITATION_NOT_FOUND")
+            return unusable(request, ErrorCode.INVITATION_NOT_FOUND)
         try:
             return await invitations.preview(link_token)
         except (NotFound, Conflict, Gone) as failure:
@@ -97,7 +97,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
         if not ok:
             return w.csrf_failed(request)
         if not LINK_TOKEN.match(link_token):
-            return unusable(request, "INVITATION_NOT_FOUND")
+            return unusable(request, ErrorCode.INVITATION_NOT_FOUND)
         try:
             started = await invitations.accept(link_token)
         except (NotFound, Gone) as failure:
@@ -148,7 +148,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
         except (NotFound, Gone) as failure:
             return unusable(request, failure.code)
         except AuthenticationFailed:  # the token was just issued; revoked meanwhile
-            errors = {"email": say("INVALID_CREDENTIALS")}
+            errors = {"email": say(ErrorCode.INVALID_CREDENTIALS)}
             return invitation_page(request, link_token, found, email, errors, 401)
         role = role_words(joined["membership"]["role"])
         response = w.pages.render(

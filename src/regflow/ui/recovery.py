@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
-from regflow.errors import RegflowError, TooSoon, ValidationFailed
+from regflow.errors import ErrorCode, RegflowError, TooSoon, ValidationFailed
 from regflow.ui.wizard import Wizard
 from regflow.ui.words import say
 
@@ -36,7 +36,7 @@ def _sentences(error: RegflowError) -> dict[str, str]:
         field = {p.field: say(p.code, p.field, p.message) for p in error.problems}
         return {("email" if k == "email" else "password"): v for k, v in field.items()}
     if isinstance(error, TooSoon):
-        return {"email": say("RATE_LIMITED")}
+        return {"email": say(ErrorCode.RATE_LIMITED)}
     return {"code": say(error.code, "reset_code", error.message)}
 
 
@@ -67,13 +67,13 @@ def recovery_router(w: Wizard) -> APIRouter:
             return w.csrf_failed(request)
         email = _text(form, "email", MAX_EMAIL)
         if not email:
-            return ask_page(request, email, {"email": say("REQUIRED", "email")}, 422)
+            return ask_page(request, email, {"email": say(ErrorCode.REQUIRED, "email")}, 422)
         try:
             await resets.request(email)
         except ValidationFailed as error:
             return ask_page(request, email, _sentences(error), 422)
         except TooSoon:
-            return ask_page(request, email, {"email": say("RATE_LIMITED")}, 429)
+            return ask_page(request, email, {"email": say(ErrorCode.RATE_LIMITED)}, 429)
         return code_page(request, email)
 
     @router.post("/forgot-password/code")
@@ -85,7 +85,7 @@ def recovery_router(w: Wizard) -> APIRouter:
         code = _text(form, "code", 32).replace(" ", "")
         password = _text(form, "password", MAX_PASSWORD + 1, strip=False)
         if not code:
-            return code_page(request, email, {"code": say("REQUIRED", "code")}, 422)
+            return code_page(request, email, {"code": say(ErrorCode.REQUIRED, "code")}, 422)
         try:
             changed = await resets.confirm_code(email, code, password)
         except RegflowError as error:

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from regflow.core.model import Account
-from regflow.errors import AuthenticationFailed, TooSoon
+from regflow.errors import AuthenticationFailed, ErrorCode, TooSoon
 from regflow.services.sessions import Sessions
 from regflow.ui.pages import redirect
 from regflow.ui.session import AUTHORIZE
@@ -54,20 +54,20 @@ def credentials(form: Mapping[str, Any]) -> tuple[str, str]:
 def _missing(email: str, password: str) -> Refused | None:
     missing = {}
     if not email:
-        missing["email"] = say("REQUIRED", "email")
+        missing["email"] = say(ErrorCode.REQUIRED, "email")
     if not password:
         missing["password"] = "Enter your password."  # noqa: S105 (a sentence, not a secret)
     if missing:
         return Refused(422, missing)
     if len(password) > MAX_PASSWORD:
-        return Refused(401, {"email": say("INVALID_CREDENTIALS")})
+        return Refused(401, {"email": say(ErrorCode.INVALID_CREDENTIALS)})
     return None
 
 
 def _refusal(failure: AuthenticationFailed | TooSoon) -> Refused:
     if isinstance(failure, TooSoon):
-        return Refused(429, {"email": say("RATE_LIMITED")})
-    status = 403 if failure.code == "EMAIL_NOT_VERIFIED" else 401
+        return Refused(429, {"email": say(ErrorCode.RATE_LIMITED)})
+    status = 403 if failure.code == ErrorCode.EMAIL_NOT_VERIFIED else 401
     return Refused(status, {"email": say(failure.code)})
 
 

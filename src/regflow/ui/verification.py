@@ -15,7 +15,7 @@ from fastapi import APIRouter, Path, Request
 from starlette.responses import JSONResponse, Response
 
 from regflow.core.model import Channel
-from regflow.errors import Gone, NotFound, RegflowError, TooSoon, VerificationFailed
+from regflow.errors import ErrorCode, Gone, NotFound, RegflowError, TooSoon, VerificationFailed
 from regflow.ui.pages import redirect
 from regflow.ui.wizard import CHANNEL_WORDS, Place, Wizard, seconds_until
 from regflow.ui.words import say
@@ -85,7 +85,9 @@ def verification_router(w: Wizard) -> APIRouter:
             return found
         code = "".join(ch for ch in str(form.get("code") or "") if ch.isalnum())[:32]
         if not code:
-            return code_page(request, found, channel, error=say("REQUIRED", "code"), status=422)
+            return code_page(
+                request, found, channel, error=say(ErrorCode.REQUIRED, "code"), status=422
+            )
         try:
             state = await w.services.codes.confirm(found.rid, found.token, Channel(channel), code)
         except Gone:

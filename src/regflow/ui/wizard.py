@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from regflow.core.flowspec import FlowSpec, StepSpec
-from regflow.errors import Gone, NotFound, RegflowError
+from regflow.errors import ErrorCode, Gone, NotFound, RegflowError
 from regflow.services.container import Services
 from regflow.services.drafts import Drafts
 from regflow.services.login_sessions import SignedIn
@@ -109,7 +109,7 @@ class Wizard:
             "expired.html",
             410,
             flow=self.flow(flow),
-            message=say("REGISTRATION_EXPIRED"),
+            message=say(ErrorCode.REGISTRATION_EXPIRED),
         )
         self.cookies.forget_registration(response, flow)
         return response
@@ -126,7 +126,11 @@ class Wizard:
 
     def csrf_failed(self, request: Request) -> Response:
         return self.pages.render(
-            request, "problem.html", 403, title="Please try again", message=say("CSRF_FAILED")
+            request,
+            "problem.html",
+            403,
+            title="Please try again",
+            message=say(ErrorCode.CSRF_FAILED),
         )
 
     # -- the login session ------------------------------------------------------------------

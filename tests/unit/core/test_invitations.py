@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from regflow.core import cryptokit, invitations
-from regflow.core.model import Account, Membership
+from regflow.core.model import Account, Membership, MembershipStatus, Role
 from regflow.errors import Conflict, Forbidden
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -30,7 +30,14 @@ def account(email: str = "ada@example.com") -> Account:
 
 
 def membership(status: str, organization_id: str = "org-1", role: str = "member") -> Membership:
-    return Membership("m-1", "acc-1", organization_id, role, status, NOW - timedelta(days=1))
+    return Membership(
+        "m-1",
+        "acc-1",
+        organization_id,
+        Role(role),
+        MembershipStatus(status),
+        NOW - timedelta(days=1),
+    )
 
 
 def test_issued_token_is_stored_only_as_its_hash() -> None:
@@ -62,7 +69,9 @@ def test_a_new_membership_is_active_with_the_invited_role() -> None:
         invitation(), account(), [other_org], membership_id="m-new", now=NOW
     )
     assert admitted.previous is None
-    assert admitted.membership == Membership("m-new", "acc-1", "org-1", "teacher", "active", NOW)
+    assert admitted.membership == Membership(
+        "m-new", "acc-1", "org-1", Role.TEACHER, MembershipStatus.ACTIVE, NOW
+    )
 
 
 @pytest.mark.parametrize("status", ["pending", "rejected"])

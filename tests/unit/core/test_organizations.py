@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 
 from regflow.core import organizations as orgs
+from regflow.core.model import JoinPolicy, MembershipStatus
 from regflow.errors import FieldProblem
 
 
@@ -117,8 +118,8 @@ def test_departments() -> None:
 
 
 def test_membership_status_follows_the_join_policy() -> None:
-    assert orgs.membership_status("open", invited=False) == "active"
-    assert orgs.membership_status("approval", invited=False) == "pending"
-    assert orgs.membership_status("invite_only", invited=False) is None
+    assert orgs.membership_status(JoinPolicy.OPEN, invited=False) is MembershipStatus.ACTIVE
+    assert orgs.membership_status(JoinPolicy.APPROVAL, invited=False) is MembershipStatus.PENDING
+    assert orgs.membership_status(JoinPolicy.INVITE_ONLY, invited=False) is None
     for policy in orgs.JOIN_POLICIES:
-        assert orgs.membership_status(policy, invited=True) == "active"
+        assert orgs.membership_status(JoinPolicy(policy), invited=True) is MembershipStatus.ACTIVE

@@ -24,8 +24,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
+from regflow.api.contracts.names import HANDLE_HEADER, canonical
 from regflow.api.inputs import MALFORMED, parse
-from regflow.errors import FieldProblem, NotFound, RegflowError, ValidationFailed
+from regflow.errors import ErrorCode, FieldProblem, NotFound, RegflowError, ValidationFailed
 
 Mapper = Callable[[RegflowError], Response]
 HANDLE_SEPARATOR = "."
@@ -54,7 +55,7 @@ def contract_router(mapper: Mapper, *, tag: str) -> APIRouter:
                     problems = [
                         FieldProblem(
                             ".".join(str(p) for p in e["loc"][1:]) or "body",
-                            "INVALID_VALUE",
+                            ErrorCode.INVALID_VALUE,
                             "This value is not valid.",
                         )
                         for e in error.errors()
@@ -67,14 +68,20 @@ def contract_router(mapper: Mapper, *, tag: str) -> APIRouter:
 
 
 async def json_object(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object, or VALIDATION_ERROR on ``body``."""
+    """The request body as a JSON object, or VALIDATION_ERROR on ``body``; each value also
+    under the names the route's adapter reads (:func:`regflow.api.contracts.names.canonical`)."""
     raw = await request.body()
     value = parse(raw) if raw else None
     if value is MALFORMED:
-        raise ValidationFailed.single("body", "MALFORMED_JSON", "The body is not valid JSON.")
+        raise ValidationFailed.single(
+            "body", ErrorCode.MALFORMED_JSON, "The body is not valid JSON."
+        )
     if not isinstance(value, dict):
-        raise ValidationFailed.single("body", "INVALID_TYPE", "The body must be a JSON object.")
-    return value
+        raise ValidationFailed.single(
+            "body", ErrorCode.INVALID_TYPE, "The body must be a JSON object."
+        )
+    route = getattr(request.scope.get("route"), "path", "")
+    return canonical(value, route, request.headers.get(HANDLE_HEADER))
 
 
 def text(body: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
@@ -82,10 +89,10 @@ def text(body: Mapping[str, Any], name: str, *, required: bool = True) -> str | 
     value = body.get(name)
     if value is None or value == "":
         if required:
-            raise ValidationFailed.single(name, "REQUIRED", f"{name} is required")
+            raise ValidationFailed.single(name, ErrorCode.REQUIRED, f"{name} is required")
         return None
     if not isinstance(value, str):
-        raise ValidationFailed.single(name, "INVALID_TYPE", f"{name} must be a string")
+        raise ValidationFailed.single(name, ErrorCode.INVALID_TYPE, f"{name} must be a string")
     return value
 
 
@@ -113,7 +120,7 @@ def unpack(handle: object) -> tuple[str, str]:
         token, sep, registration_id = handle.rpartition(HANDLE_SEPARATOR)
         if sep and token and registration_id:
             return registration_id, token
-    raise NotFound("No registration with this id and token.", code="REGISTRATION_NOT_FOUND")
+    raise NotFound("No registration with this id and token.", code=ErrorCode.REGISTRATION_NOT_FOUND)
 
 
 def iso(value: datetime | str | None) -> str | None:

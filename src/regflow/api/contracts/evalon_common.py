@@ -16,26 +16,67 @@ from fastapi.responses import JSONResponse, Response
 
 from regflow.api import problems
 from regflow.api.contracts.base import contract_router, iso, json_object, pick, renamed, unpack
+from regflow.api.contracts.catalogue import fallback
 from regflow.core.identifiers import normalize_email
 from regflow.core.model import Channel
-from regflow.errors import Conflict, FieldProblem, RegflowError, TooSoon, ValidationFailed
+from regflow.errors import (
+    Conflict,
+    ErrorCode,
+    FieldProblem,
+    RegflowError,
+    TooSoon,
+    ValidationFailed,
+)
 from regflow.services.container import Services
 
 CONTRACT = "evalon"
 SESSION_EXPIRED = "Registration session not found or expired"
 MESSAGES = {
-    "REGISTRATION_NOT_FOUND": (400, SESSION_EXPIRED),
-    "REGISTRATION_EXPIRED": (400, SESSION_EXPIRED),
-    "INVALID_CODE": (400, "Invalid OTP"),
-    "CODE_EXPIRED": (400, "OTP has expired"),
-    "ATTEMPTS_EXCEEDED": (400, "Too many invalid OTP attempts; please start again"),
-    "VERIFICATION_NOT_FOUND": (400, "No OTP was sent; request a new OTP"),
-    "VERIFICATION_REQUIRED": (400, "Please verify your email and phone first"),
-    "STEP_ORDER": (400, "Please complete the previous steps first"),
-    "ALREADY_COMPLETED": (409, "This registration is already complete"),
-    "RESEND_TOO_SOON": (429, "Please wait before requesting another OTP"),
-    "RATE_LIMITED": (429, "Too many requests; please try again later"),
+    ErrorCode.REGISTRATION_NOT_FOUND: (400, SESSION_EXPIRED),
+    ErrorCode.REGISTRATION_EXPIRED: (400, SESSION_EXPIRED),
+    ErrorCode.INVALID_CODE: (400, "Invalid OTP"),
+    ErrorCode.CODE_EXPIRED: (400, "OTP has expired"),
+    ErrorCode.ATTEMPTS_EXCEEDED: (400, "Too many invalid OTP attempts; please start again"),
+    ErrorCode.VERIFICATION_NOT_FOUND: (400, "No OTP was sent; request a new OTP"),
+    ErrorCode.VERIFICATION_REQUIRED: (400, "Please verify your email and phone first"),
+    ErrorCode.STEP_ORDER: (400, "Please complete the previous steps first"),
+    ErrorCode.ALREADY_COMPLETED: (409, "This registration is already complete"),
+    ErrorCode.RESEND_TOO_SOON: (429, "Please wait before requesting another OTP"),
+    ErrorCode.RATE_LIMITED: (429, "Too many requests; please try again later"),
 }
+# answered with the native status and the service's message (see catalogue)
+FALLBACK = fallback(
+    ErrorCode.ALREADY_MEMBER,
+    ErrorCode.CONFLICT,
+    ErrorCode.EMAIL_NOT_VERIFIED,
+    ErrorCode.ERROR,
+    ErrorCode.FLOW_UNKNOWN,
+    ErrorCode.FORBIDDEN,
+    ErrorCode.IDEMPOTENCY_IN_PROGRESS,
+    ErrorCode.IDEMPOTENCY_MISMATCH,
+    ErrorCode.INVALID_CREDENTIALS,
+    ErrorCode.INVALID_FIELD,
+    ErrorCode.INVALID_TOKEN,
+    ErrorCode.INVITATION_EMAIL_MISMATCH,
+    ErrorCode.INVITATION_EXPIRED,
+    ErrorCode.INVITATION_INVALID,
+    ErrorCode.INVITATION_NOT_FOUND,
+    ErrorCode.INVITATION_USED,
+    ErrorCode.LOGO_INVALID,
+    ErrorCode.NOT_A_MEMBER,
+    ErrorCode.NOT_FOUND,
+    ErrorCode.ORG_CODE_EXHAUSTED,
+    ErrorCode.ORG_CODE_INVALID,
+    ErrorCode.ORG_INVITE_ONLY,
+    ErrorCode.ORG_NOT_FOUND,
+    ErrorCode.ORG_SLUG_EXISTS,
+    ErrorCode.OVERLOADED,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+    ErrorCode.STEP_NOT_FOUND,
+    ErrorCode.USERNAME_TAKEN,
+    ErrorCode.USER_EXISTS,
+    ErrorCode.VALIDATION_ERROR,
+)
 
 
 def error_response(error: RegflowError) -> Response:
@@ -79,7 +120,7 @@ async def refuse_known_email(services: Services, raw: object, message: str) -> N
     except FieldProblem:
         return  # the step's own validation reports it
     if email and await services.accounts.exists(email):
-        raise Conflict(message, code="USER_EXISTS")
+        raise Conflict(message, code=ErrorCode.USER_EXISTS)
 
 
 async def confirm_otps(services: Services, rid: str, token: str, body: Mapping[str, Any]) -> None:
@@ -89,7 +130,7 @@ async def confirm_otps(services: Services, rid: str, token: str, body: Mapping[s
         if code is None or code == "":
             continue
         if not isinstance(code, str | int):
-            raise ValidationFailed.single(name, "INVALID_TYPE", f"{name} must be a string")
+            raise ValidationFailed.single(name, ErrorCode.INVALID_TYPE, f"{name} must be a string")
         await services.codes.confirm(rid, token, channel, str(code))
 
 
@@ -120,7 +161,7 @@ def otp_routes(router: APIRouter, services: Services) -> None:
         rid, token = handle(body)
         code = body.get("otp", body.get("code"))
         if not isinstance(code, str | int) or code == "":
-            raise ValidationFailed.single("otp", "REQUIRED", "OTP is required")
+            raise ValidationFailed.single("otp", ErrorCode.REQUIRED, "OTP is required")
         state = await services.codes.confirm(rid, token, channel, str(code))
         return {
             "success": True,

@@ -26,7 +26,7 @@ from regflow.api.contracts.evalon_common import (
 from regflow.api.multipart import read_file_field
 from regflow.api.v1.uploads import MULTIPART_OVERHEAD
 from regflow.core.model import Channel
-from regflow.errors import NotFound
+from regflow.errors import ErrorCode, NotFound
 from regflow.services.container import Services
 from regflow.services.organizations import Organizations
 from regflow.services.uploads import Uploads
@@ -198,7 +198,7 @@ def organization_routes(
         try:
             found = await lookup.by_code(org_code)
         except NotFound:
-            raise NotFound(NOT_FOUND, code="ORG_NOT_FOUND") from None
+            raise NotFound(NOT_FOUND, code=ErrorCode.ORG_NOT_FOUND) from None
         return {
             "success": True,
             "data": {"name": found["name"], "orgCode": org_code.strip().upper()},

@@ -56,9 +56,10 @@ from fastapi.responses import JSONResponse, Response
 from regflow.api import problems
 from regflow.api.contracts import oneshot_rules
 from regflow.api.contracts.base import contract_router, json_object, text
+from regflow.api.contracts.catalogue import fallback
 from regflow.core.model import Channel
 from regflow.core.passwords import SeedPolicy
-from regflow.errors import RegflowError, TooSoon, ValidationFailed, VerificationFailed
+from regflow.errors import ErrorCode, RegflowError, TooSoon, ValidationFailed, VerificationFailed
 from regflow.services.container import Services
 
 log = logging.getLogger("regflow.contracts")
@@ -74,17 +75,52 @@ PATHS = {
     "organization_name": "organizationName",
 }
 MESSAGES = {
-    "RESERVED_SLUG": (400, "This organization name is reserved"),
-    "ORG_SLUG_EXISTS": (409, "Unable to create a unique organization identifier"),
-    "INVALID_CODE": (400, "Invalid or expired verification code"),
-    "VERIFICATION_NOT_FOUND": (400, "Invalid or expired verification code"),
-    "CODE_EXPIRED": (400, "Verification code has expired. Please request a new one"),
-    "ATTEMPTS_EXCEEDED": (429, "Too many invalid attempts. Please register again"),
-    "INVALID_CREDENTIALS": (401, "Invalid email or password"),
-    "EMAIL_NOT_VERIFIED": (403, "Please verify your email before logging in"),
-    "RATE_LIMITED": (429, "Too many requests. Please try again later"),
-    "OVERLOADED": (503, "The service is busy. Please try again"),
+    ErrorCode.RESERVED_SLUG: (400, "This organization name is reserved"),
+    ErrorCode.ORG_SLUG_EXISTS: (409, "Unable to create a unique organization identifier"),
+    ErrorCode.INVALID_CODE: (400, "Invalid or expired verification code"),
+    ErrorCode.VERIFICATION_NOT_FOUND: (400, "Invalid or expired verification code"),
+    ErrorCode.CODE_EXPIRED: (400, "Verification code has expired. Please request a new one"),
+    ErrorCode.ATTEMPTS_EXCEEDED: (429, "Too many invalid attempts. Please register again"),
+    ErrorCode.INVALID_CREDENTIALS: (401, "Invalid email or password"),
+    ErrorCode.EMAIL_NOT_VERIFIED: (403, "Please verify your email before logging in"),
+    ErrorCode.RATE_LIMITED: (429, "Too many requests. Please try again later"),
+    ErrorCode.OVERLOADED: (503, "The service is busy. Please try again"),
 }
+# answered with the native status and the service's message (see catalogue)
+FALLBACK = fallback(
+    ErrorCode.ALREADY_COMPLETED,
+    ErrorCode.ALREADY_MEMBER,
+    ErrorCode.CONFLICT,
+    ErrorCode.ERROR,
+    ErrorCode.FLOW_UNKNOWN,
+    ErrorCode.FORBIDDEN,
+    ErrorCode.IDEMPOTENCY_IN_PROGRESS,
+    ErrorCode.IDEMPOTENCY_MISMATCH,
+    ErrorCode.INVALID_FIELD,
+    ErrorCode.INVALID_TOKEN,
+    ErrorCode.INVITATION_EMAIL_MISMATCH,
+    ErrorCode.INVITATION_EXPIRED,
+    ErrorCode.INVITATION_INVALID,
+    ErrorCode.INVITATION_NOT_FOUND,
+    ErrorCode.INVITATION_USED,
+    ErrorCode.LOGO_INVALID,
+    ErrorCode.NOT_A_MEMBER,
+    ErrorCode.NOT_FOUND,
+    ErrorCode.ORG_CODE_EXHAUSTED,
+    ErrorCode.ORG_CODE_INVALID,
+    ErrorCode.ORG_INVITE_ONLY,
+    ErrorCode.ORG_NOT_FOUND,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+    ErrorCode.REGISTRATION_EXPIRED,
+    ErrorCode.REGISTRATION_NOT_FOUND,
+    ErrorCode.RESEND_TOO_SOON,
+    ErrorCode.STEP_NOT_FOUND,
+    ErrorCode.STEP_ORDER,
+    ErrorCode.USERNAME_TAKEN,
+    ErrorCode.USER_EXISTS,
+    ErrorCode.VALIDATION_ERROR,
+    ErrorCode.VERIFICATION_REQUIRED,
+)
 
 
 def failure(
@@ -98,12 +134,12 @@ def failure(
 
 def error_response(error: RegflowError) -> Response:
     if isinstance(error, ValidationFailed):
-        if any(p.code == "RESERVED_SLUG" for p in error.problems):
-            return failure(400, MESSAGES["RESERVED_SLUG"][1], "RESERVED_SLUG")
+        if any(p.code == ErrorCode.RESERVED_SLUG for p in error.problems):
+            return failure(400, MESSAGES[ErrorCode.RESERVED_SLUG][1], ErrorCode.RESERVED_SLUG)
         details = [
             {"path": PATHS.get(p.field, p.field), "message": p.message} for p in error.problems
         ]
-        return failure(400, "Validation failed", "VALIDATION_ERROR", details)
+        return failure(400, "Validation failed", ErrorCode.VALIDATION_ERROR, details)
     status, message = MESSAGES.get(error.code, (problems.status_for(error), error.message))
     response = failure(status, message, error.code)
     if isinstance(error, TooSoon):
@@ -126,7 +162,7 @@ def oneshot_router(services: Services) -> APIRouter:
         body = await json_object(request)
         clean, details = oneshot_rules.check(body)
         if details:
-            return failure(400, "Validation failed", "VALIDATION_ERROR", details)
+            return failure(400, "Validation failed", ErrorCode.VALIDATION_ERROR, details)
         email = clean["email"]
         reserved = ids(email)
         token = lookups.token_for(CONTRACT, email)
@@ -154,7 +190,7 @@ def oneshot_router(services: Services) -> APIRouter:
         code = text(body, "code")
         found = await lookups.find(CONTRACT, clean["email"])
         if found is None:
-            raise VerificationFailed(code="INVALID_CODE")
+            raise VerificationFailed(code=ErrorCode.INVALID_CODE)
         rid, token = found
         await services.codes.confirm(rid, token, Channel.EMAIL, str(code))
         _, done = await services.completion.complete(rid, token)

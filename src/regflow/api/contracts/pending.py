@@ -37,10 +37,18 @@ from fastapi.responses import JSONResponse, Response
 
 from regflow.api import problems
 from regflow.api.contracts.base import contract_router, json_object
+from regflow.api.contracts.catalogue import fallback
 from regflow.api.v1.admin import presented_token
 from regflow.core.identifiers import normalize_email
 from regflow.core.model import Account, Channel
-from regflow.errors import Conflict, FieldProblem, NotFound, RegflowError, ValidationFailed
+from regflow.errors import (
+    Conflict,
+    ErrorCode,
+    FieldProblem,
+    NotFound,
+    RegflowError,
+    ValidationFailed,
+)
 from regflow.services.container import Services
 
 CONTRACT = "pending"
@@ -48,17 +56,51 @@ FLOW = "quick"
 EXISTS = "User with this email already exists"
 EXPIRED = "Pending registration not found or expired. Please sign up again."
 MESSAGES = {
-    "INVALID_CODE": (400, "Invalid verification code"),
-    "CODE_EXPIRED": (400, "Verification code expired. Please request a new one."),
-    "VERIFICATION_NOT_FOUND": (400, EXPIRED),
-    "REGISTRATION_NOT_FOUND": (400, EXPIRED),
-    "REGISTRATION_EXPIRED": (400, EXPIRED),
-    "ATTEMPTS_EXCEEDED": (429, "Too many invalid codes. Please sign up again."),
-    "USER_EXISTS": (409, EXISTS),
-    "ALREADY_COMPLETED": (409, EXISTS),
-    "RATE_LIMITED": (429, "Too many requests, please try again later"),
-    "RESEND_TOO_SOON": (429, "Too many requests, please try again later"),
+    ErrorCode.INVALID_CODE: (400, "Invalid verification code"),
+    ErrorCode.CODE_EXPIRED: (400, "Verification code expired. Please request a new one."),
+    ErrorCode.VERIFICATION_NOT_FOUND: (400, EXPIRED),
+    ErrorCode.REGISTRATION_NOT_FOUND: (400, EXPIRED),
+    ErrorCode.REGISTRATION_EXPIRED: (400, EXPIRED),
+    ErrorCode.ATTEMPTS_EXCEEDED: (429, "Too many invalid codes. Please sign up again."),
+    ErrorCode.USER_EXISTS: (409, EXISTS),
+    ErrorCode.ALREADY_COMPLETED: (409, EXISTS),
+    ErrorCode.RATE_LIMITED: (429, "Too many requests, please try again later"),
+    ErrorCode.RESEND_TOO_SOON: (429, "Too many requests, please try again later"),
 }
+# answered with the native status and the service's message (see catalogue)
+FALLBACK = fallback(
+    ErrorCode.ALREADY_MEMBER,
+    ErrorCode.CONFLICT,
+    ErrorCode.EMAIL_NOT_VERIFIED,
+    ErrorCode.ERROR,
+    ErrorCode.FLOW_UNKNOWN,
+    ErrorCode.FORBIDDEN,
+    ErrorCode.IDEMPOTENCY_IN_PROGRESS,
+    ErrorCode.IDEMPOTENCY_MISMATCH,
+    ErrorCode.INVALID_CREDENTIALS,
+    ErrorCode.INVALID_FIELD,
+    ErrorCode.INVALID_TOKEN,
+    ErrorCode.INVITATION_EMAIL_MISMATCH,
+    ErrorCode.INVITATION_EXPIRED,
+    ErrorCode.INVITATION_INVALID,
+    ErrorCode.INVITATION_NOT_FOUND,
+    ErrorCode.INVITATION_USED,
+    ErrorCode.LOGO_INVALID,
+    ErrorCode.NOT_A_MEMBER,
+    ErrorCode.NOT_FOUND,
+    ErrorCode.ORG_CODE_EXHAUSTED,
+    ErrorCode.ORG_CODE_INVALID,
+    ErrorCode.ORG_INVITE_ONLY,
+    ErrorCode.ORG_NOT_FOUND,
+    ErrorCode.ORG_SLUG_EXISTS,
+    ErrorCode.OVERLOADED,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+    ErrorCode.STEP_NOT_FOUND,
+    ErrorCode.STEP_ORDER,
+    ErrorCode.USERNAME_TAKEN,
+    ErrorCode.VALIDATION_ERROR,
+    ErrorCode.VERIFICATION_REQUIRED,
+)
 
 
 def error_response(error: RegflowError) -> Response:
@@ -79,11 +121,13 @@ def _stamp(value: str) -> str:
 def _email(body: dict[str, Any], field: str = "email") -> str:
     raw = body.get(field)
     if not isinstance(raw, str) or not raw.strip():
-        raise ValidationFailed.single(field, "REQUIRED", "Email is required")
+        raise ValidationFailed.single(field, ErrorCode.REQUIRED, "Email is required")
     try:
         return normalize_email(raw)
     except FieldProblem:
-        raise ValidationFailed.single(field, "INVALID_EMAIL", "Invalid email address") from None
+        raise ValidationFailed.single(
+            field, ErrorCode.INVALID_EMAIL, "Invalid email address"
+        ) from None
 
 
 def user_view(account: dict[str, Any]) -> dict[str, Any]:
@@ -120,9 +164,9 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         email = _email(body)
         password = body.get("password")
         if not isinstance(password, str) or not password:
-            raise ValidationFailed.single("password", "REQUIRED", "Password is required")
+            raise ValidationFailed.single("password", ErrorCode.REQUIRED, "Password is required")
         if await services.accounts.exists(email):
-            raise Conflict(EXISTS, code="USER_EXISTS")
+            raise Conflict(EXISTS, code=ErrorCode.USER_EXISTS)
         fields = {"email": email, "password": password}
         # the first pending registration of an address stands: a later call changes nothing
         token = lookups.token_for(CONTRACT, email)
@@ -141,14 +185,14 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         code = body.get("verificationCode")
         if not isinstance(code, str | int) or code == "" or not isinstance(body.get("email"), str):
             raise ValidationFailed.single(
-                "verificationCode", "REQUIRED", "Email and verification code are required"
+                "verificationCode", ErrorCode.REQUIRED, "Email and verification code are required"
             )
         email = _email(body)
         if await services.accounts.exists(email):
-            raise Conflict(EXISTS, code="USER_EXISTS")
+            raise Conflict(EXISTS, code=ErrorCode.USER_EXISTS)
         found = await lookups.find(CONTRACT, email)
         if found is None:
-            raise NotFound(EXPIRED, code="REGISTRATION_NOT_FOUND")
+            raise NotFound(EXPIRED, code=ErrorCode.REGISTRATION_NOT_FOUND)
         rid, token = found
         await services.codes.confirm(rid, token, Channel.EMAIL, str(code))
         _, done = await services.completion.complete(rid, token)

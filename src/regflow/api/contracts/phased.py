@@ -43,7 +43,7 @@ from regflow.api.contracts.base import (
 )
 from regflow.api.v1.verify import LinkToken, _page
 from regflow.core.model import Channel
-from regflow.errors import RegflowError, TooSoon, Unavailable
+from regflow.errors import ErrorCode, RegflowError, TooSoon, Unavailable
 from regflow.services.container import Services
 
 CONTRACT = "phased"
@@ -61,6 +61,12 @@ SECURITY = {
     "passwordConfirmation": "password_confirmation",
     "orgCode": "org_code",
 }
+
+
+# phased's error shape carries regflow's own code and message (``error.code``,
+# ``error.message``), so every code reaches its clients as it is: no words of its own
+MESSAGES: dict[ErrorCode, str] = {}
+FALLBACK = frozenset(ErrorCode)
 
 
 def error_response(error: RegflowError) -> Response:

@@ -51,8 +51,10 @@ from fastapi.responses import JSONResponse, Response
 
 from regflow.api import problems
 from regflow.api.contracts.base import contract_router, json_object, pick, renamed, text
+from regflow.api.contracts.catalogue import fallback
 from regflow.core.identifiers import normalize_email
 from regflow.errors import (
+    ErrorCode,
     FieldProblem,
     RegflowError,
     TooSoon,
@@ -76,37 +78,75 @@ FIELDS = {  # theirs -> native
     "company_name": "organization_name",
 }
 MESSAGES = {  # code -> (status, message, detail)
-    "VERIFICATION_NOT_FOUND": (
+    ErrorCode.VERIFICATION_NOT_FOUND: (
         400,
         "Verification code not found",
         "Please request a verification code first",
     ),
-    "INVALID_CODE": (
+    ErrorCode.INVALID_CODE: (
         400,
         "Invalid verification code",
         "The provided verification code is incorrect",
     ),
-    "CODE_EXPIRED": (
+    ErrorCode.CODE_EXPIRED: (
         400,
         "Verification code expired",
         "The verification code has expired. Please request a new one",
     ),
-    "EMAIL_NOT_VERIFIED": (
+    ErrorCode.EMAIL_NOT_VERIFIED: (
         400,
         "Email not verified",
         "Please verify your email using the verification code before registering",
     ),
-    "VERIFICATION_REQUIRED": (
+    ErrorCode.VERIFICATION_REQUIRED: (
         400,
         "Email verification required",
         "Please verify your email before registering",
     ),
-    "ATTEMPTS_EXCEEDED": (
+    ErrorCode.ATTEMPTS_EXCEEDED: (
         429,
         "Too many attempts",
         "Too many wrong codes; please request a new verification code",
     ),
 }
+# answered with the native status and the service's message (see catalogue)
+FALLBACK = fallback(
+    ErrorCode.ALREADY_COMPLETED,
+    ErrorCode.ALREADY_MEMBER,
+    ErrorCode.CONFLICT,
+    ErrorCode.ERROR,
+    ErrorCode.FLOW_UNKNOWN,
+    ErrorCode.FORBIDDEN,
+    ErrorCode.IDEMPOTENCY_IN_PROGRESS,
+    ErrorCode.IDEMPOTENCY_MISMATCH,
+    ErrorCode.INVALID_CREDENTIALS,
+    ErrorCode.INVALID_FIELD,
+    ErrorCode.INVALID_TOKEN,
+    ErrorCode.INVITATION_EMAIL_MISMATCH,
+    ErrorCode.INVITATION_EXPIRED,
+    ErrorCode.INVITATION_INVALID,
+    ErrorCode.INVITATION_NOT_FOUND,
+    ErrorCode.INVITATION_USED,
+    ErrorCode.LOGO_INVALID,
+    ErrorCode.NOT_A_MEMBER,
+    ErrorCode.NOT_FOUND,
+    ErrorCode.ORG_CODE_EXHAUSTED,
+    ErrorCode.ORG_CODE_INVALID,
+    ErrorCode.ORG_INVITE_ONLY,
+    ErrorCode.ORG_NOT_FOUND,
+    ErrorCode.ORG_SLUG_EXISTS,
+    ErrorCode.OVERLOADED,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+    ErrorCode.RATE_LIMITED,
+    ErrorCode.REGISTRATION_EXPIRED,
+    ErrorCode.REGISTRATION_NOT_FOUND,
+    ErrorCode.RESEND_TOO_SOON,
+    ErrorCode.STEP_NOT_FOUND,
+    ErrorCode.STEP_ORDER,
+    ErrorCode.USERNAME_TAKEN,
+    ErrorCode.USER_EXISTS,
+    ErrorCode.VALIDATION_ERROR,
+)
 
 
 def failure(status: int, message: str, errors: list[dict[str, str]]) -> JSONResponse:
@@ -118,7 +158,7 @@ def failure(status: int, message: str, errors: list[dict[str, str]]) -> JSONResp
 def error_response(error: RegflowError) -> Response:
     if isinstance(error, ValidationFailed | FieldProblem):
         errors = [
-            {"code": "VALIDATION_ERROR", "field": p.field, "message": p.message}
+            {"code": ErrorCode.VALIDATION_ERROR, "field": p.field, "message": p.message}
             for p in renamed(error, {v: k for k, v in FIELDS.items()})
         ]
         return failure(400, "Validation failed", errors)

@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from regflow.api.problems import problem
 from regflow.core.funnel import parse_moment
-from regflow.errors import ValidationFailed
+from regflow.errors import ErrorCode, ValidationFailed
 from regflow.services.funnel import OperatorReports
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -102,7 +102,7 @@ def admin_router(reports: OperatorReports, admin_token: str) -> APIRouter:
         except ValueError:
             raise ValidationFailed.single(
                 "since" if not until else "since/until",
-                "INVALID_VALUE",
+                ErrorCode.INVALID_VALUE,
                 "Use a duration such as 7d, 24h, 30m, or an ISO 8601 time.",
             ) from None
         return await reports.funnel(start, end, flow or None)
@@ -118,7 +118,7 @@ def admin_router(reports: OperatorReports, admin_token: str) -> APIRouter:
         if not allowed(authorization):
             return problem(
                 401,
-                "INVALID_TOKEN",
+                ErrorCode.INVALID_TOKEN,
                 "An operator token is required.",
                 headers={"WWW-Authenticate": 'Bearer realm="regflow admin"'},
             )

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 
 from regflow.api.problems import problem
 from regflow.api.v1.admin import NO_STORE, presented_token
+from regflow.errors import ErrorCode
 from regflow.services.outbox_admin import OutboxAdmin
 
 Authorization = Annotated[str | None, Header()]
@@ -36,7 +37,7 @@ def admin_outbox_router(outbox: OutboxAdmin, admin_token: str) -> APIRouter:
             return None
         return problem(
             401,
-            "INVALID_TOKEN",
+            ErrorCode.INVALID_TOKEN,
             "An operator token is required.",
             headers={"WWW-Authenticate": 'Bearer realm="regflow admin"'},
         )

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from regflow.api.deps import idempotency_key, registration_token
 from regflow.api.schemas import ConfirmRequest, StartRequest
 from regflow.core.model import Channel
-from regflow.errors import NotFound
+from regflow.errors import ErrorCode, NotFound
 from regflow.services.container import Services
 
 TokenDep = Annotated[str | None, Depends(registration_token)]
@@ -20,7 +20,9 @@ def _channel(value: str) -> Channel:
     try:
         return Channel(value)
     except ValueError:
-        raise NotFound("Unknown verification channel.", code="VERIFICATION_NOT_FOUND") from None
+        raise NotFound(
+            "Unknown verification channel.", code=ErrorCode.VERIFICATION_NOT_FOUND
+        ) from None
 
 
 def registrations_router(services: Services) -> APIRouter:

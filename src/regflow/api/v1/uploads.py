@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from regflow.api.multipart import read_file_field
 from regflow.api.problems import problem
+from regflow.errors import ErrorCode
 from regflow.services.uploads import Uploads
 
 LOGO_PATH = "/v1/uploads/logo"
@@ -53,7 +54,7 @@ def uploads_router(uploads: Uploads, *, max_bytes: int) -> APIRouter:
     async def logo(key: str = Path(max_length=64)) -> Response:
         found = await uploads.read(key)
         if found is None:
-            return problem(404, "UPLOAD_NOT_FOUND", "No such logo.")
+            return problem(404, ErrorCode.UPLOAD_NOT_FOUND, "No such logo.")
         upload, data = found
         cache = "public, max-age=86400" if upload.claimed_at else "private, no-store"
         return Response(

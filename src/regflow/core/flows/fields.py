@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from regflow.core import identifiers, locations, organizations
 from regflow.core.flowspec import StepFields, field_check
 from regflow.core.model import Registration
-from regflow.errors import FieldProblem
+from regflow.errors import ErrorCode, FieldProblem
 
 R = TypeVar("R")
 
@@ -51,7 +51,9 @@ def one_of(options: tuple[str, ...]) -> AfterValidator:
     def check(value: str) -> str:
         folded = value.strip().lower()
         if folded not in options:
-            raise FieldProblem("", "INVALID_CHOICE", "Choose one of: " + ", ".join(options) + ".")
+            raise FieldProblem(
+                "", ErrorCode.INVALID_CHOICE, "Choose one of: " + ", ".join(options) + "."
+            )
         return folded
 
     return AfterValidator(field_check(check))
@@ -105,9 +107,13 @@ def postal_in(value: str | None, country: object) -> str | None:
 def plausible_birth_date(value: date, today: date | None) -> date:
     """A date of birth between 1900 and 3 years before ``today`` (when known)."""
     if value.year < 1900:
-        raise FieldProblem("date_of_birth", "DATE_OF_BIRTH_INVALID", "Enter your date of birth.")
+        raise FieldProblem(
+            "date_of_birth", ErrorCode.DATE_OF_BIRTH_INVALID, "Enter your date of birth."
+        )
     if today is not None and (today.year - value.year) * 12 + today.month - value.month < 36:
-        raise FieldProblem("date_of_birth", "DATE_OF_BIRTH_INVALID", "Enter your date of birth.")
+        raise FieldProblem(
+            "date_of_birth", ErrorCode.DATE_OF_BIRTH_INVALID, "Enter your date of birth."
+        )
     return value
 
 

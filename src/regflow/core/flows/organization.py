@@ -37,7 +37,7 @@ from regflow.core.flowspec import FlowSpec, StepFields, StepSpec, field_check
 from regflow.core.model import Channel
 from regflow.core.organizations import DEPARTMENTS_MAX, JOIN_POLICIES, ORG_TYPES, STRUCTURES
 from regflow.core.uploads import UPLOAD_KEY_PATTERN
-from regflow.errors import FieldProblem
+from regflow.errors import ErrorCode, FieldProblem
 
 
 def _usable_name(raw: str) -> str:
@@ -99,7 +99,7 @@ class PreferencesFields(StepFields):
             clean = organizations.normalize_departments(items)
             if info.data.get("structure") == "multi" and not clean:
                 message = "A multi-department institution needs at least one department."
-                raise FieldProblem("departments", "REQUIRED", message)
+                raise FieldProblem("departments", ErrorCode.REQUIRED, message)
             return clean
 
         return checked(lambda: check(value))
@@ -109,7 +109,7 @@ class PreferencesFields(StepFields):
     def _logo(cls, value: str | None) -> str | None:
         def check(key: str | None) -> str | None:
             if key is not None and not UPLOAD_KEY_PATTERN.fullmatch(key):
-                raise FieldProblem("logo", "LOGO_INVALID", "Upload the logo again.")
+                raise FieldProblem("logo", ErrorCode.LOGO_INVALID, "Upload the logo again.")
             return key
 
         return checked(lambda: check(value))

@@ -38,7 +38,7 @@ from regflow.core.invitations import invitation_of
 from regflow.core.locations import normalize_place
 from regflow.core.model import Registration
 from regflow.core.organizations import normalize_join_code
-from regflow.errors import FieldProblem
+from regflow.errors import ErrorCode, FieldProblem
 
 GENDERS = ("female", "male", "non_binary", "other", "prefer_not_to_say")
 REGISTRATION_TYPES = ("organization", "standalone")
@@ -77,7 +77,7 @@ class OrganizationFields(StepFields):
             if info.data.get("registration_type") != "organization":
                 return None  # standalone: a code sent along is ignored, never applied
             if code is None or not code.strip():
-                raise FieldProblem("org_code", "REQUIRED", "This field is required.")
+                raise FieldProblem("org_code", ErrorCode.REQUIRED, "This field is required.")
             return normalize_join_code(code)
 
         return checked(lambda: check(value))
@@ -88,7 +88,9 @@ class OrganizationFields(StepFields):
         def check(name: str | None) -> str | None:
             if name is None or not name.strip():
                 if info.data.get("registration_type") == "standalone":
-                    raise FieldProblem("current_institution", "REQUIRED", "This field is required.")
+                    raise FieldProblem(
+                        "current_institution", ErrorCode.REQUIRED, "This field is required."
+                    )
                 return None
             return normalize_place(name, "current_institution")
 
