@@ -42,7 +42,7 @@ test: lint typecheck contracts pytest ## everything CI runs
 bench: install ## start the service on a free port; throughput, latency, enumeration timing
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
 	$(BIN)/python -m bench.run
-	$(BIN)/python -m bench.events
+	$(BIN)/python -m bench.events --rounds 2 --duration 5 --registrations 600
 	$(BIN)/python -m bench.enumeration
 	$(BIN)/python -m bench.imports
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.prepare import Preparer, Reg, how_many, write_lines
-from bench.procs import Service, log
-from bench.wrk import Options, run_wrk, summarize
+from bench.procs import Service, cpu_seconds, log
+from bench.wrk import Options, per_request, run_wrk, summarize
 
 MARGIN = 1.3  # prepared registrations: the rate expected, times the duration, times this
 HASH_MARGIN = 1.6  # register: the argon2id ceiling is the rate expected; never run out
@@ -39,9 +39,15 @@ def bench_config(
     ) -> dict[str, Any]:
         seconds = seconds or d
         log(f"{label}: wrk {operation} for {seconds}s at {opts.connections} connections")
+        api, worker = cpu_seconds(service.process), cpu_seconds(service.worker)
         result = summarize(operation, run_wrk(url, mode, lines, opts, duration=seconds))
+        result["cpu_ms"] = per_request(cpu_seconds(service.process) - api, result)
+        result["worker_cpu_ms"] = per_request(cpu_seconds(service.worker) - worker, result)
         results.append(result)
-        log(f"  {result['rps']} req/s, p99 {result['latency_ms']['p99']} ms, {result['statuses']}")
+        log(
+            f"  {result['rps']} req/s, p99 {result['latency_ms']['p99']} ms, "
+            f"{result['cpu_ms']} ms CPU a request, {result['statuses']}"
+        )
         return result
 
     def run(coroutine: Coroutine[Any, Any, list[Reg]]) -> list[Reg]:

@@ -76,6 +76,8 @@ def service_env(tmp: Path, database_url: str, port: int) -> dict[str, str]:
         REGFLOW_ARGON2_PARALLELISM=str(ARGON2_PARALLELISM),
         REGFLOW_LOG_LEVEL="INFO",
         REGFLOW_LOG_JSON="true",
+        # serve --workers 2 wants a shared rate-limit store (the limits are off here)
+        REGFLOW_REDIS_URL=os.environ.get("REGFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
     )
     return env
 
@@ -146,6 +148,37 @@ def wait_healthy(service: Service, timeout: float) -> None:
     raise RuntimeError(f"regflow serve did not answer /healthz within {timeout:.0f}s")
 
 
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, user+system CPU seconds) of ``pid`` from /proc, or None."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw.rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
+
+
+def cpu_seconds(*roots: subprocess.Popen[bytes] | None) -> float:
+    """CPU seconds used so far by ``roots`` and all their descendants (uvicorn's worker
+    processes): with the requests served, what a request costs, however busy the
+    machine is."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _stat(int(entry.name))
+            if stat is not None:
+                parents[int(entry.name)], used[int(entry.name)] = stat
+    wanted = {p.pid for p in roots if p is not None}
+    grew = True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in wanted} - wanted
+        grew = bool(more)
+        wanted |= more
+    return sum(used.get(pid, 0.0) for pid in wanted)
+
+
 def stop(process: subprocess.Popen[bytes] | None) -> None:
     if process is None or process.poll() is not None:
         return
@@ -164,8 +197,9 @@ def stop_service(service: Service) -> None:
 
 
 @contextlib.contextmanager
-def hello_world(tmp: Path, processes: int) -> Iterator[str]:
-    """``bench.hello`` under uvicorn with ``processes`` workers; yields its base URL."""
+def hello_world(tmp: Path, processes: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``bench.hello`` under uvicorn with ``processes`` workers; yields its base URL and
+    process."""
     port = free_port()
     command = [
         sys.executable,
@@ -197,7 +231,7 @@ def hello_world(tmp: Path, processes: int) -> Iterator[str]:
                 if httpx.get(base_url, timeout=2.0).status_code == 200:
                     break
             time.sleep(0.2)
-        yield base_url
+        yield base_url, process
     finally:
         stop(process)
 

@@ -42,9 +42,16 @@ from typing import Any
 from bench.argon2 import measure_argon2
 from bench.matrix import Config, bench_config
 from bench.prepare import Preparer, Reg, how_many, write_lines
-from bench.procs import hello_world, log, private_pg_database, start_service, stop_service
+from bench.procs import (
+    cpu_seconds,
+    hello_world,
+    log,
+    private_pg_database,
+    start_service,
+    stop_service,
+)
 from bench.report import machine, print_report
-from bench.wrk import Options, run_wrk, summarize
+from bench.wrk import Options, per_request, run_wrk, summarize
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -64,10 +71,12 @@ __all__ = [  # what bench.events and bench.enumeration reuse
 
 
 def ceiling(tmp: Path, processes: int, opts: Options) -> dict[str, Any]:
-    with hello_world(tmp, processes) as url:
+    with hello_world(tmp, processes) as (url, process):
         run_wrk(url, "hello", None, opts, duration=1)  # warm-up
+        before = cpu_seconds(process)
         result = summarize("hello-world", run_wrk(url, "hello", None, opts))
-    log(f"ceiling, {processes} process(es): {result['rps']} req/s")
+        result["cpu_ms"] = per_request(cpu_seconds(process) - before, result)
+    log(f"ceiling, {processes} process(es): {result['rps']} req/s, {result['cpu_ms']} ms CPU")
     return {**result, "processes": processes}
 
 
@@ -176,6 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
             "ceilings": ceilings,
             "hello_1p": statistics.mean(hello),
+            "hello_cpu_ms": statistics.mean(
+                c["cpu_ms"] for c in ceilings if c["processes"] == 1 and c["cpu_ms"]
+            ),
             "argon2": argon2,
             "hash_ceiling": statistics.mean(a["pool_per_s"] for a in argon2),
             "results": results,

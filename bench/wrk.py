@@ -76,3 +76,8 @@ def summarize(operation: str, data: dict[str, Any]) -> dict[str, Any]:
         "issued": data["issued"],
         "reused": data["reused"],
     }
+
+
+def per_request(cpu_seconds: float, result: dict[str, Any]) -> float:
+    """CPU milliseconds per answered request."""
+    return round(1000 * cpu_seconds / result["requests"], 3) if result["requests"] else 0.0

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from regflow import __version__
 from regflow.api import contracts, problems
 from regflow.api.devmailbox import dev_mailbox_router
+from regflow.api.docs import mount_docs
 from regflow.api.inputs import refuse_bad_input  # input hardening
 from regflow.api.metrics import Metrics, MetricsMiddleware, metrics_router  # metrics
 from regflow.api.middleware import RequestContext
@@ -82,8 +83,10 @@ from regflow.services.outbox_admin import OutboxAdmin  # outbox for the operator
 from regflow.services.sweep import Sweep  # expiry and retention sweep
 from regflow.services.uploads import Uploads  # organizations: logos
 from regflow.settings import Settings
+from regflow.ui.brand import Brand
 from regflow.ui.routes import (  # web UI
     CONFIRM_PATH,
+    CONSOLE_LOGO_PATH,
     INVITE_PATH,
     LOGO_FORM_PATH,
     RESET_PATH,
@@ -247,6 +250,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     app = FastAPI(
         title="regflow",
         version=__version__,
+        docs_url=None,  # served by mount_docs with self-hosted assets (the CSP allows them)
+        redoc_url=None,
         lifespan=lifespan,
         responses=problems.RESPONSES,  # problem details, declared for every route
         # every route: rate limits from one table, then input refusals (415, NUL, surrogates)
@@ -281,12 +286,13 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     provider = build_provider(runtime)  # the OpenID Provider
     app.include_router(oidc_router(provider))
     include_ui(app, runtime, invitations, provider)  # hosted web UI
+    mount_docs(app)  # /docs: Swagger UI from the swagger-ui-py package
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,
         path_limits={
             path: settings.upload_max_bytes + MULTIPART_OVERHEAD
-            for path in (LOGO_PATH, LOGO_FORM_PATH, *contracts.UPLOAD_PATHS)  # logos (API, UI)
+            for path in (LOGO_PATH, LOGO_FORM_PATH, CONSOLE_LOGO_PATH, *contracts.UPLOAD_PATHS)
         },
     )
     if settings.cors_origins:  # no CORS at all unless origins are listed
@@ -393,6 +399,13 @@ def include_ui(
             invitations,
             uploads=images,
             flows=runtime.settings.flows,
+            brand=Brand(  # branding by configuration
+                name=runtime.settings.brand_name,
+                color=runtime.settings.brand_color,
+                logo=runtime.settings.brand_logo,
+                favicon=runtime.settings.brand_favicon,
+                support_email=runtime.settings.support_email,
+            ),
             provider=provider,
         )
 

@@ -242,6 +242,8 @@ async def test_a_third_party_client_asks_for_consent(op: Harness) -> None:
         "scope": "openid email",
         "state": "s1",
     }
+    silent = await op.client.get("/oauth2/authorize", params={**wanted, "prompt": "none"})
+    assert oidc.query(silent.headers["location"])["error"] == "consent_required"
     page = await op.client.get("/oauth2/authorize", params=wanted)
     assert page.status_code == 200 and "Allow" in page.text
     token = oidc.CSRF.search(page.text)
@@ -323,3 +325,14 @@ async def test_a_member_without_an_organization_gets_null_org_claims(op: Harness
     tokens = (await oidc.exchange(op, await oidc.code_for(op, challenge), verifier)).json()
     claims = oidc.payload(tokens["id_token"])
     assert claims["org"] is None and claims["role"] is None and claims["email"] == email
+
+
+async def test_forms_may_end_at_the_clients_origins_and_nowhere_else(op: Harness) -> None:
+    csp = (await op.client.get("/sign-in")).headers["content-security-policy"]
+    action = next(p for p in csp.split("; ") if p.startswith("form-action"))
+    assert action.split() == [
+        "form-action",
+        "'self'",
+        "https://app.test",
+        "https://partner.test",
+    ]

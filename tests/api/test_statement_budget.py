@@ -67,8 +67,8 @@ async def measure(
 # so a new code is sent).
 BUDGET: dict[str, tuple[int, str]] = {
     "start": (1, "BEGIN INSERT"),
-    "email step": (2, "BEGIN SELECT | BEGIN SELECT SELECT INSERT SELECT INSERT UPDATE"),
-    "email step again": (2, "BEGIN SELECT | BEGIN SELECT SELECT UPDATE SELECT INSERT UPDATE"),
+    "email step": (1, "BEGIN SELECT SELECT INSERT SELECT INSERT UPDATE"),
+    "email step again": (1, "BEGIN SELECT SELECT UPDATE SELECT INSERT UPDATE"),
     "resend": (1, "BEGIN SELECT SELECT UPDATE SELECT INSERT UPDATE"),
     "confirm": (1, "BEGIN SELECT SELECT UPDATE UPDATE UPDATE"),
     # validated and looked up (read), then started with its first step in one write

@@ -312,6 +312,15 @@ class InvitationRepository(Protocol):
         """
         ...
 
+    async def for_organization(self, organization_id: str, limit: int) -> list[Invitation]:
+        """The organization's invitations, newest first."""
+        ...
+
+    async def revoke(self, invitation_id: str, organization_id: str, now: datetime) -> bool:
+        """End an unused, unexpired invitation of this organization now (its link stops
+        working); False when there is none such."""
+        ...
+
 
 class UploadRepository(Protocol):
     async def add(self, upload: Upload) -> None: ...

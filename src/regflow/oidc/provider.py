@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 from authlib.oauth2 import OAuth2Error
@@ -59,6 +60,15 @@ class Provider:
             refresh_ttl=refresh_ttl,
             clock=lambda: service.ctx.clock(),  # read on each use (tests move it)
         )
+
+    def redirect_origins(self) -> list[str]:
+        """The origins (scheme://host:port) the clients' redirect URIs live on."""
+        found = set()
+        for client in self.clients.values():
+            for uri in (*client.redirect_uris, *client.post_logout_redirect_uris):
+                parts = urlsplit(uri)
+                found.add(f"{parts.scheme}://{parts.netloc}")
+        return sorted(found)
 
     def now(self) -> datetime:
         return self.service.ctx.clock()

@@ -55,6 +55,7 @@ registrations = Table(
     # sweep (or a report) moves them into funnel_events (persistence/funnel.py; 0005)
     Column("pending_events", Text),
     Index("ix_registrations_status_expires", "status", "expires_at"),
+    Index("ix_registrations_token_hash", "token_hash"),  # email-named lookups (0010)
     Index(
         "ix_registrations_pending_events",
         "id",

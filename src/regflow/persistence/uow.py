@@ -86,7 +86,13 @@ class SqlUnitOfWork:
             self._release()
             raise
         if self._read_only:
-            conn = await conn.execution_options(regflow_read_only=True)
+            # PostgreSQL: no transaction at all (no BEGIN and ROLLBACK round trips); under
+            # READ COMMITTED every statement takes its own snapshot anyway. SQLite: a
+            # deferred BEGIN, which takes no write lock.
+            options: dict[str, object] = {"regflow_read_only": True}
+            if self._engine.dialect.name == "postgresql":
+                options["isolation_level"] = "AUTOCOMMIT"
+            conn = await conn.execution_options(**options)
         self._conn = conn
         self._tx = await conn.begin()
         dialect = conn.dialect.name

@@ -72,9 +72,16 @@ class Registrations(RegistrationUseCase):
     async def submit(
         self, registration_id: str, token: str | None, step: str, raw: dict[str, Any]
     ) -> dict[str, Any]:
-        """Validate and store one step; a step that declares a verification sends its code."""
+        """Validate and store one step; a step that declares a verification sends its code.
+
+        A step with nothing to hash is validated and written in one transaction; a step
+        that takes a password is validated first, hashed outside any transaction (it is
+        slow on purpose), then written in a second one.
+        """
         failed: ValidationFailed | None = None
-        async with self.ctx.uow(read_only=True) as uow:
+        written: tuple[dict[str, Any], bool] | None = None
+        hashing = self._may_hash(step)
+        async with self.ctx.uow(read_only=hashing) as uow:
             registration = await self.load_open(uow, registration_id, token)
             try:
                 clean = self.ctx.engine.validate(registration, step, raw)
@@ -82,27 +89,49 @@ class Registrations(RegistrationUseCase):
                 await check_step(self.ctx, uow, registration, step, clean)  # organizations
             except ValidationFailed as failure:
                 failed = failure
+            else:
+                if not hashing:
+                    written = await self._write(uow, registration, step, clean)
+        if written is not None:
+            if written[1]:
+                self.ctx.outbox_written()
+            return written[0]
         if failed is not None:
             await self.record_failure(registration_id, step, _first_code(failed))
             raise failed
         spec = self.ctx.engine.flow(registration.flow).step(step)
-        # hashing runs outside any transaction: it is slow on purpose
         clean = await self._hash_secrets(clean, spec.secret_fields)
         async with self.ctx.uow() as uow:
             registration = await self.load_open(uow, registration_id, token)
-            outcome = self.ctx.engine.submit(registration, step, clean, self.ctx.clock())
-            if registration.flow == "organization" and step == "organization":
-                await reserve_join_code(self.ctx, uow, registration)  # shown before completion
-            # codes first, then the write that carries every event of the step (the row was
-            # locked when it was read, so racers still queue behind this transaction)
-            await self.record(uow, registration, outcome.effects)
-            sent = await self._send_codes(uow, registration, outcome.codes_to_send)
-            await uow.registrations.update(registration)
-            state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
-            await uow.commit()
+            state, sent = await self._write(uow, registration, step, clean)
         if sent:
             self.ctx.outbox_written()
         return state
+
+    def _may_hash(self, step: str) -> bool:
+        """Whether a step of this name takes a secret in any flow (one to hash)."""
+        return any(
+            s.name == step and s.secret_fields
+            for spec in self.ctx.engine.flows.values()
+            for s in spec.steps
+        )
+
+    async def _write(
+        self, uow: UnitOfWork, registration: Registration, step: str, clean: dict[str, Any]
+    ) -> tuple[dict[str, Any], bool]:
+        """Apply a validated step in ``uow`` and commit: the state to answer, and whether a
+        code was queued."""
+        outcome = self.ctx.engine.submit(registration, step, clean, self.ctx.clock())
+        if registration.flow == "organization" and step == "organization":
+            await reserve_join_code(self.ctx, uow, registration)  # shown before completion
+        # codes first, then the write that carries every event of the step (the row was
+        # locked when it was read, so racers still queue behind this transaction)
+        await self.record(uow, registration, outcome.effects)
+        sent = await self._send_codes(uow, registration, outcome.codes_to_send)
+        await uow.registrations.update(registration)
+        state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
+        await uow.commit()
+        return state, sent
 
     async def _check_unique(self, uow: UnitOfWork, clean: dict[str, Any]) -> None:
         username = clean.get("username")

@@ -23,7 +23,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oidc.core.errors import LoginRequiredError
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -108,6 +108,10 @@ def authorize_router(w: Wizard, provider: Provider) -> APIRouter:
                 needed.state = data.get("state")
                 return go(provider.error_reply(oauth, needed).location or "/")
             return go("/sign-in?" + urlencode({"next": authorize_url(without(items, "login"))}))
+        if not client.first_party and not posted and "none" in prompts:
+            needed = ConsentRequiredError(redirect_uri=grant.redirect_uri)
+            needed.state = data.get("state")
+            return go(provider.error_reply(oauth, needed).location or "/")
         if not client.first_party and not posted:
             fields = [(k, v) for k, v in items if k not in CONTROL]
             return w.pages.render(

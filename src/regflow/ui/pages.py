@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from regflow.ui.brand import Brand
 from regflow.ui.session import CSRF_FIELD, Cookies
 
 STATIC = "/static/ui"
@@ -18,11 +20,26 @@ CSP = (
 HEADERS = {"Content-Security-Policy": CSP, "Cache-Control": "no-store"}
 
 
+def headers_for(form_origins: Sequence[str] = ()) -> dict[str, str]:
+    """The page headers; ``form_origins`` (the OpenID clients' redirect origins) join
+    ``form-action``, because browsers apply it to the redirects that follow a form post:
+    the last step of a flow, a sign-in or a consent ends at the application."""
+    if not form_origins:
+        return HEADERS
+    extra = " ".join(sorted(set(form_origins)))
+    csp = CSP.replace("form-action 'self'", f"form-action 'self' {extra}")
+    return {"Content-Security-Policy": csp, "Cache-Control": "no-store"}
+
+
 class Pages:
     """Renders templates with what every page needs; sets the CSRF cookie when missing."""
 
-    def __init__(self, cookies: Cookies) -> None:
+    def __init__(
+        self, cookies: Cookies, form_origins: Sequence[str] = (), brand: Brand | None = None
+    ) -> None:
         self.cookies = cookies
+        self.headers = headers_for(form_origins)
+        self.brand = brand or Brand()
         self.env = Environment(
             loader=PackageLoader("regflow.ui", "templates"),
             autoescape=select_autoescape(["html"]),
@@ -36,11 +53,12 @@ class Pages:
         seed, new = self.cookies.csrf_seed(request)
         html = self.env.get_template(template).render(
             static=STATIC,
+            brand=self.brand,
             csrf_field=CSRF_FIELD,
             csrf=self.cookies.csrf_token(seed),
             **context,
         )
-        response = HTMLResponse(html, status_code=status, headers=HEADERS)
+        response = HTMLResponse(html, status_code=status, headers=self.headers)
         if new:
             self.cookies.set_csrf(response, seed)
         return response

@@ -31,7 +31,7 @@ from regflow.ui.words import role_words, say
 
 MAX_EMAIL = 320
 MAX_PASSWORD = 1024  # as ``POST /v1/sessions`` accepts
-NEXT_PATHS = (AUTHORIZE + "?", "/account")  # pages that send people to sign in first
+NEXT_PATHS = (AUTHORIZE + "?", "/account", "/console")  # pages that send people to sign in first
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,10 @@ def signin_router(w: Wizard) -> APIRouter:
             response = redirect(next_url)
         else:
             active = await w.services.sessions.active_memberships(account.id)
-            organizations = [{"name": name, "role": role_words(m.role)} for m, name in active]
+            organizations = [
+                {"name": name, "role": role_words(m.role), "admin": m.role in ("owner", "admin")}
+                for m, name in active
+            ]
             response = w.pages.render(
                 request, "signed_in.html", email=account.email, organizations=organizations
             )

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from regflow.core.model import Channel
 from regflow.errors import ErrorCode, Gone, NotFound, RegflowError, TooSoon, VerificationFailed
 from regflow.ui.pages import redirect
-from regflow.ui.wizard import CHANNEL_WORDS, Place, Wizard, seconds_until
+from regflow.ui.wizard import CHANNEL_WORDS, Place, Wizard, seconds_until, step_asking
 from regflow.ui.words import say
 
 LinkToken = Path(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
@@ -50,8 +50,8 @@ def verification_router(w: Wizard) -> APIRouter:
             wait=seconds_until(pending["resend_available_at"], w.now()),
             error=error,
             notice=notice,
-            progress=w.progress(spec, place, step),
-            back=f"/register/{place.flow}/step/{step}",
+            progress=w.progress(spec, place, f"verify:{channel}"),
+            back=f"/register/{place.flow}/step/{step_asking(place, channel) or step}",
         )
 
     async def place_for(request: Request, flow: str, channel: str) -> Place | Response:
