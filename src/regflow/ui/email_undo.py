@@ -3,7 +3,7 @@ address. GET shows a button (mail scanners prefetch links), POST puts the old ad
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
 from regflow.errors import RegflowError
@@ -14,7 +14,7 @@ UndoToken = Path(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 def email_undo_router(w: Wizard) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
     changes = w.services.email_changes
 
     def invalid(request: Request, status: int) -> Response:
@@ -35,9 +35,6 @@ def email_undo_router(w: Wizard) -> APIRouter:
 
     @router.post("/account/email/undo/{undo_token}")
     async def undo(request: Request, undo_token: str = UndoToken) -> Response:
-        ok, _ = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
         try:
             restored = await changes.undo(undo_token)
         except RegflowError as error:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from regflow.core.model import Account
@@ -37,7 +37,7 @@ def _field(form: Mapping[str, Any], name: str, limit: int) -> str:
 
 
 def second_factor_router(w: Wizard) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
     factors = w.services.second_factors
 
     async def finish(
@@ -70,9 +70,7 @@ def second_factor_router(w: Wizard) -> APIRouter:
 
     @router.post("/sign-in/code")
     async def code(request: Request) -> Response:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         next_url = safe_next(form.get("next"))
         token = _field(form, "mfa_token", MAX_TOKEN)
         typed, recovery = _field(form, "code", 16), _field(form, "recovery_code", 32)
@@ -93,9 +91,7 @@ def second_factor_router(w: Wizard) -> APIRouter:
 
     @router.post("/sign-in/setup")
     async def setup_at_sign_in(request: Request) -> Response:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         next_url = safe_next(form.get("next"))
         token = _field(form, "mfa_token", MAX_TOKEN)
         try:
@@ -121,9 +117,6 @@ def second_factor_router(w: Wizard) -> APIRouter:
 
     @router.post("/account/two-factor")
     async def setup(request: Request) -> Response:
-        ok, _ = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
         signed_in = await w.signed_in(request)
         if signed_in is None:
             return redirect("/sign-in?next=/account")
@@ -141,9 +134,7 @@ def second_factor_router(w: Wizard) -> APIRouter:
 
     @router.post("/account/two-factor/confirm")
     async def setup_confirm(request: Request) -> Response:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         signed_in = await w.signed_in(request)
         if signed_in is None:
             return redirect("/sign-in?next=/account")
