@@ -104,6 +104,8 @@ accounts = Table(
     Column("token_version", Integer, nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # the language of its later mails and links, its registration's (0010)
+    Column("locale", String(16), nullable=False, server_default="en"),
 )
 
 organizations = Table(

@@ -13,6 +13,7 @@ from typing import Any
 
 from regflow.core.invitations import Invitation
 from regflow.core.model import Organization, OutboxKind, OutboxMessage
+from regflow.services.messages import localized
 
 
 def _mail(
@@ -51,7 +52,7 @@ def invitation_message(
     context = {
         "organization_name": organization.name,
         "role": invitation.role,  # the templates name it in their language
-        "link": invitation_link(public_url, token, link_path),
+        "link": localized(invitation_link(public_url, token, link_path), locale),
         "expires_days": days,
     }
     return _mail(invitation.email, "invitation", context, now, locale)
@@ -71,6 +72,6 @@ def decision_message(
     context = {
         "organization_name": organization.name,
         "role": role,
-        "sign_in_url": f"{public_url.rstrip('/')}/sign-in",
+        "sign_in_url": localized(f"{public_url.rstrip('/')}/sign-in", locale),
     }
     return _mail(recipient, template, context, now, locale)

@@ -15,6 +15,7 @@ from regflow.services.uploads import Uploads
 from regflow.ui.authorize import authorize_router
 from regflow.ui.brand import Brand, brand_router
 from regflow.ui.console import console_router
+from regflow.ui.i18n import LocaleMiddleware
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
 from regflow.ui.recovery import recovery_router
@@ -59,6 +60,7 @@ def mount_ui(
     brand = brand or Brand()
     origins = provider.redirect_origins() if provider is not None else ()
     wizard = Wizard(services, cookies, Pages(cookies, origins, brand), uploads, flows)
+    app.add_middleware(LocaleMiddleware, secure=cookies.secure)  # ?lang=, cookie, header
     app.include_router(brand_router(brand))
     app.include_router(verification_router(wizard))
     app.include_router(steps_router(wizard))

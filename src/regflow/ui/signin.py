@@ -24,6 +24,7 @@ from starlette.responses import Response
 from regflow.core.model import Account
 from regflow.errors import AuthenticationFailed, ErrorCode, TooSoon
 from regflow.services.sessions import Sessions
+from regflow.ui.i18n import gettext
 from regflow.ui.pages import redirect
 from regflow.ui.session import AUTHORIZE
 from regflow.ui.wizard import Wizard
@@ -56,7 +57,7 @@ def _missing(email: str, password: str) -> Refused | None:
     if not email:
         missing["email"] = say(ErrorCode.REQUIRED, "email")
     if not password:
-        missing["password"] = "Enter your password."  # noqa: S105 (a sentence, not a secret)
+        missing["password"] = gettext("Enter your password.")
     if missing:
         return Refused(422, missing)
     if len(password) > MAX_PASSWORD:

@@ -16,6 +16,7 @@ from regflow.services.container import Services
 from regflow.services.drafts import Drafts
 from regflow.services.login_sessions import SignedIn
 from regflow.services.uploads import Uploads
+from regflow.ui.i18n import N_
 from regflow.ui.pages import Pages, redirect
 from regflow.ui.session import Cookies
 from regflow.ui.words import say
@@ -166,7 +167,7 @@ class Wizard:
             request,
             "problem.html",
             403,
-            title="Please try again",
+            title=N_("Please try again"),
             message=say(ErrorCode.CSRF_FAILED),
         )
 
