@@ -104,7 +104,7 @@ accounts = Table(
     Column("token_version", Integer, nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-    # the language of its later mails and links, its registration's (0010)
+    # the language of its later mails and links, its registration's (0011)
     Column("locale", String(16), nullable=False, server_default="en"),
 )
 
