@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck contracts pytest bench clean chromium messages
+.PHONY: install run test lint typecheck contracts pytest bench clean chromium client messages
 
 $(BIN)/regflow: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -52,6 +52,17 @@ messages: install ## the hosted UI's strings: extract, update the fr and hi cata
 	$(BIN)/pybabel update -i src/regflow/locale/messages.pot -d src/regflow/locale \
 		--no-fuzzy-matching --ignore-obsolete --width 100
 	$(BIN)/pybabel compile -d src/regflow/locale --statistics
+
+# the TypeScript client's types, from the native API's OpenAPI (defaults, no seed contracts);
+# run after changing the API: a test fails while clients/typescript/src/schema.d.ts is stale
+client: install
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	env -i PATH="$$PATH" HOME="$$HOME" REGFLOW_CONTRACTS= REGFLOW_DATA_DIR="$$tmp" \
+		REGFLOW_DATABASE_URL="sqlite+aiosqlite:///$$tmp/openapi.db" \
+		REGFLOW_SECRET_KEY=openapi-generation-only-0123456789 \
+		$(BIN)/regflow openapi > "$$tmp/openapi.json" && \
+	cd clients/typescript && npm ci --prefer-offline --no-audit --no-fund --silent && \
+	REGFLOW_OPENAPI="$$tmp/openapi.json" npm run --silent generate
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -14,6 +14,7 @@ from regflow.core.model import (
     OutboxMessage,
     Registration,
 )
+from regflow.core.ports import PublicLinks
 from regflow.core.verification import Issued
 
 
@@ -21,20 +22,18 @@ def code_message(
     registration: Registration,
     issued: Issued,
     *,
-    public_url: str,
+    links: PublicLinks,
     now: datetime,
     existing_account: bool,
-    link_path: str = "/v1/verify/",
 ) -> OutboxMessage:
     """The mail or SMS carrying a code; for a known email, the "already registered" mail."""
     v = issued.verification
-    base = public_url.rstrip("/")
     context: dict[str, Any]
     if existing_account:
         template = "already_registered"
         context = {
-            "sign_in_url": localized(f"{base}/sign-in", registration.locale),
-            "reset_url": localized(f"{base}/forgot-password", registration.locale),
+            "sign_in_url": localized(links.sign_in(), registration.locale),
+            "reset_url": localized(links.password_reset(), registration.locale),
         }
     else:
         template = "verification_code"
@@ -42,7 +41,7 @@ def code_message(
         context = {"code": issued.code, "expires_minutes": minutes, "flow": registration.flow}
         if v.channel is Channel.EMAIL:
             context["link"] = localized(
-                f"{base}{link_path}{issued.link_token}", registration.locale
+                links.verification(registration.contract, issued.link_token), registration.locale
             )
     return OutboxMessage(
         id=str(uuid.uuid4()),

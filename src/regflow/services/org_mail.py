@@ -13,6 +13,7 @@ from typing import Any
 
 from regflow.core.invitations import Invitation
 from regflow.core.model import Organization, OutboxKind, OutboxMessage
+from regflow.core.ports import PublicLinks
 from regflow.services.messages import localized
 
 
@@ -31,28 +32,20 @@ def _mail(
     )
 
 
-INVITATION_PATH = "/v1/invitations/"  # the API's; the hosted UI serves its own page
-
-
-def invitation_link(public_url: str, token: str, path: str = INVITATION_PATH) -> str:
-    return f"{public_url.rstrip('/')}{path}{token}"
-
-
 def invitation_message(
     invitation: Invitation,
     token: str,
     organization: Organization,
     *,
-    public_url: str,
+    links: PublicLinks,
     now: datetime,
     locale: str = "en",
-    link_path: str = INVITATION_PATH,
 ) -> OutboxMessage:
     days = max(1, round((invitation.expires_at - now).total_seconds() / 86400))
     context = {
         "organization_name": organization.name,
         "role": invitation.role,  # the templates name it in their language
-        "link": localized(invitation_link(public_url, token, link_path), locale),
+        "link": localized(links.invitation(token), locale),
         "expires_days": days,
     }
     return _mail(invitation.email, "invitation", context, now, locale)
@@ -64,7 +57,7 @@ def decision_message(
     *,
     approved: bool,
     role: str,
-    public_url: str,
+    links: PublicLinks,
     now: datetime,
     locale: str = "en",
 ) -> OutboxMessage:
@@ -72,6 +65,6 @@ def decision_message(
     context = {
         "organization_name": organization.name,
         "role": role,
-        "sign_in_url": localized(f"{public_url.rstrip('/')}/sign-in", locale),
+        "sign_in_url": localized(links.sign_in(), locale),
     }
     return _mail(recipient, template, context, now, locale)
