@@ -22,8 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from regflow import __version__
 from regflow.api import contracts, problems
+from regflow.api.clientip import parse_networks
 from regflow.api.devmailbox import dev_mailbox_router
+from regflow.api.docs import mount_docs
 from regflow.api.inputs import refuse_bad_input  # input hardening
+from regflow.api.links import API_INVITATION_PATH, API_VERIFY_PATH, Links
 from regflow.api.metrics import Metrics, MetricsMiddleware, metrics_router  # metrics
 from regflow.api.middleware import RequestContext
 from regflow.api.oidc import oidc_router  # the OpenID Provider
@@ -69,7 +72,7 @@ from regflow.media.images import PillowImages  # organizations: logos
 from regflow.oidc.provider import Provider  # the OpenID Provider
 from regflow.persistence.database import create_engine
 from regflow.persistence.uow import SqlUnitOfWorkFactory
-from regflow.ratelimit import Policy, RateLimiter, parse_networks, storage_for  # rate limits
+from regflow.ratelimit import Policy, RateLimiter, storage_for  # rate limits
 from regflow.services.account import AccountSettings  # the signed-in account
 from regflow.services.container import Services
 from regflow.services.context import ServiceContext, utc_now
@@ -82,8 +85,10 @@ from regflow.services.outbox_admin import OutboxAdmin  # outbox for the operator
 from regflow.services.sweep import Sweep  # expiry and retention sweep
 from regflow.services.uploads import Uploads  # organizations: logos
 from regflow.settings import Settings
+from regflow.ui.brand import Brand
 from regflow.ui.routes import (  # web UI
     CONFIRM_PATH,
+    CONSOLE_LOGO_PATH,
     INVITE_PATH,
     LOGO_FORM_PATH,
     RESET_PATH,
@@ -191,10 +196,13 @@ def build_runtime(settings: Settings) -> Runtime:
             upload_ttl=timedelta(seconds=settings.upload_ttl_seconds),
         ),
         code_ttl=contracts.code_ttls(settings.contracts),  # seed contracts
-        link_paths=contracts.link_paths(settings.contracts),  # seed contracts
+        links=Links(  # where mails lead: the hosted UI's pages when on, else the API's
+            settings.public_url,
+            verify_path=CONFIRM_PATH if settings.ui else API_VERIFY_PATH,
+            invitation_path=INVITE_PATH if settings.ui else API_INVITATION_PATH,
+            contract_verify_paths=contracts.link_paths(settings.contracts),
+        ),
         limits=limiter,  # rate limits per address and account
-        verify_path=CONFIRM_PATH if settings.ui else "/v1/verify/",  # web UI: mail link
-        invitation_path=INVITE_PATH if settings.ui else "/v1/invitations/",  # web UI
         recovery=ResetPolicy(  # password resets
             ttl=timedelta(seconds=settings.reset_code_ttl_seconds),
             cooldown=timedelta(seconds=settings.resend_cooldown_seconds),
@@ -243,10 +251,16 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
             runtime.limiter.close()
             await runtime.engine.dispose()
 
-    route_limits = RouteLimits(runtime.limiter, parse_networks(settings.trusted_proxies))
+    route_limits = RouteLimits(
+        runtime.limiter,
+        parse_networks(settings.trusted_proxies),
+        enabled=runtime.limiter.enabled,
+    )
     app = FastAPI(
         title="regflow",
         version=__version__,
+        docs_url=None,  # served by mount_docs with self-hosted assets (the CSP allows them)
+        redoc_url=None,
         lifespan=lifespan,
         responses=problems.RESPONSES,  # problem details, declared for every route
         # every route: rate limits from one table, then input refusals (415, NUL, surrogates)
@@ -281,12 +295,13 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     provider = build_provider(runtime)  # the OpenID Provider
     app.include_router(oidc_router(provider))
     include_ui(app, runtime, invitations, provider)  # hosted web UI
+    mount_docs(app)  # /docs: Swagger UI from the swagger-ui-py package
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,
         path_limits={
             path: settings.upload_max_bytes + MULTIPART_OVERHEAD
-            for path in (LOGO_PATH, LOGO_FORM_PATH, *contracts.UPLOAD_PATHS)  # logos (API, UI)
+            for path in (LOGO_PATH, LOGO_FORM_PATH, CONSOLE_LOGO_PATH, *contracts.UPLOAD_PATHS)
         },
     )
     if settings.cors_origins:  # no CORS at all unless origins are listed
@@ -393,6 +408,13 @@ def include_ui(
             invitations,
             uploads=images,
             flows=runtime.settings.flows,
+            brand=Brand(  # branding by configuration
+                name=runtime.settings.brand_name,
+                color=runtime.settings.brand_color,
+                logo=runtime.settings.brand_logo,
+                favicon=runtime.settings.brand_favicon,
+                support_email=runtime.settings.support_email,
+            ),
             provider=provider,
         )
 

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from regflow.core.colors import check_color
 from regflow.core.experiments import ExperimentSpec
 from regflow.core.webhooks import EVENT_TYPES
 
@@ -128,6 +129,13 @@ class Settings(BaseSettings):
 
     # hosted web UI at / and /register/... (REGFLOW_UI=false: the API only)
     ui: bool = True
+    # its branding: product name, primary colour (#rrggbb, 4.5:1 with white and as text),
+    # logo and favicon files (PNG, JPEG, GIF, SVG, ICO up to 512 KiB), support address
+    brand_name: str = Field("regflow", min_length=1, max_length=60)
+    brand_color: str | None = None
+    brand_logo: Path | None = None
+    brand_favicon: Path | None = None
+    support_email: str | None = Field(None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
     # the hosted login session: ends after this long unused, and this long after sign-in
     session_idle_seconds: int = Field(7200, ge=60)
     session_absolute_seconds: int = Field(43200, ge=300)
@@ -187,6 +195,11 @@ class Settings(BaseSettings):
         if len({w.url for w in webhooks}) != len(webhooks):
             raise ValueError("each webhook URL may be configured once")
         return webhooks
+
+    @field_validator("brand_color")
+    @classmethod
+    def _readable_color(cls, color: str | None) -> str | None:
+        return None if color is None else check_color(color)
 
     @field_validator("flows", "contracts", "trusted_proxies", "cors_origins", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from regflow.core import cryptokit
+from regflow.core.model import Channel
 from support.contracts import funnel_kinds, native_login
 from support.harness import Harness, make_settings, started_app
 
@@ -136,3 +137,24 @@ async def test_over_a_limit_the_same_201_and_nothing_written(
         # and again: the documented 201, never 429
         again = await c.post("/api/v1/auth/register", json=form(unique_email))
         assert again.status_code == 201 and again.json() == r.json()
+
+
+async def test_a_proven_address_still_needs_its_code(
+    sqlite_harness: Harness, unique_email: str
+) -> None:
+    """A registration whose code was confirmed but which was not completed (a completion
+    that failed) is finished by its code only, never by anyone who knows the email."""
+    h, c = sqlite_harness, sqlite_harness.client
+    assert (await c.post("/api/v1/auth/register", json=form(unique_email))).status_code == 201
+    code = await h.last_code(unique_email)
+    services = h.runtime.services
+    token = services.lookups.token_for("oneshot", unique_email)
+    async with h.runtime.uow(read_only=True) as uow:
+        found = await uow.registrations.find_active(cryptokit.sha256_hex(token))
+    assert found is not None
+    await services.codes.confirm(found.id, token, Channel.EMAIL, code)  # proven, not completed
+    wrong = "000000" if code != "000000" else "111111"
+    r = await c.post("/api/v1/auth/verify-email", json={"email": unique_email, "code": wrong})
+    assert r.status_code == 400 and r.json()["error"] == "INVALID_CODE"
+    r = await c.post("/api/v1/auth/verify-email", json={"email": unique_email, "code": code})
+    assert r.status_code == 200, r.text

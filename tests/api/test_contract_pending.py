@@ -105,3 +105,30 @@ async def test_sixth_sign_up_in_fifteen_minutes_is_429(sqlite_url: str, tmp_path
         )
         assert r.status_code == 429 and r.json()["success"] is False
         assert int(r.headers["retry-after"]) >= 1
+
+
+async def test_a_proven_address_still_needs_its_code(sqlite_harness: object) -> None:
+    """verify-and-create answers a session token: once the code was confirmed but the
+    account not created (a completion that failed), only the code finishes it."""
+    from regflow.core import cryptokit
+    from regflow.core.model import Channel
+    from support.harness import Harness
+
+    assert isinstance(sqlite_harness, Harness)
+    h, c, email = sqlite_harness, sqlite_harness.client, "proven@example.com"
+    body = {"email": email, "password": PASSWORD}
+    assert (await c.post("/api/auth/register-pending", json=body)).status_code == 200
+    code = await h.last_code(email)
+    services = h.runtime.services
+    token = services.lookups.token_for("pending", email)
+    async with h.runtime.uow(read_only=True) as uow:
+        found = await uow.registrations.find_active(cryptokit.sha256_hex(token))
+    assert found is not None
+    await services.codes.confirm(found.id, token, Channel.EMAIL, code)  # proven, not created
+    wrong = "000000" if code != "000000" else "111111"
+    r = await c.post(
+        "/api/auth/verify-and-create", json={"email": email, "verificationCode": wrong}
+    )
+    assert r.status_code == 400 and "session" not in r.json()
+    r = await c.post("/api/auth/verify-and-create", json={"email": email, "verificationCode": code})
+    assert r.status_code == 201 and r.json()["session"]["accessToken"]

@@ -242,6 +242,8 @@ async def test_a_third_party_client_asks_for_consent(op: Harness) -> None:
         "scope": "openid email",
         "state": "s1",
     }
+    silent = await op.client.get("/oauth2/authorize", params={**wanted, "prompt": "none"})
+    assert oidc.query(silent.headers["location"])["error"] == "consent_required"
     page = await op.client.get("/oauth2/authorize", params=wanted)
     assert page.status_code == 200 and "Allow" in page.text
     token = oidc.CSRF.search(page.text)

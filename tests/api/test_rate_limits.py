@@ -287,3 +287,24 @@ async def test_the_hosted_sign_in_forms_count_as_logins(limited: Factory, path: 
     assert first.status_code != 429, first.text  # refused for its missing CSRF token
     assert second.status_code == 429, second.text
     assert 1 <= int(second.headers["Retry-After"]) <= 60
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "rule"),
+    [
+        ("POST", "/oauth2/token", "token_ip"),
+        ("POST", "/oauth2/revoke", "token_ip"),
+        ("GET", "/oauth2/authorize", "authorize_ip"),
+    ],
+)
+async def test_the_openid_endpoints_are_limited_per_client(
+    limited: Factory, method: str, path: str, rule: str
+) -> None:
+    async with limited(**{rule: "2/minute"}) as h:
+        form = {"grant_type": "authorization_code", "code": "x", "client_id": "nobody"}
+        answers = [
+            await h.client.request(method, path, data=form if method == "POST" else None)
+            for _ in range(3)
+        ]
+    assert [a.status_code == 429 for a in answers] == [False, False, True]
+    assert 1 <= int(answers[2].headers["Retry-After"]) <= 60

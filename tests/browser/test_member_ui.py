@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -40,7 +41,7 @@ def username() -> str:
 def start_member(ui: Ui, page: Page, address: str) -> None:
     page.goto("/")
     page.get_by_role("link", name="Create your account").click()
-    expect(page.get_by_text("Step 1 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
     page.get_by_label("Email address").fill(address)
     page.get_by_role("button", name="Send me a code").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
@@ -65,7 +66,7 @@ def test_member_flow_with_javascript(ui: Ui) -> None:
     code = ui.email_code(address)
     code_input.fill(code)
     page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_text("Step 2 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 3 of 4")).to_be_visible()
     page.get_by_label("First name").fill("Ada")
     page.get_by_label("Last name").fill("Lovelace")
     name = username()
@@ -73,7 +74,7 @@ def test_member_flow_with_javascript(ui: Ui) -> None:
     expect(page.locator("#f-username-live")).to_contain_text("is available")
     ui.check(page, "member-3-identity")
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_text("Step 3 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 4 of 4")).to_be_visible()
     expect(page.locator("#password-rules")).to_be_visible()  # the rules are shown up front
     page.get_by_label("Password", exact=True).fill("short")
     expect(page.locator("li[data-rule=length]")).not_to_have_class("met")
@@ -88,6 +89,11 @@ def test_member_flow_with_javascript(ui: Ui) -> None:
     expect(page.get_by_role("heading", name="Welcome, Ada!")).to_be_visible()
     expect(page.get_by_text(name)).to_be_visible()
     ui.check(page, "member-5-welcome")
+    assert page.url.endswith("/register/member/welcome")  # the POST answered with a 303
+    page.reload()  # reload and Back are safe: no re-post, no empty first step
+    expect(page.get_by_role("heading", name="Welcome, Ada!")).to_be_visible()
+    page.go_back()
+    expect(page.get_by_role("heading", name="Welcome, Ada!")).to_be_visible()
 
 
 def test_member_flow_without_javascript(ui: Ui) -> None:
@@ -140,7 +146,7 @@ def test_keyboard_only(ui: Ui) -> None:
         if page.evaluate("() => document.activeElement.textContent").startswith("Create"):
             break
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Step 1 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
     for _ in range(8):
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement.id") == "f-email":
@@ -164,12 +170,15 @@ def test_back_navigation_keeps_every_value(ui: Ui) -> None:
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Organization code").fill("")
     page.get_by_role("link", name="Back").click()
-    expect(page.get_by_text("Step 2 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 3 of 4")).to_be_visible()
     assert page.get_by_label("First name").input_value() == "Mary"
     assert page.get_by_label("Last name").input_value() == "Somerville"
     assert page.get_by_label("Username").input_value() == name
     page.get_by_role("link", name="Back").click()
     assert page.get_by_label("Email address").input_value() == address
+    hint = page.locator("#f-email-hint")
+    expect(hint).to_contain_text("This address is confirmed")
+    expect(hint).not_to_contain_text("invitation")  # there was none
     page.go_back()
     assert page.get_by_label("Username").input_value() == name
 
@@ -190,7 +199,7 @@ def test_resume_after_closing_the_browser(ui: Ui) -> None:
     expect(reopened.get_by_role("heading", name="Check your email")).to_be_visible()
     reopened.get_by_label("Code", exact=True).fill(ui.email_code(address))
     reopened.get_by_role("button", name="Confirm").click()
-    expect(reopened.get_by_text("Step 2 of 3")).to_be_visible()
+    expect(reopened.get_by_text("Step 3 of 4")).to_be_visible()
 
 
 def test_mail_link_on_another_device(ui: Ui) -> None:
@@ -205,7 +214,7 @@ def test_mail_link_on_another_device(ui: Ui) -> None:
     expect(other.get_by_role("heading", name="Email confirmed")).to_be_visible()
     ui.check(other, "member-link-done")
     # the first device's code page notices and moves on by itself
-    expect(page.get_by_text("Step 2 of 3")).to_be_visible(timeout=10_000)
+    expect(page.get_by_text("Step 3 of 4")).to_be_visible(timeout=10_000)
 
 
 def test_mail_link_on_the_same_device_continues(ui: Ui) -> None:
@@ -214,7 +223,7 @@ def test_mail_link_on_the_same_device_continues(ui: Ui) -> None:
     start_member(ui, page, address)
     page.goto(ui.email_link(address))
     page.get_by_role("button", name="Confirm my email").click()
-    expect(page.get_by_text("Step 2 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 3 of 4")).to_be_visible()
 
 
 def test_wrong_code_then_resend(ui: Ui) -> None:
@@ -230,7 +239,7 @@ def test_wrong_code_then_resend(ui: Ui) -> None:
     ui.check(page, "member-2-code-wrong")
     page.get_by_label("Code", exact=True).fill(good)
     page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_text("Step 2 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 3 of 4")).to_be_visible()
 
 
 def test_pasting_a_whole_code_submits_it(ui: Ui) -> None:
@@ -248,7 +257,7 @@ def test_pasting_a_whole_code_submits_it(ui: Ui) -> None:
            }""",
         f"Your code: {code[:3]} {code[3:]}",
     )
-    expect(page.get_by_text("Step 2 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 3 of 4")).to_be_visible()
 
 
 def test_expired_registration_says_so(ui: Ui) -> None:
@@ -267,7 +276,7 @@ def test_expired_registration_says_so(ui: Ui) -> None:
     expect(page.get_by_role("alert")).to_contain_text("left unfinished for too long")
     ui.check(page, "member-expired")
     page.get_by_role("link", name="Start again").click()
-    expect(page.get_by_text("Step 1 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 1 of 4")).to_be_visible()
 
 
 def test_funnel_page_shows_bars(ui: Ui) -> None:
@@ -278,7 +287,26 @@ def test_funnel_page_shows_bars(ui: Ui) -> None:
     bars = page.locator("svg rect")
     assert bars.count() > 0
     assert max(float(bars.nth(i).get_attribute("width") or 0) for i in range(bars.count())) > 0
-    page.screenshot(path=str(ui.artifacts / "funnel-1280x800.png"), full_page=True)
+    expect(page.get_by_text(re.compile(r"from \d{1,2} \w{3} \d{4}, \d\d:\d\d UTC"))).to_be_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    scroll = page.evaluate("() => document.documentElement.scrollWidth")
+    assert scroll <= 390, f"the funnel page scrolls sideways at 390 px ({scroll})"
+    ui.check(page, "funnel", scan=False)
+
+
+def test_docs_render_under_the_csp(ui: Ui) -> None:
+    page = ui.page()
+    response = page.goto("/docs")
+    assert response is not None
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "cdn" not in csp
+    # an operation's summary, drawn by Swagger UI from /openapi.json
+    operation = page.locator(".opblock-summary-path[data-path='/v1/registrations']").first
+    expect(operation).to_be_visible(timeout=20_000)
+    expect(page.locator(".opblock-tag", has_text="registrations")).to_be_visible()
+    page.screenshot(path=str(ui.artifacts / "docs-1280x800.png"))
+    metrics = page.request.get("/metrics").text()
+    assert 'route="/docs"' in metrics
 
 
 def test_dev_mailbox_page_shows_the_code(ui: Ui) -> None:

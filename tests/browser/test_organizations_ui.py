@@ -41,44 +41,75 @@ def join_code(ui: Ui, tmp_path_factory: pytest.TempPathFactory) -> str:
     page = ui.page()
     page.goto("/")
     page.get_by_role("link", name="Register your organization").click()
-    expect(page.get_by_text("Step 1 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 1 of 5")).to_be_visible()  # 3 forms and 2 code pages
+    page.get_by_role("button", name="Continue").click()
+    summary = page.locator("#error-summary")  # each refusal names its field
+    for label in ("Organization name", "City is required", "Number of students is required"):
+        expect(summary).to_contain_text(label)
+    expect(summary).not_to_contain_text("This field is required")
+    expect(page.locator("#f-type option[value=ngo]")).to_have_text("NGO")
     page.get_by_label("Organization name").fill(f"Fergusson Institute {secrets.token_hex(2)}")
-    page.get_by_label("Country code").fill("IN")
+    page.get_by_label("Country").fill("India")  # a name from the list, not a code
     page.get_by_label("State or region").fill("Maharashtra")
     page.get_by_label("City").fill("Pune")
     page.get_by_label("Postal code").fill("411004")
     page.get_by_label("Type of institution").select_option("college")
+    page.get_by_label("Number of students").fill("-5")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#f-student_strength-error")).to_contain_text("0 or more")
+    expect(page.get_by_label("Country")).to_have_value("India")
     page.get_by_label("Number of students").fill("1200")
     page.get_by_label("Recognized by the government").check()
     ui.check(page, "organization-1-organization")
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_text("Step 2 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 2 of 5")).to_be_visible()
     national, e164 = mobile()
+    expect(page.locator("#f-phone-hint")).to_contain_text("For example 081234 56789")
     page.get_by_label("Your full name").fill("Sunita Rao")
     page.get_by_label("Your email address").fill(owner)
+    page.get_by_label("Your mobile number").fill("12")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Confirm password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#f-phone-error")).to_be_visible()
+    expect(page.locator("#password-cleared")).to_contain_text("type your password again")
     page.get_by_label("Your mobile number").fill(national)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Confirm password").fill(PASSWORD)
     ui.check(page, "organization-2-admin")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(page.get_by_text("Step 3 of 5")).to_be_visible()
     page.get_by_label("Code", exact=True).fill(ui.email_code(owner))
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_role("heading", name="Check your phone")).to_be_visible()
+    expect(page.locator("form.resend")).not_to_contain_text("spam")  # an SMS has no spam folder
     ui.check(page, "organization-3-phone-code")
     page.get_by_label("Code", exact=True).fill(ui.sms_code(e164))
     page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_text("Step 3 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 5 of 5")).to_be_visible()
     page.get_by_label("Several departments").check()
     page.get_by_role("textbox", name="Departments").fill("Physics\nMathematics")
+    zones = page.locator("#f-timezone optgroup").first.locator("option")
+    expect(zones.first).to_have_text("UTC")  # then this device's zone and India's
+    expect(zones.filter(has_text="Asia/Kolkata")).to_have_count(1)
     page.get_by_label("Time zone").select_option("Asia/Kolkata")
     page.get_by_label("Logo").set_input_files(str(logo))
     expect(page.locator("#logo-preview")).to_be_visible()  # previewed before upload
     ui.check(page, "organization-4-preferences")
-    page.get_by_role("button", name="Create my account").click()
+    page.get_by_role("button", name="Register my organization").click()
     expect(page.get_by_role("heading", name="Welcome, Sunita!")).to_be_visible()
+    assert page.url.endswith("/register/organization/welcome")  # a GET after a 303
     expect(page.get_by_text("is registered and you are its administrator")).to_be_visible()
+    shown = page.locator("#join-code").inner_text()
+    expect(page.get_by_role("button", name="Copy")).to_be_visible()
+    expect(page.get_by_role("link", name="Invite people")).to_be_visible()
+    expect(page.get_by_role("heading", name="Next steps")).to_be_visible()
     ui.check(page, "organization-5-welcome")
+    page.reload()  # the same page again, not an empty first step
+    expect(page.locator("#join-code")).to_have_text(shown)
+    page.go_back()
+    expect(page.get_by_role("heading", name="Welcome, Sunita!")).to_be_visible()
     with httpx.Client(base_url=ui.base_url) as api:
         session = api.post("/v1/sessions", json={"email": owner, "password": PASSWORD}).json()
         token = session["access_token"]
@@ -86,6 +117,8 @@ def join_code(ui: Ui, tmp_path_factory: pytest.TempPathFactory) -> str:
         found = api.get(f"/v1/organizations/{org_id}", headers={"Authorization": f"Bearer {token}"})
         assert found.status_code == 200, found.text
         assert found.json()["logo_url"]  # the logo chosen in the form was stored
+        assert found.json()["join_code"] == shown
+        assert found.json()["settings"]["timezone"] == "Asia/Kolkata"
         return str(found.json()["join_code"])
 
 
@@ -104,19 +137,27 @@ def mobile() -> tuple[str, str]:
     return digits, f"+91{digits}"
 
 
-def basic(ui: Ui, page: Page, flow: str, address: str) -> str:
-    national, e164 = mobile()
+def basic(ui: Ui, page: Page, flow: str, address: str, *, germany: bool = False) -> str:
+    national, e164 = ("01512 " + mobile()[0][2:9], "") if germany else mobile()
     page.get_by_label("Full name").fill("Ravi Kumar")
     page.get_by_label("Email address").fill(address)
     if flow == "student":
         page.get_by_label("Date of birth").fill("2006-04-12")
         page.get_by_label("Gender").select_option("male")
-    page.get_by_label("Country code").fill("IN")
+    optional = page.locator("[data-postal-optional]")
+    page.get_by_label("Country").fill("Qatar")  # no postal codes there
+    expect(optional).to_be_visible()
+    page.get_by_label("Country").fill("Germany" if germany else "India")
+    expect(optional).to_be_hidden()
+    example = "01512 3456789" if germany else "081234 56789"
+    expect(page.locator("#f-phone-hint")).to_contain_text(f"For example {example}")
     page.get_by_label("Mobile number").fill(national)
-    page.get_by_label("City").fill("Pune")
-    page.get_by_label("Postal code").fill("411004")
+    page.get_by_label("City").fill("Berlin" if germany else "Pune")
+    page.get_by_label("Postal code").fill("10115" if germany else "411004")
     ui.check(page, f"{flow}-1-basic")
     page.get_by_role("button", name="Continue").click()
+    if germany:  # read as a German number: "Germany" no longer becomes "Ge" (Georgia)
+        e164 = "+49" + national.replace(" ", "")[1:]
     return e164
 
 
@@ -139,7 +180,12 @@ def test_teacher_joins_by_code(ui: Ui, join_code: str) -> None:
     page = ui.page()
     page.goto("/register/teacher")
     address = email("teacher")
-    e164 = basic(ui, page, "teacher", address)
+    e164 = basic(ui, page, "teacher", address, germany=True)
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(page.get_by_text("Step 2 of 6")).to_be_visible()
+    page.get_by_role("link", name="Change email address").click()
+    expect(page.get_by_label("Email address")).to_have_value(address)  # where it can change
+    page.get_by_role("button", name="Continue").click()
     codes(ui, page, "teacher", address, e164)
     expect(page.get_by_role("heading", name="Your work")).to_be_visible()
     page.get_by_label("Subjects you teach").fill("Physics\nAstronomy")
@@ -152,15 +198,24 @@ def test_teacher_joins_by_code(ui: Ui, join_code: str) -> None:
     expect(page.get_by_role("heading", name="Your organization")).to_be_visible()
     page.get_by_label("Organization code").fill("IN-NOPE-0000")
     expect(page.locator("#f-org_code-live")).to_contain_text("No organization has this code")
+    page.get_by_role("button", name="Continue").click()  # refused by the server too
+    expect(page.locator("#f-org_code-error")).to_be_visible()
     org_code(ui, page, "teacher", join_code)
+    expect(page.locator("#f-org_code-error")).to_have_count(0)  # the stale refusal is gone
+    expect(page.locator("#error-summary")).to_have_count(0)
     ui.check(page, "teacher-4-organization")
     page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Password", exact=True).fill("Fergusson Institute 7866")
+    page.get_by_label("Confirm password").fill("Fergusson Institute 7866")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.locator("#f-password-error")).to_contain_text("organization")  # the rule holds
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Confirm password").fill(PASSWORD)
     ui.check(page, "teacher-5-security")
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", name="Welcome, Ravi!")).to_be_visible()
     expect(page.get_by_text("Fergusson Institute")).to_be_visible()
+    expect(page.locator("#join-code")).to_have_count(0)  # only its owner sees the code
     ui.check(page, "teacher-6-welcome")
 
 
@@ -181,7 +236,10 @@ def test_student_joins_by_code(ui: Ui, join_code: str) -> None:
     ui.check(page, "student-4-security")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Your class")).to_be_visible()
-    page.get_by_label("Department").fill("Physics")
+    # the organization's own departments, as choices (not free text)
+    expect(page.get_by_role("radio", name="Physics")).to_be_visible()
+    expect(page.get_by_role("radio", name="Mathematics")).to_be_visible()
+    page.get_by_role("radio", name="Physics").check()
     page.get_by_label("Batch").fill("2024-2028")
     page.get_by_label("Year").fill("2")
     ui.check(page, "student-5-class")

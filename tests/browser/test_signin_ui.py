@@ -27,12 +27,24 @@ from support.server import text_body
 pytestmark = pytest.mark.e2e
 INVITE = re.compile(r"https?://\S+/invite/[A-Za-z0-9_-]+")
 GENERIC = "That email address and password do not match an account."
+BRAND_LOGO = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+    '<circle cx="5" cy="5" r="5" fill="#0f5132"/></svg>'
+)
 
 
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory: pytest.TempPathFactory, browser: Browser, artifacts: Path) -> Iterator[Ui]:
     tmp = tmp_path_factory.mktemp("signin-ui")
-    with served_ui(tmp, browser, artifacts) as ui:
+    logo = tmp / "brand.svg"
+    logo.write_text(BRAND_LOGO)
+    brand = {  # this service is branded: its pages show it
+        "REGFLOW_BRAND_NAME": "Sunrise Schools",
+        "REGFLOW_BRAND_COLOR": "#0F5132",
+        "REGFLOW_BRAND_LOGO": str(logo),
+        "REGFLOW_SUPPORT_EMAIL": "help@sunrise.example",
+    }
+    with served_ui(tmp, browser, artifacts, brand) as ui:
         yield ui
 
 
@@ -199,3 +211,140 @@ def test_an_existing_account_signs_in_to_accept(ui: Ui, owner: dict[str, Any]) -
     expect(page.locator(".orgs")).to_contain_text(name)
     expect(page.locator(".orgs")).to_contain_text("Teacher")
     ui.check(page, "signin-4-organization")
+
+
+def student_joins_by_api(ui: Ui, code: str, address: str) -> httpx.Response:
+    """A student registers with the join code through the API (codes from the sinks)."""
+    national, e164 = indian_mobile()
+    with httpx.Client(base_url=ui.base_url, timeout=TIMEOUT) as api:
+        started = api.post("/v1/registrations", json={"flow": "student"}).json()
+        rid, auth = started["id"], bearer(started["token"])
+
+        def post(path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+            return api.post(f"/v1/registrations/{rid}{path}", json=body, headers=auth)
+
+        basic = {
+            "full_name": "Kiran Patil",
+            "email": address,
+            "date_of_birth": "2007-01-15",
+            "gender": "female",
+            "country": "IN",
+            "phone": national,
+            "city": "Pune",
+            "postal_code": "411004",
+        }
+        assert post("/steps/basic", basic).status_code == 200
+        assert post("/verifications/email/confirm", {"code": ui.email_code(address)}).is_success
+        assert post("/verifications/phone/confirm", {"code": ui.sms_code(e164)}).is_success
+        school = {"registration_type": "organization", "org_code": code, "academic_level": "BSc"}
+        step = post("/steps/organization", school)
+        if step.status_code != 200:
+            return step
+        secret = {"password": PASSWORD, "password_confirmation": PASSWORD}
+        assert post("/steps/security", secret).status_code == 200
+        mapping = {"department": "Physics", "batch": "2025-2029"}
+        assert post("/steps/mapping", mapping).status_code == 200
+        return post("/complete")
+
+
+def test_the_console_approves_invites_and_rotates(ui: Ui, owner: dict[str, Any]) -> None:
+    page = ui.page()
+    page.goto("/console")  # behind the hosted sign-in
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    sign_in(page, owner["account"]["email"], PASSWORD)
+    name = owner["organization"]["name"]
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    ui.check(page, "console-1-overview")
+    page.get_by_label("Open, with approval").check()
+    page.get_by_label("Departments").fill("Physics\nChemistry")
+    page.get_by_label("Require two-factor sign-in for members").check()
+    page.get_by_role("button", name="Save the settings").click()
+    expect(page.locator("p.notice")).to_contain_text("settings are saved")
+    expect(page.get_by_label("Departments")).to_have_value("Physics\nChemistry")
+    old_code = page.locator("#join-code").inner_text()
+    student = email("student")
+    assert student_joins_by_api(ui, old_code, student).status_code == 201
+    page.get_by_label("Status").select_option("pending")
+    page.get_by_role("button", name="Filter").click()
+    row = page.locator(f"[data-email='{student}']")
+    expect(row).to_contain_text("Pending")
+    ui.check(page, "console-2-pending")
+    row.get_by_role("button", name=f"Approve {student}").click()
+    expect(page.locator("p.notice")).to_contain_text("approved")
+    found = [m for m in members(ui, owner) if m["email"] == student]
+    assert [(m["status"], m["role"]) for m in found] == [("active", "student")]
+    teacher = email("teacher")
+    page.get_by_label("Email address").fill("not-an-email")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.locator("#c-email-error")).to_be_visible()
+    page.get_by_label("Email address").fill(teacher)
+    page.get_by_label("Invite as").select_option("teacher")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.locator("p.notice")).to_contain_text("invitation is on its way")
+    expect(page.locator(f"[data-invitation='{teacher}']")).to_contain_text("Pending")
+    ui.check(page, "console-3-invited")
+    link = invite_link(ui, teacher)
+    joiner = ui.page()
+    joiner.goto(link)
+    joiner.get_by_role("button", name="Accept and create my account").click()
+    national, e164 = indian_mobile()
+    joiner.get_by_label("Full name").fill("Vikram Joshi")
+    joiner.get_by_label("Country").fill("India")
+    joiner.get_by_label("Mobile number").fill(national)
+    joiner.get_by_label("City").fill("Pune")
+    joiner.get_by_label("Postal code").fill("411004")
+    joiner.get_by_role("button", name="Continue").click()
+    joiner.get_by_label("Code", exact=True).fill(ui.sms_code(e164))
+    joiner.get_by_role("button", name="Confirm").click()
+    joiner.get_by_label("Subjects you teach").fill("Chemistry")
+    joiner.get_by_label("Your role").fill("Lecturer")
+    joiner.get_by_label("With my school or organization").check()
+    joiner.get_by_label("Experience level").fill("Junior")
+    joiner.get_by_label("Years of experience").fill("2")
+    joiner.get_by_role("button", name="Continue").click()
+    joiner.get_by_label("Password", exact=True).fill(PASSWORD)
+    joiner.get_by_label("Confirm password").fill(PASSWORD)
+    joiner.get_by_role("button", name="Create my account").click()
+    expect(joiner.get_by_role("heading", name="Welcome, Vikram!")).to_be_visible()
+    page.reload()
+    expect(page.locator(f"[data-invitation='{teacher}']")).to_contain_text("Accepted")
+    page.get_by_label("Role").select_option("teacher")
+    page.get_by_label("Status").select_option("")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator(f"[data-email='{teacher}']")).to_contain_text("Active")
+    page.get_by_role("button", name="Rotate the join code").click()
+    expect(page.locator("p.notice")).to_contain_text("previous one no longer works")
+    new_code = page.locator("#join-code").inner_text()
+    assert new_code != old_code
+    ui.check(page, "console-4-rotated")
+    refused = student_joins_by_api(ui, old_code, email("late"))
+    assert refused.status_code == 422 and "ORG_CODE_INVALID" in refused.text
+    assert student_joins_by_api(ui, new_code, email("on-time")).status_code == 201
+
+
+def invite_link(ui: Ui, address: str) -> str:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        for rcpt, mail in list(ui.mail.messages):
+            found = INVITE.search(text_body(mail)) if address in rcpt else None
+            if found:
+                return found.group(0)
+        time.sleep(0.05)
+    raise TimeoutError(f"no invitation mail for {address}")
+
+
+def test_the_pages_carry_the_configured_brand(ui: Ui) -> None:
+    page = ui.page()
+    page.goto("/sign-in")
+    expect(page).to_have_title("Sign in · Sunrise Schools")
+    expect(page.locator(".brand")).to_have_text("Sunrise Schools")
+    logo = page.locator(".brand-logo")
+    expect(logo).to_have_attribute("src", "/brand/logo")
+    assert page.evaluate("() => document.querySelector('.brand-logo').naturalWidth") > 0
+    button = page.get_by_role("button", name="Sign in")
+    assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(15, 81, 50)"
+    expect(page.get_by_role("link", name="help@sunrise.example")).to_be_visible()
+    icon = page.request.get("/brand/favicon")
+    assert icon.ok and icon.headers["content-type"].startswith("image/svg+xml")
+    assert "sandbox" in icon.headers["content-security-policy"]
+    ui.check(page, "brand-sign-in")

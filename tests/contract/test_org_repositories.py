@@ -201,3 +201,41 @@ async def test_profiles(uows: SqlUnitOfWorkFactory) -> None:
         got = await uow.profiles.get(person.id)
         assert got == AccountProfile(person.id, "teacher", NOW, "fr", data)
         assert await uow.profiles.get(_id()) is None
+
+
+async def test_invitations_are_listed_and_revoked(uows: SqlUnitOfWorkFactory) -> None:
+    org, other = organization(), organization()
+    first = Invitation(
+        _id(),
+        org.id,
+        "a@example.com",
+        "teacher",
+        uuid.uuid4().hex * 2,
+        _id(),
+        NOW,
+        NOW + timedelta(days=1),
+    )
+    later = replace(
+        first,
+        id=_id(),
+        email="b@example.com",
+        token_hash=uuid.uuid4().hex * 2,
+        created_at=NOW + timedelta(minutes=1),
+    )
+    theirs = replace(first, id=_id(), organization_id=other.id, token_hash=uuid.uuid4().hex * 2)
+    async with uows() as uow:
+        await uow.organizations.add(org)
+        await uow.organizations.add(other)
+        for invitation in (first, later, theirs):
+            await uow.invitations.add(invitation)
+        await uow.commit()
+    async with uows() as uow:
+        listed = await uow.invitations.for_organization(org.id, 10)
+        assert [i.email for i in listed] == ["b@example.com", "a@example.com"]  # newest first
+        assert not await uow.invitations.revoke(theirs.id, org.id, NOW)  # not this org's
+        assert await uow.invitations.revoke(first.id, org.id, NOW)
+        assert not await uow.invitations.revoke(first.id, org.id, NOW)  # ended already
+        assert not await uow.invitations.accept(first.id, "reg-1", NOW)  # the link is dead
+        assert await uow.invitations.accept(later.id, "reg-2", NOW)
+        assert not await uow.invitations.revoke(later.id, org.id, NOW)  # used: nothing to end
+        await uow.commit()

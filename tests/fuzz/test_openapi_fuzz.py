@@ -4,7 +4,11 @@ The service runs on a free port (SQLite, rate limits off so the fuzzer is not
 throttled); each operation gets a bounded number of generated requests so the
 suite stays fast. Every check runs but ``positive_data_acceptance``: step
 fields are declared as a free JSON object and validated per flow, so "valid by
-the schema" data is often refused by the flow, as it should be (422).
+the schema" data is often refused by the flow, as it should be (422). The seed
+contract routes declare their request bodies (``regflow.api.contracts.bodies``),
+so the fuzzer sends them documented fields with generated values as well as
+hostile ones; they must never answer 5xx. About 60 operations at 20 examples
+each: the run stays near a minute on two cores.
 """
 
 from __future__ import annotations

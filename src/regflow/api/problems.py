@@ -152,6 +152,7 @@ STATUS: dict[ErrorCode, int | None] = {
     E.INVITATION_EMAIL_MISMATCH: 403,
     E.UPLOAD_NOT_FOUND: 404,
     E.MESSAGE_NOT_FOUND: 404,
+    E.INVITATION_NOT_REVOCABLE: 409,
     E.LOGO_INVALID: 409,  # a field's code too, when the step is submitted
     E.USERNAME_TAKEN: 409,  # a field's code too, when the step is submitted
     **dict.fromkeys(FIELD_CODES, FIELD),

@@ -68,6 +68,10 @@ class Engine:
 
     # -- lookups ---------------------------------------------------------------------------
 
+    def policy_of(self, flow: str) -> passwords.PasswordPolicy:
+        """The password policy of ``flow``: its own, else the configured one."""
+        return self._policies.get(flow, self.password_policy)
+
     def flow(self, name: str) -> FlowSpec:
         try:
             return self.flows[name]
@@ -299,8 +303,7 @@ class Engine:
             and v
         ]
         try:
-            policy = self._policies.get(registration.flow, self.password_policy)
-            policy.check(password, context=context)
+            self.policy_of(registration.flow).check(password, context=context)
         except FieldProblem as problem:
             problems.append(problem)
         if "password_confirmation" in values:

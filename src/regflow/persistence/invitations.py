@@ -58,3 +58,26 @@ class SqlInvitations:
             .values(accepted_at=now, registration_id=registration_id)
         )
         return result.rowcount == 1
+
+    async def for_organization(self, organization_id: str, limit: int) -> list[Invitation]:
+        rows = await self._conn.execute(
+            select(t)
+            .where(t.c.organization_id == organization_id)
+            .order_by(t.c.created_at.desc(), t.c.id)
+            .limit(limit)
+        )
+        return [_row(r._mapping) for r in rows]
+
+    async def revoke(self, invitation_id: str, organization_id: str, now: datetime) -> bool:
+        # revoked = expired now: the link answers as an expired one, no column needed
+        result = await self._conn.execute(
+            update(t)
+            .where(
+                t.c.id == invitation_id,
+                t.c.organization_id == organization_id,
+                t.c.accepted_at.is_(None),
+                t.c.expires_at > now,
+            )
+            .values(expires_at=now)
+        )
+        return result.rowcount == 1

@@ -8,12 +8,25 @@ address; whoever holds the registration followed the link mailed to it).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from regflow.core.invitations import INVITATION_KEY, invitation_of
+from regflow.core.model import Registration
 from regflow.services.base import RegistrationUseCase
+from regflow.services.step_rules import joined_organization
 
 _NEVER_SHOWN = frozenset({"password_hash", "password", "password_confirmation"})
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a form shown again needs: the values by step, and what they lead to."""
+
+    values: dict[str, dict[str, Any]]
+    invited: bool = False  # started by following an invitation (its email is confirmed)
+    departments: list[str] = field(default_factory=list)  # of the organization joined
+    country: str | None = None  # the first country entered, for phone examples and zones
 
 
 class Drafts(RegistrationUseCase):
@@ -21,6 +34,23 @@ class Drafts(RegistrationUseCase):
         """Each submitted step's stored values, by step name, without secrets."""
         async with self.ctx.uow(read_only=True) as uow:
             registration = await self.load(uow, registration_id, token)
+        return self._values(registration)
+
+    async def draft(self, registration_id: str, token: str | None) -> Draft:
+        """The values plus the invitation, the joined organization's departments, the country."""
+        async with self.ctx.uow(read_only=True) as uow:
+            registration = await self.load(uow, registration_id, token)
+            organization = await joined_organization(uow, registration)
+        values = self._values(registration)
+        country = next(
+            (str(v["country"]) for v in values.values() if isinstance(v.get("country"), str)),
+            None,
+        )
+        departments = list(organization.settings.get("departments") or []) if organization else []
+        invited = invitation_of(registration) is not None
+        return Draft(values, invited, [str(d) for d in departments], country)
+
+    def _values(self, registration: Registration) -> dict[str, dict[str, Any]]:
         drafts = {
             step: {k: v for k, v in data.items() if k not in _NEVER_SHOWN}
             for step, data in registration.data.items()

@@ -61,9 +61,10 @@ class Invitations(RegistrationUseCase):
         self.admin = admin
 
     async def invite(
-        self, token: str | None, organization_id: str, email: str, role: str
+        self, token: str | None, organization_id: str, email: str, role: str, locale: str = "en"
     ) -> dict[str, Any]:
-        """Invite ``email`` as ``role`` (not ``owner``); the link goes out by mail."""
+        """Invite ``email`` as ``role`` (not ``owner``); the link goes out by mail, in
+        ``locale`` (the inviter's language: the invitee's is not known yet)."""
         problems: list[FieldProblem] = []
         address = ""
         try:
@@ -92,9 +93,9 @@ class Invitations(RegistrationUseCase):
                     issued.invitation,
                     issued.token,
                     organization,
-                    public_url=self.ctx.public_url,
+                    links=self.ctx.links,
                     now=now,
-                    link_path=self.ctx.invitation_path,
+                    locale=locale,
                 )
             )
             await uow.commit()

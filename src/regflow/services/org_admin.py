@@ -79,7 +79,7 @@ class OrgAdmin:
     async def organization(self, token: str | None, organization_id: str) -> dict[str, Any]:
         async with self.ctx.uow(read_only=True) as uow:
             _, organization = await self.authorize(uow, token, organization_id)
-        return public_view(organization, self.ctx.public_url)
+        return public_view(organization, self.ctx.links)
 
     async def members(
         self, token: str | None, organization_id: str, status: str | None, limit: int, offset: int
@@ -121,7 +121,7 @@ class OrgAdmin:
                         organization,
                         approved=approve,
                         role=membership.role,
-                        public_url=self.ctx.public_url,
+                        links=self.ctx.links,
                         now=self.ctx.clock(),
                         locale=profile.locale if profile else "en",
                     )
@@ -140,8 +140,11 @@ class OrgAdmin:
         *,
         join_policy: str | None,
         departments: list[str] | None,
+        two_factor: bool | None = None,
+        logo: str | None = None,
     ) -> dict[str, Any]:
-        """Change the join policy and/or the department list."""
+        """Change the join policy, the department list, whether members need two-factor
+        sign-in and/or the logo (the key of an upload from ``POST /v1/uploads/logo``)."""
         problems: list[FieldProblem] = []
         clean: list[str] | None = None
         policy = JoinPolicy(join_policy) if join_policy in orgs.JOIN_POLICIES else None
@@ -160,9 +163,16 @@ class OrgAdmin:
                 organization.join_policy = policy
             if clean is not None:
                 organization.settings = {**organization.settings, "departments": clean}
+            if two_factor is not None:
+                organization.settings = {**organization.settings, "two_factor": two_factor}
+            if logo is not None:
+                if not await uow.uploads.claim(logo, organization.id, self.ctx.clock()):
+                    message = "This upload is unknown or has expired; upload the logo again."
+                    raise ValidationFailed.single("logo", ErrorCode.LOGO_INVALID, message)
+                organization.settings = {**organization.settings, "logo": logo}
             await uow.organizations.update(organization)
             await uow.commit()
-        return public_view(organization, self.ctx.public_url)
+        return public_view(organization, self.ctx.links)
 
     async def rotate(self, token: str | None, organization_id: str) -> dict[str, Any]:
         """A fresh join code; the previous one stops working."""

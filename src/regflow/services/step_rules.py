@@ -42,8 +42,13 @@ async def check_step(
             message = "This organization accepts members by invitation only."
             problems.append(FieldProblem("org_code", ErrorCode.ORG_INVITE_ONLY, message))
     if registration.flow == "student" and step == "mapping":
-        organization = await _joined(uow, registration)
+        organization = await joined_organization(uow, registration)
         problem = _department_problem(organization, clean.get("department"))
+        if problem is not None:
+            problems.append(problem)
+    password = clean.get("password")
+    if isinstance(password, str) and password:
+        problem = await _password_names_organization(ctx, uow, registration, password)
         if problem is not None:
             problems.append(problem)
     logo = clean.get("logo")
@@ -56,12 +61,29 @@ async def check_step(
         raise ValidationFailed(problems)
 
 
-async def _joined(uow: UnitOfWork, registration: Registration) -> Organization | None:
+async def joined_organization(uow: UnitOfWork, registration: Registration) -> Organization | None:
+    """The organization ``registration`` joins: by its invitation or its join code."""
     invited = invitation_of(registration)
     if invited is not None:
         return await uow.organizations.get(str(invited["organization_id"]))
     code = onboarding.join_code(registration)
     return await uow.organizations.get_by_join_code(code) if code else None
+
+
+async def _password_names_organization(
+    ctx: ServiceContext, uow: UnitOfWork, registration: Registration, password: str
+) -> FieldProblem | None:
+    """The rule shown says "not containing … organization": the one joined counts too (the
+    engine sees only names typed in the flow, not the one a join code stands for)."""
+    organization = await joined_organization(uow, registration)
+    if organization is None:
+        return None
+    try:
+        ctx.engine.policy_of(registration.flow).check(password, context=[organization.name])
+    except FieldProblem as problem:
+        if problem.code == ErrorCode.PASSWORD_CONTEXT:
+            return problem
+    return None
 
 
 def _department_problem(organization: Organization | None, wanted: Any) -> FieldProblem | None:

@@ -23,8 +23,8 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oidc.core.errors import LoginRequiredError
-from fastapi import APIRouter, Request
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from regflow.core.oidc import Client
@@ -57,7 +57,7 @@ def go(location: str) -> Response:
 
 
 def authorize_router(w: Wizard, provider: Provider) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
 
     def refused(request: Request, error: OAuth2Error) -> Response:
         return w.pages.render(
@@ -108,6 +108,10 @@ def authorize_router(w: Wizard, provider: Provider) -> APIRouter:
                 needed.state = data.get("state")
                 return go(provider.error_reply(oauth, needed).location or "/")
             return go("/sign-in?" + urlencode({"next": authorize_url(without(items, "login"))}))
+        if not client.first_party and not posted and "none" in prompts:
+            needed = ConsentRequiredError(redirect_uri=grant.redirect_uri)
+            needed.state = data.get("state")
+            return go(provider.error_reply(oauth, needed).location or "/")
         if not client.first_party and not posted:
             fields = [(k, v) for k, v in items if k not in CONTROL]
             return w.pages.render(
@@ -131,9 +135,7 @@ def authorize_router(w: Wizard, provider: Provider) -> APIRouter:
 
     @router.post(AUTHORIZE)
     async def consent(request: Request) -> Response:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         items = clean_items(form.multi_items())
         if items is None:
             return refused(request, OAuth2Error("invalid_request"))
@@ -169,9 +171,7 @@ def authorize_router(w: Wizard, provider: Provider) -> APIRouter:
 
     @router.post(END_SESSION)
     async def end_session_confirmed(request: Request) -> Response:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         items = clean_items(form.multi_items())
         if items is None:
             return refused(request, OAuth2Error("invalid_request"))

@@ -8,13 +8,12 @@ through as text so the engine reports it with its code.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from regflow.core.flowspec import StepSpec
+from regflow.ui import places
 
 _LABELS = {
     "email": "Email address",
@@ -26,7 +25,7 @@ _LABELS = {
     "password_confirmation": "Confirm password",
     "org_code": "Organization code",
     "name": "Name",
-    "country": "Country code",
+    "country": "Country",
     "state": "State or region",
     "city": "City",
     "postal_code": "Postal code",
@@ -69,11 +68,11 @@ _HINTS = {
     "email": "We send a 6-digit code to this address.",
     "username": "3 to 30 letters, digits, dots, hyphens or underscores.",
     "org_code": "Your organization gives you this code. You can add it later.",
-    "country": "Two letters, for example IN, FR or US.",
+    "country": "Start typing its name and choose it from the list.",
     "phone": "We send a code by SMS. Write it as you would at home, or start with +.",
     "departments": "One per line; needed for several departments.",
     "subjects": "One per line.",
-    "postal_code": "Leave it empty if your country has none.",
+    "postal_code": "Leave it empty only if your country has no postal codes.",
     "logo": "Optional. PNG, JPEG or GIF, up to 5 MB.",
     "date_of_birth": "Used to check your age; never shown to others.",
     "experience_level": "For example Junior, Senior or Head of department.",
@@ -115,6 +114,7 @@ _CHOICE_WORDS = {
     "standalone": "On my own",
     "organization": "With my school or organization",
     "freelance": "Independently (freelance)",
+    "ngo": "NGO",
 }
 
 
@@ -129,6 +129,8 @@ class FieldView:
     error: str | None = None
     autocomplete: str | None = None
     options: list[tuple[str, str]] = field(default_factory=list)
+    groups: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    countries: tuple[places.Country, ...] = ()
     conditional: bool = False
 
     @property
@@ -136,23 +138,41 @@ class FieldView:
         return f"f-{self.name}"
 
 
-@cache
-def time_zones() -> list[str]:
-    return sorted(z for z in zoneinfo.available_timezones() if "/" in z and "Etc" not in z)
+ZONE_GROUPS = {"suggested": "Suggested", "all": "All time zones"}
 
 
 def _kind(ui_type: str, name: str) -> str:
     if name == "logo":
         return "file"
-    return {"integer": "number", "country": "text"}.get(ui_type, ui_type)
+    return {"integer": "number"}.get(ui_type, ui_type)
+
+
+def _with_country(view: FieldView, country: str | None) -> None:
+    """What depends on the country: its name shown, phone example, postal codes, zones."""
+    if view.kind == "country":
+        view.countries = places.countries()
+        if isinstance(view.value, str) and len(view.value) == 2:
+            view.value = places.country_name(view.value.upper()) or view.value
+    elif view.kind == "tel" and country and places.phone_example(country):
+        view.hint = f"{view.hint} For example {places.phone_example(country)}."
+    elif view.name == "postal_code":
+        view.conditional = True  # "(optional)" only where the country has none, see country.js
+    elif view.kind == "timezone":
+        view.groups = [
+            (ZONE_GROUPS[key], [(z, z.replace("_", " ")) for z in zones])
+            for key, zones in places.zone_groups(country)
+        ]
 
 
 def field_views(
     spec: StepSpec,
     values: Mapping[str, Any],
     errors: Mapping[str, str],
+    country: str | None = None,
 ) -> list[FieldView]:
-    """The inputs of ``spec`` filled with ``values``; ``errors`` are sentences by field."""
+    """The inputs of ``spec`` filled with ``values``; ``errors`` are sentences by field;
+    ``country`` (an alpha-2 code entered in this or an earlier step) sets phone examples and
+    suggested time zones."""
     props = spec.fields.model_json_schema().get("properties", {})
     views = []
     for described in spec.describe_fields():
@@ -172,8 +192,7 @@ def field_views(
             autocomplete=_AUTOCOMPLETE.get(name),
             options=[(o, _CHOICE_WORDS.get(o, o.replace("_", " ").capitalize())) for o in options],
         )
-        if view.kind == "timezone":
-            view.options = [(z, z.replace("_", " ")) for z in time_zones()]
+        _with_country(view, country)
         if view.kind == "list" and isinstance(view.value, list):
             view.value = "\n".join(str(v) for v in view.value)
         views.append(view)
@@ -197,6 +216,8 @@ def values_from_form(spec: StepSpec, form: Mapping[str, Any]) -> dict[str, Any]:
             raw[name] = int(text) if text.isdigit() and len(text) < 12 else text
         elif ui_type == "password":
             raw[name] = value  # passwords are taken exactly as typed
+        elif ui_type == "country":
+            raw[name] = places.country_code(text)  # a name from the picker, or a code
         else:
             raw[name] = text
     return raw

@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from regflow.ui.brand import Brand
 from regflow.ui.session import CSRF_FIELD, Cookies
 
 STATIC = "/static/ui"
@@ -33,9 +34,12 @@ def headers_for(form_origins: Sequence[str] = ()) -> dict[str, str]:
 class Pages:
     """Renders templates with what every page needs; sets the CSRF cookie when missing."""
 
-    def __init__(self, cookies: Cookies, form_origins: Sequence[str] = ()) -> None:
+    def __init__(
+        self, cookies: Cookies, form_origins: Sequence[str] = (), brand: Brand | None = None
+    ) -> None:
         self.cookies = cookies
         self.headers = headers_for(form_origins)
+        self.brand = brand or Brand()
         self.env = Environment(
             loader=PackageLoader("regflow.ui", "templates"),
             autoescape=select_autoescape(["html"]),
@@ -49,6 +53,7 @@ class Pages:
         seed, new = self.cookies.csrf_seed(request)
         html = self.env.get_template(template).render(
             static=STATIC,
+            brand=self.brand,
             csrf_field=CSRF_FIELD,
             csrf=self.cookies.csrf_token(seed),
             **context,

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from regflow.oidc.provider import Provider
@@ -13,6 +15,9 @@ from regflow.services.container import Services
 from regflow.services.invitations import Invitations
 from regflow.services.uploads import Uploads
 from regflow.ui.authorize import authorize_router
+from regflow.ui.brand import Brand, brand_router
+from regflow.ui.console import console_router
+from regflow.ui.csrf import CsrfRefused
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
 from regflow.ui.recovery import recovery_router
@@ -26,6 +31,7 @@ CONFIRM_PATH = "/register/confirm/"  # where the verification mail's link points
 INVITE_PATH = "/invite/"  # where the invitation mail's link points
 RESET_PATH = "/reset/"  # where the password reset mail's link points
 LOGO_FORM_PATH = "/register/organization/step/preferences"  # a form that carries a file
+CONSOLE_LOGO_PATH = "/console/settings"  # the console's settings form carries a logo
 
 
 def mount_static(app: FastAPI) -> None:
@@ -40,6 +46,7 @@ def mount_ui(
     *,
     uploads: Uploads | None,
     flows: Sequence[str],
+    brand: Brand | None = None,
     provider: Provider | None = None,
 ) -> None:
     """``/``, ``/register/...``, ``/sign-in``, ``/sign-out``, ``/invite/...``,
@@ -52,12 +59,20 @@ def mount_ui(
         int(ctx.engine.ttl.total_seconds()),
         int(ctx.login_sessions.absolute.total_seconds()),
     )
+    brand = brand or Brand()
     origins = provider.redirect_origins() if provider is not None else ()
-    wizard = Wizard(services, cookies, Pages(cookies, origins), uploads, flows)
+    wizard = Wizard(services, cookies, Pages(cookies, origins, brand), uploads, flows)
+    app.include_router(brand_router(brand))
+
+    async def on_csrf_refused(request: Request, exc: Exception) -> Response:
+        return wizard.csrf_failed(request)
+
+    app.add_exception_handler(CsrfRefused, on_csrf_refused)
     app.include_router(verification_router(wizard))
     app.include_router(steps_router(wizard))
     app.include_router(signin_router(wizard))
     app.include_router(invitation_router(wizard, invitations))
+    app.include_router(console_router(wizard, invitations))
     app.include_router(recovery_router(wizard))
     if provider is not None:  # the OpenID Provider's authorize and logout pages
         app.include_router(authorize_router(wizard, provider))

@@ -19,10 +19,13 @@ HMAC(server secret, value), compared in constant time on each post.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -80,6 +83,35 @@ class Cookies:
         response.delete_cookie(
             self.name(f"reg-{flow}"), path="/", secure=self.secure, httponly=True, samesite="lax"
         )
+
+    # -- a finished registration's welcome page ----------------------------------------------
+
+    def sign(self, purpose: str, payload: dict[str, Any]) -> str:
+        """``payload`` as ``<base64 JSON>.<HMAC>``: readable, not forgeable."""
+        body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode())
+        mac = hmac.new(self.secret, purpose.encode() + b":" + body, hashlib.sha256).hexdigest()
+        return f"{body.decode()}.{mac}"
+
+    def unsign(self, purpose: str, value: str) -> dict[str, Any] | None:
+        body, _, mac = value.rpartition(".")
+        if not body or len(value) > 3000:
+            return None
+        wanted = hmac.new(self.secret, purpose.encode() + b":" + body.encode(), hashlib.sha256)
+        if not hmac.compare_digest(wanted.hexdigest(), mac):
+            return None
+        try:
+            loaded = json.loads(base64.urlsafe_b64decode(body.encode()))
+        except ValueError:
+            return None
+        return loaded if isinstance(loaded, dict) else None
+
+    def keep_welcome(self, response: Response, flow: str, payload: dict[str, Any]) -> None:
+        """What the welcome page shows, so reloading it (a GET after the 303) shows it again."""
+        self._set(response, f"done-{flow}", self.sign(f"welcome-{flow}", payload), 3600)
+
+    def welcome(self, request: Request, flow: str) -> dict[str, Any] | None:
+        value = request.cookies.get(self.name(f"done-{flow}"), "")
+        return self.unsign(f"welcome-{flow}", value) if value else None
 
     # -- the login session ------------------------------------------------------------------
 

@@ -4,58 +4,79 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from regflow.core.flowspec import FlowSpec, StepSpec
 from regflow.core.passwords import rules
 from regflow.errors import Conflict, Gone, NotFound, RegflowError, ValidationFailed
+from regflow.services.drafts import Draft
+from regflow.ui import places
 from regflow.ui.forms import field_views, shown_again, values_from_form
 from regflow.ui.pages import redirect
-from regflow.ui.session import AUTHORIZE
+from regflow.ui.welcome import complete, welcome_router
 from regflow.ui.wizard import Place, Wizard
-from regflow.ui.words import say
+from regflow.ui.words import say_on
 
 INTROS = {
-    "member": "An account for yourself, in three short steps.",
+    "member": "An account for yourself: your email address, a name and a password.",
     "organization": "Register a school or institution and become its administrator.",
     "teacher": "Join your organization as a teacher, or teach independently.",
     "student": "Join your school with its code, or register on your own.",
 }
 
 
-def errors_by_field(failure: ValidationFailed) -> dict[str, str]:
+LAST_BUTTON = {"organization": "Register my organization"}
+
+
+def errors_by_field(failure: ValidationFailed, labels: dict[str, str]) -> dict[str, str]:
+    """One sentence per field, naming the field where the sentence alone would not."""
     found: dict[str, str] = {}
     for problem in failure.problems:
         name = problem.field.split(".")[0]
-        found.setdefault(name, say(problem.code, name, problem.message))
+        label = labels.get(name, name.replace("_", " ").capitalize())
+        found.setdefault(name, say_on(problem.code, name, label, problem.message))
     return found
 
 
 def steps_router(w: Wizard) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
 
     def show_step(
         request: Request,
         spec: FlowSpec,
         step: StepSpec,
         place: Place | None,
+        draft: Draft | None,
         values: dict[str, Any],
         errors: dict[str, str] | None = None,
         status: int = 200,
+        *,
+        password_cleared: bool = False,
     ) -> Response:
-        progress = w.progress(spec, place, step.name)
+        invited = bool(draft and draft.invited)
+        progress = w.progress(spec, place, step.name, invited=invited)
         names = progress["names"]
         index = names.index(step.name) if step.name in names else 0
         back = f"/register/{spec.name}/step/{names[index - 1]}" if index > 0 else "/"
-        policy = w.services.ctx.engine.password_policy
-        fields = field_views(step, values, errors or {})
-        # an invitation's registration: its address is confirmed already, no code is sent
+        policy = w.services.ctx.engine.policy_of(spec.name)
+        country = values.get("country") if isinstance(values.get("country"), str) else None
+        country = places.country_code(country) if country else (draft.country if draft else None)
+        fields = field_views(step, values, errors or {}, country)
         confirmed = bool(place and place.state.get("verified", {}).get("email"))
         for view in fields:
             if view.name == "email" and confirmed:
-                view.hint = "Your invitation was sent to this address; it is confirmed."
+                # an invitation's address is confirmed by the link; another by its code
+                view.hint = (
+                    "Your invitation was sent to this address; it is confirmed."
+                    if invited
+                    else "This address is confirmed. If you change it, we send a new code."
+                )
+            if view.name == "department" and draft and draft.departments:
+                view.kind = "choice"
+                view.options = [(d, d) for d in draft.departments]
+                view.hint = "Your organization's departments."
         return w.pages.render(
             request,
             "step.html",
@@ -70,6 +91,8 @@ def steps_router(w: Wizard) -> APIRouter:
             rules=rules(policy) if "password" in step.secret_fields else [],
             min_length=getattr(policy, "min_length", 8),
             last=index == len(names) - 1,
+            last_button=LAST_BUTTON.get(spec.name, "Create my account"),
+            password_cleared=password_cleared,
             intro=INTROS.get(spec.name) if index == 0 else None,
         )
 
@@ -100,15 +123,17 @@ def steps_router(w: Wizard) -> APIRouter:
             return w.expired(request, flow)
         if place is None:
             if step != spec.steps[0].name:
-                return redirect(f"/register/{flow}")
-            return show_step(request, spec, step_spec, None, {})
+                # Back from the welcome page lands on the finished flow's welcome again
+                finished = w.cookies.welcome(request, flow) is not None
+                return redirect(f"/register/{flow}/welcome" if finished else f"/register/{flow}")
+            return show_step(request, spec, step_spec, None, None, {})
         names = place.step_names
         current = place.state["step"]
         limit = names.index(current) if current in names else len(names) - 1
         if step not in names or names.index(step) > limit:
             return redirect(place.next_url())
-        drafts = await w.drafts.values(place.rid, place.token)
-        return show_step(request, spec, step_spec, place, drafts.get(step, {}))
+        draft = await w.drafts.draft(place.rid, place.token)
+        return show_step(request, spec, step_spec, place, draft, draft.values.get(step, {}))
 
     @router.post("/register/{flow}/step/{step}")
     async def submit(request: Request, flow: str, step: str) -> Response:
@@ -116,9 +141,7 @@ def steps_router(w: Wizard) -> APIRouter:
         step_spec = w.step_spec(spec, step) if spec else None
         if spec is None or step_spec is None:
             return not_found(request)
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         place = await w.place(request, flow)
         if isinstance(place, Gone):
             return w.expired(request, flow)
@@ -136,9 +159,22 @@ def steps_router(w: Wizard) -> APIRouter:
                 rid, token = place.rid, place.token
             state = await w.services.registrations.submit(rid, token, step, raw)
         except ValidationFailed as failure:
-            errors = errors_by_field(failure)
+            labels = {v.name: v.label for v in field_views(step_spec, {}, {})}
+            errors = errors_by_field(failure, labels)
             shown = {**shown_again(step_spec, form), "logo": raw.get("logo")}
-            response = show_step(request, spec, step_spec, place, shown, errors, 422)
+            draft = await w.drafts.draft(place.rid, place.token) if place else None
+            cleared = bool(step_spec.secret_fields & {k for k, v in form.items() if v})
+            response = show_step(
+                request,
+                spec,
+                step_spec,
+                place,
+                draft,
+                shown,
+                errors,
+                422,
+                password_cleared=cleared,
+            )
         except Gone:
             return w.expired(request, flow)
         except NotFound:
@@ -148,73 +184,20 @@ def steps_router(w: Wizard) -> APIRouter:
         else:
             moved = Place(flow, rid, token, state)
             if state["step"] == "complete" and not state.get("pending_verification"):
-                response = await complete(request, moved)
+                response = await complete(w, request, moved)
             else:
                 response = redirect(moved.next_url())
         if started is not None:
             w.cookies.keep_registration(response, flow, *started)
         return response
 
-    @router.get("/register/{flow}/ready")
-    async def ready(request: Request, flow: str) -> Response:
-        spec = w.flow(flow)
-        if spec is None:
-            return not_found(request)
-        place = await w.place(request, flow)
-        if isinstance(place, Gone):
-            return w.expired(request, flow)
-        if place is None or place.state["step"] != "complete":
-            return redirect(f"/register/{flow}")
-        return w.pages.render(request, "ready.html", flow=spec, error=None)
-
-    @router.post("/register/{flow}/complete")
-    async def finish(request: Request, flow: str) -> Response:
-        ok, _ = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
-        place = await w.place(request, flow)
-        if isinstance(place, Gone):
-            return w.expired(request, flow)
-        if place is None:
-            return redirect(f"/register/{flow}")
-        return await complete(request, place)
+    router.include_router(welcome_router(w))
 
     @router.post("/register/{flow}/restart")
     async def restart(request: Request, flow: str) -> Response:
-        ok, _ = await w.csrf_ok(request)
-        if not ok or w.flow(flow) is None:
+        if w.flow(flow) is None:
             return w.csrf_failed(request)
         return w.lost(request, flow)
-
-    async def complete(request: Request, place: Place) -> Response:
-        spec = w.flow(place.flow)
-        try:
-            _, body = await w.services.completion.complete(place.rid, place.token)
-        except Gone:
-            return w.expired(request, place.flow)
-        except RegflowError as error:
-            message = say(error.code, fallback=error.message)
-            return w.pages.render(request, "ready.html", 409, flow=spec, error=message)
-        account = body.get("account") or {}
-        name = account.get("first_name") or account.get("username") or ""
-        response: Response = w.pages.render(
-            request,
-            "welcome.html",
-            flow=spec,
-            name=name,
-            account=account,
-            organization=body.get("organization"),
-            membership=body.get("membership"),
-        )
-        w.cookies.forget_registration(response, place.flow)
-        if account.get("id"):  # the end of a hosted flow signs the browser in
-            waiting = w.cookies.authorize_continuation(request)
-            if waiting is not None:  # opened by an application: back to it, with a code
-                response = redirect(f"{AUTHORIZE}?{waiting}")
-                w.cookies.forget_authorize(response)
-                w.cookies.forget_registration(response, place.flow)
-            await w.start_session(request, response, str(account["id"]))
-        return response
 
     def not_found(request: Request) -> Response:
         return w.pages.render(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,6 +17,7 @@ from regflow.services.container import Services
 from regflow.services.drafts import Drafts
 from regflow.services.login_sessions import SignedIn
 from regflow.services.uploads import Uploads
+from regflow.ui.csrf import MAX_FIELDS, MAX_FILES, csrf_guard
 from regflow.ui.pages import Pages, redirect
 from regflow.ui.session import Cookies
 from regflow.ui.words import say
@@ -45,6 +47,38 @@ class Place:
         return f"/register/{self.flow}/step/{self.state['step']}"
 
 
+def page_names(spec: FlowSpec, place: Place | None, *, invited: bool = False) -> list[str]:
+    """The pages a person goes through: each step, then a code page for each address it asks
+    for that some step of the flow verifies."""
+    if place is not None:
+        steps = [
+            (s["name"], {f["name"] for f in s["fields"]}, s["verifications"])
+            for s in place.state["steps"]
+        ]
+    else:
+        steps = [
+            (s.name, {f["name"] for f in s.describe_fields()}, [c.value for c in s.verifications])
+            for s in spec.steps
+        ]
+    verified_somewhere = {channel for _, _, channels in steps for channel in channels}
+    pages: list[str] = []
+    for name, fields, _ in steps:
+        pages.append(name)
+        for channel in ("email", "phone"):
+            if channel in fields and channel in verified_somewhere:
+                if not (channel == "email" and invited):
+                    pages.append(f"verify:{channel}")
+    return pages
+
+
+def step_asking(place: Place, channel: str) -> str | None:
+    """The step whose form holds ``channel``'s address (where it can be changed)."""
+    for step in place.state["steps"]:
+        if channel in {f["name"] for f in step["fields"]}:
+            return str(step["name"])
+    return None
+
+
 def seconds_until(iso: str, now: datetime) -> int:
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     return max(0, int((moment - now).total_seconds() + 0.999))
@@ -66,6 +100,7 @@ class Wizard:
         self.pages = pages
         self.uploads = uploads
         self.drafts = Drafts(services.ctx)
+        self.csrf = csrf_guard(cookies)  # every UI router's dependency
 
     def now(self) -> datetime:
         return self.services.ctx.clock().astimezone(UTC)
@@ -92,10 +127,15 @@ class Wizard:
             return Gone()
         return Place(flow, rid, token, state)
 
-    def progress(self, spec: FlowSpec, place: Place | None, step: str) -> dict[str, Any]:
+    def progress(
+        self, spec: FlowSpec, place: Place | None, page: str, *, invited: bool = False
+    ) -> dict[str, Any]:
+        """ "Page N of M", counting the code pages too (an invitation's email needs none);
+        ``page`` is a step's name or ``verify:<channel>``. ``names`` are the steps only."""
         names = place.step_names if place else [s.name for s in spec.steps]
-        index = names.index(step) if step in names else len(names) - 1
-        return {"current": index + 1, "total": len(names), "names": names}
+        pages = page_names(spec, place, invited=invited)
+        index = pages.index(page) if page in pages else len(pages) - 1
+        return {"current": index + 1, "total": len(pages), "names": names}
 
     def step_spec(self, spec: FlowSpec, step: str) -> StepSpec | None:
         try:
@@ -120,9 +160,9 @@ class Wizard:
         self.cookies.forget_registration(response, flow)
         return response
 
-    async def csrf_ok(self, request: Request) -> tuple[bool, Any]:
-        form = await request.form(max_files=1, max_fields=200)
-        return self.cookies.csrf_ok(request, form.get("csrf")), form
+    async def form(self, request: Request) -> FormData:
+        """The posted form, already read (and its ``csrf`` checked) by :func:`csrf_guard`."""
+        return await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS)
 
     def csrf_failed(self, request: Request) -> Response:
         return self.pages.render(

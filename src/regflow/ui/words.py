@@ -14,7 +14,6 @@ _BY_FIELD: dict[tuple[ErrorCode, str], str] = {
     (ErrorCode.REQUIRED, "first_name"): "Enter your first name.",
     (ErrorCode.REQUIRED, "last_name"): "Enter your last name.",
     (ErrorCode.REQUIRED, "full_name"): "Enter your full name.",
-    (ErrorCode.REQUIRED, "name"): "Enter a name.",
     (ErrorCode.REQUIRED, "username"): "Choose a username.",
     (ErrorCode.REQUIRED, "password"): "Choose a password.",
     (ErrorCode.REQUIRED, "password_confirmation"): "Type your password a second time.",
@@ -30,6 +29,13 @@ _BY_FIELD: dict[tuple[ErrorCode, str], str] = {
     ): "Enter a whole number of years, for example 5.",
     (ErrorCode.INVALID_TYPE, "year"): "Enter the year as a number from 1 to 12.",
     (ErrorCode.INVALID_TYPE, "date_of_birth"): "Enter your date of birth.",
+    (ErrorCode.INVALID_VALUE, "student_strength"): (
+        "Enter a number of students of 0 or more, for example 250."
+    ),
+    (ErrorCode.INVALID_VALUE, "years_of_experience"): "Enter a number of years of 0 or more.",
+    (ErrorCode.INVALID_VALUE, "year"): "Enter the year as a number from 1 to 12.",
+    (ErrorCode.REQUIRED, "department"): "Choose your department.",
+    (ErrorCode.REQUIRED, "country"): "Choose your country from the list.",
     (ErrorCode.INVITATION_EMAIL_MISMATCH, "email"): "Use the address your invitation was sent to.",
     (ErrorCode.REQUIRED, "new_password"): "Choose a new password.",
     (ErrorCode.INVALID_CODE, "reset_code"): (
@@ -61,7 +67,9 @@ _BY_CODE: dict[ErrorCode, str] = {
     ErrorCode.PASSWORD_TOO_SHORT: "Your password is too short.",
     ErrorCode.PASSWORD_TOO_LONG: "Your password is too long.",
     ErrorCode.PASSWORD_COMMON: "This password is too common and easy to guess; choose another.",
-    ErrorCode.PASSWORD_CONTEXT: "Your password should not contain your name, username or email.",
+    ErrorCode.PASSWORD_CONTEXT: (
+        "Your password should not contain your name, username, email or organization."
+    ),
     ErrorCode.PASSWORD_WEAK: "Your password does not meet the rules listed above.",
     ErrorCode.PASSWORD_INVALID: "Your password contains characters that cannot be used.",
     ErrorCode.PASSWORD_MISMATCH: "The two passwords are not the same.",
@@ -75,7 +83,7 @@ _BY_CODE: dict[ErrorCode, str] = {
     ErrorCode.ACADEMIC_LEVEL_INVALID: PLACE_WORDS,
     ErrorCode.BATCH_INVALID: "Use letters, digits, spaces and - ' . ( ) , & / only, for "
     "example 2024-2028.",
-    ErrorCode.COUNTRY_INVALID: "Enter a two-letter country code, for example IN, FR or US.",
+    ErrorCode.COUNTRY_INVALID: "Choose a country from the list, for example India.",
     ErrorCode.PHONE_INVALID: "Enter a mobile number, for example +91 98765 43210.",
     ErrorCode.POSTAL_CODE_INVALID: "This postal code does not match the country.",
     ErrorCode.TIMEZONE_INVALID: "Choose a time zone from the list.",
@@ -157,6 +165,7 @@ _BY_CODE: dict[ErrorCode, str] = {
     ErrorCode.MEMBERSHIP_NOT_PENDING: "This request to join was already decided.",
     ErrorCode.UPLOAD_NOT_FOUND: "This upload is gone; upload the file again.",
     ErrorCode.MESSAGE_NOT_FOUND: "No such message.",
+    ErrorCode.INVITATION_NOT_REVOCABLE: "This invitation was used or has expired already.",
 }
 
 ROLE_WORDS = {
@@ -172,6 +181,32 @@ ROLE_WORDS = {
 def role_words(role: str) -> str:
     """A membership role as people say it."""
     return ROLE_WORDS.get(role, role.replace("_", " "))
+
+
+# sentences that do not say which field they are about: the label goes in front of them
+GENERIC = frozenset(
+    {
+        ErrorCode.REQUIRED,
+        ErrorCode.TOO_LONG,
+        ErrorCode.TOO_SHORT,
+        ErrorCode.INVALID_TYPE,
+        ErrorCode.INVALID_VALUE,
+        ErrorCode.INVALID_CHOICE,
+    }
+)
+
+
+def say_on(code: ErrorCode, field: str, label: str, fallback: str | None = None) -> str:
+    """The sentence for ``code`` on a field, naming the field (its ``label``) when the
+    sentence alone would not: an error summary of "This field is required." x4 says nothing."""
+    if (code, field) in _BY_FIELD:
+        return _BY_FIELD[(code, field)]
+    if code == ErrorCode.REQUIRED:
+        return f"{label} is required." if label else say(code)
+    if code in GENERIC or code not in _BY_CODE:
+        sentence = say(code, fallback=fallback)
+        return f"{label}: {sentence[:1].lower()}{sentence[1:]}"
+    return say(code, fallback=fallback)
 
 
 def say(code: ErrorCode, field: str | None = None, fallback: str | None = None) -> str:

@@ -6,11 +6,12 @@ refusal anywhere below (engine, services) reaches the client in that
 contract's words. A body that is not a JSON object is a validation error of
 the contract, never a native problem document.
 
-Every ``POST`` route of a contract reads a JSON body (``json_body``) unless its
-``openapi_extra`` declares another request body (the logo upload's
-multipart): the app-wide input guard (:mod:`regflow.api.inputs`) then holds
-for it as for the native routes, and its refusals reach the client through
-the contract's mapper.
+Every ``POST`` route of a contract declares its request body in
+``/openapi.json`` (:mod:`regflow.api.contracts.bodies`, unless its decorator
+gives its own ``openapi_extra``) and reads a JSON body (``json_body``) unless
+that declares another media type (the logo upload's multipart): the app-wide
+input guard (:mod:`regflow.api.inputs`) then holds for it as for the native
+routes, and its refusals reach the client through the contract's mapper.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
+from regflow.api.contracts.bodies import request_body
 from regflow.api.contracts.names import HANDLE_HEADER, canonical
 from regflow.api.inputs import MALFORMED, parse
 from regflow.errors import ErrorCode, FieldProblem, NotFound, RegflowError, ValidationFailed
@@ -37,6 +39,8 @@ def contract_router(mapper: Mapper, *, tag: str) -> APIRouter:
 
     class ContractRoute(APIRoute):
         def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+            if kwargs.get("openapi_extra") is None and "POST" in (kwargs.get("methods") or ()):
+                kwargs["openapi_extra"] = request_body(path)  # the body, for /openapi.json
             super().__init__(path, endpoint, **kwargs)
             declared = (self.openapi_extra or {}).get("requestBody", {}).get("content", {})
             self.json_body = "POST" in (self.methods or set()) and (

@@ -59,7 +59,14 @@ from regflow.api.contracts.base import contract_router, json_object, text
 from regflow.api.contracts.catalogue import fallback
 from regflow.core.model import Channel
 from regflow.core.passwords import SeedPolicy
-from regflow.errors import ErrorCode, RegflowError, TooSoon, ValidationFailed, VerificationFailed
+from regflow.errors import (
+    ErrorCode,
+    NotFound,
+    RegflowError,
+    TooSoon,
+    ValidationFailed,
+    VerificationFailed,
+)
 from regflow.services.container import Services
 
 log = logging.getLogger("regflow.contracts")
@@ -188,12 +195,12 @@ def oneshot_router(services: Services) -> APIRouter:
         body = await json_object(request)
         clean, _ = oneshot_rules.check({**body, "password": "", "firstName": "", "lastName": ""})
         code = text(body, "code")
-        found = await lookups.find(CONTRACT, clean["email"])
-        if found is None:
-            raise VerificationFailed(code=ErrorCode.INVALID_CODE)
-        rid, token = found
-        await services.codes.confirm(rid, token, Channel.EMAIL, str(code))
-        _, done = await services.completion.complete(rid, token)
+        token = lookups.token_for(CONTRACT, clean["email"])
+        try:  # the code is checked on every call, even once the address is proven
+            proven = await services.proofs.prove(token, str(code))
+        except NotFound:
+            raise VerificationFailed(code=ErrorCode.INVALID_CODE) from None
+        _, done = await services.completion.complete(proven.registration_id, token)
         return {
             "success": True,
             "message": "Email verified successfully. You can now log in.",

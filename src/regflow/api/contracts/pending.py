@@ -40,12 +40,11 @@ from regflow.api.contracts.base import contract_router, json_object
 from regflow.api.contracts.catalogue import fallback
 from regflow.api.v1.admin import presented_token
 from regflow.core.identifiers import normalize_email
-from regflow.core.model import Account, Channel
+from regflow.core.model import Account
 from regflow.errors import (
     Conflict,
     ErrorCode,
     FieldProblem,
-    NotFound,
     RegflowError,
     ValidationFailed,
 )
@@ -190,12 +189,11 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         email = _email(body)
         if await services.accounts.exists(email):
             raise Conflict(EXISTS, code=ErrorCode.USER_EXISTS)
-        found = await lookups.find(CONTRACT, email)
-        if found is None:
-            raise NotFound(EXPIRED, code=ErrorCode.REGISTRATION_NOT_FOUND)
-        rid, token = found
-        await services.codes.confirm(rid, token, Channel.EMAIL, str(code))
-        _, done = await services.completion.complete(rid, token)
+        token = lookups.token_for(CONTRACT, email)
+        # the code is checked on every call, even once the address is proven (a completion
+        # that failed after the code was confirmed must not be finished by anyone else)
+        proven = await services.proofs.prove(token, str(code))
+        _, done = await services.completion.complete(proven.registration_id, token)
         return JSONResponse(
             {
                 "success": True,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
@@ -73,6 +74,17 @@ def duration(seconds: float | None) -> str:
     return f"{s // 86400}d {s % 86400 // 3600}h"
 
 
+def moment(value: Any) -> str:
+    """An ISO 8601 time as people read it: ``7 Dec 2026, 11:23 UTC``."""
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC)
+    return f"{parsed.day} {parsed:%b %Y, %H:%M} UTC"
+
+
 def bar(value: float | None, whole: float | None, width: float) -> float:
     """The length of a bar for ``value`` out of ``whole`` on ``width`` pixels."""
     if not value or not whole:
@@ -88,6 +100,7 @@ def admin_router(reports: OperatorReports, admin_token: str) -> APIRouter:
         autoescape=select_autoescape(["html"]),
     )
     env.globals.update(percent=percent, duration=duration, bar=bar)
+    env.filters["moment"] = moment
     page = env.get_template("funnel.html")
 
     def allowed(authorization: str | None) -> bool:

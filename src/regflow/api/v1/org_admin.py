@@ -3,11 +3,13 @@
 ``GET /v1/organizations/{id}`` the organization; ``PATCH`` its join policy and
 departments; ``GET …/members?status=pending`` the approval queue;
 ``POST …/members/{membership_id}/approve`` and ``/reject``;
-``POST …/invitations`` ``{email, role}``; ``POST …/join-code/rotate``.
+``POST …/invitations`` ``{email, role}``, ``GET …/invitations``,
+``POST …/invitations/{invitation_id}/revoke``; ``POST …/join-code/rotate``.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -15,6 +17,7 @@ from pydantic import Field
 
 from regflow.api.deps import bearer_token
 from regflow.api.schemas import Strict
+from regflow.services.invitation_admin import InvitationAdmin, InvitationView
 from regflow.services.invitations import Invitations
 from regflow.services.org_admin import OrgAdmin
 
@@ -25,6 +28,8 @@ Id = Annotated[str, Path(max_length=64)]
 class OrganizationPatch(Strict):
     join_policy: str | None = Field(default=None, max_length=32)
     departments: list[str] | None = Field(default=None, max_length=500)
+    two_factor: bool | None = None
+    logo: str | None = Field(default=None, max_length=128)
 
 
 class InvitationRequest(Strict):
@@ -32,7 +37,24 @@ class InvitationRequest(Strict):
     role: str = Field(max_length=32)
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _invitation(i: InvitationView) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "email": i.email,
+        "role": i.role,
+        "status": i.status.value,
+        "created_at": _iso(i.created_at),
+        "expires_at": _iso(i.expires_at),
+        "accepted_at": _iso(i.accepted_at),
+    }
+
+
 def org_admin_router(admin: OrgAdmin, invitations: Invitations) -> APIRouter:
+    invitation_admin = InvitationAdmin(admin)
     router = APIRouter(prefix="/v1/organizations/{organization_id}", tags=["organization admin"])
 
     @router.get("")
@@ -41,9 +63,15 @@ def org_admin_router(admin: OrgAdmin, invitations: Invitations) -> APIRouter:
 
     @router.patch("")
     async def update(organization_id: Id, token: Bearer, body: OrganizationPatch) -> dict[str, Any]:
-        """Change the join policy (open, approval, invite_only) and/or the departments."""
+        """Change the join policy (open, approval, invite_only), the departments, the
+        two-factor requirement and/or the logo (an upload's ``key``)."""
         return await admin.update(
-            token, organization_id, join_policy=body.join_policy, departments=body.departments
+            token,
+            organization_id,
+            join_policy=body.join_policy,
+            departments=body.departments,
+            two_factor=body.two_factor,
+            logo=body.logo,
         )
 
     @router.get("/members")
@@ -69,6 +97,17 @@ def org_admin_router(admin: OrgAdmin, invitations: Invitations) -> APIRouter:
     async def invite(organization_id: Id, token: Bearer, body: InvitationRequest) -> dict[str, Any]:
         """Mail a single-use link that starts a registration pre-linked to this organization."""
         return await invitations.invite(token, organization_id, body.email, body.role)
+
+    @router.get("/invitations")
+    async def invitations_list(organization_id: Id, token: Bearer) -> dict[str, Any]:
+        """The latest 200 invitations, newest first: pending, accepted or expired."""
+        found = await invitation_admin.listed(token, organization_id)
+        return {"invitations": [_invitation(i) for i in found]}
+
+    @router.post("/invitations/{invitation_id}/revoke", status_code=204)
+    async def revoke(organization_id: Id, invitation_id: Id, token: Bearer) -> None:
+        """End an unused invitation now: its link answers 410 from then on."""
+        await invitation_admin.revoke(token, organization_id, invitation_id)
 
     @router.post("/join-code/rotate")
     async def rotate(organization_id: Id, token: Bearer) -> dict[str, Any]:

@@ -24,6 +24,23 @@ document.addEventListener("DOMContentLoaded", function () {
     span.textContent = text;
     live.appendChild(span);
   };
+  // the server's refusal of an earlier code no longer applies once a code is found
+  var clearStale = function () {
+    var error = document.getElementById(input.id + "-error");
+    if (error) { error.parentNode.removeChild(error); }
+    var field = input.closest(".field");
+    if (field) { field.classList.remove("has-error"); }
+    input.removeAttribute("aria-invalid");
+    var described = (input.getAttribute("aria-describedby") || "").split(" ")
+      .filter(function (id) { return id && id !== input.id + "-error"; });
+    input.setAttribute("aria-describedby", described.join(" "));
+    var item = document.querySelector('#error-summary a[href="#' + input.id + '"]');
+    if (item) {
+      var summary = document.getElementById("error-summary");
+      item.parentNode.parentNode.removeChild(item.parentNode);
+      if (summary && !summary.querySelector("li")) { summary.parentNode.removeChild(summary); }
+    }
+  };
   var look = function () {
     var code = input.value.trim();
     if (code.length < 4) { live.textContent = ""; return; }
@@ -32,7 +49,7 @@ document.addEventListener("DOMContentLoaded", function () {
       .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
       .then(function (res) {
         if (mine !== seq) { return; }
-        if (res.ok && res.body.name) { say("ok", "✓ You will join " + res.body.name); }
+        if (res.ok && res.body.name) { clearStale(); say("ok", "✓ You will join " + res.body.name); }
         else if (res.body && res.body.code === "RATE_LIMITED") { say("bad", "Too many lookups; wait a minute."); }
         else { say("bad", "No organization has this code."); }
       })

@@ -10,9 +10,19 @@ document.addEventListener("DOMContentLoaded", function () {
       preview.hidden = false;
     });
   }
+  // the browser's own zone joins the suggestions (after UTC) and is chosen when none is yet
   var zone = document.querySelector("select[data-timezone]");
-  if (zone && !zone.value && window.Intl) {
-    var mine = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (mine && zone.querySelector('option[value="' + mine + '"]')) { zone.value = mine; }
+  var mine = window.Intl ? Intl.DateTimeFormat().resolvedOptions().timeZone : "";
+  var known = zone && mine ? zone.querySelector('option[value="' + mine + '"]') : null;
+  if (known) {
+    var suggested = zone.querySelector("optgroup");
+    if (suggested && known.parentNode !== suggested) {
+      var copy = known.cloneNode(true);
+      copy.textContent = known.textContent + " (this device)";
+      known.parentNode.removeChild(known);
+      suggested.insertBefore(copy, suggested.children[1] || null);
+      known = copy;
+    }
+    if (!zone.value) { zone.value = mine; }
   }
 });

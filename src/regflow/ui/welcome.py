@@ -1,0 +1,105 @@
+"""The end of a flow: "everything is ready", creating the account, and the welcome page.
+
+Completion answers with a 303 to ``/register/<flow>/welcome``, whose content
+rides in a signed cookie for an hour: Back never re-posts and a reload shows
+the same page instead of an empty first step. An organization's owner sees the
+join code (with a copy button), where to invite people and the next steps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from regflow.errors import Gone, RegflowError
+from regflow.ui.pages import redirect
+from regflow.ui.session import AUTHORIZE
+from regflow.ui.wizard import Place, Wizard
+from regflow.ui.words import say
+
+NEXT_STEPS = {
+    "complete_profile": "Complete your organization's profile: logo, departments, who can join.",
+    "add_teachers": "Invite your first teachers, or give them the join code.",
+    "configure_settings": "Decide whether members need your approval and two-factor sign-in.",
+}
+
+
+def welcome_view(body: dict[str, Any]) -> dict[str, Any]:
+    """What the welcome page shows, from the completion's answer (no token, no secret)."""
+    account = body.get("account") or {}
+    organization = body.get("organization") or {}
+    membership = body.get("membership") or {}
+    owner = membership.get("role") == "owner"
+    return {
+        "name": account.get("first_name") or account.get("username") or "",
+        "email": account.get("email") or "",
+        "username": account.get("username"),
+        "organization": organization.get("name"),
+        "role": membership.get("role"),
+        "status": membership.get("status"),
+        # the owner's own organization: its join code is theirs to hand out
+        "join_code": organization.get("join_code") if owner else None,
+        "next_steps": [s.get("id") for s in body.get("next_steps") or []] if owner else [],
+    }
+
+
+async def complete(w: Wizard, request: Request, place: Place) -> Response:
+    """Create the account; 303 to the welcome page (or the ready page with the refusal)."""
+    spec = w.flow(place.flow)
+    try:
+        _, body = await w.services.completion.complete(place.rid, place.token)
+    except Gone:
+        return w.expired(request, place.flow)
+    except RegflowError as error:
+        message = say(error.code, fallback=error.message)
+        return w.pages.render(request, "ready.html", 409, flow=spec, error=message)
+    response = redirect(f"/register/{place.flow}/welcome")
+    w.cookies.keep_welcome(response, place.flow, welcome_view(body))
+    w.cookies.forget_registration(response, place.flow)
+    account = body.get("account") or {}
+    if account.get("id"):  # the end of a hosted flow signs the browser in
+        waiting = w.cookies.authorize_continuation(request)
+        if waiting is not None:  # opened by an application: back to it, with a code
+            response = redirect(f"{AUTHORIZE}?{waiting}")
+            w.cookies.forget_authorize(response)
+            w.cookies.forget_registration(response, place.flow)
+        await w.start_session(request, response, str(account["id"]))
+    return response
+
+
+def welcome_router(w: Wizard) -> APIRouter:
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
+
+    @router.get("/register/{flow}/ready")
+    async def ready(request: Request, flow: str) -> Response:
+        spec = w.flow(flow)
+        if spec is None:
+            return redirect("/")
+        place = await w.place(request, flow)
+        if isinstance(place, Gone):
+            return w.expired(request, flow)
+        if place is None or place.state["step"] != "complete":
+            return redirect(f"/register/{flow}")
+        return w.pages.render(request, "ready.html", flow=spec, error=None)
+
+    @router.post("/register/{flow}/complete")
+    async def finish(request: Request, flow: str) -> Response:
+        place = await w.place(request, flow)
+        if isinstance(place, Gone):
+            return w.expired(request, flow)
+        if place is None:
+            return redirect(f"/register/{flow}")
+        return await complete(w, request, place)
+
+    @router.get("/register/{flow}/welcome")
+    async def welcome(request: Request, flow: str) -> Response:
+        spec = w.flow(flow)
+        shown = w.cookies.welcome(request, flow) if spec else None
+        if shown is None:
+            return redirect(f"/register/{flow}" if spec else "/")
+        steps = [NEXT_STEPS[s] for s in shown.get("next_steps") or [] if s in NEXT_STEPS]
+        return w.pages.render(request, "welcome.html", flow=spec, view=shown, next_steps=steps)
+
+    return router
