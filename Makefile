@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck contracts pytest bench clean chromium
+.PHONY: install run test lint typecheck contracts pytest bench clean chromium client
 
 $(BIN)/regflow: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -45,6 +45,17 @@ bench: install ## start the service on a free port; throughput, latency, enumera
 	$(BIN)/python -m bench.events --rounds 2 --duration 5 --registrations 600
 	$(BIN)/python -m bench.enumeration
 	$(BIN)/python -m bench.imports
+
+# the TypeScript client's types, from the native API's OpenAPI (defaults, no seed contracts);
+# run after changing the API: a test fails while clients/typescript/src/schema.d.ts is stale
+client: install
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	env -i PATH="$$PATH" HOME="$$HOME" REGFLOW_CONTRACTS= REGFLOW_DATA_DIR="$$tmp" \
+		REGFLOW_DATABASE_URL="sqlite+aiosqlite:///$$tmp/openapi.db" \
+		REGFLOW_SECRET_KEY=openapi-generation-only-0123456789 \
+		$(BIN)/regflow openapi > "$$tmp/openapi.json" && \
+	cd clients/typescript && npm ci --prefer-offline --no-audit --no-fund --silent && \
+	REGFLOW_OPENAPI="$$tmp/openapi.json" npm run --silent generate
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

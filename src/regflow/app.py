@@ -22,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from regflow import __version__
 from regflow.api import contracts, problems
+from regflow.api.clientip import parse_networks
 from regflow.api.devmailbox import dev_mailbox_router
 from regflow.api.docs import mount_docs
 from regflow.api.inputs import refuse_bad_input  # input hardening
+from regflow.api.links import API_INVITATION_PATH, API_VERIFY_PATH, Links
 from regflow.api.metrics import Metrics, MetricsMiddleware, metrics_router  # metrics
 from regflow.api.middleware import RequestContext
 from regflow.api.oidc import oidc_router  # the OpenID Provider
@@ -70,7 +72,7 @@ from regflow.media.images import PillowImages  # organizations: logos
 from regflow.oidc.provider import Provider  # the OpenID Provider
 from regflow.persistence.database import create_engine
 from regflow.persistence.uow import SqlUnitOfWorkFactory
-from regflow.ratelimit import Policy, RateLimiter, parse_networks, storage_for  # rate limits
+from regflow.ratelimit import Policy, RateLimiter, storage_for  # rate limits
 from regflow.services.account import AccountSettings  # the signed-in account
 from regflow.services.container import Services
 from regflow.services.context import ServiceContext, utc_now
@@ -194,10 +196,13 @@ def build_runtime(settings: Settings) -> Runtime:
             upload_ttl=timedelta(seconds=settings.upload_ttl_seconds),
         ),
         code_ttl=contracts.code_ttls(settings.contracts),  # seed contracts
-        link_paths=contracts.link_paths(settings.contracts),  # seed contracts
+        links=Links(  # where mails lead: the hosted UI's pages when on, else the API's
+            settings.public_url,
+            verify_path=CONFIRM_PATH if settings.ui else API_VERIFY_PATH,
+            invitation_path=INVITE_PATH if settings.ui else API_INVITATION_PATH,
+            contract_verify_paths=contracts.link_paths(settings.contracts),
+        ),
         limits=limiter,  # rate limits per address and account
-        verify_path=CONFIRM_PATH if settings.ui else "/v1/verify/",  # web UI: mail link
-        invitation_path=INVITE_PATH if settings.ui else "/v1/invitations/",  # web UI
         recovery=ResetPolicy(  # password resets
             ttl=timedelta(seconds=settings.reset_code_ttl_seconds),
             cooldown=timedelta(seconds=settings.resend_cooldown_seconds),
@@ -246,7 +251,11 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
             runtime.limiter.close()
             await runtime.engine.dispose()
 
-    route_limits = RouteLimits(runtime.limiter, parse_networks(settings.trusted_proxies))
+    route_limits = RouteLimits(
+        runtime.limiter,
+        parse_networks(settings.trusted_proxies),
+        enabled=runtime.limiter.enabled,
+    )
     app = FastAPI(
         title="regflow",
         version=__version__,

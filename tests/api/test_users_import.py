@@ -135,6 +135,11 @@ def test_every_refusal_is_reported_by_line_and_nothing_of_that_row_is_written(
     add_organization(env, tmp_path, slug)
     good = bcrypt_hash("a fine old password")
     taken = f"taken-{t}@example.com"
+    earlier = f"earlier-{t}@example.com"  # imported by an earlier run
+    before = write_csv(
+        tmp_path / "before.csv", [{"email": earlier, "username": f"pre{t}", "password_hash": good}]
+    )
+    assert run(str(before)).exit_code == 0
     rows = [
         {"email": taken, "username": f"taken{t}", "password_hash": good},  # line 2: imported
         {"email": "not-an-email", "password_hash": good},  # 3
@@ -159,6 +164,8 @@ def test_every_refusal_is_reported_by_line_and_nothing_of_that_row_is_written(
             "role": "teacher",
             "password_hash": good,
         },
+        {"email": earlier, "password_hash": good},  # 15: taken in the database
+        {"email": f"k-{t}@example.com", "username": f"PRE{t}", "password_hash": good},  # 16
     ]
     report = tmp_path / "refused.csv"
     result = run(str(write_csv(tmp_path / "users.csv", rows)), "--report", str(report))
@@ -173,21 +180,24 @@ def test_every_refusal_is_reported_by_line_and_nothing_of_that_row_is_written(
         (5, "password_hash", "INVALID_VALUE"),
         (6, "password", "REQUIRED"),
         (7, "password", "INVALID_VALUE"),
-        (8, "email", "EMAIL_TAKEN"),
-        (9, "username", "USERNAME_TAKEN"),
+        (8, "email", "DUPLICATE"),
+        (9, "username", "DUPLICATE"),
         (10, "organization", "NOT_FOUND"),
         (11, "role", "INVALID_VALUE"),
         (12, "email_verified", "INVALID_VALUE"),
         (13, "username", "USERNAME_INVALID"),
+        (15, "email", "EMAIL_TAKEN"),
+        (16, "username", "USERNAME_TAKEN"),
     }
     assert "line 4: password: PASSWORD_COMMON" in result.output
-    assert "imported 2, skipped 0 (already imported), refused 11 rows" in result.output
+    assert "line 8: email: DUPLICATE: The same email as line 2." in result.output
+    assert "imported 2, skipped 0 (already imported), refused 13 rows" in result.output
 
     async def check() -> None:
         async with started_app(make_settings(env, tmp_path)) as h, h.runtime.uow() as uow:
             for line, row in enumerate(rows, start=2):
                 account = await uow.accounts.get_by_email(row["email"].lower())
-                if line in (2, 8):
+                if line in (2, 8, 15):
                     assert account is not None
                 elif line == 14:
                     assert account is not None

@@ -23,11 +23,11 @@ from typing import Any
 
 from starlette.requests import Request
 
+from regflow.api.clientip import Network, client_address, client_key
 from regflow.api.contracts.base import unpack
 from regflow.api.contracts.names import canonical
+from regflow.core.ports import RateLimits
 from regflow.errors import NotFound
-from regflow.ratelimit import RateLimiter, client_address, client_key
-from regflow.ratelimit.clientip import Network
 
 REGISTRATION = "/v1/registrations/{registration_id}"
 IP = "ip"
@@ -161,9 +161,12 @@ def rules_for(method: str, template: str) -> tuple[tuple[str, str], ...]:
 class RouteLimits:
     """The app-wide dependency: count the request against its route's rules (429 past them)."""
 
-    def __init__(self, limiter: RateLimiter, trusted_proxies: Sequence[Network]) -> None:
+    def __init__(
+        self, limiter: RateLimits, trusted_proxies: Sequence[Network], *, enabled: bool = True
+    ) -> None:
         self.limiter = limiter
         self.proxies = tuple(trusted_proxies)
+        self.enabled = enabled
 
     def client(self, request: Request) -> str:
         peer = request.client.host if request.client else None
@@ -171,7 +174,7 @@ class RouteLimits:
         return client_key(client_address(peer, forwarded, self.proxies))
 
     async def __call__(self, request: Request) -> None:
-        if not self.limiter.enabled:
+        if not self.enabled:
             return
         route = request.scope.get("route")
         template = getattr(route, "path", None)

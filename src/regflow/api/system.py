@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from regflow.keys.keyring import KeyRing
+from regflow.core.ports import PublicKeys
 
 
 def system_router(
-    keyring: KeyRing, ping: Any, limits_store: Callable[[], Awaitable[str]]
+    keyring: PublicKeys, ping: Any, limits_store: Callable[[], Awaitable[str]]
 ) -> APIRouter:
     """``ping`` raises when the database is unreachable; ``limits_store`` says where the rate
     limits count: ``memory``, ``ok`` (Redis) or ``unreachable``."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import logging
 import os
 import signal
@@ -161,6 +162,13 @@ def worker() -> None:
             await runtime.engine.dispose()
 
     asyncio.run(run())
+
+
+@cli.command("openapi")
+def openapi() -> None:
+    """Print the OpenAPI document of the API as configured (what /openapi.json serves)."""
+    app = create_app(Settings(), run_worker=False)
+    typer.echo(json.dumps(app.openapi(), indent=2, ensure_ascii=False))
 
 
 @db.command("upgrade")

@@ -61,6 +61,39 @@ class NoRateLimits:
         return None
 
 
+class PublicLinks(Protocol):
+    """The public URLs services hand out (in mails, in organization views); the edge
+    knows which front end serves them (``regflow.api.links.Links``)."""
+
+    def verification(self, contract: str, link_token: str) -> str:
+        """Confirming an address by the link of a verification mail."""
+        ...
+
+    def invitation(self, link_token: str) -> str:
+        """The page (or API resource) of an invitation."""
+        ...
+
+    def sign_in(self) -> str:
+        """Where a person signs in."""
+        ...
+
+    def password_reset(self) -> str:
+        """Where a person asks for a password reset."""
+        ...
+
+    def logo(self, key: str) -> str:
+        """An uploaded organization logo."""
+        ...
+
+
+class PublicKeys(Protocol):
+    """The published verification keys (``regflow.keys.keyring.KeyRing``)."""
+
+    def jwks(self) -> dict[str, Any]:
+        """``{"keys": [...]}``: a JSON Web Key Set."""
+        ...
+
+
 class TokenIssuer(Protocol):
     """Signs access tokens (``regflow.keys.tokens.TokenService``)."""
 

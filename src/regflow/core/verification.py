@@ -8,6 +8,7 @@ repository in SQL *before* the comparison; this module only decides.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -65,6 +66,27 @@ def issue(
         attempts=attempts,
     )
     return Issued(verification, code, link_token)
+
+
+class SendAction(enum.Enum):
+    """What a request for a code does (see :func:`decide_send`)."""
+
+    REUSE = "reuse"  # the code sent moments ago, to the same address, stays valid
+    REISSUE = "reissue"  # replace the code (a resend; cooldown and attempts checked)
+    ISSUE = "issue"  # a first code, or one for a new address
+
+
+def decide_send(
+    current: Verification | None, target: str, now: datetime, *, resend: bool
+) -> SendAction:
+    """The one cooldown decision: reuse the unconsumed code for ``target`` while it is in
+    its cooldown (unless the client asked to resend), replace it otherwise, or issue a
+    fresh one when there is none for that address."""
+    if current is None or current.target != target or current.consumed_at is not None:
+        return SendAction.ISSUE
+    if not resend and now < current.resend_available_at:
+        return SendAction.REUSE
+    return SendAction.REISSUE
 
 
 def reissue(

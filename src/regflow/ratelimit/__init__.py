@@ -1,6 +1,9 @@
-"""Rate limits: the policy table, the limiter (memory or Redis) and the client's address."""
+"""Rate limits: the policy table and the limiter (memory or Redis).
 
-from regflow.ratelimit.clientip import client_address, client_key, parse_networks
+Who the client is (its address behind trusted proxies) is the HTTP edge's
+business: ``regflow.api.clientip``.
+"""
+
 from regflow.ratelimit.limiter import RateLimiter, storage_for
 from regflow.ratelimit.policy import DEFAULT_RULES, Policy, Rule
 
@@ -9,8 +12,5 @@ __all__ = [
     "Policy",
     "RateLimiter",
     "Rule",
-    "client_address",
-    "client_key",
-    "parse_networks",
     "storage_for",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from regflow.core import cryptokit, verification
@@ -32,9 +34,10 @@ async def send_code(
     now = ctx.clock()
     policy = ctx.verification_for(registration.contract)
     current = await uow.verifications.get_current(registration.id, channel)
-    if current is not None and current.target == target and current.consumed_at is None:
-        if not resend and now < current.resend_available_at:
-            return current  # the same address again: the code already sent stays valid
+    action = verification.decide_send(current, target, now, resend=resend)
+    if action is verification.SendAction.REUSE and current is not None:
+        return current  # the same address again: the code already sent stays valid
+    if action is verification.SendAction.REISSUE and current is not None:
         issued = verification.reissue(current, secret=ctx.secret, now=now, policy=policy)
         await ctx.limits.hit("code_send", target)  # per address, across registrations
         await uow.verifications.reissue(issued.verification)
@@ -58,10 +61,9 @@ async def send_code(
         code_message(
             registration,
             issued,
-            public_url=ctx.public_url,
+            links=ctx.links,
             now=now,
             existing_account=existing,
-            link_path=ctx.link_path(registration.contract),
         )
     )
     event = RecordEvent("verification_sent", channel=channel.value)
@@ -69,10 +71,19 @@ async def send_code(
     return issued.verification
 
 
+@dataclass(frozen=True)
+class CodeSent:
+    """A code sent (or the one still valid): where it went and when it lapses."""
+
+    channel: Channel
+    target: str  # the full address: the registrant's own
+    verified: bool  # the address was verified already (nothing new was sent)
+    resend_available_at: datetime
+    expires_at: datetime
+
+
 class Codes(RegistrationUseCase):
-    async def request(
-        self, registration_id: str, token: str | None, channel: Channel
-    ) -> dict[str, Any]:
+    async def request(self, registration_id: str, token: str | None, channel: Channel) -> CodeSent:
         """Send a code unless one sent moments ago (within the cooldown) is still valid, or
         the address is verified already: for clients that ask for a code after the step
         that sent one (seed 001's send-OTP calls). Never RESEND_TOO_SOON."""
@@ -88,28 +99,16 @@ class Codes(RegistrationUseCase):
             await uow.commit()
         if sent is not current:
             self.ctx.outbox_written()
-        return {
-            "channel": channel.value,
-            "target": target,
-            "verified": verified,
-            "resend_available_at": sent.resend_available_at,
-            "expires_at": sent.expires_at,
-        }
+        return CodeSent(channel, target, verified, sent.resend_available_at, sent.expires_at)
 
-    async def resend(
-        self, registration_id: str, token: str | None, channel: Channel
-    ) -> dict[str, Any]:
+    async def resend(self, registration_id: str, token: str | None, channel: Channel) -> CodeSent:
         async with self.ctx.uow() as uow:
             registration = await self.load_open(uow, registration_id, token)
             target = self.ctx.engine.verification_target(registration, channel)
             sent = await send_code(self.ctx, uow, registration, channel, target, resend=True)
             await uow.commit()
         self.ctx.outbox_written()
-        return {
-            "channel": channel.value,
-            "resend_available_at": sent.resend_available_at,
-            "expires_at": sent.expires_at,
-        }
+        return CodeSent(channel, target, False, sent.resend_available_at, sent.expires_at)
 
     async def confirm(
         self, registration_id: str, token: str | None, channel: Channel, code: str

@@ -93,10 +93,9 @@ class Invitations(RegistrationUseCase):
                     issued.invitation,
                     issued.token,
                     organization,
-                    public_url=self.ctx.public_url,
+                    links=self.ctx.links,
                     now=now,
                     locale=locale,
-                    link_path=self.ctx.invitation_path,
                 )
             )
             await uow.commit()

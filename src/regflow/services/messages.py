@@ -14,6 +14,7 @@ from regflow.core.model import (
     OutboxMessage,
     Registration,
 )
+from regflow.core.ports import PublicLinks
 from regflow.core.verification import Issued
 
 
@@ -21,24 +22,22 @@ def code_message(
     registration: Registration,
     issued: Issued,
     *,
-    public_url: str,
+    links: PublicLinks,
     now: datetime,
     existing_account: bool,
-    link_path: str = "/v1/verify/",
 ) -> OutboxMessage:
     """The mail or SMS carrying a code; for a known email, the "already registered" mail."""
     v = issued.verification
-    base = public_url.rstrip("/")
     context: dict[str, Any]
     if existing_account:
         template = "already_registered"
-        context = {"sign_in_url": f"{base}/sign-in", "reset_url": f"{base}/forgot-password"}
+        context = {"sign_in_url": links.sign_in(), "reset_url": links.password_reset()}
     else:
         template = "verification_code"
         minutes = max(1, int((v.expires_at - now).total_seconds() // 60))
         context = {"code": issued.code, "expires_minutes": minutes, "flow": registration.flow}
         if v.channel is Channel.EMAIL:
-            context["link"] = f"{base}{link_path}{issued.link_token}"
+            context["link"] = links.verification(registration.contract, issued.link_token)
     return OutboxMessage(
         id=str(uuid.uuid4()),
         kind=OutboxKind.EMAIL if v.channel is Channel.EMAIL else OutboxKind.SMS,

@@ -122,7 +122,7 @@ class Onboarding:
         data = organization_data(organization, account)  # webhooks
         await publish(self.ctx, uow, webhooks.ORGANIZATION_CREATED, data)
         extra = {
-            "organization": public_view(organization, self.ctx.public_url),
+            "organization": public_view(organization, self.ctx.links),
             "next_steps": [dict(step) for step in organizations.NEXT_STEPS],
         }
         return Joined(membership, organization, extra)

@@ -79,7 +79,7 @@ class OrgAdmin:
     async def organization(self, token: str | None, organization_id: str) -> dict[str, Any]:
         async with self.ctx.uow(read_only=True) as uow:
             _, organization = await self.authorize(uow, token, organization_id)
-        return public_view(organization, self.ctx.public_url)
+        return public_view(organization, self.ctx.links)
 
     async def members(
         self, token: str | None, organization_id: str, status: str | None, limit: int, offset: int
@@ -121,7 +121,7 @@ class OrgAdmin:
                         organization,
                         approved=approve,
                         role=membership.role,
-                        public_url=self.ctx.public_url,
+                        links=self.ctx.links,
                         now=self.ctx.clock(),
                         locale=profile.locale if profile else "en",
                     )
@@ -172,7 +172,7 @@ class OrgAdmin:
                 organization.settings = {**organization.settings, "logo": logo}
             await uow.organizations.update(organization)
             await uow.commit()
-        return public_view(organization, self.ctx.public_url)
+        return public_view(organization, self.ctx.links)
 
     async def rotate(self, token: str | None, organization_id: str) -> dict[str, Any]:
         """A fresh join code; the previous one stops working."""

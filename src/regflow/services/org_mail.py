@@ -13,6 +13,7 @@ from typing import Any
 
 from regflow.core.invitations import Invitation
 from regflow.core.model import Organization, OutboxKind, OutboxMessage
+from regflow.core.ports import PublicLinks
 
 
 def _mail(
@@ -30,28 +31,20 @@ def _mail(
     )
 
 
-INVITATION_PATH = "/v1/invitations/"  # the API's; the hosted UI serves its own page
-
-
-def invitation_link(public_url: str, token: str, path: str = INVITATION_PATH) -> str:
-    return f"{public_url.rstrip('/')}{path}{token}"
-
-
 def invitation_message(
     invitation: Invitation,
     token: str,
     organization: Organization,
     *,
-    public_url: str,
+    links: PublicLinks,
     now: datetime,
     locale: str = "en",
-    link_path: str = INVITATION_PATH,
 ) -> OutboxMessage:
     days = max(1, round((invitation.expires_at - now).total_seconds() / 86400))
     context = {
         "organization_name": organization.name,
         "role": invitation.role,  # the templates name it in their language
-        "link": invitation_link(public_url, token, link_path),
+        "link": links.invitation(token),
         "expires_days": days,
     }
     return _mail(invitation.email, "invitation", context, now, locale)
@@ -63,7 +56,7 @@ def decision_message(
     *,
     approved: bool,
     role: str,
-    public_url: str,
+    links: PublicLinks,
     now: datetime,
     locale: str = "en",
 ) -> OutboxMessage:
@@ -71,6 +64,6 @@ def decision_message(
     context = {
         "organization_name": organization.name,
         "role": role,
-        "sign_in_url": f"{public_url.rstrip('/')}/sign-in",
+        "sign_in_url": links.sign_in(),
     }
     return _mail(recipient, template, context, now, locale)

@@ -16,7 +16,7 @@ from typing import Any
 from regflow.core import onboarding
 from regflow.core import organizations as orgs
 from regflow.core.model import JoinPolicy, Organization, Registration
-from regflow.core.ports import UnitOfWork
+from regflow.core.ports import PublicLinks, UnitOfWork
 from regflow.errors import Conflict, ErrorCode, FieldProblem, NotFound, UniqueViolation
 from regflow.services.context import ServiceContext
 
@@ -121,7 +121,7 @@ async def rotate_join_code(ctx: ServiceContext, uow: UnitOfWork, organization: O
     )
 
 
-def public_view(organization: Organization, public_url: str) -> dict[str, Any]:
+def public_view(organization: Organization, links: PublicLinks) -> dict[str, Any]:
     """The organization as its owners and admins see it."""
     logo = organization.settings.get("logo")
     return {
@@ -131,7 +131,7 @@ def public_view(organization: Organization, public_url: str) -> dict[str, Any]:
         "join_code": organization.join_code,
         "join_policy": organization.join_policy,
         "settings": {k: v for k, v in organization.settings.items() if k != "logo"},
-        "logo_url": f"{public_url.rstrip('/')}/v1/uploads/logo/{logo}" if logo else None,
+        "logo_url": links.logo(str(logo)) if logo else None,
         "created_at": organization.created_at.isoformat().replace("+00:00", "Z"),
     }
 

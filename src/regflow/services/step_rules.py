@@ -81,7 +81,7 @@ async def _password_names_organization(
     try:
         ctx.engine.policy_of(registration.flow).check(password, context=[organization.name])
     except FieldProblem as problem:
-        if problem.code == "PASSWORD_CONTEXT":
+        if problem.code == ErrorCode.PASSWORD_CONTEXT:
             return problem
     return None
 

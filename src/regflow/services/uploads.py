@@ -63,7 +63,7 @@ class Uploads:
             "width": upload.width,
             "height": upload.height,
             "size": upload.size,
-            "url": f"{self.ctx.public_url.rstrip('/')}/v1/uploads/logo/{key}",
+            "url": self.ctx.links.logo(key),
             "expires_at": _iso(upload.expires_at),
         }
 

@@ -40,8 +40,37 @@ class UserImport:
         self.ctx = ctx
         self.resume = resume
         self.dry_run = dry_run
+        # the first line of each address and username of this run: later ones are duplicates
+        self._emails: dict[str, int] = {}
+        self._usernames: dict[str, int] = {}
+
+    def _duplicates(self, row: ImportRow) -> list[Refusal]:
+        found = []
+        for name, value, seen in (
+            ("email", row.email, self._emails),
+            ("username", row.username, self._usernames),
+        ):
+            if value is None:
+                continue
+            first = seen.setdefault(value, row.line)
+            if first != row.line:
+                message = f"The same {name} as line {first}."
+                found.append(Refusal(row.line, name, "DUPLICATE", message))
+        return found
 
     async def run(self, rows: Sequence[ImportRow]) -> BatchOutcome:
+        duplicates: list[Refusal] = []
+        unique = []
+        for row in rows:
+            found = self._duplicates(row)
+            duplicates += found
+            if not found:
+                unique.append(row)
+        outcome = await self._run(unique)
+        outcome.refused += duplicates
+        return outcome
+
+    async def _run(self, rows: Sequence[ImportRow]) -> BatchOutcome:
         hashes = await self._hash_passwords(rows)
         outcome = await self._write(rows, hashes)
         if outcome is not None:

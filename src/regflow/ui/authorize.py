@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from regflow.core.oidc import Client
@@ -57,7 +57,7 @@ def go(location: str) -> Response:
 
 
 def authorize_router(w: Wizard, provider: Provider) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
 
     def refused(request: Request, error: OAuth2Error) -> Response:
         return w.pages.render(
@@ -135,9 +135,7 @@ def authorize_router(w: Wizard, provider: Provider) -> APIRouter:
 
     @router.post(AUTHORIZE)
     async def consent(request: Request) -> Response:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         items = clean_items(form.multi_items())
         if items is None:
             return refused(request, OAuth2Error("invalid_request"))
@@ -173,9 +171,7 @@ def authorize_router(w: Wizard, provider: Provider) -> APIRouter:
 
     @router.post(END_SESSION)
     async def end_session_confirmed(request: Request) -> Response:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         items = clean_items(form.multi_items())
         if items is None:
             return refused(request, OAuth2Error("invalid_request"))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
@@ -43,7 +43,7 @@ DONE = {
 
 
 def console_router(w: Wizard, invitations: Invitations) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
     admin: OrgAdmin = invitations.admin
     listing = InvitationAdmin(admin)
     access = ConsoleAccess(w.services.ctx)
@@ -111,9 +111,7 @@ def console_router(w: Wizard, invitations: Invitations) -> APIRouter:
         )
 
     async def posted(request: Request) -> tuple[Seat | Response, Any]:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request), form
+        form = await w.form(request)
         org = form.get("org")
         return await seat_for(request, org if isinstance(org, str) else None), form
 

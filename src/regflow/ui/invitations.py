@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from regflow.errors import AuthenticationFailed, Conflict, ErrorCode, Forbidden, Gone, NotFound
@@ -42,7 +42,7 @@ def with_article(words: str) -> str:
 
 
 def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
 
     def unusable(request: Request, code: ErrorCode) -> Response:
         status, title = UNUSABLE.get(code, UNUSABLE[ErrorCode.INVITATION_NOT_FOUND])
@@ -93,9 +93,6 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
 
     @router.post("/invite/{link_token}")
     async def accept(request: Request, link_token: str) -> Response:
-        ok, _ = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
         if not LINK_TOKEN.match(link_token):
             return unusable(request, ErrorCode.INVITATION_NOT_FOUND)
         try:
@@ -119,9 +116,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
 
     @router.post("/invite/{link_token}/sign-in")
     async def sign_in(request: Request, link_token: str) -> Response:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         found = await previewed(request, link_token)
         if isinstance(found, Response):
             return found

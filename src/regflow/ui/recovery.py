@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
 from regflow.errors import ErrorCode, RegflowError, TooSoon, ValidationFailed
@@ -41,7 +41,7 @@ def _sentences(error: RegflowError) -> dict[str, str]:
 
 
 def recovery_router(w: Wizard) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
     resets = w.services.resets
 
     def ask_page(
@@ -62,9 +62,7 @@ def recovery_router(w: Wizard) -> APIRouter:
 
     @router.post("/forgot-password")
     async def send(request: Request) -> Response:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         email = _text(form, "email", MAX_EMAIL)
         if not email:
             return ask_page(request, email, {"email": say(ErrorCode.REQUIRED, "email")}, 422)
@@ -78,9 +76,7 @@ def recovery_router(w: Wizard) -> APIRouter:
 
     @router.post("/forgot-password/code")
     async def confirm(request: Request) -> Response:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         email = _text(form, "email", MAX_EMAIL)
         code = _text(form, "code", 32).replace(" ", "")
         password = _text(form, "password", MAX_PASSWORD + 1, strip=False)
@@ -101,9 +97,7 @@ def recovery_router(w: Wizard) -> APIRouter:
 
     @router.post("/reset/{link_token}")
     async def set_password(request: Request, link_token: str = LinkToken) -> Response:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         password = _text(form, "password", MAX_PASSWORD + 1, strip=False)
         try:
             changed = await resets.confirm_link(link_token, password)

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from regflow.oidc.provider import Provider
@@ -15,6 +17,7 @@ from regflow.services.uploads import Uploads
 from regflow.ui.authorize import authorize_router
 from regflow.ui.brand import Brand, brand_router
 from regflow.ui.console import console_router
+from regflow.ui.csrf import CsrfRefused
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
 from regflow.ui.recovery import recovery_router
@@ -60,6 +63,11 @@ def mount_ui(
     origins = provider.redirect_origins() if provider is not None else ()
     wizard = Wizard(services, cookies, Pages(cookies, origins, brand), uploads, flows)
     app.include_router(brand_router(brand))
+
+    async def on_csrf_refused(request: Request, exc: Exception) -> Response:
+        return wizard.csrf_failed(request)
+
+    app.add_exception_handler(CsrfRefused, on_csrf_refused)
     app.include_router(verification_router(wizard))
     app.include_router(steps_router(wizard))
     app.include_router(signin_router(wizard))

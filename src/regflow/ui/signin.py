@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from regflow.core.model import Account
@@ -106,7 +106,7 @@ def safe_next(value: object) -> str | None:
 
 
 def signin_router(w: Wizard) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
 
     def form_page(
         request: Request,
@@ -134,9 +134,7 @@ def signin_router(w: Wizard) -> APIRouter:
 
     @router.post("/sign-in")
     async def sign_in(request: Request) -> Response:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         next_url = safe_next(form.get("next"))
         email, password = credentials(form)
         account = await authenticate(w.services.sessions, email, password)
@@ -158,9 +156,6 @@ def signin_router(w: Wizard) -> APIRouter:
 
     @router.post("/sign-out")
     async def sign_out(request: Request) -> Response:
-        ok, _ = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
         await w.services.login_sessions.revoke(w.cookies.login_secret(request))
         response = w.pages.render(request, "signed_out.html")
         w.cookies.forget_login(response)

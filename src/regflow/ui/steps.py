@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
@@ -41,7 +41,7 @@ def errors_by_field(failure: ValidationFailed, labels: dict[str, str]) -> dict[s
 
 
 def steps_router(w: Wizard) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
 
     def show_step(
         request: Request,
@@ -141,9 +141,7 @@ def steps_router(w: Wizard) -> APIRouter:
         step_spec = w.step_spec(spec, step) if spec else None
         if spec is None or step_spec is None:
             return not_found(request)
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         place = await w.place(request, flow)
         if isinstance(place, Gone):
             return w.expired(request, flow)
@@ -197,8 +195,7 @@ def steps_router(w: Wizard) -> APIRouter:
 
     @router.post("/register/{flow}/restart")
     async def restart(request: Request, flow: str) -> Response:
-        ok, _ = await w.csrf_ok(request)
-        if not ok or w.flow(flow) is None:
+        if w.flow(flow) is None:
             return w.csrf_failed(request)
         return w.lost(request, flow)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import JSONResponse, Response
 
 from regflow.core.model import Channel
@@ -24,7 +24,7 @@ LinkToken = Path(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 def verification_router(w: Wizard) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
 
     def code_page(
         request: Request,
@@ -77,9 +77,7 @@ def verification_router(w: Wizard) -> APIRouter:
 
     @router.post("/register/{flow}/verify/{channel}")
     async def confirm(request: Request, flow: str, channel: str) -> Response:
-        ok, form = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
+        form = await w.form(request)
         found = await place_for(request, flow, channel)
         if not isinstance(found, Place):
             return found
@@ -100,9 +98,6 @@ def verification_router(w: Wizard) -> APIRouter:
 
     @router.post("/register/{flow}/verify/{channel}/resend")
     async def resend(request: Request, flow: str, channel: str) -> Response:
-        ok, _ = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
         found = await place_for(request, flow, channel)
         if not isinstance(found, Place):
             return found
@@ -133,9 +128,6 @@ def verification_router(w: Wizard) -> APIRouter:
 
     @router.post("/register/confirm/{link_token}")
     async def link_confirm(request: Request, link_token: str = LinkToken) -> Response:
-        ok, _ = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
         try:
             registration = await w.services.codes.confirm_link(link_token)
         except RegflowError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from regflow.errors import Gone, RegflowError
@@ -70,7 +70,7 @@ async def complete(w: Wizard, request: Request, place: Place) -> Response:
 
 
 def welcome_router(w: Wizard) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
 
     @router.get("/register/{flow}/ready")
     async def ready(request: Request, flow: str) -> Response:
@@ -86,9 +86,6 @@ def welcome_router(w: Wizard) -> APIRouter:
 
     @router.post("/register/{flow}/complete")
     async def finish(request: Request, flow: str) -> Response:
-        ok, _ = await w.csrf_ok(request)
-        if not ok:
-            return w.csrf_failed(request)
         place = await w.place(request, flow)
         if isinstance(place, Gone):
             return w.expired(request, flow)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,6 +17,7 @@ from regflow.services.container import Services
 from regflow.services.drafts import Drafts
 from regflow.services.login_sessions import SignedIn
 from regflow.services.uploads import Uploads
+from regflow.ui.csrf import MAX_FIELDS, MAX_FILES, csrf_guard
 from regflow.ui.pages import Pages, redirect
 from regflow.ui.session import Cookies
 from regflow.ui.words import say
@@ -98,6 +100,7 @@ class Wizard:
         self.pages = pages
         self.uploads = uploads
         self.drafts = Drafts(services.ctx)
+        self.csrf = csrf_guard(cookies)  # every UI router's dependency
 
     def now(self) -> datetime:
         return self.services.ctx.clock().astimezone(UTC)
@@ -157,9 +160,9 @@ class Wizard:
         self.cookies.forget_registration(response, flow)
         return response
 
-    async def csrf_ok(self, request: Request) -> tuple[bool, Any]:
-        form = await request.form(max_files=1, max_fields=200)
-        return self.cookies.csrf_ok(request, form.get("csrf")), form
+    async def form(self, request: Request) -> FormData:
+        """The posted form, already read (and its ``csrf`` checked) by :func:`csrf_guard`."""
+        return await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS)
 
     def csrf_failed(self, request: Request) -> Response:
         return self.pages.render(

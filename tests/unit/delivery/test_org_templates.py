@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from regflow.api.links import Links
 from regflow.core.invitations import issue
 from regflow.core.model import Organization
 from regflow.delivery.templates import Renderer
@@ -26,7 +27,7 @@ def test_invitation_mail(locale: str) -> None:
         ttl=timedelta(days=7),
     )
     message = invitation_message(
-        issued.invitation, issued.token, ORG, public_url="https://id.example.test/", now=NOW
+        issued.invitation, issued.token, ORG, links=Links("https://id.example.test/"), now=NOW
     )
     assert message.recipient == "ina@example.com" and message.template == "invitation"
     assert message.context["link"] == f"https://id.example.test/v1/invitations/{issued.token}"
@@ -34,9 +35,8 @@ def test_invitation_mail(locale: str) -> None:
         issued.invitation,
         issued.token,
         ORG,
-        public_url="https://id.example.test/",
+        links=Links("https://id.example.test/", invitation_path="/invite/"),
         now=NOW,
-        link_path="/invite/",
     )
     assert hosted.context["link"] == f"https://id.example.test/invite/{issued.token}"
     mail = Renderer().render_email(message.template, message.context, locale)
@@ -57,7 +57,7 @@ def test_decision_mails(locale: str, approved: bool) -> None:
         ORG,
         approved=approved,
         role="student",
-        public_url="https://id.example.test",
+        links=Links("https://id.example.test"),
         now=NOW,
         locale=locale,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from regflow.ratelimit import client_address, client_key, parse_networks
+from regflow.api.clientip import client_address, client_key, parse_networks
 
 PROXIES = parse_networks(["10.0.0.0/8", "::1"])
 

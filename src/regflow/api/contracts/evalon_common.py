@@ -161,11 +161,11 @@ def otp_routes(router: APIRouter, services: Services) -> None:
         name = channel.value
         return {
             "success": True,
-            "message": f"OTP sent to your {name}" if not sent["verified"] else "Already verified",
+            "message": f"OTP sent to your {name}" if not sent.verified else "Already verified",
             "data": {
-                name: sent["target"],
-                "expiresAt": iso(sent["expires_at"]),
-                "resendAvailableAt": iso(sent["resend_available_at"]),
+                name: sent.target,
+                "expiresAt": iso(sent.expires_at),
+                "resendAvailableAt": iso(sent.resend_available_at),
             },
         }
 

@@ -122,11 +122,11 @@ def organization_routes(
             "data": {
                 "step": 2,
                 "nextStep": "otp_verification",
-                "email": email["target"],
-                "phone": phone["target"],
+                "email": email.target,
+                "phone": phone.target,
                 "requiresVerification": {
-                    "email": not email["verified"],
-                    "phone": not phone["verified"],
+                    "email": not email.verified,
+                    "phone": not phone.verified,
                 },
                 "registrationToken": body["registrationToken"],
             },

@@ -158,8 +158,8 @@ def phased_router(services: Services) -> Any:
         return {
             "success": True,
             "message": "A new code is on its way.",
-            "codeExpiresAt": iso(sent["expires_at"]),
-            "resendAvailableAt": iso(sent["resend_available_at"]),
+            "codeExpiresAt": iso(sent.expires_at),
+            "resendAvailableAt": iso(sent.resend_available_at),
         }
 
     @router.get("/auth/registration")

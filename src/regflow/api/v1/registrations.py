@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from regflow.api.deps import idempotency_key, registration_token
 from regflow.api.schemas import ConfirmRequest, StartRequest
+from regflow.api.v1 import serialize
 from regflow.core.model import Channel
 from regflow.errors import ErrorCode, NotFound
 from regflow.services.container import Services
@@ -53,12 +54,9 @@ def registrations_router(services: Services) -> APIRouter:
     @router.post("/{registration_id}/verifications/{channel}", status_code=202)
     async def send_code(registration_id: str, channel: str, token: TokenDep) -> dict[str, Any]:
         """Send (or resend) the code; ``resend_available_at`` says when another may follow."""
-        sent = await services.codes.resend(registration_id, token, _channel(channel))
-        return {
-            "channel": sent["channel"],
-            "expires_at": sent["expires_at"].isoformat().replace("+00:00", "Z"),
-            "resend_available_at": sent["resend_available_at"].isoformat().replace("+00:00", "Z"),
-        }
+        return serialize.code_sent(
+            await services.codes.resend(registration_id, token, _channel(channel))
+        )
 
     @router.post("/{registration_id}/verifications/{channel}/confirm")
     async def confirm(
