@@ -319,6 +319,7 @@ def test_an_organization_signs_up_in_another_language(
     ui.check(page, f"organization-5-preferences-{lang}")
     page.locator("button.primary").click()
     expect(page.get_by_role("heading", name=words["done"])).to_be_visible()
+    expect(page.locator("ol.next")).not_to_contain_text("Invite your first teachers")
     ui.check(page, f"organization-6-welcome-{lang}")
     page.goto(f"/sign-in?lang={lang}")
     ui.check(page, f"sign-in-{lang}")
