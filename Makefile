@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck contracts pytest bench clean chromium client
+.PHONY: install run test lint typecheck contracts pytest bench clean chromium client messages
 
 $(BIN)/regflow: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -45,6 +45,13 @@ bench: install ## start the service on a free port; throughput, latency, enumera
 	$(BIN)/python -m bench.events --rounds 2 --duration 5 --registrations 600
 	$(BIN)/python -m bench.enumeration
 	$(BIN)/python -m bench.imports
+
+messages: install ## the hosted UI's strings: extract, update the fr and hi catalogues, compile
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project regflow \
+		--copyright-holder "regflow contributors" -o src/regflow/locale/messages.pot src
+	$(BIN)/pybabel update -i src/regflow/locale/messages.pot -d src/regflow/locale \
+		--no-fuzzy-matching --ignore-obsolete --width 100
+	$(BIN)/pybabel compile -d src/regflow/locale --statistics
 
 # the TypeScript client's types, from the native API's OpenAPI (defaults, no seed contracts);
 # run after changing the API: a test fails while clients/typescript/src/schema.d.ts is stale

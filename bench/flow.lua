@@ -7,7 +7,7 @@
 -- makes them unique), register (seed 004) or login (POST /v1/sessions). For
 -- the others FILE holds one prepared registration per line, "id token arg"
 -- (arg: the email for the email step, register and login, the code for
--- confirm, "-" for complete). Thread n of THREADS takes the
+-- confirm, "-" for complete; register's token is verify-email's proof). Thread n of THREADS takes the
 -- lines n, n+THREADS, n+2*THREADS, ... so no registration is used by two
 -- threads, and walks its share once; past its end it starts over ("reused"),
 -- which bench.run reports. done() prints one line: "BENCH_JSON {...}".
@@ -36,6 +36,7 @@ local function request_for(mode, id, token, arg)
   elseif mode == "register" then
     local json = { ["Content-Type"] = "application/json" }
     local body = '{"email":"' .. arg .. '","password":"' .. PASSWORD
+      .. '","verification_token":"' .. token
       .. '","name":"Ada Lovelace","company_name":"Bench ' .. arg:match("^[^@]+") .. '"}'
     return wrk.format("POST", "/auth/register", json, body)
   elseif mode == "login" then

@@ -206,7 +206,12 @@ class Preparer:
 
         async def verify(client: httpx.AsyncClient, reg: Reg) -> bool:
             body = {"email": reg.email, "code": reg.code}
-            return await self._post(client, "verify-email", VERIFY, None, body) is not None
+            answer = await self._post(client, "verify-email", VERIFY, None, body)
+            if answer is None:
+                return False
+            # the proof register wants back (a browser gets it as a cookie)
+            reg.token = str(answer.get("data", {}).get("verification_token", "-"))
+            return True
 
         sent = await self._each(regs, send)
         return await self._each(await self.with_codes(sent), verify)

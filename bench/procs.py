@@ -128,7 +128,7 @@ def start_service(
                     stdout=log_file,
                     stderr=subprocess.STDOUT,
                 )
-        wait_healthy(service, timeout=120.0)
+        wait_healthy(service, timeout=300.0)  # a busy 2-core machine starts slowly
     except BaseException:
         stop_service(service)
         raise

@@ -138,6 +138,9 @@ def print_report(report: dict[str, Any]) -> None:
         print(fmt(row))
     print()
     for result in report["results"]:
+        if result.get("error"):
+            print(f"{result['database']} {result['processes']}p: not measured: {result['error']}")
+            continue
         scan = result["scan"]
         print(
             f"{result['database']} {result['processes']}p {result['worker']}: "

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,11 @@ def run_config(
         if separate:
             serve_args.append("--no-worker")
         log(f"{name}: starting regflow serve {' '.join(serve_args)}")
-        service = start_service(workdir, url, serve_args=serve_args, worker=separate)
+        try:
+            service = start_service(workdir, url, serve_args=serve_args, worker=separate)
+        except RuntimeError as error:  # reported; the other configurations still run
+            log(f"{name}: {error}")
+            return {**asdict(config), "operations": [], "logs": [], "error": str(error)[:300]}
         try:
             operations = bench_config(service, config, workdir, opts, hash_rate)
         finally:

@@ -87,10 +87,10 @@ def test_sign_up_from_the_app_ends_in_the_app_and_the_next_visit_needs_no_form(
     page = ui.page()
     page.goto(app + "/")
     page.get_by_role("link", name="Sign up").click()
-    expect(page.get_by_text("Step 1 of 3")).to_be_visible()  # straight into the flow
+    expect(page.get_by_text("Step 1 of 5")).to_be_visible()  # straight into the flow
     assert page.url.startswith(ui.base_url + "/register/organization")
     page.get_by_label("Organization name").fill(school)
-    page.get_by_label("Country code").fill("IN")
+    page.get_by_label("Country").fill("India")
     page.get_by_label("State or region").fill("Maharashtra")
     page.get_by_label("City").fill("Pune")
     page.get_by_label("Postal code").fill("411006")
@@ -99,7 +99,7 @@ def test_sign_up_from_the_app_ends_in_the_app_and_the_next_visit_needs_no_form(
     page.get_by_label("Recognized by the government").check()
     ui.check(page, "oidc-1-organization")
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_text("Step 2 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 2 of 5")).to_be_visible()
     national = "97" + "".join(secrets.choice("0123456789") for _ in range(8))
     page.get_by_label("Your full name").fill("Meera Kulkarni")
     page.get_by_label("Your email address").fill(owner)
@@ -113,10 +113,10 @@ def test_sign_up_from_the_app_ends_in_the_app_and_the_next_visit_needs_no_form(
     expect(page.get_by_role("heading", name="Check your phone")).to_be_visible()
     page.get_by_label("Code", exact=True).fill(ui.sms_code(f"+91{national}"))
     page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_text("Step 3 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 5 of 5")).to_be_visible()  # 2 code pages
     page.get_by_label("Single department").check()
     page.get_by_label("Time zone").select_option("Asia/Kolkata")
-    page.get_by_role("button", name="Create my account").click()
+    page.get_by_role("button", name="Register my organization").click()
 
     # no welcome page: back in the application, signed in, with the token's claims
     expect(page.get_by_role("heading", name="Welcome, Meera Kulkarni")).to_be_visible(
@@ -158,5 +158,5 @@ def test_signing_in_from_the_app_without_a_session_shows_the_form_with_a_way_to_
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     ui.check(page, "oidc-3-sign-in-from-the-app")
     page.get_by_role("link", name="Create an account").click()
-    expect(page.get_by_text("Step 1 of 3")).to_be_visible()
+    expect(page.get_by_text("Step 1 of 5")).to_be_visible()
     assert page.url.startswith(ui.base_url + "/register/organization")

@@ -7,6 +7,7 @@ teacher and the student then type; its name shows before they commit.
 from __future__ import annotations
 
 import io
+import re
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -17,8 +18,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from support.browser import Ui, served_ui
+from support.browser import TIMEOUT, Ui, served_ui
 from support.harness import PASSWORD
+from support.server import text_body
 
 pytestmark = pytest.mark.e2e
 
@@ -246,3 +248,85 @@ def test_student_joins_by_code(ui: Ui, join_code: str) -> None:
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", name="Welcome, Ravi!")).to_be_visible()
     ui.check(page, "student-6-welcome")
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        (
+            "hi",
+            {
+                "step": "चरण 1 / 5",
+                "email": "अपना ईमेल देखें",
+                "done": "स्वागत है, Sunita!",
+                "subject": "आपका सत्यापन कोड",
+                "button": "आगे बढ़ें",
+            },
+        ),
+        (
+            "fr",
+            {
+                "step": "Étape 1 sur 5",
+                "email": "Consultez vos e-mails",
+                "done": "Bienvenue, Sunita !",
+                "subject": "Votre code de vérification",
+                "button": "Continuer",
+            },
+        ),
+    ],
+)
+def test_an_organization_signs_up_in_another_language(
+    ui: Ui, lang: str, words: dict[str, str]
+) -> None:
+    owner = email(f"owner-{lang}")
+    page = ui.page()
+    page.goto(f"/register/organization?lang={lang}")  # then kept in a cookie
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.get_by_text(words["step"])).to_be_visible()
+    page.locator("button.primary").click()  # refused: the sentences are in the language too
+    expect(page.locator("#error-summary")).to_be_visible()
+    ui.check(page, f"organization-1-error-{lang}")
+    page.locator("#f-name").fill(f"Sunrise Public School {secrets.token_hex(2)}")
+    page.locator("#f-country").fill("India" if lang == "fr" else "भारत")
+    page.locator("#f-state").fill("Maharashtra")
+    page.locator("#f-city").fill("Pune")
+    page.locator("#f-postal_code").fill("411004")
+    page.locator("#f-type").select_option("school")
+    page.locator("#f-student_strength").fill("800")
+    ui.check(page, f"organization-1-organization-{lang}")
+    page.get_by_role("button", name=words["button"]).click()
+    national, e164 = mobile()
+    page.locator("#f-name").fill("Sunita Rao")
+    page.locator("#f-email").fill(owner)
+    page.locator("#f-phone").fill(national)
+    page.locator("#f-password").fill(PASSWORD)
+    page.locator("#f-password_confirmation").fill(PASSWORD)
+    ui.check(page, f"organization-2-admin-{lang}")
+    page.locator("button.primary").click()
+    expect(page.get_by_role("heading", name=words["email"])).to_be_visible()
+    ui.check(page, f"organization-3-email-code-{lang}")
+    mail = ui.mail.wait_for(owner, TIMEOUT)
+    assert mail["Subject"] == words["subject"]  # the mail speaks the registration's language
+    link = re.search(r"https?://\S+/register/confirm/\S+", text_body(mail))
+    assert link and link.group(0).endswith(f"?lang={lang}")  # and its link opens it so
+    page.locator("#f-code").fill(ui.email_code(owner))
+    page.locator("button.primary").click()
+    page.locator("#f-code").fill(ui.sms_code(e164))
+    ui.check(page, f"organization-4-phone-code-{lang}")
+    page.locator("button.primary").click()
+    page.locator("#f-structure").check()
+    page.locator("#f-timezone").select_option("Asia/Kolkata")
+    ui.check(page, f"organization-5-preferences-{lang}")
+    page.locator("button.primary").click()
+    expect(page.get_by_role("heading", name=words["done"])).to_be_visible()
+    expect(page.locator("ol.next")).not_to_contain_text("Invite your first teachers")
+    ui.check(page, f"organization-6-welcome-{lang}")
+    page.goto(f"/sign-in?lang={lang}")
+    ui.check(page, f"sign-in-{lang}")
+    page.goto("/")
+    ui.check(page, f"choose-{lang}")
+    page.goto("/forgot-password")
+    ui.check(page, f"forgot-password-{lang}")
+    page.goto("/console")
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    ui.check(page, f"console-{lang}")

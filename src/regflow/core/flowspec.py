@@ -8,6 +8,7 @@ stable code.
 
 from __future__ import annotations
 
+import enum
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -71,6 +72,15 @@ def problems_from(error: ValidationError) -> list[FieldProblem]:
     return problems
 
 
+class StepRule(enum.Enum):
+    """Behaviour a step declares; the services carry it out, never naming a flow."""
+
+    # submitting the step draws the organization's join code (shown before completion)
+    RESERVES_JOIN_CODE = "reserves_join_code"
+    # the department must be one of the joined organization's (when it lists any)
+    DEPARTMENT_OF_JOINED_ORGANIZATION = "department_of_joined_organization"
+
+
 @dataclass(frozen=True)
 class StepSpec:
     name: str
@@ -81,6 +91,7 @@ class StepSpec:
     title: str = ""
     # fields the services replace by a hash before anything is stored
     secret_fields: frozenset[str] = field(default_factory=frozenset)
+    rules: frozenset[StepRule] = field(default_factory=frozenset)
 
     def skipped(self, registration: Registration) -> bool:
         return self.skip_if is not None and self.skip_if(registration)

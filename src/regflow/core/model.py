@@ -124,6 +124,7 @@ class Account:
     last_name: str | None = None
     token_version: int = 0
     status: str = "active"
+    locale: str = "en"  # the language of its later mails and links (its registration's)
 
 
 @dataclass

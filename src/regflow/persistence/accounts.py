@@ -39,6 +39,7 @@ def _row(m: Any) -> Account:
         last_name=m["last_name"],
         token_version=m["token_version"],
         status=m["status"],
+        locale=m["locale"],
     )
 
 
@@ -64,6 +65,7 @@ class SqlAccounts:
                         last_name=a.last_name,
                         token_version=a.token_version,
                         status=a.status,
+                        locale=a.locale,
                     )
                 )
         except IntegrityError as error:

@@ -104,6 +104,8 @@ accounts = Table(
     Column("token_version", Integer, nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # the language of its later mails and links, its registration's (0011)
+    Column("locale", String(16), nullable=False, server_default="en"),
 )
 
 organizations = Table(
@@ -322,7 +324,7 @@ oauth_refresh_tokens = Table(
     Index("ix_oauth_refresh_tokens_code", "code_hash"),
 )
 
-# -- after sign-up: TOTP second factor, recovery codes, login challenges (0011) --------------
+# -- after sign-up: TOTP second factor, recovery codes, login challenges (0012) --------------
 
 totp_credentials = Table(
     "totp_credentials",
@@ -360,7 +362,7 @@ mfa_challenges = Table(
     Index("ix_mfa_challenges_expires", "expires_at"),
 )
 
-# -- after sign-up: changing the email address (migration 0011) ------------------------------
+# -- after sign-up: changing the email address (migration 0012) ------------------------------
 
 email_changes = Table(
     "email_changes",

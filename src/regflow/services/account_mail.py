@@ -13,6 +13,7 @@ from typing import Any
 
 from regflow.core.model import OutboxKind, OutboxMessage
 from regflow.core.recovery import IssuedReset
+from regflow.services.messages import localized
 
 FORGOT_PATH = "/forgot-password"  # the hosted page that asks for a reset
 
@@ -40,20 +41,27 @@ def reset_message(
     public_url: str,
     reset_path: str | None,
     now: datetime,
+    locale: str = "en",
 ) -> OutboxMessage:
     """The code and link for an account's owner; for an address without an account, a mail
     saying so (the same work and the same kind of row, so nothing tells them apart)."""
     base = public_url.rstrip("/")
     if not known:
-        return mail(recipient, "password_reset_unknown", {"sign_up_url": f"{base}/"}, now)
+        sign_up = {"sign_up_url": localized(f"{base}/", locale)}
+        return mail(recipient, "password_reset_unknown", sign_up, now, locale)
     minutes = max(1, int((issued.reset.expires_at - now).total_seconds() // 60))
     context: dict[str, Any] = {"code": issued.code, "expires_minutes": minutes}
     if reset_path is not None:
-        context["link"] = f"{base}{reset_path}{issued.link_token}"
-    return mail(recipient, "password_reset", context, now)
+        context["link"] = localized(f"{base}{reset_path}{issued.link_token}", locale)
+    return mail(recipient, "password_reset", context, now, locale)
 
 
-def password_changed_message(recipient: str, *, public_url: str, now: datetime) -> OutboxMessage:
+def password_changed_message(
+    recipient: str, *, public_url: str, now: datetime, locale: str = "en"
+) -> OutboxMessage:
     base = public_url.rstrip("/")
-    context = {"reset_url": f"{base}{FORGOT_PATH}", "changed_at": now.strftime("%Y-%m-%d %H:%M")}
-    return mail(recipient, "password_changed", context, now)
+    context = {
+        "reset_url": localized(f"{base}{FORGOT_PATH}", locale),
+        "changed_at": now.strftime("%Y-%m-%d %H:%M"),
+    }
+    return mail(recipient, "password_changed", context, now, locale)

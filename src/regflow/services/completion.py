@@ -145,6 +145,7 @@ class Completion(RegistrationUseCase):
             username=data.get("username"),
             first_name=first_name,
             last_name=last_name,
+            locale=registration.locale,
         )
 
     async def _membership(

@@ -31,13 +31,18 @@ def code_message(
     context: dict[str, Any]
     if existing_account:
         template = "already_registered"
-        context = {"sign_in_url": links.sign_in(), "reset_url": links.password_reset()}
+        context = {
+            "sign_in_url": localized(links.sign_in(), registration.locale),
+            "reset_url": localized(links.password_reset(), registration.locale),
+        }
     else:
         template = "verification_code"
         minutes = max(1, int((v.expires_at - now).total_seconds() // 60))
         context = {"code": issued.code, "expires_minutes": minutes, "flow": registration.flow}
         if v.channel is Channel.EMAIL:
-            context["link"] = links.verification(registration.contract, issued.link_token)
+            context["link"] = localized(
+                links.verification(registration.contract, issued.link_token), registration.locale
+            )
     return OutboxMessage(
         id=str(uuid.uuid4()),
         kind=OutboxKind.EMAIL if v.channel is Channel.EMAIL else OutboxKind.SMS,
@@ -48,6 +53,14 @@ def code_message(
         available_at=now,
         locale=registration.locale,
     )
+
+
+def localized(url: str, locale: str) -> str:
+    """``url`` opening its page in ``locale`` (the hosted pages read ``?lang=``)."""
+    short = locale.split("-")[0].lower()
+    if short == "en" or not short.isalpha():
+        return url
+    return f"{url}{'&' if '?' in url else '?'}lang={short}"
 
 
 def funnel_event(

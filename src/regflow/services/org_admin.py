@@ -114,7 +114,6 @@ class OrgAdmin:
                 )
             member = await uow.accounts.get(membership.account_id)
             if member is not None:
-                profile = await uow.profiles.get(member.id)
                 await uow.outbox.add(
                     decision_message(
                         member.email,
@@ -123,7 +122,7 @@ class OrgAdmin:
                         role=membership.role,
                         links=self.ctx.links,
                         now=self.ctx.clock(),
-                        locale=profile.locale if profile else "en",
+                        locale=member.locale,
                     )
                 )
             event = webhooks.MEMBERSHIP_APPROVED if approve else webhooks.MEMBERSHIP_REJECTED

@@ -14,6 +14,7 @@ from typing import Any
 from regflow.core.invitations import Invitation
 from regflow.core.model import Organization, OutboxKind, OutboxMessage
 from regflow.core.ports import PublicLinks
+from regflow.services.messages import localized
 
 
 def _mail(
@@ -44,7 +45,7 @@ def invitation_message(
     context = {
         "organization_name": organization.name,
         "role": invitation.role,  # the templates name it in their language
-        "link": links.invitation(token),
+        "link": localized(links.invitation(token), locale),
         "expires_days": days,
     }
     return _mail(invitation.email, "invitation", context, now, locale)
@@ -64,6 +65,6 @@ def decision_message(
     context = {
         "organization_name": organization.name,
         "role": role,
-        "sign_in_url": links.sign_in(),
+        "sign_in_url": localized(links.sign_in(), locale),
     }
     return _mail(recipient, template, context, now, locale)

@@ -42,8 +42,9 @@ class PasswordResets:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    async def request(self, email: str) -> None:
-        """Queue a reset mail for ``email`` unless one went out within the cooldown."""
+    async def request(self, email: str, locale: str = "en") -> None:
+        """Queue a reset mail for ``email`` unless one went out within the cooldown: in the
+        account's language, or ``locale`` (the asking page's) for an address without one."""
         address = _address(email)
         key = recovery.email_key(self.ctx.secret, address)
         now = self.ctx.clock()
@@ -73,6 +74,7 @@ class PasswordResets:
                     public_url=self.ctx.public_url,
                     reset_path=self.ctx.reset_path,
                     now=now,
+                    locale=account.locale if known and account else locale,
                 )
             )
             await uow.commit()
@@ -160,7 +162,9 @@ class PasswordResets:
         now = self.ctx.clock()
         await uow.accounts.change_password(account.id, hashed, now)
         await uow.outbox.add(
-            password_changed_message(account.email, public_url=self.ctx.public_url, now=now)
+            password_changed_message(
+                account.email, public_url=self.ctx.public_url, now=now, locale=account.locale
+            )
         )
         await uow.commit()
         self.ctx.outbox_written()

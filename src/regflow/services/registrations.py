@@ -8,6 +8,7 @@ from typing import Any
 
 from regflow.core import cryptokit, onboarding
 from regflow.core.engine import SendCode
+from regflow.core.flowspec import StepRule
 from regflow.core.model import Registration
 from regflow.core.ports import UnitOfWork
 from regflow.errors import ErrorCode, FieldProblem, ValidationFailed
@@ -122,7 +123,8 @@ class Registrations(RegistrationUseCase):
         """Apply a validated step in ``uow`` and commit: the state to answer, and whether a
         code was queued."""
         outcome = self.ctx.engine.submit(registration, step, clean, self.ctx.clock())
-        if registration.flow == "organization" and step == "organization":
+        rules = self.ctx.engine.flow(registration.flow).step(step).rules
+        if StepRule.RESERVES_JOIN_CODE in rules:
             await reserve_join_code(self.ctx, uow, registration)  # shown before completion
         # codes first, then the write that carries every event of the step (the row was
         # locked when it was read, so racers still queue behind this transaction)

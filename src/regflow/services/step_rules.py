@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from regflow.core import onboarding, organizations
+from regflow.core.flowspec import StepRule
 from regflow.core.invitations import invitation_of
 from regflow.core.model import Organization, Registration
 from regflow.core.ports import UnitOfWork
@@ -41,7 +42,8 @@ async def check_step(
         ):
             message = "This organization accepts members by invitation only."
             problems.append(FieldProblem("org_code", ErrorCode.ORG_INVITE_ONLY, message))
-    if registration.flow == "student" and step == "mapping":
+    rules = ctx.engine.flow(registration.flow).step(step).rules
+    if StepRule.DEPARTMENT_OF_JOINED_ORGANIZATION in rules:
         organization = await joined_organization(uow, registration)
         problem = _department_problem(organization, clean.get("department"))
         if problem is not None:

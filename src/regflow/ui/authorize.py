@@ -31,6 +31,7 @@ from regflow.core.oidc import Client
 from regflow.oidc.provider import AUTHORIZE, END_SESSION, Provider
 from regflow.oidc.requests import clean_items
 from regflow.oidc.server import Authorization, Reply
+from regflow.ui.i18n import N_
 from regflow.ui.wizard import Wizard
 
 CONTROL = ("csrf", "decision")
@@ -64,10 +65,12 @@ def authorize_router(w: Wizard, provider: Provider) -> APIRouter:
             request,
             "problem.html",
             400,
-            title="This sign-in link is not valid",
+            title=N_("This sign-in link is not valid"),
             message=(
-                "The application that sent you here is not set up for this address. "
-                "Nothing was shared with it."
+                N_(
+                    "The application that sent you here is not set up for this address. "
+                    "Nothing was shared with it."
+                )
             ),
             detail=getattr(error, "description", None),
         )

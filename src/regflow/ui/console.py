@@ -26,6 +26,7 @@ from regflow.services.invitation_admin import InvitationAdmin
 from regflow.services.invitations import Invitations
 from regflow.services.org_admin import MEMBER_STATUSES, OrgAdmin
 from regflow.ui.forms import _CHOICE_WORDS
+from regflow.ui.i18n import N_, current
 from regflow.ui.pages import redirect
 from regflow.ui.wizard import Wizard
 from regflow.ui.words import role_words, say
@@ -33,12 +34,12 @@ from regflow.ui.words import role_words, say
 CONSOLE = "/console"
 ROLES = ("owner", "admin", "sub_admin", "teacher", "student", "member")
 DONE = {
-    "approved": "The member is approved; they were told by mail.",
-    "rejected": "The request was rejected; they were told by mail.",
-    "invited": "The invitation is on its way.",
-    "revoked": "The invitation is revoked: its link no longer works.",
-    "rotated": "The join code is new: the previous one no longer works.",
-    "saved": "The settings are saved.",
+    "approved": N_("The member is approved; they were told by mail."),
+    "rejected": N_("The request was rejected; they were told by mail."),
+    "invited": N_("The invitation is on its way."),
+    "revoked": N_("The invitation is revoked: its link no longer works."),
+    "rotated": N_("The join code is new: the previous one no longer works."),
+    "saved": N_("The settings are saved."),
 }
 
 
@@ -58,9 +59,11 @@ def console_router(w: Wizard, invitations: Invitations) -> APIRouter:
                 request,
                 "problem.html",
                 403,
-                title="No organization to manage",
-                message="The console is for an organization's owners and administrators; "
-                "this account is neither.",
+                title=N_("No organization to manage"),
+                message=N_(
+                    "The console is for an organization's owners and administrators; "
+                    "this account is neither."
+                ),
             )
         return seat
 
@@ -147,7 +150,7 @@ def console_router(w: Wizard, invitations: Invitations) -> APIRouter:
             return seat
         email, role = str(form.get("email") or "")[:320], str(form.get("role") or "")[:32]
         try:
-            await invitations.invite(seat.token, seat.organization_id, email, role)
+            await invitations.invite(seat.token, seat.organization_id, email, role, current())
         except RegflowError as error:
             return await page(request, seat, errors=refusal(error), status=422, email=email)
         return back(seat, "invited")

@@ -14,76 +14,77 @@ from typing import Any
 
 from regflow.core.flowspec import StepSpec
 from regflow.ui import places
+from regflow.ui.i18n import N_, current, gettext
 
 _LABELS = {
-    "email": "Email address",
-    "first_name": "First name",
-    "last_name": "Last name",
-    "full_name": "Full name",
-    "username": "Username",
-    "password": "Password",
-    "password_confirmation": "Confirm password",
-    "org_code": "Organization code",
-    "name": "Name",
-    "country": "Country",
-    "state": "State or region",
-    "city": "City",
-    "postal_code": "Postal code",
-    "type": "Type of institution",
-    "student_strength": "Number of students",
-    "government_recognized": "Recognized by the government",
-    "phone": "Mobile number",
-    "structure": "Structure",
-    "departments": "Departments",
-    "sub_admins": "Allow sub-administrators",
-    "timezone": "Time zone",
-    "two_factor": "Require two-factor sign-in",
-    "join_policy": "Who can join",
-    "logo": "Logo",
-    "subjects": "Subjects you teach",
-    "role": "Your role",
-    "affiliation": "You teach",
-    "experience_level": "Experience level",
-    "current_institution": "Current institution",
-    "years_of_experience": "Years of experience",
-    "date_of_birth": "Date of birth",
-    "gender": "Gender",
-    "registration_type": "How you register",
-    "academic_level": "Academic level",
-    "department": "Department",
-    "batch": "Batch",
-    "year": "Year",
-    "auto_mapping": "Place me in my class automatically",
+    "email": N_("Email address"),
+    "first_name": N_("First name"),
+    "last_name": N_("Last name"),
+    "full_name": N_("Full name"),
+    "username": N_("Username"),
+    "password": N_("Password"),
+    "password_confirmation": N_("Confirm password"),
+    "org_code": N_("Organization code"),
+    "name": N_("Name"),
+    "country": N_("Country"),
+    "state": N_("State or region"),
+    "city": N_("City"),
+    "postal_code": N_("Postal code"),
+    "type": N_("Type of institution"),
+    "student_strength": N_("Number of students"),
+    "government_recognized": N_("Recognized by the government"),
+    "phone": N_("Mobile number"),
+    "structure": N_("Structure"),
+    "departments": N_("Departments"),
+    "sub_admins": N_("Allow sub-administrators"),
+    "timezone": N_("Time zone"),
+    "two_factor": N_("Require two-factor sign-in"),
+    "join_policy": N_("Who can join"),
+    "logo": N_("Logo"),
+    "subjects": N_("Subjects you teach"),
+    "role": N_("Your role"),
+    "affiliation": N_("You teach"),
+    "experience_level": N_("Experience level"),
+    "current_institution": N_("Current institution"),
+    "years_of_experience": N_("Years of experience"),
+    "date_of_birth": N_("Date of birth"),
+    "gender": N_("Gender"),
+    "registration_type": N_("How you register"),
+    "academic_level": N_("Academic level"),
+    "department": N_("Department"),
+    "batch": N_("Batch"),
+    "year": N_("Year"),
+    "auto_mapping": N_("Place me in my class automatically"),
 }
 
 _STEP_LABELS = {
-    ("organization", "name"): "Organization name",
-    ("admin", "name"): "Your full name",
-    ("admin", "email"): "Your email address",
-    ("admin", "phone"): "Your mobile number",
-    ("organization", "current_institution"): "Your school or institution",
+    ("organization", "name"): N_("Organization name"),
+    ("admin", "name"): N_("Your full name"),
+    ("admin", "email"): N_("Your email address"),
+    ("admin", "phone"): N_("Your mobile number"),
+    ("organization", "current_institution"): N_("Your school or institution"),
 }
 
 _HINTS = {
-    "email": "We send a 6-digit code to this address.",
-    "username": "3 to 30 letters, digits, dots, hyphens or underscores.",
-    "org_code": "Your organization gives you this code. You can add it later.",
-    "country": "Start typing its name and choose it from the list.",
-    "phone": "We send a code by SMS. Write it as you would at home, or start with +.",
-    "departments": "One per line; needed for several departments.",
-    "subjects": "One per line.",
-    "postal_code": "Leave it empty only if your country has no postal codes.",
-    "logo": "Optional. PNG, JPEG or GIF, up to 5 MB.",
-    "date_of_birth": "Used to check your age; never shown to others.",
-    "experience_level": "For example Junior, Senior or Head of department.",
-    "academic_level": "For example Grade 10, Undergraduate or Master's.",
+    "email": N_("We send a 6-digit code to this address."),
+    "username": N_("3 to 30 letters, digits, dots, hyphens or underscores."),
+    "org_code": N_("Your organization gives you this code. You can add it later."),
+    "country": N_("Start typing its name and choose it from the list."),
+    "phone": N_("We send a code by SMS. Write it as you would at home, or start with +."),
+    "departments": N_("One per line; needed for several departments."),
+    "subjects": N_("One per line."),
+    "postal_code": N_("Leave it empty only if your country has no postal codes."),
+    "logo": N_("Optional. PNG, JPEG or GIF, up to 5 MB."),
+    "date_of_birth": N_("Used to check your age; never shown to others."),
+    "experience_level": N_("For example Junior, Senior or Head of department."),
+    "academic_level": N_("For example Grade 10, Undergraduate or Master's."),
 }
 
 # needed or not depending on another answer: no "(optional)" next to them, the hint says when
 _CONDITIONAL = {
-    ("organization", "org_code"): "From your school. Needed when you register with it.",
-    ("organization", "current_institution"): "Needed when you register on your own.",
-    ("preferences", "departments"): "One per line; needed for several departments.",
+    ("organization", "org_code"): N_("From your school. Needed when you register with it."),
+    ("organization", "current_institution"): N_("Needed when you register on your own."),
+    ("preferences", "departments"): N_("One per line; needed for several departments."),
 }
 
 _AUTOCOMPLETE = {
@@ -104,17 +105,28 @@ _AUTOCOMPLETE = {
 }
 
 _CHOICE_WORDS = {
-    "non_binary": "Non-binary",
-    "prefer_not_to_say": "Prefer not to say",
-    "invite_only": "Invitation only",
-    "approval": "Open, with approval",
-    "open": "Open to anyone with the code",
-    "single": "Single department",
-    "multi": "Several departments",
-    "standalone": "On my own",
-    "organization": "With my school or organization",
-    "freelance": "Independently (freelance)",
-    "ngo": "NGO",
+    "non_binary": N_("Non-binary"),
+    "prefer_not_to_say": N_("Prefer not to say"),
+    "invite_only": N_("Invitation only"),
+    "approval": N_("Open, with approval"),
+    "open": N_("Open to anyone with the code"),
+    "single": N_("Single department"),
+    "multi": N_("Several departments"),
+    "standalone": N_("On my own"),
+    "organization": N_("With my school or organization"),
+    "freelance": N_("Independently (freelance)"),
+    "ngo": N_("NGO"),
+    "school": N_("School"),
+    "college": N_("College"),
+    "university": N_("University"),
+    "institute": N_("Institute"),
+    "coaching": N_("Coaching centre"),
+    "training": N_("Training centre"),
+    "corporate": N_("Corporate"),
+    "government": N_("Government"),
+    "other": N_("Other"),
+    "female": N_("Female"),
+    "male": N_("Male"),
 }
 
 
@@ -132,13 +144,23 @@ class FieldView:
     groups: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     countries: tuple[places.Country, ...] = ()
     conditional: bool = False
+    base_hint: str | None = None  # the hint without the country's example (country.js)
 
     @property
     def input_id(self) -> str:
         return f"f-{self.name}"
 
 
-ZONE_GROUPS = {"suggested": "Suggested", "all": "All time zones"}
+ZONE_GROUPS = {"suggested": N_("Suggested"), "all": N_("All time zones")}
+
+
+def _hint(step: str, name: str) -> str | None:
+    found = _CONDITIONAL.get((step, name)) or _HINTS.get(name)
+    return gettext(found) if found else None
+
+
+def _choice(option: str) -> str:
+    return gettext(_CHOICE_WORDS.get(option, option.replace("_", " ").capitalize()))
 
 
 def _kind(ui_type: str, name: str) -> str:
@@ -150,16 +172,19 @@ def _kind(ui_type: str, name: str) -> str:
 def _with_country(view: FieldView, country: str | None) -> None:
     """What depends on the country: its name shown, phone example, postal codes, zones."""
     if view.kind == "country":
-        view.countries = places.countries()
+        view.countries = places.countries(current())
         if isinstance(view.value, str) and len(view.value) == 2:
-            view.value = places.country_name(view.value.upper()) or view.value
-    elif view.kind == "tel" and country and places.phone_example(country):
-        view.hint = f"{view.hint} For example {places.phone_example(country)}."
+            view.value = places.country_name(view.value.upper(), current()) or view.value
+    elif view.kind == "tel":
+        view.base_hint = view.hint
+        if country and places.phone_example(country):
+            example = gettext("For example %(example)s.", example=places.phone_example(country))
+            view.hint = f"{view.hint} {example}"
     elif view.name == "postal_code":
         view.conditional = True  # "(optional)" only where the country has none, see country.js
     elif view.kind == "timezone":
         view.groups = [
-            (ZONE_GROUPS[key], [(z, z.replace("_", " ")) for z in zones])
+            (gettext(ZONE_GROUPS[key]), [(z, z.replace("_", " ")) for z in zones])
             for key, zones in places.zone_groups(country)
         ]
 
@@ -181,16 +206,18 @@ def field_views(
         default = props.get(name, {}).get("default")
         view = FieldView(
             name=name,
-            label=_STEP_LABELS.get((spec.name, name))
-            or _LABELS.get(name, name.replace("_", " ").capitalize()),
+            label=gettext(
+                _STEP_LABELS.get((spec.name, name))
+                or _LABELS.get(name, name.replace("_", " ").capitalize())
+            ),
             kind=_kind(described["type"], name),
             required=bool(described["required"]),
             value=values.get(name, default if not values else None),
-            hint=_CONDITIONAL.get((spec.name, name)) or _HINTS.get(name),
+            hint=_hint(spec.name, name),
             error=errors.get(name),
             conditional=(spec.name, name) in _CONDITIONAL,
             autocomplete=_AUTOCOMPLETE.get(name),
-            options=[(o, _CHOICE_WORDS.get(o, o.replace("_", " ").capitalize())) for o in options],
+            options=[(o, _choice(o)) for o in options],
         )
         _with_country(view, country)
         if view.kind == "list" and isinstance(view.value, list):

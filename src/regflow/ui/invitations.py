@@ -24,21 +24,18 @@ from starlette.responses import Response
 
 from regflow.errors import AuthenticationFailed, Conflict, ErrorCode, Forbidden, Gone, NotFound
 from regflow.services.invitations import Invitations
+from regflow.ui.i18n import N_, current
 from regflow.ui.pages import redirect
 from regflow.ui.signin import Refused, credentials, log_in
 from regflow.ui.wizard import Place, Wizard
-from regflow.ui.words import role_words, say
+from regflow.ui.words import role_phrase, role_words, say
 
 LINK_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 UNUSABLE = {  # code -> (status, page title)
-    ErrorCode.INVITATION_NOT_FOUND: (404, "This invitation is not valid"),
-    ErrorCode.INVITATION_USED: (409, "This invitation was already used"),
-    ErrorCode.INVITATION_EXPIRED: (410, "This invitation has expired"),
+    ErrorCode.INVITATION_NOT_FOUND: (404, N_("This invitation is not valid")),
+    ErrorCode.INVITATION_USED: (409, N_("This invitation was already used")),
+    ErrorCode.INVITATION_EXPIRED: (410, N_("This invitation has expired")),
 }
-
-
-def with_article(words: str) -> str:
-    return ("an " if words[:1] in "aeiou" else "a ") + words
 
 
 def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
@@ -70,7 +67,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
             token=link_token,
             organization=preview["organization"]["name"] or "an organization",
             role=role_words(preview["role"]),
-            role_phrase=with_article(role_words(preview["role"])),
+            role_phrase=role_phrase(preview["role"]),
             invited=preview["email"],
             email=email,
             errors=errors or {},
@@ -96,7 +93,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
         if not LINK_TOKEN.match(link_token):
             return unusable(request, ErrorCode.INVITATION_NOT_FOUND)
         try:
-            started = await invitations.accept(link_token)
+            started = await invitations.accept(link_token, locale=current())
         except (NotFound, Gone) as failure:
             return unusable(request, failure.code)
         except Conflict as failure:
@@ -106,7 +103,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
                 request,
                 "problem.html",
                 409,
-                title="This invitation cannot be used here",
+                title=N_("This invitation cannot be used here"),
                 message=say(failure.code, fallback=failure.message),
             )
         flow, rid, token = started["flow"], started["id"], started["token"]
@@ -136,7 +133,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
                 request,
                 "problem.html",
                 409,
-                title="You are a member already",
+                title=N_("You are a member already"),
                 message=say(failure.code, fallback=failure.message),
                 sign_in=True,
             )
@@ -151,7 +148,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
             "joined.html",
             organization=joined["organization"]["name"],
             role=role,
-            role_phrase=with_article(role),
+            role_phrase=role_phrase(joined["membership"]["role"]),
             email=joined["account"]["email"],
         )
         await w.start_session(request, response, str(joined["account"]["id"]))

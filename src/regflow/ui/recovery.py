@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
 from regflow.errors import ErrorCode, RegflowError, TooSoon, ValidationFailed
+from regflow.ui.i18n import current
 from regflow.ui.wizard import Wizard
 from regflow.ui.words import say
 
@@ -67,7 +68,7 @@ def recovery_router(w: Wizard) -> APIRouter:
         if not email:
             return ask_page(request, email, {"email": say(ErrorCode.REQUIRED, "email")}, 422)
         try:
-            await resets.request(email)
+            await resets.request(email, current())
         except ValidationFailed as error:
             return ask_page(request, email, _sentences(error), 422)
         except TooSoon:

@@ -19,6 +19,7 @@ from regflow.ui.brand import Brand, brand_router
 from regflow.ui.console import console_router
 from regflow.ui.csrf import CsrfRefused
 from regflow.ui.email_undo import email_undo_router
+from regflow.ui.i18n import LocaleMiddleware
 from regflow.ui.invitations import invitation_router
 from regflow.ui.pages import STATIC, Pages
 from regflow.ui.recovery import recovery_router
@@ -64,6 +65,7 @@ def mount_ui(
     brand = brand or Brand()
     origins = provider.redirect_origins() if provider is not None else ()
     wizard = Wizard(services, cookies, Pages(cookies, origins, brand), uploads, flows)
+    app.add_middleware(LocaleMiddleware, secure=cookies.secure)  # ?lang=, cookie, header
     app.include_router(brand_router(brand))
 
     async def on_csrf_refused(request: Request, exc: Exception) -> Response:

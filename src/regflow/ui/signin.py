@@ -25,6 +25,7 @@ from regflow.core.model import Account
 from regflow.errors import AuthenticationFailed, ErrorCode, SecondFactorRequired, TooSoon
 from regflow.services.second_factor import hosted_second_step
 from regflow.services.sessions import Sessions
+from regflow.ui.i18n import gettext
 from regflow.ui.mfa_prompt import prompt
 from regflow.ui.pages import redirect
 from regflow.ui.session import AUTHORIZE
@@ -58,7 +59,7 @@ def _missing(email: str, password: str) -> Refused | None:
     if not email:
         missing["email"] = say(ErrorCode.REQUIRED, "email")
     if not password:
-        missing["password"] = "Enter your password."  # noqa: S105 (a sentence, not a secret)
+        missing["password"] = gettext("Enter your password.")
     if missing:
         return Refused(422, missing)
     if len(password) > MAX_PASSWORD:

@@ -12,22 +12,23 @@ from regflow.core.flowspec import FlowSpec, StepSpec
 from regflow.core.passwords import rules
 from regflow.errors import Conflict, Gone, NotFound, RegflowError, ValidationFailed
 from regflow.services.drafts import Draft
-from regflow.ui import places
+from regflow.ui import i18n, places
 from regflow.ui.forms import field_views, shown_again, values_from_form
+from regflow.ui.i18n import N_, gettext
 from regflow.ui.pages import redirect
 from regflow.ui.welcome import complete, welcome_router
 from regflow.ui.wizard import Place, Wizard
 from regflow.ui.words import say_on
 
 INTROS = {
-    "member": "An account for yourself: your email address, a name and a password.",
-    "organization": "Register a school or institution and become its administrator.",
-    "teacher": "Join your organization as a teacher, or teach independently.",
-    "student": "Join your school with its code, or register on your own.",
+    "member": N_("An account for yourself: your email address, a name and a password."),
+    "organization": N_("Register a school or institution and become its administrator."),
+    "teacher": N_("Join your organization as a teacher, or teach independently."),
+    "student": N_("Join your school with its code, or register on your own."),
 }
 
 
-LAST_BUTTON = {"organization": "Register my organization"}
+LAST_BUTTON = {"organization": N_("Register my organization")}
 
 
 def errors_by_field(failure: ValidationFailed, labels: dict[str, str]) -> dict[str, str]:
@@ -69,14 +70,14 @@ def steps_router(w: Wizard) -> APIRouter:
             if view.name == "email" and confirmed:
                 # an invitation's address is confirmed by the link; another by its code
                 view.hint = (
-                    "Your invitation was sent to this address; it is confirmed."
+                    gettext("Your invitation was sent to this address; it is confirmed.")
                     if invited
-                    else "This address is confirmed. If you change it, we send a new code."
+                    else gettext("This address is confirmed. If you change it, we send a new code.")
                 )
             if view.name == "department" and draft and draft.departments:
                 view.kind = "choice"
                 view.options = [(d, d) for d in draft.departments]
-                view.hint = "Your organization's departments."
+                view.hint = gettext("Your organization's departments.")
         return w.pages.render(
             request,
             "step.html",
@@ -91,7 +92,7 @@ def steps_router(w: Wizard) -> APIRouter:
             rules=rules(policy) if "password" in step.secret_fields else [],
             min_length=getattr(policy, "min_length", 8),
             last=index == len(names) - 1,
-            last_button=LAST_BUTTON.get(spec.name, "Create my account"),
+            last_button=LAST_BUTTON.get(spec.name, N_("Create my account")),
             password_cleared=password_cleared,
             intro=INTROS.get(spec.name) if index == 0 else None,
         )
@@ -152,7 +153,7 @@ def steps_router(w: Wizard) -> APIRouter:
             if place is None:
                 if step != spec.steps[0].name:
                     return redirect(f"/register/{flow}")
-                new = await w.services.registrations.start(flow)
+                new = await w.services.registrations.start(flow, locale=i18n.current())
                 started = (new.state["id"], new.token)
                 rid, token = started
             else:
@@ -204,8 +205,8 @@ def steps_router(w: Wizard) -> APIRouter:
             request,
             "problem.html",
             404,
-            title="Page not found",
-            message="This page does not exist.",
+            title=N_("Page not found"),
+            message=N_("This page does not exist."),
         )
 
     return router

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from regflow.core.model import Channel
 from regflow.errors import ErrorCode, Gone, NotFound, RegflowError, TooSoon, VerificationFailed
+from regflow.ui.i18n import gettext
 from regflow.ui.pages import redirect
 from regflow.ui.wizard import CHANNEL_WORDS, Place, Wizard, seconds_until, step_asking
 from regflow.ui.words import say
@@ -72,7 +73,13 @@ def verification_router(w: Wizard) -> APIRouter:
         found = await place_for(request, flow, channel)
         if not isinstance(found, Place):
             return found
-        notice = f"We sent a new code to your {CHANNEL_WORDS[channel]}." if sent else None
+        notice = None
+        if sent:
+            notice = (
+                gettext("We sent a new code to your email address.")
+                if channel == "email"
+                else gettext("We sent a new code to your mobile number.")
+            )
         return code_page(request, found, channel, notice=notice)
 
     @router.post("/register/{flow}/verify/{channel}")

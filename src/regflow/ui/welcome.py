@@ -14,15 +14,18 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from regflow.errors import Gone, RegflowError
+from regflow.ui.i18n import N_
 from regflow.ui.pages import redirect
 from regflow.ui.session import AUTHORIZE
 from regflow.ui.wizard import Place, Wizard
 from regflow.ui.words import say
 
 NEXT_STEPS = {
-    "complete_profile": "Complete your organization's profile: logo, departments, who can join.",
-    "add_teachers": "Invite your first teachers, or give them the join code.",
-    "configure_settings": "Decide whether members need your approval and two-factor sign-in.",
+    "complete_profile": N_(
+        "Complete your organization's profile: logo, departments, who can join."
+    ),
+    "add_teachers": N_("Invite your first teachers, or give them the join code."),
+    "configure_settings": N_("Decide whether members need your approval and two-factor sign-in."),
 }
 
 

@@ -18,6 +18,7 @@ from regflow.services.drafts import Drafts
 from regflow.services.login_sessions import SignedIn
 from regflow.services.uploads import Uploads
 from regflow.ui.csrf import MAX_FIELDS, MAX_FILES, csrf_guard
+from regflow.ui.i18n import N_
 from regflow.ui.pages import Pages, redirect
 from regflow.ui.session import Cookies
 from regflow.ui.words import say
@@ -169,7 +170,7 @@ class Wizard:
             request,
             "problem.html",
             403,
-            title="Please try again",
+            title=N_("Please try again"),
             message=say(ErrorCode.CSRF_FAILED),
         )
 

@@ -97,6 +97,19 @@ def handle(body: Mapping[str, Any]) -> tuple[str, str]:
     return unpack(body.get("registrationToken"))
 
 
+async def begin(
+    services: Services, flow: str, step: str, body: Mapping[str, Any], names: Mapping[str, str]
+) -> tuple[str, str, dict[str, Any]]:
+    """Start ``flow`` with its first ``step`` in one unit of work (a refused step writes
+    nothing): ``(registration id, token, state)``; errors name evalon fields."""
+    try:
+        begun = await services.signups.begin(flow, step, pick(body, names), contract=CONTRACT)
+    except ValidationFailed as failure:
+        back = {native: theirs for theirs, native in names.items()}
+        raise ValidationFailed(renamed(failure, back), failure.message) from None
+    return begun.registration_id, begun.token, begun.state
+
+
 async def submit(
     services: Services,
     rid: str,

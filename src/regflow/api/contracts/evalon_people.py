@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 
 from regflow.api.contracts.base import json_object, pack
 from regflow.api.contracts.evalon_common import (
-    CONTRACT,
+    begin,
     confirm_otps,
     created,
     handle,
@@ -113,14 +113,16 @@ def _finished(kind: str, done: dict[str, Any]) -> JSONResponse:
 
 
 def people_routes(router: APIRouter, services: Services, lookup: Organizations) -> None:
-    registrations = services.registrations
 
-    async def begin(body: Mapping[str, Any], flow: str) -> tuple[str, str]:
+    async def basic(
+        body: Mapping[str, Any], flow: str, names: Mapping[str, str]
+    ) -> tuple[str, str, dict[str, Any]]:
+        """Step 1: on the registration the handle names, or a new one in one unit of work."""
         if body.get("registrationToken"):
-            return handle(body)
+            rid, token = handle(body)
+            return rid, token, await submit(services, rid, token, "basic", body, names)
         await refuse_known_email(services, body.get("email"), EXISTS)
-        started = await registrations.start(flow, contract=CONTRACT)
-        return started.state["id"], started.token
+        return await begin(services, flow, "basic", body, names)
 
     async def secure(body: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
         rid, token = handle(body)
@@ -133,8 +135,7 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
     @router.post("/api/teachers/register/step1")
     async def teacher_step1(request: Request) -> dict[str, Any]:
         body = await json_object(request)
-        rid, token = await begin(body, "teacher")
-        state = await submit(services, rid, token, "basic", body, BASIC)
+        rid, token, state = await basic(body, "teacher", BASIC)
         return _progress(state, 1, pack(rid, token), NEXT)
 
     @router.post("/api/teachers/register/step2")
@@ -167,8 +168,7 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
     async def teacher_legacy(request: Request) -> dict[str, Any]:
         """Steps 1 to 3 in one body; finish with step4 (codes are sent now)."""
         body = await json_object(request)
-        rid, token = await begin(body, "teacher")
-        state = await submit(services, rid, token, "basic", body, BASIC)
+        rid, token, state = await basic(body, "teacher", BASIC)
         state = await submit(services, rid, token, "professional", body, PROFESSIONAL)
         if state["step"] == "organization":
             state = await submit(services, rid, token, "organization", body, TEACHER_ORG)
@@ -181,8 +181,7 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
     @router.post("/api/students/register/step1")
     async def student_step1(request: Request) -> dict[str, Any]:
         body = await json_object(request)
-        rid, token = await begin(body, "student")
-        state = await submit(services, rid, token, "basic", body, STUDENT_BASIC)
+        rid, token, state = await basic(body, "student", STUDENT_BASIC)
         return _progress(state, 1, pack(rid, token), STUDENT_NEXT)
 
     @router.post("/api/students/register/step2")

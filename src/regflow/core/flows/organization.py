@@ -33,7 +33,7 @@ from regflow.core.flows.fields import (
     postal_in,
     registration_of,
 )
-from regflow.core.flowspec import FlowSpec, StepFields, StepSpec, field_check
+from regflow.core.flowspec import FlowSpec, StepFields, StepRule, StepSpec, field_check
 from regflow.core.model import Channel
 from regflow.core.organizations import DEPARTMENTS_MAX, JOIN_POLICIES, ORG_TYPES, STRUCTURES
 from regflow.core.uploads import UPLOAD_KEY_PATTERN
@@ -120,7 +120,13 @@ FLOW = FlowSpec(
     title="Register your organization",
     phases=3,
     steps=(
-        StepSpec("organization", OrganizationFields, phase=1, title="Your organization"),
+        StepSpec(
+            "organization",
+            OrganizationFields,
+            phase=1,
+            title="Your organization",
+            rules=frozenset({StepRule.RESERVES_JOIN_CODE}),
+        ),
         StepSpec(
             "admin",
             AdminFields,

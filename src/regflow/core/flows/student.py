@@ -33,7 +33,7 @@ from regflow.core.flows.fields import (
     today_of,
 )
 from regflow.core.flows.teacher import security_step
-from regflow.core.flowspec import FlowSpec, StepFields, StepSpec
+from regflow.core.flowspec import FlowSpec, StepFields, StepRule, StepSpec
 from regflow.core.invitations import invitation_of
 from regflow.core.locations import normalize_place
 from regflow.core.model import Registration
@@ -133,6 +133,13 @@ FLOW = FlowSpec(
             "organization", OrganizationFields, skip_if=_invited, phase=2, title="Your school"
         ),
         security_step(phase=3),
-        StepSpec("mapping", MappingFields, skip_if=_standalone, phase=4, title="Your class"),
+        StepSpec(
+            "mapping",
+            MappingFields,
+            skip_if=_standalone,
+            phase=4,
+            title="Your class",
+            rules=frozenset({StepRule.DEPARTMENT_OF_JOINED_ORGANIZATION}),
+        ),
     ),
 )

@@ -26,13 +26,13 @@ document.addEventListener("DOMContentLoaded", function () {
       var left = Math.ceil((at - Date.now()) / 1000);
       if (left > 0) {
         button.disabled = true;
-        button.textContent = "Send a new code in " + left + " s";
-        if (counter) { counter.textContent = left + (left === 1 ? " second" : " seconds"); }
+        button.textContent = window.uiSay("Send a new code in %(num)s s", {num: left});
+        if (counter) { counter.textContent = window.uiSay(left === 1 ? "%(num)s second" : "%(num)s seconds", {num: left}); }
         window.setTimeout(tick, 1000);
       } else {
         button.disabled = false;
-        button.textContent = "Send a new code";
-        if (counter) { counter.textContent = "a moment"; }
+        button.textContent = window.uiSay("Send a new code");
+        if (counter) { counter.textContent = window.uiSay("a moment"); }
       }
     };
     if (!isNaN(at)) { tick(); }

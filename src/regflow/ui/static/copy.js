@@ -7,9 +7,9 @@ document.addEventListener("DOMContentLoaded", function () {
     button.hidden = false;
     button.addEventListener("click", function () {
       navigator.clipboard.writeText(source.textContent.trim()).then(function () {
-        if (said) { said.textContent = "Copied"; }
+        if (said) { said.textContent = window.uiSay("Copied"); }
       }, function () {
-        if (said) { said.textContent = "Select the code and copy it"; }
+        if (said) { said.textContent = window.uiSay("Select the code and copy it"); }
       });
     });
   });

@@ -5,7 +5,7 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!input || !input.list) { return; }
   var phoneHint = document.getElementById("f-phone-hint");
   var base = phoneHint ? phoneHint.getAttribute("data-base") || phoneHint.textContent : "";
-  if (phoneHint) { phoneHint.setAttribute("data-base", base.replace(/ For example .*$/, "")); }
+  if (phoneHint) { phoneHint.setAttribute("data-base", phoneHint.getAttribute("data-base") || base); }
   var optional = document.querySelector("[data-postal-optional]");
   var fold = function (s) { return s.trim().toLowerCase(); };
   var chosen = function () {
@@ -20,7 +20,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var option = chosen();
     if (phoneHint) {
       var example = option ? option.getAttribute("data-example") : "";
-      phoneHint.textContent = phoneHint.getAttribute("data-base") + (example ? " For example " + example + "." : "");
+      phoneHint.textContent = phoneHint.getAttribute("data-base") + (example ? " " + window.uiSay("For example %(example)s.", {example: example}) : "");
     }
     if (optional) { optional.hidden = !(option && option.hasAttribute("data-no-postal")); }
   };

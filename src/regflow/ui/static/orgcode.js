@@ -49,9 +49,9 @@ document.addEventListener("DOMContentLoaded", function () {
       .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
       .then(function (res) {
         if (mine !== seq) { return; }
-        if (res.ok && res.body.name) { clearStale(); say("ok", "✓ You will join " + res.body.name); }
-        else if (res.body && res.body.code === "RATE_LIMITED") { say("bad", "Too many lookups; wait a minute."); }
-        else { say("bad", "No organization has this code."); }
+        if (res.ok && res.body.name) { clearStale(); say("ok", window.uiSay("✓ You will join %(name)s", {name: res.body.name})); }
+        else if (res.body && res.body.code === "RATE_LIMITED") { say("bad", window.uiSay("Too many lookups; wait a minute.")); }
+        else { say("bad", window.uiSay("No organization has this code.")); }
       })
       .catch(function () {});
   };

@@ -10,7 +10,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var meter = document.getElementById("strength");
   var word = document.querySelector("[data-strength-word]");
   var match = document.getElementById("match-live");
-  var names = ["too weak", "weak", "fair", "good", "strong"];
+  var names = ["too weak", "weak", "fair", "good", "strong"].map(function (n) { return window.uiSay(n); });
   var tests = {
     length: function (v) { return v.length >= min && v.length <= 128; },
     upper: function (v) { return /\p{Lu}/u.test(v); },
@@ -39,8 +39,8 @@ document.addEventListener("DOMContentLoaded", function () {
     }
     if (again && match) {
       if (!again.value) { match.textContent = ""; }
-      else if (again.value === v) { match.innerHTML = '<span class="ok">✓ The passwords match</span>'; }
-      else { match.innerHTML = '<span class="bad">The passwords are not the same yet</span>'; }
+      else if (again.value === v) { match.innerHTML = ""; var ok = document.createElement("span"); ok.className = "ok"; ok.textContent = window.uiSay("✓ The passwords match"); match.appendChild(ok); }
+      else { match.innerHTML = ""; var bad = document.createElement("span"); bad.className = "bad"; bad.textContent = window.uiSay("The passwords are not the same yet"); match.appendChild(bad); }
     }
   };
   [pw, again].forEach(function (input) {
@@ -49,14 +49,14 @@ document.addEventListener("DOMContentLoaded", function () {
     var toggle = document.createElement("button");
     toggle.type = "button";
     toggle.className = "secondary";
-    toggle.textContent = "Show";
+    toggle.textContent = window.uiSay("Show");
     toggle.setAttribute("aria-controls", input.id);
     toggle.setAttribute("aria-pressed", "false");
-    toggle.setAttribute("aria-label", "Show " + (input === pw ? "password" : "confirmation"));
+    toggle.setAttribute("aria-label", window.uiSay(input === pw ? "Show password" : "Show confirmation"));
     toggle.addEventListener("click", function () {
       var shown = input.type === "text";
       input.type = shown ? "password" : "text";
-      toggle.textContent = shown ? "Show" : "Hide";
+      toggle.textContent = window.uiSay(shown ? "Show" : "Hide");
       toggle.setAttribute("aria-pressed", shown ? "false" : "true");
     });
     input.parentNode.appendChild(toggle);

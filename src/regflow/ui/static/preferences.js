@@ -18,7 +18,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var suggested = zone.querySelector("optgroup");
     if (suggested && known.parentNode !== suggested) {
       var copy = known.cloneNode(true);
-      copy.textContent = known.textContent + " (this device)";
+      copy.textContent = window.uiSay("%(zone)s (this device)", {zone: known.textContent});
       known.parentNode.removeChild(known);
       suggested.insertBefore(copy, suggested.children[1] || null);
       known = copy;

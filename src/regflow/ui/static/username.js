@@ -6,27 +6,27 @@ document.addEventListener("DOMContentLoaded", function () {
   var timer = null;
   var seq = 0;
   var words = {
-    USERNAME_INVALID: "Use 3 to 30 letters, digits, dots, hyphens or underscores.",
-    USERNAME_RESERVED: "This username is reserved.",
-    USERNAME_TAKEN: "This username is taken."
+    USERNAME_INVALID: window.uiSay("Use 3 to 30 letters, digits, dots, hyphens or underscores."),
+    USERNAME_RESERVED: window.uiSay("This username is reserved."),
+    USERNAME_TAKEN: window.uiSay("This username is taken.")
   };
   var show = function (body) {
     live.textContent = "";
     var line = document.createElement("span");
     if (body.available) {
       line.className = "ok";
-      line.textContent = "✓ " + body.username + " is available";
+      line.textContent = window.uiSay("✓ %(name)s is available", {name: body.username});
       live.appendChild(line);
       return;
     }
     line.className = "bad";
-    line.textContent = words[body.reason] || "This username cannot be used.";
+    line.textContent = words[body.reason] || window.uiSay("This username cannot be used.");
     live.appendChild(line);
     if (body.suggestions && body.suggestions.length) {
       var box = document.createElement("div");
       box.className = "suggestions";
       var label = document.createElement("span");
-      label.textContent = "Try:";
+      label.textContent = window.uiSay("Try:");
       box.appendChild(label);
       body.suggestions.forEach(function (name) {
         var b = document.createElement("button");
