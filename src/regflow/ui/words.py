@@ -41,14 +41,14 @@ _BY_FIELD: dict[tuple[ErrorCode, str], str] = {
         "Use the address your invitation was sent to."
     ),
     (ErrorCode.REQUIRED, "new_password"): N_("Choose a new password."),
-    (ErrorCode.REQUIRED, "mfa_code"): N_(
+    (ErrorCode.REQUIRED, "mfa_code"): (
         "Enter the 6-digit code from your authenticator app, or a recovery code."
     ),
-    (ErrorCode.INVALID_CODE, "mfa"): N_(
+    (ErrorCode.INVALID_CODE, "mfa"): (
         "That code is not right, or it was used already. Wait for the next code in your app "
         "and try again."
     ),
-    (ErrorCode.ATTEMPTS_EXCEEDED, "mfa"): N_("Too many wrong codes. Sign in again."),
+    (ErrorCode.ATTEMPTS_EXCEEDED, "mfa"): ("Too many wrong codes. Sign in again."),
     (ErrorCode.INVALID_CODE, "reset_code"): (
         N_("That code is not right, or it was used already. Check the latest mail and try again.")
     ),
@@ -63,21 +63,21 @@ PLACE_WORDS = N_(
 )
 
 _BY_CODE: dict[ErrorCode, str] = {
-    ErrorCode.MFA_REQUIRED: N_("Enter the code from your authenticator app."),
-    ErrorCode.MFA_ENROLMENT_REQUIRED: N_(
+    ErrorCode.MFA_REQUIRED: ("Enter the code from your authenticator app."),
+    ErrorCode.MFA_ENROLMENT_REQUIRED: (
         "Your organization asks every member to sign in with a second step. Set up two-factor "
         "sign-in to continue."
     ),
-    ErrorCode.MFA_TOKEN_INVALID: N_("This sign-in was used or has ended. Sign in again."),
-    ErrorCode.MFA_TOKEN_EXPIRED: N_("This sign-in took too long. Sign in again."),
-    ErrorCode.MFA_ALREADY_ENABLED: N_("Two-factor sign-in is on already."),
-    ErrorCode.MFA_NOT_STARTED: N_("Start setting up two-factor sign-in again."),
-    ErrorCode.OWNER_MUST_TRANSFER: N_(
+    ErrorCode.MFA_TOKEN_INVALID: ("This sign-in was used or has ended. Sign in again."),
+    ErrorCode.MFA_TOKEN_EXPIRED: ("This sign-in took too long. Sign in again."),
+    ErrorCode.MFA_ALREADY_ENABLED: ("Two-factor sign-in is on already."),
+    ErrorCode.MFA_NOT_STARTED: ("Start setting up two-factor sign-in again."),
+    ErrorCode.OWNER_MUST_TRANSFER: (
         "You own an organization: hand it over to another administrator or delete it before "
         "you delete your account."
     ),
-    ErrorCode.EMAIL_TAKEN: N_("Another account uses this email address."),
-    ErrorCode.SAME_EMAIL: N_("This is your email address already."),
+    ErrorCode.EMAIL_TAKEN: ("Another account uses this email address."),
+    ErrorCode.SAME_EMAIL: ("This is your email address already."),
     ErrorCode.REQUIRED: N_("This field is required."),
     ErrorCode.TOO_LONG: N_("This is too long; shorten it a little."),
     ErrorCode.TOO_SHORT: N_("This is too short."),
