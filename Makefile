@@ -30,9 +30,11 @@ typecheck: install
 contracts: install
 	$(BIN)/lint-imports
 
-chromium: ## the browser tests drive the system's Chromium (Playwright downloads none)
+chromium: ## the browser tests drive the system's Chromium (Playwright downloads none), with a Devanagari font for the Hindi pages
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
 		|| echo "chromium could not be installed: the browser tests will skip"
+	@fc-list 2>/dev/null | grep -qi devanagari || (apt-get update -qq && apt-get install -y -qq fonts-noto-core) >/dev/null 2>&1 \
+		|| echo "no Devanagari font could be installed: Hindi pages will show boxes in screenshots"
 
 pytest: install chromium
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest

@@ -63,6 +63,7 @@ def app_factory() -> FastAPI:
 
 
 _NO_WORKER_ENV = "REGFLOW_EMBEDDED_WORKER"
+WORKER_READY_SECONDS = 60
 log = logging.getLogger("regflow.cli")
 
 
@@ -140,6 +141,9 @@ def serve(
         log_config=None,
         proxy_headers=False,
         server_header=False,
+        # with --workers N, uvicorn kills a worker not ready within this many seconds and
+        # starts another; its default (5 s) made a busy host restart workers forever
+        timeout_worker_healthcheck=WORKER_READY_SECONDS,
     )
 
 
