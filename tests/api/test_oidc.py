@@ -327,6 +327,24 @@ async def test_a_member_without_an_organization_gets_null_org_claims(op: Harness
     assert claims["org"] is None and claims["role"] is None and claims["email"] == email
 
 
+async def test_an_organization_requiring_two_factor_is_withheld_without_otp(
+    op: Harness,
+) -> None:
+    _, body = await owner(op)  # a hosted session signed in with the password only
+    organization = body["organization"]
+    assert isinstance(organization, dict)
+    auth = {"Authorization": f"Bearer {body['access_token']}"}
+    r = await op.client.patch(
+        f"/v1/organizations/{organization['id']}", json={"two_factor": True}, headers=auth
+    )
+    assert r.status_code == 200, r.text
+    verifier, challenge = oidc.pkce()
+    tokens = (await oidc.exchange(op, await oidc.code_for(op, challenge), verifier)).json()
+    for token in (tokens["id_token"], tokens["access_token"]):
+        claims = oidc.payload(token)
+        assert claims["org"] is None and claims["role"] is None and claims["amr"] == ["pwd"]
+
+
 async def test_forms_may_end_at_the_clients_origins_and_nowhere_else(op: Harness) -> None:
     csp = (await op.client.get("/sign-in")).headers["content-security-policy"]
     action = next(p for p in csp.split("; ") if p.startswith("form-action"))

@@ -16,6 +16,7 @@ from datetime import datetime
 from regflow.core.model import Account, MembershipStatus
 from regflow.core.oidc import AuthorizationCode, Client, RefreshToken, Subject
 from regflow.core.ports import UnitOfWork
+from regflow.core.second_factor import requires_second_factor
 from regflow.services.context import ServiceContext
 
 
@@ -84,6 +85,8 @@ class OpenIdProvider:
             wanted = client.organization
             if wanted is not None and wanted not in (organization.id, organization.slug):
                 continue
+            if requires_second_factor(organization.settings) and "otp" not in amr:
+                continue  # no token speaks for it without the second factor
             org, org_slug, role = organization.id, organization.slug, membership.role
             break
         return Subject(
