@@ -188,9 +188,11 @@ async def test_the_end_of_a_hosted_flow_signs_the_browser_in(ui: Harness) -> Non
     token = auth["Authorization"].removeprefix("Bearer ")
     ui.client.cookies.set("regflow-reg-member", f"{rid}.{token}")
     r = await ui.client.post("/register/member/complete", data={"csrf": await csrf(ui)})
-    assert r.status_code == 200 and "Welcome" in r.text
+    assert r.status_code == 303 and r.headers["location"] == "/register/member/welcome"
     signed_in = await sessions(ui).current(r.cookies.get(COOKIE))
     assert signed_in is not None and signed_in.account.email == email
+    welcome = await ui.client.get(r.headers["location"])
+    assert welcome.status_code == 200 and "Welcome" in welcome.text
 
 
 async def test_odd_cookies_are_nobody(ui: Harness) -> None:
