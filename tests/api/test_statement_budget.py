@@ -85,9 +85,11 @@ BUDGET: dict[str, tuple[int, str]] = {
         4,
         "BEGIN SELECT | BEGIN SELECT | BEGIN SELECT UPDATE"
         " | BEGIN SELECT SAVEPOINT INSERT RELEASE SAVEPOINT INSERT RELEASE"
-        " INSERT UPDATE DELETE DELETE SELECT",
+        " INSERT UPDATE DELETE DELETE SELECT SELECT",
     ),
-    "login": (2, "BEGIN SELECT | BEGIN SELECT SELECT"),
+    # the account and memberships, then whether a second factor is enrolled or required:
+    # two more reads since two-factor sign-in, to fold into the first ones
+    "login": (4, "BEGIN SELECT | BEGIN SELECT SELECT | BEGIN SELECT | BEGIN SELECT"),
 }
 
 
@@ -142,4 +144,5 @@ async def test_hot_use_cases_stay_within_their_statements(no_cooldown: Harness) 
         name: (units, [k for k in kinds.split() if k != "|" and (sqlite or k != "BEGIN")])
         for name, (units, kinds) in BUDGET.items()
     }
-    assert found == expected
+    for name in expected:
+        assert found[name] == expected[name], (name, found[name][0], " ".join(found[name][1]))

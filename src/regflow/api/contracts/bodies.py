@@ -194,6 +194,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "/api/v1/auth/login": _body(
         {"email": "user@example.com", "password": EXAMPLE_PASSWORD}, "email", "password"
     ),
+    "/api/v1/auth/login/mfa": _body(
+        {"mfaToken": "the login answer's mfaToken", "code": "123456"},
+        "mfaToken",
+        optional={"recoveryCode": "abcde-12345"},
+    ),
     "/api/v1/auth/forgot-password": _body({"email": "user@example.com"}, "email"),
     "/api/v1/auth/reset-password": _body(
         {"email": "user@example.com", "code": "123456", "password": "N3w-SecureP@ss"},
