@@ -10,8 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 
+from regflow.api.pages import ENGLISH, Language, environment
 from regflow.services.mailbox import DevMailbox
 
 _HEADERS = {
@@ -26,19 +26,18 @@ _HEADERS = {
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 
-def dev_mailbox_router(mailbox: DevMailbox) -> APIRouter:
-    """``GET /dev/mailbox`` (HTML) and ``GET /dev/mailbox.json``, newest first."""
+def dev_mailbox_router(mailbox: DevMailbox, language: Language = ENGLISH) -> APIRouter:
+    """``GET /dev/mailbox`` (HTML, in the request's language) and ``GET /dev/mailbox.json``,
+    newest first."""
     router = APIRouter(tags=["development"], include_in_schema=False)
-    env = Environment(
-        loader=PackageLoader("regflow.api", "templates"),
-        autoescape=select_autoescape(["html"]),
-    )
-    page = env.get_template("dev_mailbox.html")
+    page = environment(language).get_template("dev_mailbox.html")
 
     @router.get("/dev/mailbox", response_class=HTMLResponse)
     async def mailbox_page(limit: Limit = 50) -> HTMLResponse:
         messages = await mailbox.recent(limit)
-        return HTMLResponse(page.render(messages=messages), headers=_HEADERS)
+        return HTMLResponse(
+            page.render(messages=messages, lang=language.current()), headers=_HEADERS
+        )
 
     @router.get("/dev/mailbox.json")
     async def mailbox_json(limit: Limit = 50) -> JSONResponse:

@@ -20,7 +20,7 @@ ASSETS = "/static/docs"
 FILES = {"swagger-ui-bundle.js": "application/javascript", "swagger-ui.css": "text/css"}
 STATIC = Path(str(resources.files("swagger_ui"))) / "static"
 CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
