@@ -28,7 +28,7 @@ from regflow.core.ports import UnitOfWork
 from regflow.services.codes import send_code
 from regflow.services.registrations import Registrations
 from regflow.services.step_rules import check_step
-from regflow.services.views import describe, pending
+from regflow.services.views import RegistrationView, describe, pending
 
 
 class WhenLive(StrEnum):
@@ -49,7 +49,7 @@ class Begun:
     registration_id: str
     token: str
     created: bool  # False: a live registration of this address stood; nothing was written
-    state: dict[str, Any]
+    state: RegistrationView
 
 
 class Signups(Registrations):
