@@ -33,6 +33,7 @@ from regflow.errors import (
     UniqueViolation,
 )
 from regflow.services.base import RegistrationUseCase
+from regflow.services.contested import no_password, offer_password
 from regflow.services.joining import join_by_code
 from regflow.services.onboarding import Onboarding, person_names  # organizations
 from regflow.services.sessions import token_response
@@ -87,6 +88,8 @@ class Completion(RegistrationUseCase):
                 await uow.accounts.add(account)
             except UniqueViolation as violation:
                 raise _taken(violation) from None
+            if registration.contested:  # no password survives: the address's owner chooses one
+                await offer_password(self.ctx, uow, account)
             joined = await Onboarding(self.ctx).join(uow, registration, account)  # organizations
             membership = joined.membership if joined else await self._membership(uow, account, data)
             # the organization joined (not one created here) feeds the org-code usage rate
@@ -137,7 +140,7 @@ class Completion(RegistrationUseCase):
         return Account(
             id=onboarding.reserved(registration, "account_id") or str(uuid.uuid4()),
             email=str(data["email"]),
-            password_hash=str(data["password_hash"]),
+            password_hash=no_password() if registration.contested else str(data["password_hash"]),
             created_at=now,
             email_verified_at=now if "email" in registration.verified else None,
             phone=data.get("phone"),
