@@ -39,6 +39,7 @@ class Client:
     flows: tuple[str, ...] = ()  # empty: every enabled flow
     organization: str | None = None  # id or slug
     name: str | None = None
+    id_token_alg: str = "RS256"  # noqa: S105 - its id_token_signed_response_alg, no secret
 
     @property
     def title(self) -> str:

@@ -430,7 +430,10 @@ class SigningKeyRepository(Protocol):
 
     async def add(self, key: SigningKey) -> None: ...
 
-    async def retire_all_but(self, kid: str) -> None: ...
+    async def retire_all_but(self, kid: str, algorithms: Collection[str]) -> None:
+        """Mark every key of ``algorithms`` but ``kid`` inactive (one lane, see
+        ``regflow.keys.signing.lane_of``)."""
+        ...
 
 
 class PasswordResetRepository(Protocol):

@@ -34,8 +34,7 @@ from regflow.errors import (
 )
 from regflow.services.base import RegistrationUseCase
 from regflow.services.contested import no_password, offer_password
-from regflow.services.joining import join_by_code
-from regflow.services.onboarding import Onboarding, person_names  # organizations
+from regflow.services.hooks import run_completion_hooks
 from regflow.services.sessions import token_response
 from regflow.services.webhooks import completion_data, membership_data, publish  # webhooks
 
@@ -90,8 +89,8 @@ class Completion(RegistrationUseCase):
                 raise _taken(violation) from None
             if registration.contested:  # no password survives: the address's owner chooses one
                 await offer_password(self.ctx, uow, account)
-            joined = await Onboarding(self.ctx).join(uow, registration, account)  # organizations
-            membership = joined.membership if joined else await self._membership(uow, account, data)
+            joined = await run_completion_hooks(self.ctx, uow, registration, account)
+            membership = joined.membership
             # the organization joined (not one created here) feeds the org-code usage rate
             joined_org = (
                 membership.organization_id
@@ -106,7 +105,7 @@ class Completion(RegistrationUseCase):
             for channel in Channel:  # the challenges have served: nothing is left to confirm
                 await uow.verifications.delete_for(registration.id, channel)
             body_out = await self._response(uow, account, membership)
-            body_out.update(joined.extra if joined else {})  # organizations: owner's view
+            body_out.update(joined.extra)  # a founded organization: the owner's view
             organization = await self._organization(uow, membership)
             if key is not None:
                 try:
@@ -136,7 +135,8 @@ class Completion(RegistrationUseCase):
 
     def _account(self, registration: Registration, data: dict[str, Any]) -> Account:
         now = self.ctx.clock()
-        first_name, last_name = person_names(registration, data)  # organizations: full names
+        spec = self.ctx.engine.flow(registration.flow)
+        first_name, last_name = onboarding.person_names(spec, registration, data)
         return Account(
             id=onboarding.reserved(registration, "account_id") or str(uuid.uuid4()),
             email=str(data["email"]),
@@ -150,17 +150,6 @@ class Completion(RegistrationUseCase):
             last_name=last_name,
             locale=registration.locale,
         )
-
-    async def _membership(
-        self, uow: UnitOfWork, account: Account, data: dict[str, Any]
-    ) -> Membership | None:
-        code = data.get("org_code")
-        if not code:
-            return None
-        _, membership = await join_by_code(
-            uow, str(code), account_id=account.id, role=Role.MEMBER, now=self.ctx.clock()
-        )
-        return membership
 
     async def _response(
         self, uow: UnitOfWork, account: Account, membership: Membership | None

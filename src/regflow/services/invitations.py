@@ -43,6 +43,7 @@ from regflow.services.base import RegistrationUseCase
 from regflow.services.bearer import authenticated
 from regflow.services.org_admin import OrgAdmin
 from regflow.services.org_mail import invitation_message
+from regflow.services.registrations import Started
 from regflow.services.sessions import token_response
 from regflow.services.views import describe
 from regflow.services.webhooks import membership_data, publish
@@ -119,7 +120,7 @@ class Invitations(RegistrationUseCase):
             "expires_at": _iso(invitation.expires_at),
         }
 
-    async def accept(self, link_token: str, locale: str = "en") -> dict[str, Any]:
+    async def accept(self, link_token: str, locale: str = "en") -> Started:
         """Consume the invitation and start its registration: the state plus its token."""
         registration_token = cryptokit.new_token()
         registration_id = str(uuid.uuid4())
@@ -147,7 +148,7 @@ class Invitations(RegistrationUseCase):
             await self.record(uow, registration, outcome.effects)  # carried by the add
             await uow.registrations.add(registration)
             await uow.commit()
-        return {**describe(self.ctx, registration, []), "token": registration_token}
+        return Started(registration_token, describe(self.ctx, registration, []))
 
     async def accept_with_account(self, link_token: str, access_token: str) -> dict[str, Any]:
         """Consume the invitation for the account of ``access_token``: its membership and a

@@ -35,7 +35,7 @@ from regflow.errors import Conflict, ErrorCode, TooSoon, UniqueViolation, Verifi
 from regflow.services.codes import send_code
 from regflow.services.registrations import Registrations
 from regflow.services.step_rules import check_step
-from regflow.services.views import describe, pending
+from regflow.services.views import RegistrationView, describe, pending
 
 
 class WhenLive(StrEnum):
@@ -57,7 +57,7 @@ class Begun:
     registration_id: str
     token: str
     created: bool  # False: a live registration of this address stood (at most contested)
-    state: dict[str, Any]
+    state: RegistrationView
 
 
 class Signups(Registrations):

@@ -9,6 +9,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from regflow.core.flowspec import FlowSpec, StepSpec
+from regflow.core.model import Channel
 from regflow.core.passwords import rules
 from regflow.errors import Conflict, Gone, NotFound, RegflowError, ValidationFailed
 from regflow.services.drafts import Draft
@@ -65,7 +66,7 @@ def steps_router(w: Wizard) -> APIRouter:
         country = values.get("country") if isinstance(values.get("country"), str) else None
         country = places.country_code(country) if country else (draft.country if draft else None)
         fields = field_views(step, values, errors or {}, country)
-        confirmed = bool(place and place.state.get("verified", {}).get("email"))
+        confirmed = bool(place and place.state.is_verified(Channel.EMAIL))
         for view in fields:
             if view.name == "email" and confirmed:
                 # an invitation's address is confirmed by the link; another by its code
@@ -129,7 +130,7 @@ def steps_router(w: Wizard) -> APIRouter:
                 return redirect(f"/register/{flow}/welcome" if finished else f"/register/{flow}")
             return show_step(request, spec, step_spec, None, None, {})
         names = place.step_names
-        current = place.state["step"]
+        current = place.state.step
         limit = names.index(current) if current in names else len(names) - 1
         if step not in names or names.index(step) > limit:
             return redirect(place.next_url())
@@ -154,7 +155,7 @@ def steps_router(w: Wizard) -> APIRouter:
                 if step != spec.steps[0].name:
                     return redirect(f"/register/{flow}")
                 new = await w.services.registrations.start(flow, locale=i18n.current())
-                started = (new.state["id"], new.token)
+                started = (new.state.id, new.token)
                 rid, token = started
             else:
                 rid, token = place.rid, place.token
@@ -184,7 +185,7 @@ def steps_router(w: Wizard) -> APIRouter:
             return redirect(f"/register/{flow}")
         else:
             moved = Place(flow, rid, token, state)
-            if state["step"] == "complete" and not state.get("pending_verification"):
+            if state.complete and state.awaiting is None:
                 response = await complete(w, request, moved)
             else:
                 response = redirect(moved.next_url())

@@ -83,7 +83,7 @@ def welcome_router(w: Wizard) -> APIRouter:
         place = await w.place(request, flow)
         if isinstance(place, Gone):
             return w.expired(request, flow)
-        if place is None or place.state["step"] != "complete":
+        if place is None or not place.state.complete:
             return redirect(f"/register/{flow}")
         return w.pages.render(request, "ready.html", flow=spec, error=None)
 

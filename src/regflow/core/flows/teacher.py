@@ -33,13 +33,15 @@ from regflow.core.flows.fields import (
     place_check,
 )
 from regflow.core.flowspec import FlowSpec, StepFields, StepSpec
+from regflow.core.hooks import AcceptInvitation, JoinByCode, KeepProfile
 from regflow.core.invitations import invitation_of
 from regflow.core.locations import normalize_place
-from regflow.core.model import Channel, Registration
+from regflow.core.model import Channel, Registration, Role
 
 AFFILIATIONS = ("organization", "freelance")
 SUBJECTS_MAX = 30
 SECRETS = frozenset({"password", "password_confirmation"})
+MEMBERSHIP_DETAILS = {"professional": ("subjects", "role", "experience_level")}
 
 
 class BasicFields(LocatedContact):
@@ -116,5 +118,25 @@ FLOW = FlowSpec(
             title="Your organization",
         ),
         security_step(phase=4),
+    ),
+    full_name=("basic", "full_name"),
+    on_complete=(
+        KeepProfile(
+            {
+                "basic": ("full_name", "country", "city", "postal_code"),
+                "professional": (
+                    "subjects",
+                    "role",
+                    "affiliation",
+                    "experience_level",
+                    "current_institution",
+                    "years_of_experience",
+                ),
+            }
+        ),
+        AcceptInvitation(details=MEMBERSHIP_DETAILS),
+        JoinByCode(
+            code=("organization", "org_code"), role=Role.TEACHER, details=MEMBERSHIP_DETAILS
+        ),
     ),
 )
