@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
-from regflow.core.hooks import CompletionHook, FieldRef, JoinByCode
+from regflow.core.hooks import AcceptInvitation, CompletionHook, FieldRef, JoinByCode
 from regflow.core.invitations import invitation_of
 from regflow.core.model import Channel, Registration
 from regflow.errors import ErrorCode, FieldProblem, NotFound, ValidationFailed
@@ -149,6 +149,8 @@ class FlowSpec:
     steps: tuple[StepSpec, ...]
     phases: int
     title: str = ""
+    intro: str = ""  # one sentence shown where the flow is chosen and on its first page
+    finish_label: str = ""  # the last page's button ("" : the pages' default)
     password_policy: str | None = None  # a policy name; None: the configured one
     on_complete: tuple[CompletionHook, ...] = ()
     # where the account's first and last names come from when the flow asks for one full
@@ -176,6 +178,10 @@ class FlowSpec:
         code = registration.field(*hook.code)
         return str(code) if code else None
 
+    @property
+    def first(self) -> StepSpec:
+        return self.steps[0]
+
     def step(self, name: str) -> StepSpec:
         for spec in self.steps:
             if spec.name == name:
@@ -184,3 +190,17 @@ class FlowSpec:
 
     def index(self, name: str) -> int:
         return [spec.name for spec in self.steps].index(name)
+
+
+def flow_for_invitee(role: str, flows: Iterable[FlowSpec]) -> FlowSpec | None:
+    """The flow an invitee with ``role`` registers through: the first of ``flows`` whose
+    ``AcceptInvitation`` names the role, else the first whose ``AcceptInvitation`` names
+    none (takes any role), else None."""
+    general: FlowSpec | None = None
+    for flow in flows:
+        for hook in flow.hooks(AcceptInvitation):
+            if role in hook.roles:
+                return flow
+            if not hook.roles and general is None:
+                general = flow
+    return general

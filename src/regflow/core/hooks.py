@@ -65,9 +65,14 @@ class JoinByCode:
 
 @dataclass(frozen=True)
 class AcceptInvitation:
-    """A registration an invitation started joins its organization with the invited role."""
+    """A registration an invitation started joins its organization with the invited role.
+
+    ``roles``: the invited roles that register through this flow; empty, any role no
+    enabled flow names (see ``regflow.core.flowspec.flow_for_invitee``).
+    """
 
     details: Fields = field(default_factory=dict)  # kept with the membership
+    roles: frozenset[Role] = frozenset()
 
 
 CompletionHook = KeepProfile | FoundOrganization | JoinByCode | AcceptInvitation

@@ -1,5 +1,9 @@
 """Completing a registration: account (+ membership) and token, in one transaction.
 
+A sign-up an OpenID client opened may name the client's ``organization``
+(``join``): the new account joins it in the same transaction, as its join
+policy says (``regflow.services.joining.join_named``).
+
 ``Idempotency-Key``: the same key and body replays the first response (with a
 fresh access token: tokens are never stored; not for a disabled account, after a
 token-version bump or past the registration's lifetime), a different body is refused
@@ -35,6 +39,7 @@ from regflow.errors import (
 from regflow.services.base import RegistrationUseCase
 from regflow.services.contested import no_password, offer_password
 from regflow.services.hooks import run_completion_hooks
+from regflow.services.joining import join_named
 from regflow.services.sessions import token_response
 from regflow.services.webhooks import completion_data, membership_data, publish  # webhooks
 
@@ -55,10 +60,11 @@ class Completion(RegistrationUseCase):
         *,
         idempotency_key: str | None = None,
         body: bytes = b"",
+        join: str | None = None,
     ) -> tuple[int, dict[str, Any]]:
         for _ in range(MAX_RACE_RETRIES):
             try:
-                return await self._complete(registration_id, token, idempotency_key, body)
+                return await self._complete(registration_id, token, idempotency_key, body, join)
             except ConcurrentUpdate:
                 continue  # another request changed it first: look again (replay or 409)
         raise Conflict(
@@ -67,7 +73,12 @@ class Completion(RegistrationUseCase):
         )
 
     async def _complete(
-        self, registration_id: str, token: str | None, key: str | None, body: bytes
+        self,
+        registration_id: str,
+        token: str | None,
+        key: str | None,
+        body: bytes,
+        join: str | None = None,
     ) -> tuple[int, dict[str, Any]]:
         digest = request_hash(body)
         async with self.ctx.uow() as uow:
@@ -97,11 +108,16 @@ class Completion(RegistrationUseCase):
                 if membership and membership.role is not Role.OWNER
                 else None
             )
+            # the organization of the application the sign-up came from (an OpenID client's)
+            found = await join_named(uow, join, account_id=account.id, now=now) if join else None
+            by_client = found[1] if found else None
+            if membership is None:
+                membership, by_client = by_client, None
             await self.record(uow, registration, outcome.effects, org=joined_org)
             # racers queued on the row lock taken when it was read (load); this write also
             # carries the events just recorded
             await uow.registrations.update(registration)
-            await self._publish(uow, registration, account, membership)  # webhooks
+            await self._publish(uow, registration, account, membership, by_client)  # webhooks
             for channel in Channel:  # the challenges have served: nothing is left to confirm
                 await uow.verifications.delete_for(registration.id, channel)
             body_out = await self._response(uow, account, membership)
@@ -125,11 +141,13 @@ class Completion(RegistrationUseCase):
         registration: Registration,
         account: Account,
         membership: Membership | None,
+        also: Membership | None = None,
     ) -> None:
         """Webhook events of this completion, in its transaction."""
-        if membership is not None and membership.status is MembershipStatus.PENDING:
-            data = membership_data(membership, email=account.email)
-            await publish(self.ctx, uow, webhooks.MEMBERSHIP_REQUESTED, data)
+        for joined in (membership, also):
+            if joined is not None and joined.status is MembershipStatus.PENDING:
+                data = membership_data(joined, email=account.email)
+                await publish(self.ctx, uow, webhooks.MEMBERSHIP_REQUESTED, data)
         data = completion_data(registration, account, membership)
         await publish(self.ctx, uow, webhooks.REGISTRATION_COMPLETED, data)
 

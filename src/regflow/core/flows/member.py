@@ -49,6 +49,7 @@ class CredentialsFields(StepFields):
 FLOW = FlowSpec(
     name="member",
     title="Create your account",
+    intro="An account for yourself: your email address, a name and a password.",
     phases=3,
     steps=(
         StepSpec("email", EmailFields, verifications=(Channel.EMAIL,), phase=1, title="Your email"),

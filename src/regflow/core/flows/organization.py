@@ -119,6 +119,8 @@ class PreferencesFields(StepFields):
 FLOW = FlowSpec(
     name="organization",
     title="Register your organization",
+    intro="Register a school or institution and become its administrator.",
+    finish_label="Register my organization",
     phases=3,
     steps=(
         StepSpec(

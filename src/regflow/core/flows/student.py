@@ -131,6 +131,7 @@ def _standalone(registration: Registration) -> bool:
 FLOW = FlowSpec(
     name="student",
     title="Register as a student",
+    intro="Join your school with its code, or register on your own.",
     phases=4,
     steps=(
         StepSpec("basic", BasicFields, phase=1, title="About you"),
@@ -156,7 +157,7 @@ FLOW = FlowSpec(
                 "mapping": ("department", "batch", "year", "auto_mapping"),
             }
         ),
-        AcceptInvitation(details=MEMBERSHIP_DETAILS),
+        AcceptInvitation(details=MEMBERSHIP_DETAILS, roles=frozenset({Role.STUDENT})),
         JoinByCode(
             code=("organization", "org_code"), role=Role.STUDENT, details=MEMBERSHIP_DETAILS
         ),

@@ -106,6 +106,7 @@ def security_step(phase: int) -> StepSpec:
 FLOW = FlowSpec(
     name="teacher",
     title="Register as a teacher",
+    intro="Join your organization as a teacher, or teach independently.",
     phases=4,
     steps=(
         StepSpec("basic", BasicFields, phase=1, title="About you"),
@@ -134,7 +135,7 @@ FLOW = FlowSpec(
                 ),
             }
         ),
-        AcceptInvitation(details=MEMBERSHIP_DETAILS),
+        AcceptInvitation(details=MEMBERSHIP_DETAILS, roles=frozenset({Role.TEACHER})),
         JoinByCode(
             code=("organization", "org_code"), role=Role.TEACHER, details=MEMBERSHIP_DETAILS
         ),
