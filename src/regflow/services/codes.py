@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from regflow.core import cryptokit, verification
 from regflow.core.engine import RecordEvent
@@ -14,7 +13,7 @@ from regflow.errors import ErrorCode, NotFound, RegflowError, VerificationFailed
 from regflow.services.base import RegistrationUseCase
 from regflow.services.context import ServiceContext
 from regflow.services.messages import code_message, funnel_event
-from regflow.services.views import describe, pending
+from regflow.services.views import RegistrationView, describe, pending
 
 
 async def send_code(
@@ -112,7 +111,7 @@ class Codes(RegistrationUseCase):
 
     async def confirm(
         self, registration_id: str, token: str | None, channel: Channel, code: str
-    ) -> dict[str, Any]:
+    ) -> RegistrationView:
         try:
             return await self._confirm(registration_id, token, channel, code)
         except VerificationFailed as failure:
@@ -121,7 +120,7 @@ class Codes(RegistrationUseCase):
 
     async def _confirm(
         self, registration_id: str, token: str | None, channel: Channel, code: str
-    ) -> dict[str, Any]:
+    ) -> RegistrationView:
         async with self.ctx.uow() as uow:
             registration = await self.load_open(uow, registration_id, token)
             target = self.ctx.engine.verification_target(registration, channel)

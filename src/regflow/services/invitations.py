@@ -28,6 +28,7 @@ import uuid
 from typing import Any
 
 from regflow.core import cryptokit, identifiers, invitations, webhooks
+from regflow.core.flowspec import flow_for_invitee
 from regflow.core.invitations import INVITABLE_ROLES, INVITATION_KEY, Invitation
 from regflow.core.ports import UnitOfWork
 from regflow.errors import (
@@ -43,6 +44,7 @@ from regflow.services.base import RegistrationUseCase
 from regflow.services.bearer import authenticated
 from regflow.services.org_admin import OrgAdmin
 from regflow.services.org_mail import invitation_message
+from regflow.services.registrations import Started
 from regflow.services.sessions import token_response
 from regflow.services.views import describe
 from regflow.services.webhooks import membership_data, publish
@@ -119,24 +121,24 @@ class Invitations(RegistrationUseCase):
             "expires_at": _iso(invitation.expires_at),
         }
 
-    async def accept(self, link_token: str, locale: str = "en") -> dict[str, Any]:
+    async def accept(self, link_token: str, locale: str = "en") -> Started:
         """Consume the invitation and start its registration: the state plus its token."""
         registration_token = cryptokit.new_token()
         registration_id = str(uuid.uuid4())
         now = self.ctx.clock()
         async with self.ctx.uow() as uow:
             invitation = await self._usable(uow, link_token)
-            flow = invitations.flow_for(invitation.role, frozenset(self.ctx.engine.flows))
-            if flow is None:
+            spec = flow_for_invitee(invitation.role, self.ctx.engine.flows.values())
+            if spec is None:
                 raise Conflict(
                     "No flow for this invitation is enabled.", code=ErrorCode.FLOW_UNKNOWN
                 )
             outcome = self.ctx.engine.start(
-                flow,
+                spec.name,
                 registration_id=registration_id,
                 token_hash=cryptokit.sha256_hex(registration_token),
                 now=now,
-                variant=self.ctx.experiments.assign(flow, registration_id, None),
+                variant=self.ctx.experiments.assign(spec.name, registration_id, None),
                 locale=locale,
                 prefill={INVITATION_KEY: invitations.marker(invitation)},
             )
@@ -147,7 +149,7 @@ class Invitations(RegistrationUseCase):
             await self.record(uow, registration, outcome.effects)  # carried by the add
             await uow.registrations.add(registration)
             await uow.commit()
-        return {**describe(self.ctx, registration, []), "token": registration_token}
+        return Started(registration_token, describe(self.ctx, registration, []))
 
     async def accept_with_account(self, link_token: str, access_token: str) -> dict[str, Any]:
         """Consume the invitation for the account of ``access_token``: its membership and a

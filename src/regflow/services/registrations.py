@@ -16,13 +16,13 @@ from regflow.services.base import RegistrationUseCase
 from regflow.services.codes import send_code
 from regflow.services.organizations import reserve_join_code
 from regflow.services.step_rules import check_step  # organizations
-from regflow.services.views import describe, pending
+from regflow.services.views import RegistrationView, describe, pending
 
 
 @dataclass(frozen=True)
 class Started:
     token: str
-    state: dict[str, Any]
+    state: RegistrationView
 
 
 class Registrations(RegistrationUseCase):
@@ -61,7 +61,7 @@ class Registrations(RegistrationUseCase):
             await uow.commit()
         return Started(token, describe(self.ctx, outcome.registration, []))
 
-    async def state(self, registration_id: str, token: str | None) -> dict[str, Any]:
+    async def state(self, registration_id: str, token: str | None) -> RegistrationView:
         async with self.ctx.uow() as uow:
             registration = await self.load(uow, registration_id, token)
             expired = self.ctx.engine.expire_if_due(registration, self.ctx.clock())
@@ -72,7 +72,7 @@ class Registrations(RegistrationUseCase):
 
     async def submit(
         self, registration_id: str, token: str | None, step: str, raw: dict[str, Any]
-    ) -> dict[str, Any]:
+    ) -> RegistrationView:
         """Validate and store one step; a step that declares a verification sends its code.
 
         A step with nothing to hash is validated and written in one transaction; a step
@@ -80,7 +80,7 @@ class Registrations(RegistrationUseCase):
         slow on purpose), then written in a second one.
         """
         failed: ValidationFailed | None = None
-        written: tuple[dict[str, Any], bool] | None = None
+        written: tuple[RegistrationView, bool] | None = None
         hashing = self._may_hash(step)
         async with self.ctx.uow(read_only=hashing) as uow:
             registration = await self.load_open(uow, registration_id, token)
@@ -119,7 +119,7 @@ class Registrations(RegistrationUseCase):
 
     async def _write(
         self, uow: UnitOfWork, registration: Registration, step: str, clean: dict[str, Any]
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[RegistrationView, bool]:
         """Apply a validated step in ``uow`` and commit: the state to answer, and whether a
         code was queued."""
         outcome = self.ctx.engine.submit(registration, step, clean, self.ctx.clock())

@@ -106,8 +106,8 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
                 title=N_("This invitation cannot be used here"),
                 message=say(failure.code, fallback=failure.message),
             )
-        flow, rid, token = started["flow"], started["id"], started["token"]
-        response = redirect(Place(flow, rid, token, started).next_url())
+        flow, rid, token = started.state.flow, started.state.id, started.token
+        response = redirect(Place(flow, rid, token, started.state).next_url())
         w.cookies.keep_registration(response, flow, rid, token)
         return response
 

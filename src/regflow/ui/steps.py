@@ -9,6 +9,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from regflow.core.flowspec import FlowSpec, StepSpec
+from regflow.core.model import Channel
 from regflow.core.passwords import rules
 from regflow.errors import Conflict, Gone, NotFound, RegflowError, ValidationFailed
 from regflow.services.drafts import Draft
@@ -20,15 +21,7 @@ from regflow.ui.welcome import complete, welcome_router
 from regflow.ui.wizard import Place, Wizard
 from regflow.ui.words import say_on
 
-INTROS = {
-    "member": N_("An account for yourself: your email address, a name and a password."),
-    "organization": N_("Register a school or institution and become its administrator."),
-    "teacher": N_("Join your organization as a teacher, or teach independently."),
-    "student": N_("Join your school with its code, or register on your own."),
-}
-
-
-LAST_BUTTON = {"organization": N_("Register my organization")}
+DEFAULT_FINISH = N_("Create my account")
 
 
 def errors_by_field(failure: ValidationFailed, labels: dict[str, str]) -> dict[str, str]:
@@ -65,7 +58,7 @@ def steps_router(w: Wizard) -> APIRouter:
         country = values.get("country") if isinstance(values.get("country"), str) else None
         country = places.country_code(country) if country else (draft.country if draft else None)
         fields = field_views(step, values, errors or {}, country)
-        confirmed = bool(place and place.state.get("verified", {}).get("email"))
+        confirmed = bool(place and place.state.is_verified(Channel.EMAIL))
         for view in fields:
             if view.name == "email" and confirmed:
                 # an invitation's address is confirmed by the link; another by its code
@@ -92,14 +85,14 @@ def steps_router(w: Wizard) -> APIRouter:
             rules=rules(policy) if "password" in step.secret_fields else [],
             min_length=getattr(policy, "min_length", 8),
             last=index == len(names) - 1,
-            last_button=LAST_BUTTON.get(spec.name, N_("Create my account")),
+            last_button=spec.finish_label or DEFAULT_FINISH,
             password_cleared=password_cleared,
-            intro=INTROS.get(spec.name) if index == 0 else None,
+            intro=(spec.intro or None) if index == 0 else None,
         )
 
     @router.get("/")
     async def choose(request: Request) -> Response:
-        return w.pages.render(request, "choose.html", flows=w.flows(), intros=INTROS)
+        return w.pages.render(request, "choose.html", flows=w.flows())
 
     @router.get("/register/{flow}")
     async def resume(request: Request, flow: str) -> Response:
@@ -110,7 +103,7 @@ def steps_router(w: Wizard) -> APIRouter:
         if isinstance(place, Gone):
             return w.expired(request, flow)
         if place is None:
-            return redirect(f"/register/{flow}/step/{spec.steps[0].name}")
+            return redirect(f"/register/{flow}/step/{spec.first.name}")
         return redirect(place.next_url())
 
     @router.get("/register/{flow}/step/{step}")
@@ -123,13 +116,13 @@ def steps_router(w: Wizard) -> APIRouter:
         if isinstance(place, Gone):
             return w.expired(request, flow)
         if place is None:
-            if step != spec.steps[0].name:
+            if step_spec is not spec.first:
                 # Back from the welcome page lands on the finished flow's welcome again
                 finished = w.cookies.welcome(request, flow) is not None
                 return redirect(f"/register/{flow}/welcome" if finished else f"/register/{flow}")
             return show_step(request, spec, step_spec, None, None, {})
         names = place.step_names
-        current = place.state["step"]
+        current = place.state.step
         limit = names.index(current) if current in names else len(names) - 1
         if step not in names or names.index(step) > limit:
             return redirect(place.next_url())
@@ -151,10 +144,10 @@ def steps_router(w: Wizard) -> APIRouter:
         try:
             raw = await with_logo(w, step_spec, form, raw)
             if place is None:
-                if step != spec.steps[0].name:
+                if step_spec is not spec.first:
                     return redirect(f"/register/{flow}")
                 new = await w.services.registrations.start(flow, locale=i18n.current())
-                started = (new.state["id"], new.token)
+                started = (new.state.id, new.token)
                 rid, token = started
             else:
                 rid, token = place.rid, place.token
@@ -184,7 +177,7 @@ def steps_router(w: Wizard) -> APIRouter:
             return redirect(f"/register/{flow}")
         else:
             moved = Place(flow, rid, token, state)
-            if state["step"] == "complete" and not state.get("pending_verification"):
+            if state.complete and state.awaiting is None:
                 response = await complete(w, request, moved)
             else:
                 response = redirect(moved.next_url())

@@ -18,7 +18,14 @@ from regflow.core.model import Channel
 from regflow.errors import ErrorCode, Gone, NotFound, RegflowError, TooSoon, VerificationFailed
 from regflow.ui.i18n import gettext
 from regflow.ui.pages import redirect
-from regflow.ui.wizard import CHANNEL_WORDS, Place, Wizard, seconds_until, step_asking
+from regflow.ui.wizard import (
+    CHANNEL_WORDS,
+    Place,
+    Wizard,
+    rfc3339,
+    seconds_until,
+    step_asking,
+)
 from regflow.ui.words import say
 
 LinkToken = Path(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
@@ -37,8 +44,10 @@ def verification_router(w: Wizard) -> APIRouter:
         status: int = 200,
     ) -> Response:
         spec = w.services.ctx.engine.flow(place.flow)
-        pending = next(p for p in place.state["pending_verifications"] if p["channel"] == channel)
-        step = place.state["step"]
+        pending = place.state.pending_for(Channel(channel))
+        if pending is None:  # confirmed meanwhile (the link, on another device)
+            return redirect(place.next_url())
+        step = place.state.step
         return w.pages.render(
             request,
             "code.html",
@@ -46,9 +55,9 @@ def verification_router(w: Wizard) -> APIRouter:
             flow=spec,
             channel=channel,
             words=CHANNEL_WORDS[channel],
-            target=pending["target"],
-            resend_at=pending["resend_available_at"],
-            wait=seconds_until(pending["resend_available_at"], w.now()),
+            target=pending.target,
+            resend_at=rfc3339(pending.resend_available_at),
+            wait=seconds_until(pending.resend_available_at, w.now()),
             error=error,
             notice=notice,
             progress=w.progress(spec, place, f"verify:{channel}"),
@@ -63,7 +72,7 @@ def verification_router(w: Wizard) -> APIRouter:
             return w.expired(request, flow)
         if place is None:
             return w.lost(request, flow)
-        waiting = [p["channel"] for p in place.state["pending_verifications"]]
+        waiting = [p.channel.value for p in place.state.pending]
         if channel not in waiting:
             return redirect(place.next_url())
         return place

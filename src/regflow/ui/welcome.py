@@ -51,8 +51,11 @@ def welcome_view(body: dict[str, Any]) -> dict[str, Any]:
 async def complete(w: Wizard, request: Request, place: Place) -> Response:
     """Create the account; 303 to the welcome page (or the ready page with the refusal)."""
     spec = w.flow(place.flow)
+    waiting = w.cookies.authorize_continuation(request)  # an application opened this sign-up
     try:
-        _, body = await w.services.completion.complete(place.rid, place.token)
+        _, body = await w.services.completion.complete(
+            place.rid, place.token, join=w.organization_for(waiting)
+        )
     except Gone:
         return w.expired(request, place.flow)
     except RegflowError as error:
@@ -63,7 +66,6 @@ async def complete(w: Wizard, request: Request, place: Place) -> Response:
     w.cookies.forget_registration(response, place.flow)
     account = body.get("account") or {}
     if account.get("id"):  # the end of a hosted flow signs the browser in
-        waiting = w.cookies.authorize_continuation(request)
         if waiting is not None:  # opened by an application: back to it, with a code
             response = redirect(f"{AUTHORIZE}?{waiting}")
             w.cookies.forget_authorize(response)
@@ -83,7 +85,7 @@ def welcome_router(w: Wizard) -> APIRouter:
         place = await w.place(request, flow)
         if isinstance(place, Gone):
             return w.expired(request, flow)
-        if place is None or place.state["step"] != "complete":
+        if place is None or not place.state.complete:
             return redirect(f"/register/{flow}")
         return w.pages.render(request, "ready.html", flow=spec, error=None)
 

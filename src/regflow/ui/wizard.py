@@ -6,17 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
 from regflow.core.flowspec import FlowSpec, StepSpec
+from regflow.core.model import RegistrationStatus
 from regflow.errors import ErrorCode, Gone, NotFound, RegflowError
 from regflow.services.container import Services
 from regflow.services.drafts import Drafts
 from regflow.services.login_sessions import SignedIn
 from regflow.services.uploads import Uploads
+from regflow.services.views import RegistrationView
 from regflow.ui.csrf import MAX_FIELDS, MAX_FILES, csrf_guard
 from regflow.ui.i18n import N_
 from regflow.ui.pages import Pages, redirect
@@ -28,24 +31,24 @@ CHANNEL_WORDS = {"email": "email address", "phone": "mobile number"}
 
 @dataclass
 class Place:
-    """One registration as the UI sees it: id, token and its state (SPEC section 3 shape)."""
+    """One registration as the UI sees it: id, token and its state."""
 
     flow: str
     rid: str
     token: str
-    state: dict[str, Any]
+    state: RegistrationView
 
     @property
     def step_names(self) -> list[str]:
-        return [s["name"] for s in self.state["steps"]]
+        return self.state.step_names
 
     def next_url(self) -> str:
-        pending = self.state.get("pending_verification")
+        pending = self.state.awaiting
         if pending is not None:
-            return f"/register/{self.flow}/verify/{pending['channel']}"
-        if self.state["step"] == "complete":
+            return f"/register/{self.flow}/verify/{pending.channel.value}"
+        if self.state.complete:
             return f"/register/{self.flow}/ready"
-        return f"/register/{self.flow}/step/{self.state['step']}"
+        return f"/register/{self.flow}/step/{self.state.step}"
 
 
 def page_names(spec: FlowSpec, place: Place | None, *, invited: bool = False) -> list[str]:
@@ -53,8 +56,8 @@ def page_names(spec: FlowSpec, place: Place | None, *, invited: bool = False) ->
     for that some step of the flow verifies."""
     if place is not None:
         steps = [
-            (s["name"], {f["name"] for f in s["fields"]}, s["verifications"])
-            for s in place.state["steps"]
+            (s.name, set(s.field_names), [c.value for c in s.spec.verifications])
+            for s in place.state.steps
         ]
     else:
         steps = [
@@ -74,14 +77,18 @@ def page_names(spec: FlowSpec, place: Place | None, *, invited: bool = False) ->
 
 def step_asking(place: Place, channel: str) -> str | None:
     """The step whose form holds ``channel``'s address (where it can be changed)."""
-    for step in place.state["steps"]:
-        if channel in {f["name"] for f in step["fields"]}:
-            return str(step["name"])
+    for step in place.state.steps:
+        if channel in step.field_names:
+            return step.name
     return None
 
 
-def seconds_until(iso: str, now: datetime) -> int:
-    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+def rfc3339(moment: datetime) -> str:
+    """``2026-01-05T09:00:00Z``, for the page's scripts."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def seconds_until(moment: datetime, now: datetime) -> int:
     return max(0, int((moment - now).total_seconds() + 0.999))
 
 
@@ -102,6 +109,16 @@ class Wizard:
         self.uploads = uploads
         self.drafts = Drafts(services.ctx)
         self.csrf = csrf_guard(cookies)  # every UI router's dependency
+        # OpenID clients' ``organization``: who signs up through one joins it
+        self.client_organizations: dict[str, str] = {}
+
+    def organization_for(self, authorize_query: str | None) -> str | None:
+        """The organization (id or slug) that a sign-up opened by the waiting authorize
+        request joins: its client's configured ``organization``, if any."""
+        if not authorize_query:
+            return None
+        client_id = parse_qs(authorize_query).get("client_id", [""])[0]
+        return self.client_organizations.get(client_id)
 
     def now(self) -> datetime:
         return self.services.ctx.clock().astimezone(UTC)
@@ -122,9 +139,9 @@ class Wizard:
             state = await self.services.registrations.state(rid, token)
         except NotFound:
             return None
-        if state["flow"] != flow or state["status"] == "completed":
+        if state.flow != flow or state.status is RegistrationStatus.COMPLETED:
             return None
-        if state["status"] == "expired":
+        if state.status is RegistrationStatus.EXPIRED:
             return Gone()
         return Place(flow, rid, token, state)
 

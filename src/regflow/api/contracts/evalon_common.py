@@ -28,6 +28,7 @@ from regflow.errors import (
     ValidationFailed,
 )
 from regflow.services.container import Services
+from regflow.services.views import RegistrationView
 
 CONTRACT = "evalon"
 SESSION_EXPIRED = "Registration session not found or expired"
@@ -99,7 +100,7 @@ def handle(body: Mapping[str, Any]) -> tuple[str, str]:
 
 async def begin(
     services: Services, flow: str, step: str, body: Mapping[str, Any], names: Mapping[str, str]
-) -> tuple[str, str, dict[str, Any]]:
+) -> tuple[str, str, RegistrationView]:
     """Start ``flow`` with its first ``step`` in one unit of work (a refused step writes
     nothing): ``(registration id, token, state)``; errors name evalon fields."""
     try:
@@ -117,7 +118,7 @@ async def submit(
     step: str,
     body: Mapping[str, Any],
     names: Mapping[str, str],
-) -> dict[str, Any]:
+) -> RegistrationView:
     """Submit ``step`` with the evalon fields ``names`` maps; errors name evalon fields."""
     try:
         return await services.registrations.submit(rid, token, step, pick(body, names))
@@ -147,8 +148,11 @@ async def confirm_otps(services: Services, rid: str, token: str, body: Mapping[s
         await services.codes.confirm(rid, token, channel, str(code))
 
 
-def verification_view(state: Mapping[str, Any]) -> dict[str, bool]:
-    return {"email": not state["verified"]["email"], "phone": not state["verified"]["phone"]}
+def verification_view(state: RegistrationView) -> dict[str, bool]:
+    return {
+        "email": not state.is_verified(Channel.EMAIL),
+        "phone": not state.is_verified(Channel.PHONE),
+    }
 
 
 def otp_routes(router: APIRouter, services: Services) -> None:
@@ -180,8 +184,8 @@ def otp_routes(router: APIRouter, services: Services) -> None:
             "success": True,
             "message": f"{channel.value.capitalize()} verified successfully",
             "data": {
-                "emailVerified": state["verified"]["email"],
-                "phoneVerified": state["verified"]["phone"],
+                "emailVerified": state.is_verified(Channel.EMAIL),
+                "phoneVerified": state.is_verified(Channel.PHONE),
                 "registrationToken": body["registrationToken"],
             },
         }

@@ -95,12 +95,12 @@ def organization_routes(
             rid, token = handle(body)
         else:
             started = await registrations.start("organization", contract=CONTRACT)
-            rid, token = started.state["id"], started.token
+            rid, token = started.state.id, started.token
         state = await submit(services, rid, token, "organization", body, ORGANIZATION)
         return {
             "success": True,
             "data": {
-                "orgCode": state["reserved"]["join_code"],
+                "orgCode": state.reserved["join_code"],
                 "step": 1,
                 "nextStep": "admin_details",
                 "registrationToken": pack(rid, token),
@@ -137,7 +137,7 @@ def organization_routes(
         body = await json_object(request)
         rid, token = handle(body)
         state = await submit(services, rid, token, "preferences", body, PREFERENCES)
-        if state["step"] != "complete":  # the codes are not confirmed yet
+        if not state.complete:  # the codes are not confirmed yet
             return JSONResponse(
                 {
                     "success": False,

@@ -30,6 +30,7 @@ from regflow.api.contracts.evalon_common import (
 )
 from regflow.services.container import Services
 from regflow.services.organizations import Organizations
+from regflow.services.views import RegistrationView
 
 BASIC = {
     "fullName": "full_name",
@@ -74,13 +75,13 @@ EXISTS = "User with this email already exists"
 
 
 def _progress(
-    state: Mapping[str, Any], step: int, token: str, names: Mapping[str, str]
+    state: RegistrationView, step: int, token: str, names: Mapping[str, str]
 ) -> dict[str, Any]:
     return {
         "success": True,
         "data": {
             "step": step,
-            "nextStep": names.get(state["step"], state["step"]),
+            "nextStep": names.get(state.step, state.step),
             "requiresVerification": verification_view(state),
             "registrationToken": token,
         },
@@ -116,7 +117,7 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
 
     async def basic(
         body: Mapping[str, Any], flow: str, names: Mapping[str, str]
-    ) -> tuple[str, str, dict[str, Any]]:
+    ) -> tuple[str, str, RegistrationView]:
         """Step 1: on the registration the handle names, or a new one in one unit of work."""
         if body.get("registrationToken"):
             rid, token = handle(body)
@@ -124,7 +125,7 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
         await refuse_known_email(services, body.get("email"), EXISTS)
         return await begin(services, flow, "basic", body, names)
 
-    async def secure(body: Mapping[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    async def secure(body: Mapping[str, Any]) -> tuple[str, str, RegistrationView]:
         rid, token = handle(body)
         await confirm_otps(services, rid, token, body)
         state = await submit(services, rid, token, "security", body, SECURITY)
@@ -151,7 +152,7 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
         rid, token = handle(body)
         state = await submit(services, rid, token, "organization", body, TEACHER_ORG)
         answer = _progress(state, 3, pack(rid, token), NEXT)
-        if state["step"] != "organization":  # joined: the name the code stands for
+        if state.step != "organization":  # joined: the name the code stands for
             code = str(body.get("orgCode", ""))
             found = await lookup.by_code(code)
             answer["data"]["organization"] = {"name": found["name"], "orgCode": code.upper()}
@@ -170,7 +171,7 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
         body = await json_object(request)
         rid, token, state = await basic(body, "teacher", BASIC)
         state = await submit(services, rid, token, "professional", body, PROFESSIONAL)
-        if state["step"] == "organization":
+        if state.step == "organization":
             state = await submit(services, rid, token, "organization", body, TEACHER_ORG)
         answer = _progress(state, 3, pack(rid, token), NEXT)
         answer["message"] = "Verification codes sent; finish with /api/teachers/register/step4"
@@ -195,7 +196,7 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
     async def student_step3(request: Request) -> JSONResponse:
         body = await json_object(request)
         rid, token, state = await secure(body)
-        if state["step"] == "complete":  # standalone: no mapping step
+        if state.complete:  # standalone: no mapping step
             _, done = await services.completion.complete(rid, token)
             return _finished("student", done)
         return JSONResponse(_progress(state, 3, pack(rid, token), STUDENT_NEXT))

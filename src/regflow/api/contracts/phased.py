@@ -45,6 +45,7 @@ from regflow.api.v1.verify import LinkToken, _page
 from regflow.core.model import Channel
 from regflow.errors import ErrorCode, RegflowError, TooSoon, Unavailable
 from regflow.services.container import Services
+from regflow.services.views import RegistrationView
 
 CONTRACT = "phased"
 FLOW = "member"
@@ -83,21 +84,21 @@ def error_response(error: RegflowError) -> Response:
     return JSONResponse({"success": False, "error": body}, status_code=status, headers=headers)
 
 
-def _phase(state: dict[str, Any]) -> dict[str, Any]:
-    pending = state.get("pending_verification")
-    step = state["step"]
+def _phase(state: RegistrationView) -> dict[str, Any]:
+    pending = state.awaiting
+    step = state.step
     following = {
         "email": "verify_email" if pending else "email",
         "credentials": "security",
     }.get(step, step)
     return {
-        "phase": state["progress"]["current"],
-        "progress": state["progress"],
+        "phase": state.progress.current,
+        "progress": {"current": state.progress.current, "total": state.progress.total},
         "nextPhase": following,
-        "emailVerified": state["verified"]["email"],
-        "email": pending["target"] if pending else None,
-        "codeExpiresAt": pending["expires_at"] if pending else None,
-        "resendAvailableAt": pending["resend_available_at"] if pending else None,
+        "emailVerified": state.is_verified(Channel.EMAIL),
+        "email": pending.target if pending else None,
+        "codeExpiresAt": iso(pending.expires_at) if pending else None,
+        "resendAvailableAt": iso(pending.resend_available_at) if pending else None,
     }
 
 

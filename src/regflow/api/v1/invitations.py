@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 
 from regflow.api.deps import bearer_token
+from regflow.api.v1 import serialize
 from regflow.services.invitations import Invitations
 
 LinkToken = Annotated[str, Path(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -57,6 +58,7 @@ def invitations_router(invitations: Invitations) -> APIRouter:
         """
         if access_token is not None:
             return await invitations.accept_with_account(link_token, access_token)
-        return await invitations.accept(link_token, locale)
+        started = await invitations.accept(link_token, locale)
+        return {**serialize.registration(started.state), "token": started.token}
 
     return router

@@ -35,11 +35,11 @@ def registrations_router(services: Services) -> APIRouter:
         started = await services.registrations.start(
             body.flow, variant=body.variant, locale=body.locale
         )
-        return {**started.state, "token": started.token}
+        return {**serialize.registration(started.state), "token": started.token}
 
     @router.get("/{registration_id}")
     async def state(registration_id: str, token: TokenDep) -> dict[str, Any]:
-        return await services.registrations.state(registration_id, token)
+        return serialize.registration(await services.registrations.state(registration_id, token))
 
     @router.post("/{registration_id}/steps/{step}")
     async def submit(
@@ -49,7 +49,8 @@ def registrations_router(services: Services) -> APIRouter:
         fields: Annotated[dict[str, Any], Body()],
     ) -> dict[str, Any]:
         """Submit one step's fields; earlier steps may be submitted again (going back)."""
-        return await services.registrations.submit(registration_id, token, step, fields)
+        state = await services.registrations.submit(registration_id, token, step, fields)
+        return serialize.registration(state)
 
     @router.post("/{registration_id}/verifications/{channel}", status_code=202)
     async def send_code(registration_id: str, channel: str, token: TokenDep) -> dict[str, Any]:
@@ -62,7 +63,8 @@ def registrations_router(services: Services) -> APIRouter:
     async def confirm(
         registration_id: str, channel: str, token: TokenDep, body: ConfirmRequest
     ) -> dict[str, Any]:
-        return await services.codes.confirm(registration_id, token, _channel(channel), body.code)
+        state = await services.codes.confirm(registration_id, token, _channel(channel), body.code)
+        return serialize.registration(state)
 
     @router.post("/{registration_id}/complete", status_code=201)
     async def complete(
