@@ -1,4 +1,4 @@
-"""The dev mailbox page speaks the hosted pages' languages (``?lang=``, the cookie, ``Accept-Language``)."""
+"""The dev mailbox page speaks the hosted pages' languages (``?lang=``, ``Accept-Language``)."""
 
 from __future__ import annotations
 
