@@ -11,7 +11,7 @@ from support.harness import Harness
     ("lang", "heading", "badge"),
     [
         ("en", "Dev mailbox", "email"),
-        ("fr", "Boîte de développement", "e-mail"),
+        ("fr", "Boîte de développement", "e\u2011mail"),
         ("hi", "डेवलपमेंट मेलबॉक्स", "ईमेल"),
     ],
 )

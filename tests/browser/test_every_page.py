@@ -37,6 +37,7 @@ pytestmark = pytest.mark.e2e
 ADMIN_TOKEN = "every-page-admin-token-0123456789abcdef"
 NEW_PASSWORD = "a brand new passphrase for the tour"
 COUNTRY = {"en": "India", "fr": "Inde", "hi": "भारत"}
+LOCALES = {"en": "en-GB", "fr": "fr-FR", "hi": "hi-IN"}
 RESET = re.compile(r"https?://\S+/reset/[A-Za-z0-9_-]+")
 INVITE = re.compile(r"https?://\S+/invite/[A-Za-z0-9_-]+")
 
@@ -58,7 +59,7 @@ class Tour:
     seen: list[str] = field(default_factory=list)
 
     def page(self) -> Page:
-        page = self.ui.page()
+        page = self.ui.page(locale=LOCALES[self.lang])  # the browser's own widgets too
         page.context.add_cookies(
             [{"name": "regflow-lang", "value": self.lang, "url": self.ui.base_url}]
         )
@@ -362,7 +363,10 @@ def operator_pages(tour: Tour) -> None:
     page.goto("/dev/mailbox")
     expect(page.locator(".mail").first).to_be_visible()
     tour.shot(page, "dev-mailbox")
-    ctx = ui.context(http_credentials={"username": "operator", "password": ADMIN_TOKEN})
+    ctx = ui.context(
+        http_credentials={"username": "operator", "password": ADMIN_TOKEN},
+        locale=LOCALES[tour.lang],
+    )
     ctx.add_cookies([{"name": "regflow-lang", "value": tour.lang, "url": ui.base_url}])
     funnel = ui.page(ctx)
     funnel.goto("/v1/admin/funnel.html")
