@@ -67,6 +67,5 @@ class ConsoleAccess:
         if organization is None:
             return None
         # the session's methods: an organization that requires a second factor needs "otp"
-        answer = token_response(self.ctx, account, chosen, organization=organization, amr=amr)
-        token = str(answer["access_token"])
-        return Seat(organization.id, organization.name, chosen.role, token)
+        grant = token_response(self.ctx, account, chosen, organization=organization, amr=amr)
+        return Seat(organization.id, organization.name, chosen.role, grant.access_token)

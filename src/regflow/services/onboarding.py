@@ -11,9 +11,8 @@ all of it or nothing.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from regflow.core import onboarding, organizations, webhooks
 from regflow.core.invitations import invitation_of
@@ -27,9 +26,14 @@ from regflow.core.model import (
 )
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict, ErrorCode
+from regflow.services.completed import NextStep
 from regflow.services.context import ServiceContext
 from regflow.services.joining import add_member, join_by_code
-from regflow.services.organizations import create_organization, public_view
+from regflow.services.organizations import (
+    OrganizationView,
+    create_organization,
+    organization_view,
+)
 from regflow.services.webhooks import organization_data, publish  # webhooks
 
 person_names = onboarding.person_names  # the account's first and last name, for Completion
@@ -37,11 +41,13 @@ person_names = onboarding.person_names  # the account's first and last name, for
 
 @dataclass
 class Joined:
-    """The membership (and organization) completion made, plus extra response fields."""
+    """The membership (and organization) completion made; ``founded`` when it created the
+    organization (its owner sees all of it), with what its owner may do next."""
 
     membership: Membership | None = None
     organization: Organization | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    founded: OrganizationView | None = None
+    next_steps: tuple[NextStep, ...] = ()
 
 
 class Onboarding:
@@ -121,8 +127,6 @@ class Onboarding:
         await uow.memberships.add(membership)
         data = organization_data(organization, account)  # webhooks
         await publish(self.ctx, uow, webhooks.ORGANIZATION_CREATED, data)
-        extra = {
-            "organization": public_view(organization, self.ctx.links),
-            "next_steps": [dict(step) for step in organizations.NEXT_STEPS],
-        }
-        return Joined(membership, organization, extra)
+        founded = organization_view(organization, self.ctx.links)
+        steps = tuple(NextStep(s["id"], s["text"]) for s in organizations.NEXT_STEPS)
+        return Joined(membership, organization, founded, steps)

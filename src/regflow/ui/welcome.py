@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from regflow.errors import Gone, RegflowError
+from regflow.services.completed import Completed
 from regflow.ui.i18n import N_
 from regflow.ui.pages import redirect
 from regflow.ui.session import AUTHORIZE
@@ -29,22 +30,20 @@ NEXT_STEPS = {
 }
 
 
-def welcome_view(body: dict[str, Any]) -> dict[str, Any]:
-    """What the welcome page shows, from the completion's answer (no token, no secret)."""
-    account = body.get("account") or {}
-    organization = body.get("organization") or {}
-    membership = body.get("membership") or {}
-    owner = membership.get("role") == "owner"
+def welcome_view(done: Completed) -> dict[str, Any]:
+    """What the welcome page shows, from the completion (no token, no secret): the payload
+    of its signed cookie."""
+    account, organization, membership = done.account, done.organization, done.membership
+    founded = done.founded  # the owner's own organization: its join code is theirs to share
     return {
-        "name": account.get("first_name") or account.get("username") or "",
-        "email": account.get("email") or "",
-        "username": account.get("username"),
-        "organization": organization.get("name"),
-        "role": membership.get("role"),
-        "status": membership.get("status"),
-        # the owner's own organization: its join code is theirs to hand out
-        "join_code": organization.get("join_code") if owner else None,
-        "next_steps": [s.get("id") for s in body.get("next_steps") or []] if owner else [],
+        "name": account.first_name or account.username or "",
+        "email": account.email,
+        "username": account.username,
+        "organization": organization.name if organization else None,
+        "role": membership.role.value if membership else None,
+        "status": membership.status.value if membership else None,
+        "join_code": founded.join_code if founded else None,
+        "next_steps": [s.id for s in done.made.next_steps] if founded else [],
     }
 
 
@@ -52,23 +51,22 @@ async def complete(w: Wizard, request: Request, place: Place) -> Response:
     """Create the account; 303 to the welcome page (or the ready page with the refusal)."""
     spec = w.flow(place.flow)
     try:
-        _, body = await w.services.completion.complete(place.rid, place.token)
+        done = await w.services.completion.complete(place.rid, place.token)
     except Gone:
         return w.expired(request, place.flow)
     except RegflowError as error:
         message = say(error.code, fallback=error.message)
         return w.pages.render(request, "ready.html", 409, flow=spec, error=message)
     response = redirect(f"/register/{place.flow}/welcome")
-    w.cookies.keep_welcome(response, place.flow, welcome_view(body))
+    w.cookies.keep_welcome(response, place.flow, welcome_view(done))
     w.cookies.forget_registration(response, place.flow)
-    account = body.get("account") or {}
-    if account.get("id"):  # the end of a hosted flow signs the browser in
-        waiting = w.cookies.authorize_continuation(request)
-        if waiting is not None:  # opened by an application: back to it, with a code
-            response = redirect(f"{AUTHORIZE}?{waiting}")
-            w.cookies.forget_authorize(response)
-            w.cookies.forget_registration(response, place.flow)
-        await w.start_session(request, response, str(account["id"]))
+    # the end of a hosted flow signs the browser in
+    waiting = w.cookies.authorize_continuation(request)
+    if waiting is not None:  # opened by an application: back to it, with a code
+        response = redirect(f"{AUTHORIZE}?{waiting}")
+        w.cookies.forget_authorize(response)
+        w.cookies.forget_registration(response, place.flow)
+    await w.start_session(request, response, done.account.id)
     return response
 
 

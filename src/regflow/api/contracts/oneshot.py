@@ -214,14 +214,14 @@ def oneshot_router(services: Services) -> APIRouter:
             proven = await services.proofs.prove(token, str(code))
         except NotFound:
             raise VerificationFailed(code=ErrorCode.INVALID_CODE) from None
-        _, done = await services.completion.complete(proven.registration_id, token)
+        done = await services.completion.complete(proven.registration_id, token)
         return {
             "success": True,
             "message": "Email verified successfully. You can now log in.",
             "data": {
-                "userId": done["account"]["id"],
-                "organizationId": done["organization"]["id"],
-                "email": done["account"]["email"],
+                "userId": done.account.id,
+                "organizationId": done.organization.id if done.organization else None,
+                "email": done.account.email,
             },
         }
 
@@ -245,13 +245,13 @@ def oneshot_router(services: Services) -> APIRouter:
     async def login(request: Request) -> dict[str, Any]:
         body = await json_object(request)
         email, password = text(body, "email"), text(body, "password")
-        session = await services.sessions.login(str(email), str(password))
+        session = (await services.sessions.login(str(email), str(password))).grant
         return {
             "success": True,
             "data": {
-                "accessToken": session["access_token"],
-                "tokenType": session["token_type"],
-                "expiresIn": session["expires_in"],
+                "accessToken": session.access_token,
+                "tokenType": session.token_type,
+                "expiresIn": session.expires_in,
             },
         }
 
@@ -267,9 +267,9 @@ def oneshot_router(services: Services) -> APIRouter:
         return {
             "success": True,
             "data": {
-                "accessToken": session["access_token"],
-                "tokenType": session["token_type"],
-                "expiresIn": session["expires_in"],
+                "accessToken": session.access_token,
+                "tokenType": session.token_type,
+                "expiresIn": session.expires_in,
             },
         }
 
