@@ -131,7 +131,14 @@ def build_runtime(settings: Settings) -> Runtime:
     engine = create_engine(settings.database_url)
     uow = SqlUnitOfWorkFactory(engine, record_events=settings.funnel_events)
     secret = settings.secret_bytes()
-    keyring = KeyRing(UnitOfWorkKeyStore(uow), secret, utc_now, algorithm=settings.jwt_algorithm)
+    keyring = KeyRing(
+        UnitOfWorkKeyStore(uow),
+        secret,
+        utc_now,
+        algorithm=settings.jwt_algorithm,
+        # OpenID Connect: every provider signs ID tokens with RS256 for the clients that ask
+        also=("RS256",) if settings.oidc_clients else (),
+    )
     tokens = TokenService(
         keyring,
         settings.jwt_issuer,
@@ -389,6 +396,7 @@ def build_provider(runtime: Runtime) -> Provider:
             first_party=c.first_party,
             flows=tuple(c.flows),
             organization=c.organization,
+            id_token_alg=c.id_token_signed_response_alg,
         )
         for c in settings.oidc_clients
     ]

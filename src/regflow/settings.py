@@ -54,6 +54,8 @@ class OidcClientSpec(BaseModel):
     first_party: bool = False
     flows: list[str] = Field(default_factory=list)
     organization: str | None = Field(None, max_length=100)
+    # OpenID Connect Registration's name; RS256 is its default and what every client accepts
+    id_token_signed_response_alg: Literal["RS256", "EdDSA", "ES256"] = "RS256"  # noqa: S105
 
     @field_validator("redirect_uris", "post_logout_redirect_uris")
     @classmethod
@@ -190,6 +192,17 @@ class Settings(BaseSettings):
         if len({c.client_id for c in clients}) != len(clients):
             raise ValueError("each OIDC client_id may be configured once")
         return clients
+
+    @model_validator(mode="after")
+    def _signable_id_tokens(self) -> Settings:
+        for client in self.oidc_clients:
+            alg = client.id_token_signed_response_alg
+            if alg not in ("RS256", self.jwt_algorithm):
+                raise ValueError(
+                    f"client {client.client_id}: id_token_signed_response_alg {alg} is neither"
+                    f" RS256 nor REGFLOW_JWT_ALGORITHM ({self.jwt_algorithm})"
+                )
+        return self
 
     @field_validator("webhooks")
     @classmethod

@@ -62,6 +62,14 @@ async def test_discovery_names_every_endpoint(op: Harness) -> None:
     ):
         assert meta[name] == "https://id.test" + path
     assert meta["code_challenge_methods_supported"] == ["S256"]
+    # OpenID Connect Discovery: RS256 must be there; the access tokens' EdDSA may be chosen
+    assert meta["id_token_signing_alg_values_supported"] == ["RS256", "EdDSA"]
+    jwks = (await op.client.get("/.well-known/jwks.json")).json()
+    assert sorted((k["kty"], k["alg"]) for k in jwks["keys"]) == [
+        ("OKP", "EdDSA"),
+        ("RSA", "RS256"),
+    ]
+    assert not any("d" in k or "p" in k for k in jwks["keys"])  # public halves only
     assert "create" in meta["prompt_values_supported"]
 
 
@@ -75,11 +83,13 @@ async def test_code_pkce_tokens_userinfo_and_rotation(op: Harness) -> None:
     tokens = r.json()
     jwks = (await op.client.get("/.well-known/jwks.json")).json()
     header = jwt.get_unverified_header(tokens["id_token"])
+    assert header["alg"] == "RS256"  # the client registered no algorithm: the default
     key = jwt.PyJWK(next(k for k in jwks["keys"] if k["kid"] == header["kid"]))
+    assert key.key_type == "RSA"
     id_token = jwt.decode(
         tokens["id_token"],
         key,
-        algorithms=[header["alg"]],
+        algorithms=["RS256"],
         audience="app",
         issuer="https://id.test",
     )
@@ -261,6 +271,14 @@ async def test_a_third_party_client_asks_for_consent(op: Harness) -> None:
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
     right = await op.client.post("/oauth2/token", data=base, auth=("partner", oidc.PARTNER_SECRET))
     assert right.status_code == 200 and "id_token" in right.json()
+    # this client registered EdDSA for its ID tokens: signed so, verifiable with the JWKS
+    id_token = right.json()["id_token"]
+    header = jwt.get_unverified_header(id_token)
+    jwks = (await op.client.get("/.well-known/jwks.json")).json()
+    key = jwt.PyJWK(next(k for k in jwks["keys"] if k["kid"] == header["kid"]))
+    assert header["alg"] == "EdDSA"
+    claims = jwt.decode(id_token, key, algorithms=["EdDSA"], audience="partner")
+    assert claims["iss"] == "https://id.test"
 
 
 async def test_a_token_version_bump_ends_refresh_tokens_and_userinfo(op: Harness) -> None:

@@ -2,7 +2,7 @@
 
 A certified relying-party library nobody here wrote does discovery, the
 authorization code flow with PKCE, the token exchange (verifying the ID
-token's signature, issuer, audience, nonce), userinfo, refresh with rotation
+token's RS256 signature against the JWKS, issuer, audience, nonce), userinfo, refresh with rotation
 (and sees a replayed refresh token refused and its family ended) and
 RP-initiated logout. The person signs up over the API with the code from a
 real SMTP server, then signs in on the hosted ``/sign-in`` page; the login
@@ -144,6 +144,9 @@ def test_openid_client_walks_every_endpoint(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr.decode()
     seen = json.loads(run.stdout.decode().strip().splitlines()[-1])
     assert seen["issuer"] == base_url
+    assert "RS256" in seen["id_token_algs"]
+    # the client registered no algorithm: RS256, checked by the library with the JWKS
+    assert seen["id_token_header"]["alg"] == "RS256" and seen["jwks_fetched"] is True
     assert seen["authorize_status"] == 303 and seen["callback"] == CALLBACK
     assert seen["id_token"]["email"] == email and seen["id_token"]["amr"] == ["pwd"]
     assert seen["id_token"]["org"] is None and seen["id_token"]["role"] is None

@@ -8,16 +8,21 @@ import * as client from 'openid-client'
 
 const env = process.env
 const seen = {}
-const insecure = { execute: [client.allowInsecureRequests] } // http://127.0.0.1 in tests
+// http://127.0.0.1 in tests; the ID token's signature checked against the JWKS, not only
+// trusted for having come over the token endpoint
+const options = { execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks] }
 
+// no id_token_signed_response_alg: the library expects RS256, the OpenID Connect default
+const metadata = env.ID_TOKEN_ALG ? { id_token_signed_response_alg: env.ID_TOKEN_ALG } : {}
 const config = await client.discovery(
   new URL(env.ISSUER),
   env.CLIENT_ID,
-  { id_token_signed_response_alg: 'EdDSA' },
+  metadata,
   client.None(),
-  insecure,
+  options,
 )
 seen.issuer = config.serverMetadata().issuer
+seen.id_token_algs = config.serverMetadata().id_token_signing_alg_values_supported
 seen.end_session_endpoint = config.serverMetadata().end_session_endpoint
 
 const verifier = client.randomPKCECodeVerifier()
@@ -44,6 +49,8 @@ const tokens = await client.authorizationCodeGrant(config, new URL(location), {
   idTokenExpected: true,
 })
 const claims = tokens.claims()
+seen.id_token_header = JSON.parse(Buffer.from(tokens.id_token.split('.')[0], 'base64url'))
+seen.jwks_fetched = Boolean(client.getJwksCache(config)) // fetched to check the signature
 seen.id_token = { sub: claims.sub, email: claims.email, org: claims.org,
   org_slug: claims.org_slug, role: claims.role, amr: claims.amr }
 

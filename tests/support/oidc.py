@@ -36,6 +36,7 @@ def clients() -> list[dict[str, Any]]:
             "client_id": "partner",
             "redirect_uris": [PARTNER],
             "client_secret_sha256": hashlib.sha256(PARTNER_SECRET.encode()).hexdigest(),
+            "id_token_signed_response_alg": "EdDSA",  # the others get RS256, the default
         },
     ]
 

@@ -69,7 +69,8 @@ def test_the_core_words_the_pages_show_are_translated(locale: str) -> None:
     shown = [
         text
         for flow in (member.FLOW, organization.FLOW, teacher.FLOW, student.FLOW)
-        for text in (flow.title, *(s.title for s in flow.steps))
+        for text in (flow.title, flow.intro, flow.finish_label, *(s.title for s in flow.steps))
+        if text
     ]
     shown += [r["text"] for policy in (NistPolicy(), SeedPolicy()) for r in policy.rules()]
     catalog = i18n.translations(locale)

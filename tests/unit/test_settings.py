@@ -22,3 +22,21 @@ def test_outbox_lease_is_read_from_the_environment(monkeypatch: pytest.MonkeyPat
 def test_outbox_lease_below_a_second_is_refused(seconds: float) -> None:
     with pytest.raises(ValidationError, match="outbox_lease_seconds"):
         Settings(outbox_lease_seconds=seconds)
+
+
+def client(**extra: object) -> dict[str, object]:
+    return {"client_id": "app", "redirect_uris": ["https://app.test/cb"], "public": True, **extra}
+
+
+def test_an_oidc_client_gets_rs256_id_tokens_unless_it_asks_otherwise() -> None:
+    settings = Settings(oidc_clients=[client()])
+    assert settings.oidc_clients[0].id_token_signed_response_alg == "RS256"
+    chosen = Settings(oidc_clients=[client(id_token_signed_response_alg="EdDSA")])
+    assert chosen.oidc_clients[0].id_token_signed_response_alg == "EdDSA"
+
+
+@pytest.mark.parametrize("alg", ["ES256", "HS256", "none", "RS384"])
+def test_an_id_token_algorithm_regflow_cannot_sign_with_is_refused(alg: str) -> None:
+    # the access tokens' algorithm is EdDSA: an ES256 key is not held, HS256 never
+    with pytest.raises(ValidationError, match="id_token_signed_response_alg"):
+        Settings(jwt_algorithm="EdDSA", oidc_clients=[client(id_token_signed_response_alg=alg)])

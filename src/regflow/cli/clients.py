@@ -15,7 +15,8 @@ clients = typer.Typer(
 
 @clients.command("list")
 def list_clients() -> None:
-    """Show each client: kind, consent, redirect URIs, flows and organization."""
+    """Show each client: kind, consent, redirect URIs, flows, ID token algorithm and
+    organization."""
     configured = Settings().oidc_clients
     if not configured:
         typer.echo("no clients: set REGFLOW_OIDC_CLIENTS (a JSON list) to add one")
@@ -29,5 +30,6 @@ def list_clients() -> None:
         for uri in c.post_logout_redirect_uris:
             typer.echo(f"  after logout {uri}")
         typer.echo(f"  flows        {', '.join(c.flows) or 'every enabled flow'}")
+        typer.echo(f"  ID tokens    {c.id_token_signed_response_alg}")
         if c.organization:
             typer.echo(f"  organization {c.organization}")

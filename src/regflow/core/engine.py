@@ -286,21 +286,12 @@ class Engine:
     def _check_password(self, registration: Registration, values: dict[str, Any]) -> None:
         password = str(values["password"])
         problems: list[FieldProblem] = []
+        personal = self.flow(registration.flow).personal_fields
         context = [
             str(v)
             for step in [*registration.data.values(), values]  # the step's own name and email too
             for k, v in step.items()
-            if k
-            in {
-                "email",
-                "username",
-                "first_name",
-                "last_name",
-                "name",
-                "full_name",
-                "organization_name",
-            }
-            and v
+            if k in personal and v
         ]
         try:
             self.policy_of(registration.flow).check(password, context=context)

@@ -1,5 +1,6 @@
 """Declaring flows: ordered steps, each a Pydantic fields model plus the
-verifications it needs and an optional skip condition.
+verifications it needs and an optional skip condition, and the completion
+hooks (:mod:`regflow.core.hooks`) that say what completing the flow creates.
 
 Field validators raise ``FieldProblem``; :func:`field_check` turns them into
 Pydantic custom errors so one validation pass reports every field with its
@@ -10,20 +11,27 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
+from regflow.core.hooks import AcceptInvitation, CompletionHook, FieldRef, JoinByCode
+from regflow.core.invitations import invitation_of
 from regflow.core.model import Channel, Registration
 from regflow.errors import ErrorCode, FieldProblem, NotFound, ValidationFailed
 
 T = TypeVar("T")
 R = TypeVar("R")
+H = TypeVar("H", bound=CompletionHook)
 
 MAX_STRING = 1000  # no single field is longer; names and emails have tighter limits
+# fields whose values a password may not contain (read in every step submitted so far)
+PERSONAL_FIELDS = frozenset(
+    {"email", "username", "first_name", "last_name", "name", "full_name", "organization_name"}
+)
 
 
 class StepFields(BaseModel):
@@ -134,11 +142,45 @@ def _ui_type(name: str, prop: Mapping[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class FlowSpec:
+    """A flow: its steps in order and what completing it creates (``on_complete``, run in
+    order by ``regflow.services.hooks``)."""
+
     name: str
     steps: tuple[StepSpec, ...]
     phases: int
     title: str = ""
+    intro: str = ""  # one sentence shown where the flow is chosen and on its first page
+    finish_label: str = ""  # the last page's button ("" : the pages' default)
     password_policy: str | None = None  # a policy name; None: the configured one
+    on_complete: tuple[CompletionHook, ...] = ()
+    # where the account's first and last names come from when the flow asks for one full
+    # name (split at the first space); None: a ``full_name`` field of any step
+    full_name: FieldRef | None = None
+    personal_fields: frozenset[str] = PERSONAL_FIELDS  # a password may not contain these
+
+    def hooks(self, kind: type[H]) -> list[H]:
+        """The completion hooks of one kind, in order."""
+        return [hook for hook in self.on_complete if isinstance(hook, kind)]
+
+    def join_code(self, registration: Registration) -> str | None:
+        """The code ``registration`` joins an organization by: given in a step that applies,
+        never for a registration an invitation started (the invitation names it)."""
+        for hook in self.hooks(JoinByCode):
+            code = self.join_code_of(hook, registration)
+            if code is not None:
+                return code
+        return None
+
+    def join_code_of(self, hook: JoinByCode, registration: Registration) -> str | None:
+        """The code ``hook`` reads, when its step applies and no invitation started it."""
+        if invitation_of(registration) is not None or self.step(hook.code[0]).skipped(registration):
+            return None
+        code = registration.field(*hook.code)
+        return str(code) if code else None
+
+    @property
+    def first(self) -> StepSpec:
+        return self.steps[0]
 
     def step(self, name: str) -> StepSpec:
         for spec in self.steps:
@@ -148,3 +190,17 @@ class FlowSpec:
 
     def index(self, name: str) -> int:
         return [spec.name for spec in self.steps].index(name)
+
+
+def flow_for_invitee(role: str, flows: Iterable[FlowSpec]) -> FlowSpec | None:
+    """The flow an invitee with ``role`` registers through: the first of ``flows`` whose
+    ``AcceptInvitation`` names the role, else the first whose ``AcceptInvitation`` names
+    none (takes any role), else None."""
+    general: FlowSpec | None = None
+    for flow in flows:
+        for hook in flow.hooks(AcceptInvitation):
+            if role in hook.roles:
+                return flow
+            if not hook.roles and general is None:
+                general = flow
+    return general

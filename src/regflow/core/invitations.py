@@ -6,7 +6,8 @@ starts a registration pre-linked to the organization and role, with the email
 already verified: it is the address the link was sent to. The registration
 carries the link under :data:`INVITATION_KEY` (not a step, so the engine never
 merges or shows it); the flows skip their join-by-code steps for it, and the
-membership it ends in is active whatever the join policy.
+membership it ends in is active whatever the join policy. Which flow an invitee
+registers through is declared by the flows' ``AcceptInvitation`` hooks.
 
 Someone who already has an account accepts with it instead (:func:`admit`):
 no registration, the account's membership of the organization becomes active
@@ -30,7 +31,6 @@ from regflow.errors import Conflict, ErrorCode, FieldProblem, Forbidden
 
 INVITATION_KEY = "_invitation"
 INVITABLE_ROLES = tuple(role.value for role in Role if role is not Role.OWNER)
-FLOW_FOR_ROLE = {"teacher": "teacher", "student": "student"}  # any other role: ``member``
 
 
 @dataclass
@@ -78,14 +78,6 @@ def issue(
         expires_at=now + ttl,
     )
     return IssuedInvitation(invitation, token)
-
-
-def flow_for(role: str, enabled: set[str] | frozenset[str]) -> str | None:
-    """The flow an invitee with ``role`` registers through, if it is enabled."""
-    flow = FLOW_FOR_ROLE.get(role, "member")
-    if flow in enabled:
-        return flow
-    return "member" if "member" in enabled else None
 
 
 def marker(invitation: Invitation) -> dict[str, Any]:

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 CODE_TTL = timedelta(seconds=60)
+# an expired code is kept this long before the sweep deletes it, so that a replay soon after
+# still finds it used and revokes what it issued
+CODE_KEPT = timedelta(hours=1)
 SCOPES = ("openid", "email", "profile", "offline_access")
 CLAIMS = ("sub", "email", "email_verified", "org", "org_slug", "role", "amr")
 
@@ -39,6 +42,7 @@ class Client:
     flows: tuple[str, ...] = ()  # empty: every enabled flow
     organization: str | None = None  # id or slug
     name: str | None = None
+    id_token_alg: str = "RS256"  # noqa: S105 - its id_token_signed_response_alg, no secret
 
     @property
     def title(self) -> str:

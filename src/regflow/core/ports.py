@@ -212,6 +212,8 @@ class OrganizationRepository(Protocol):
 
     async def get_by_join_code(self, join_code: str) -> Organization | None: ...
 
+    async def get_by_slug(self, slug: str) -> Organization | None: ...
+
     async def update(self, organization: Organization) -> None:
         """Write back join policy, settings and join code; UniqueViolation("join_code")."""
         ...
@@ -431,7 +433,10 @@ class SigningKeyRepository(Protocol):
 
     async def add(self, key: SigningKey) -> None: ...
 
-    async def retire_all_but(self, kid: str) -> None: ...
+    async def retire_all_but(self, kid: str, algorithms: Collection[str]) -> None:
+        """Mark every key of ``algorithms`` but ``kid`` inactive (one lane, see
+        ``regflow.keys.signing.lane_of``)."""
+        ...
 
 
 class PasswordResetRepository(Protocol):
@@ -471,10 +476,6 @@ class LoginSessionRepository(Protocol):
 
     async def revoke_all(self, account_id: str, now: datetime) -> int:
         """End every open session of the account; how many ended."""
-        ...
-
-    async def prune(self, before: datetime, limit: int) -> int:
-        """Delete up to ``limit`` sessions whose absolute end is before ``before``."""
         ...
 
 
@@ -576,6 +577,25 @@ class RefreshTokenRepository(Protocol):
         ...
 
 
+class ExpiredRows(Protocol):
+    """Short-lived rows that have run out, deleted by the sweep: at most ``limit`` a call,
+    answering how many went."""
+
+    async def authorization_codes(self, before: datetime, limit: int) -> int: ...
+
+    async def refresh_tokens(self, now: datetime, limit: int) -> int: ...
+
+    async def login_sessions(self, now: datetime, idle_before: datetime, limit: int) -> int: ...
+
+    async def mfa_challenges(self, now: datetime, limit: int) -> int: ...
+
+    async def totp_enrolments(self, started_before: datetime, limit: int) -> int: ...
+
+    async def email_changes(self, now: datetime, limit: int) -> int: ...
+
+    async def password_resets(self, now: datetime, limit: int) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction per use case; leaving without ``commit`` rolls back."""
 
@@ -591,6 +611,7 @@ class UnitOfWork(Protocol):
     signing_keys: SigningKeyRepository
     reports: ReportQueries  # funnel reports and metrics
     sweep: RegistrationSweep  # expiry and retention sweep
+    expired: ExpiredRows  # the sweep's pruning of short-lived rows
     invitations: InvitationRepository  # organizations
     uploads: UploadRepository  # organizations
     profiles: ProfileRepository  # organizations

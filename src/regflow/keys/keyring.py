@@ -4,8 +4,13 @@ Keys live in a ``SigningKeyStore`` (the database in production), so every
 server process sees a rotation done elsewhere (``regflow keys rotate``):
 the ring re-reads the store when its copy is older than ``refresh_seconds``
 (checked on use) and, once per miss, when asked for a ``kid`` it does not know.
-Retired keys stay published (newest ``max_published``) so that tokens signed
-just before a rotation still verify until they expire.
+Retired keys stay published (newest ``max_published`` of each lane) so that
+tokens signed just before a rotation still verify until they expire.
+
+A ring has one active key per *lane* (``regflow.keys.signing.lane_of``): the
+access-token key (EdDSA or ES256, ``algorithm``) and, when ``also`` names it,
+an RS256 key for OpenID Connect ID tokens. ``active()`` is the first,
+``active("RS256")`` the second; the JWKS publishes both.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from regflow.keys.signing import (
     PrivateKey,
     PublicKey,
     generate_signing_key,
+    lane_of,
     load_private_key,
     load_public_key,
 )
@@ -40,7 +46,8 @@ class SigningKeyStore(Protocol):
         ...
 
     async def add_active(self, key: SigningKey) -> None:
-        """Store ``key`` and make it the only active one (the others are retired)."""
+        """Store ``key`` and make it the only active one of its lane (the lane's others
+        are retired)."""
         ...
 
 
@@ -57,15 +64,16 @@ class UnitOfWorkKeyStore:
     async def add_active(self, key: SigningKey) -> None:
         async with self._uow_factory() as uow:
             await uow.signing_keys.add(key)
-            await uow.signing_keys.retire_all_but(key.kid)
+            await uow.signing_keys.retire_all_but(key.kid, lane_of(key.algorithm))
             await uow.commit()
 
 
 class KeyRing:
     """The active signing key and the published verification keys of one process.
 
-    ``algorithm`` applies to keys this ring creates; a stored key is always used
-    with its own algorithm. Call ``load()`` once at start-up.
+    ``algorithm`` applies to the access-token keys this ring creates; a stored key
+    is always used with its own algorithm. ``also`` names algorithms of other lanes
+    (``RS256``) the ring keeps an active key for. Call ``load()`` once at start-up.
     """
 
     def __init__(
@@ -76,6 +84,7 @@ class KeyRing:
         algorithm: str = "EdDSA",
         refresh_seconds: float = 300,
         *,
+        also: tuple[str, ...] = (),
         max_published: int = MAX_PUBLISHED,
         miss_reload_seconds: float = 1.0,
     ) -> None:
@@ -87,34 +96,49 @@ class KeyRing:
         self._secret = secret
         self._clock = clock
         self._algorithm = algorithm
+        lane = lane_of(algorithm)
+        self._algorithms = (algorithm, *(a for a in dict.fromkeys(also) if a not in lane))
         self._refresh_seconds = refresh_seconds
         self._max_published = max_published
         # An unknown kid costs a store read; bogus kids must not turn into one read each.
         self._miss_reload_seconds = miss_reload_seconds
         self._published: list[SigningKey] = []
         self._public: dict[str, PublicKey] = {}
-        self._active: tuple[str, PrivateKey] | None = None
+        self._active: dict[frozenset[str], tuple[str, PrivateKey]] = {}
         self._checked_at: datetime | None = None
         self._missed_at: datetime | None = None
         self._pending: asyncio.Task[None] | None = None
 
+    @property
+    def algorithms(self) -> tuple[str, ...]:
+        """The algorithms this ring signs with: the access tokens' first, then ``also``."""
+        return self._algorithms
+
     async def load(self) -> None:
-        """Read the keys; create, store and activate the first one if none is active."""
+        """Read the keys; create, store and activate the first one of each lane that has
+        no active key."""
         keys = await self._store.all()
-        if not any(k.active for k in keys):
-            key = generate_signing_key(self._clock(), self._secret, self._algorithm)
-            await self._store.add_active(key)
-            log.info("created the first signing key", extra={"kid": key.kid})
+        created = False
+        for algorithm in self._algorithms:
+            lane = lane_of(algorithm)
+            if not any(k.active and k.algorithm in lane for k in keys):
+                key = generate_signing_key(self._clock(), self._secret, algorithm)
+                await self._store.add_active(key)
+                log.info("created the first signing key", extra={"kid": key.kid})
+                created = True
+        if created:
             keys = await self._store.all()
         self._install(keys)
 
     async def rotate(self) -> SigningKey:
-        """Create and activate a new key; older keys stay published for verification."""
-        key = generate_signing_key(self._clock(), self._secret, self._algorithm)
-        await self._store.add_active(key)
-        log.info("rotated the signing key", extra={"kid": key.kid})
+        """Create and activate a new key in every lane; older keys stay published for
+        verification. Returns the new access-token key."""
+        keys = [generate_signing_key(self._clock(), self._secret, a) for a in self._algorithms]
+        for key in keys:
+            await self._store.add_active(key)
+            log.info("rotated the signing key", extra={"kid": key.kid})
         await self.refresh()
-        return key
+        return keys[0]
 
     async def refresh(self) -> None:
         """Re-read the store now (and wait for a background refresh under way)."""
@@ -123,16 +147,20 @@ class KeyRing:
         self._checked_at = self._clock()
         self._install(await self._store.all())
 
-    def active(self) -> tuple[str, PrivateKey]:
-        """``(kid, private key)`` to sign with; schedules a refresh when the copy is stale."""
-        if self._active is None:
+    def active(self, algorithm: str | None = None) -> tuple[str, PrivateKey]:
+        """``(kid, private key)`` to sign with: the access-token key, or the active key of
+        ``algorithm``'s lane; schedules a refresh when the copy is stale."""
+        if not self._active:
             raise RuntimeError("KeyRing.load() must run before signing")
+        found = self._active.get(lane_of(algorithm or self._algorithm))
+        if found is None:
+            raise RuntimeError(f"this key ring holds no {algorithm} key")
         self._refresh_in_background()
-        return self._active
+        return found
 
     async def public_key(self, kid: str) -> PublicKey | None:
         """The published key ``kid``, re-reading the store once if it is unknown here."""
-        if self._active is None:
+        if not self._active:
             raise RuntimeError("KeyRing.load() must run before verifying")
         if self._is_stale():
             await self._safe_refresh()
@@ -149,12 +177,21 @@ class KeyRing:
         return {"keys": [dict(k.public_jwk) for k in self._published]}
 
     def _install(self, keys: list[SigningKey]) -> None:
-        # The active key first (it is the newest, unless clocks disagree), then newest first.
-        ordered = sorted(keys, key=lambda k: (k.active, k.created_at), reverse=True)
-        if not ordered or not ordered[0].active:
-            raise RuntimeError("the signing key store has no active key")
-        active = ordered[0]
-        published = ordered[: self._max_published]
+        # Per lane: the active key first (it is the newest, unless clocks disagree), then
+        # newest first; the access tokens' lane leads the JWKS.
+        published: list[SigningKey] = []
+        active: dict[frozenset[str], SigningKey] = {}
+        for algorithm in self._algorithms:
+            lane = lane_of(algorithm)
+            ordered = sorted(
+                (k for k in keys if k.algorithm in lane),
+                key=lambda k: (k.active, k.created_at),
+                reverse=True,
+            )
+            if not ordered or not ordered[0].active:
+                raise RuntimeError(f"the signing key store has no active {algorithm} key")
+            active[lane] = ordered[0]
+            published.extend(ordered[: self._max_published])
         public: dict[str, PublicKey] = {}
         for key in published:
             if key.kid in self._public:
@@ -164,13 +201,16 @@ class KeyRing:
                 public[key.kid] = load_public_key(key)
             except ValueError:
                 log.warning("skipping an unusable signing key", extra={"kid": key.kid})
-        if self._active is not None and self._active[0] == active.kid:
-            private = self._active[1]
-        else:
-            private = load_private_key(active, self._secret)
+        signing: dict[frozenset[str], tuple[str, PrivateKey]] = {}
+        for lane, key in active.items():
+            held = self._active.get(lane)
+            if held is not None and held[0] == key.kid:
+                signing[lane] = held
+            else:
+                signing[lane] = (key.kid, load_private_key(key, self._secret))
         self._published = [k for k in published if k.kid in public]
         self._public = public
-        self._active = (active.kid, private)
+        self._active = signing
         self._checked_at = self._clock()
 
     def _is_stale(self) -> bool:

@@ -2,7 +2,7 @@
 
 Verification trusts nothing in the token before the signature is checked: the
 unverified header is read only to pick a published key by ``kid``, and the
-algorithm is pinned to that key's own (EdDSA or ES256). Header-supplied keys
+algorithm is pinned to that key's own (EdDSA, ES256 or RS256). Header-supplied keys
 (``jku``, ``jwk``, ``x5u``, ``x5c``), ``none``, HMAC and any algorithm other
 than the key's are refused, and so is a token missing ``exp``, ``iat``,
 ``sub``, ``iss`` or ``aud``. Time claims are checked against the injected

@@ -87,6 +87,7 @@ class Provider:
 
     def discovery(self) -> dict[str, Any]:
         _, key = self.keyring.active()
+        signing = dict.fromkeys(["RS256", algorithm_of(key)])  # RS256 is required, and first
         return {
             "issuer": self.issuer,
             "authorization_endpoint": self.issuer + AUTHORIZE,
@@ -100,7 +101,7 @@ class Provider:
             "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code", "refresh_token"],
             "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": [algorithm_of(key)],
+            "id_token_signing_alg_values_supported": list(signing),
             "token_endpoint_auth_methods_supported": [
                 "client_secret_basic",
                 "client_secret_post",

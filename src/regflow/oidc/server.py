@@ -8,8 +8,10 @@ loads what it may need (``regflow.services.oidc``) into ``request.context``;
 the hooks below read only that and record what to write, and the caller writes
 it in one unit of work afterwards.
 
-Tokens are signed with regflow's key ring (EdDSA or ES256) through PyJWT, the
-library that verifies them everywhere else in regflow.
+Tokens are signed with regflow's key ring through PyJWT, the library that
+verifies them everywhere else in regflow: access tokens with its EdDSA or ES256
+key, ID tokens with the algorithm the client registered (RS256 unless it says
+otherwise, as OpenID Connect Registration defaults).
 """
 
 from __future__ import annotations
@@ -175,9 +177,10 @@ class Server(AuthorizationServer):  # type: ignore[misc]
             token["refresh_token"] = cryptokit.new_token()
         return token
 
-    def sign(self, claims: dict[str, Any]) -> tuple[str, str]:
-        """``(jwt, alg)``: ``claims`` signed with the active key."""
-        kid, key = self.keyring.active()
+    def sign(self, claims: dict[str, Any], algorithm: str | None = None) -> tuple[str, str]:
+        """``(jwt, alg)``: ``claims`` signed with the active key of ``algorithm``'s lane
+        (``RS256``), or with the access tokens' key."""
+        kid, key = self.keyring.active(algorithm)
         alg = algorithm_of(key)
         return jwt.encode(claims, key, algorithm=alg, headers={"kid": kid, "typ": "JWT"}), alg
 
@@ -303,13 +306,15 @@ class IdToken(OpenIDCode):  # type: ignore[misc]
             "exp": now + self.server.tokens.ttl_seconds,
             **self.get_authorization_code_claims(request.authorization_code),
         }
-        _, key = self.server.keyring.active()
+        client: ClientModel = request.client
+        alg = client.client.id_token_alg  # the client's id_token_signed_response_alg
+        _, key = self.server.keyring.active(alg)
         at_hash = create_half_hash(token["access_token"], algorithm_of(key))
         if at_hash is not None:
             claims["at_hash"] = at_hash.decode("utf-8")
         claims.update(self.generate_user_info(request.user, token["scope"]))
         claims["sid"] = request.user.family_id
-        signed, _ = self.server.sign(claims)
+        signed, _ = self.server.sign(claims, alg)
         return signed
 
 

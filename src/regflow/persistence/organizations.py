@@ -61,6 +61,10 @@ class SqlOrganizations:
         row = (await self._conn.execute(select(ot).where(ot.c.join_code == join_code))).first()
         return _org(row._mapping) if row else None
 
+    async def get_by_slug(self, slug: str) -> Organization | None:
+        row = (await self._conn.execute(select(ot).where(ot.c.slug == slug))).first()
+        return _org(row._mapping) if row else None
+
     async def update(self, o: Organization) -> None:
         try:
             async with self._conn.begin_nested():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -39,5 +41,9 @@ class SqlSigningKeys:
             )
         )
 
-    async def retire_all_but(self, kid: str) -> None:
-        await self._conn.execute(update(t).where(t.c.kid != kid).values(active=False))
+    async def retire_all_but(self, kid: str, algorithms: Collection[str]) -> None:
+        await self._conn.execute(
+            update(t)
+            .where(t.c.kid != kid, t.c.algorithm.in_(list(algorithms)))
+            .values(active=False)
+        )

@@ -1,9 +1,13 @@
 """Completing a registration: account (+ membership) and token, in one transaction.
 
-The answer is a :class:`~regflow.services.completed.Completed`. ``Idempotency-Key``:
-the same key and body replays the first completion (what it made, kept by the
-codec of ``regflow.services.completed``, with a fresh access token: tokens are never
-stored; not for a disabled account, after a token-version bump or past the
+The answer is a :class:`~regflow.services.completed.Completed`. A sign-up an OpenID
+client opened may name the client's ``organization`` (``join``): the new account joins
+it in the same transaction, as its join policy says
+(``regflow.services.joining.join_named``).
+
+``Idempotency-Key``: the same key and body replays the first completion (what it made,
+kept by the codec of ``regflow.services.completed``, with a fresh access token: tokens
+are never stored; not for a disabled account, after a token-version bump or past the
 registration's lifetime), a different body is refused with IDEMPOTENCY_MISMATCH, and
 a request racing the first one gets a 409.
 """
@@ -43,8 +47,9 @@ from regflow.services.completed import (
     decode,
     encode,
 )
-from regflow.services.joining import join_by_code
-from regflow.services.onboarding import Onboarding, person_names  # organizations
+from regflow.services.contested import no_password, offer_password
+from regflow.services.hooks import run_completion_hooks
+from regflow.services.joining import join_named
 from regflow.services.sessions import TokenGrant, token_response
 from regflow.services.webhooks import completion_data, membership_data, publish  # webhooks
 
@@ -63,10 +68,11 @@ class Completion(RegistrationUseCase):
         *,
         idempotency_key: str | None = None,
         body: bytes = b"",
+        join: str | None = None,
     ) -> Completed:
         for _ in range(MAX_RACE_RETRIES):
             try:
-                return await self._complete(registration_id, token, idempotency_key, body)
+                return await self._complete(registration_id, token, idempotency_key, body, join)
             except ConcurrentUpdate:
                 continue  # another request changed it first: look again (replay or 409)
         raise Conflict(
@@ -75,7 +81,12 @@ class Completion(RegistrationUseCase):
         )
 
     async def _complete(
-        self, registration_id: str, token: str | None, key: str | None, body: bytes
+        self,
+        registration_id: str,
+        token: str | None,
+        key: str | None,
+        body: bytes,
+        join: str | None = None,
     ) -> Completed:
         digest = request_hash(body)
         async with self.ctx.uow() as uow:
@@ -95,19 +106,26 @@ class Completion(RegistrationUseCase):
                 await uow.accounts.add(account)
             except UniqueViolation as violation:
                 raise _taken(violation) from None
-            joined = await Onboarding(self.ctx).join(uow, registration, account)  # organizations
-            membership = joined.membership if joined else await self._membership(uow, account, data)
+            if registration.contested:  # no password survives: the address's owner chooses one
+                await offer_password(self.ctx, uow, account)
+            joined = await run_completion_hooks(self.ctx, uow, registration, account)
+            membership = joined.membership
             # the organization joined (not one created here) feeds the org-code usage rate
             joined_org = (
                 membership.organization_id
                 if membership and membership.role is not Role.OWNER
                 else None
             )
+            # the organization of the application the sign-up came from (an OpenID client's)
+            found = await join_named(uow, join, account_id=account.id, now=now) if join else None
+            by_client = found[1] if found else None
+            if membership is None:
+                membership, by_client = by_client, None
             await self.record(uow, registration, outcome.effects, org=joined_org)
             # racers queued on the row lock taken when it was read (load); this write also
             # carries the events just recorded
             await uow.registrations.update(registration)
-            await self._publish(uow, registration, account, membership)  # webhooks
+            await self._publish(uow, registration, account, membership, by_client)  # webhooks
             for channel in Channel:  # the challenges have served: nothing is left to confirm
                 await uow.verifications.delete_for(registration.id, channel)
             organization = await self._organization(uow, membership)
@@ -115,8 +133,8 @@ class Completion(RegistrationUseCase):
                 AccountView.of(account),
                 OrganizationRef.of(organization) if organization else None,
                 MembershipRef.of(membership) if membership else None,
-                joined.founded if joined else None,  # organizations: the owner's view
-                joined.next_steps if joined else (),
+                joined.founded,  # a founded organization: the owner's view
+                joined.next_steps,
             )
             if key is not None:
                 try:
@@ -136,21 +154,24 @@ class Completion(RegistrationUseCase):
         registration: Registration,
         account: Account,
         membership: Membership | None,
+        also: Membership | None = None,
     ) -> None:
         """Webhook events of this completion, in its transaction."""
-        if membership is not None and membership.status is MembershipStatus.PENDING:
-            data = membership_data(membership, email=account.email)
-            await publish(self.ctx, uow, webhooks.MEMBERSHIP_REQUESTED, data)
+        for joined in (membership, also):
+            if joined is not None and joined.status is MembershipStatus.PENDING:
+                data = membership_data(joined, email=account.email)
+                await publish(self.ctx, uow, webhooks.MEMBERSHIP_REQUESTED, data)
         data = completion_data(registration, account, membership)
         await publish(self.ctx, uow, webhooks.REGISTRATION_COMPLETED, data)
 
     def _account(self, registration: Registration, data: dict[str, Any]) -> Account:
         now = self.ctx.clock()
-        first_name, last_name = person_names(registration, data)  # organizations: full names
+        spec = self.ctx.engine.flow(registration.flow)
+        first_name, last_name = onboarding.person_names(spec, registration, data)
         return Account(
             id=onboarding.reserved(registration, "account_id") or str(uuid.uuid4()),
             email=str(data["email"]),
-            password_hash=str(data["password_hash"]),
+            password_hash=no_password() if registration.contested else str(data["password_hash"]),
             created_at=now,
             email_verified_at=now if "email" in registration.verified else None,
             phone=data.get("phone"),
@@ -160,17 +181,6 @@ class Completion(RegistrationUseCase):
             last_name=last_name,
             locale=registration.locale,
         )
-
-    async def _membership(
-        self, uow: UnitOfWork, account: Account, data: dict[str, Any]
-    ) -> Membership | None:
-        code = data.get("org_code")
-        if not code:
-            return None
-        _, membership = await join_by_code(
-            uow, str(code), account_id=account.id, role=Role.MEMBER, now=self.ctx.clock()
-        )
-        return membership
 
     def _token(
         self, account: Account, membership: Membership | None, organization: Organization | None

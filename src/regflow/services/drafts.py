@@ -40,7 +40,7 @@ class Drafts(RegistrationUseCase):
         """The values plus the invitation, the joined organization's departments, the country."""
         async with self.ctx.uow(read_only=True) as uow:
             registration = await self.load(uow, registration_id, token)
-            organization = await joined_organization(uow, registration)
+            organization = await joined_organization(self.ctx, uow, registration)
         values = self._values(registration)
         country = next(
             (str(v["country"]) for v in values.values() if isinstance(v.get("country"), str)),

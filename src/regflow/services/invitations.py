@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from regflow.core import cryptokit, identifiers, invitations, webhooks
+from regflow.core.flowspec import flow_for_invitee
 from regflow.core.invitations import INVITABLE_ROLES, INVITATION_KEY, Invitation
 from regflow.core.model import Membership
 from regflow.core.ports import UnitOfWork
@@ -143,17 +144,17 @@ class Invitations(RegistrationUseCase):
         now = self.ctx.clock()
         async with self.ctx.uow() as uow:
             invitation = await self._usable(uow, link_token)
-            flow = invitations.flow_for(invitation.role, frozenset(self.ctx.engine.flows))
-            if flow is None:
+            spec = flow_for_invitee(invitation.role, self.ctx.engine.flows.values())
+            if spec is None:
                 raise Conflict(
                     "No flow for this invitation is enabled.", code=ErrorCode.FLOW_UNKNOWN
                 )
             outcome = self.ctx.engine.start(
-                flow,
+                spec.name,
                 registration_id=registration_id,
                 token_hash=cryptokit.sha256_hex(registration_token),
                 now=now,
-                variant=self.ctx.experiments.assign(flow, registration_id, None),
+                variant=self.ctx.experiments.assign(spec.name, registration_id, None),
                 locale=locale,
                 prefill={INVITATION_KEY: invitations.marker(invitation)},
             )

@@ -56,6 +56,28 @@ async def join_by_code(
     return organization, membership
 
 
+async def join_named(
+    uow: UnitOfWork, name: str, *, account_id: str, now: datetime
+) -> tuple[Organization, Membership] | None:
+    """Join the organization ``name`` (its id or slug: an OpenID client's ``organization``)
+    as a member, as its policy says (open: active, approval: pending). Nothing is joined,
+    and None returned, when no organization is named so, when it takes members by
+    invitation only, or when the account belongs to it already."""
+    organization = await uow.organizations.get(name) or await uow.organizations.get_by_slug(name)
+    if organization is None:
+        return None
+    status = organizations.membership_status(organization.join_policy, invited=False)
+    if status is None:
+        return None
+    for held in await uow.memberships.for_account(account_id):
+        if held.organization_id == organization.id:
+            return None
+    membership = await add_member(
+        uow, organization, account_id=account_id, role=Role.MEMBER, status=status, now=now
+    )
+    return organization, membership
+
+
 async def add_member(
     uow: UnitOfWork,
     organization: Organization,

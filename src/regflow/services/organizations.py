@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from regflow.core import onboarding
+from regflow.core import hooks, onboarding
 from regflow.core import organizations as orgs
+from regflow.core.hooks import FoundOrganization
 from regflow.core.model import JoinPolicy, Organization, Registration
 from regflow.core.ports import PublicLinks, UnitOfWork
 from regflow.core.second_factor import requires_second_factor
@@ -90,8 +91,11 @@ async def reserve_join_code(
     An earlier reservation is kept while the country, name and year still give its prefix.
     Uniqueness is checked now and enforced again by the insert at completion.
     """
-    name = onboarding.organization_name(registration)
-    country = str(registration.field("organization", "country") or onboarding.UNKNOWN_COUNTRY)
+    founding = ctx.engine.flow(registration.flow).hooks(FoundOrganization)
+    if not founding:
+        return  # the flow founds no organization: no code to draw
+    name = hooks.organization_name(founding[0], registration)
+    country = hooks.organization_country(founding[0], registration)
     year = ctx.clock().year
     prefix = f"{country.upper()}-{orgs.abbreviation(name)}-{year:04d}-"
     current = onboarding.reserved(registration, "join_code")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from regflow.core import onboarding, organizations
+from regflow.core import organizations
 from regflow.core.flowspec import StepRule
 from regflow.core.invitations import invitation_of
 from regflow.core.model import Organization, Registration
@@ -44,7 +44,7 @@ async def check_step(
             problems.append(FieldProblem("org_code", ErrorCode.ORG_INVITE_ONLY, message))
     rules = ctx.engine.flow(registration.flow).step(step).rules
     if StepRule.DEPARTMENT_OF_JOINED_ORGANIZATION in rules:
-        organization = await joined_organization(uow, registration)
+        organization = await joined_organization(ctx, uow, registration)
         problem = _department_problem(organization, clean.get("department"))
         if problem is not None:
             problems.append(problem)
@@ -63,12 +63,14 @@ async def check_step(
         raise ValidationFailed(problems)
 
 
-async def joined_organization(uow: UnitOfWork, registration: Registration) -> Organization | None:
+async def joined_organization(
+    ctx: ServiceContext, uow: UnitOfWork, registration: Registration
+) -> Organization | None:
     """The organization ``registration`` joins: by its invitation or its join code."""
     invited = invitation_of(registration)
     if invited is not None:
         return await uow.organizations.get(str(invited["organization_id"]))
-    code = onboarding.join_code(registration)
+    code = ctx.engine.flow(registration.flow).join_code(registration)
     return await uow.organizations.get_by_join_code(code) if code else None
 
 
@@ -77,7 +79,7 @@ async def _password_names_organization(
 ) -> FieldProblem | None:
     """The rule shown says "not containing … organization": the one joined counts too (the
     engine sees only names typed in the flow, not the one a join code stands for)."""
-    organization = await joined_organization(uow, registration)
+    organization = await joined_organization(ctx, uow, registration)
     if organization is None:
         return None
     try:

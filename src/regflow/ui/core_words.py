@@ -25,6 +25,12 @@ CORE_WORDS = (
     N_("Create your workspace"),
     N_("Your workspace"),
     N_("You and your organization"),
+    # flow intros and last buttons
+    N_("An account for yourself: your email address, a name and a password."),
+    N_("Register a school or institution and become its administrator."),
+    N_("Join your organization as a teacher, or teach independently."),
+    N_("Join your school with its code, or register on your own."),
+    N_("Register my organization"),
     # password rules (regflow.core.passwords)
     N_("8 to 128 characters."),
     N_("Not a common password, a sequence or a repeated character."),

@@ -65,6 +65,10 @@ def mount_ui(
     brand = brand or Brand()
     origins = provider.redirect_origins() if provider is not None else ()
     wizard = Wizard(services, cookies, Pages(cookies, origins, brand), uploads, flows)
+    if provider is not None:
+        wizard.client_organizations = {
+            c.client_id: c.organization for c in provider.clients.values() if c.organization
+        }
     app.add_middleware(LocaleMiddleware, secure=cookies.secure)  # ?lang=, cookie, header
     app.include_router(brand_router(brand))
 

@@ -21,15 +21,7 @@ from regflow.ui.welcome import complete, welcome_router
 from regflow.ui.wizard import Place, Wizard
 from regflow.ui.words import say_on
 
-INTROS = {
-    "member": N_("An account for yourself: your email address, a name and a password."),
-    "organization": N_("Register a school or institution and become its administrator."),
-    "teacher": N_("Join your organization as a teacher, or teach independently."),
-    "student": N_("Join your school with its code, or register on your own."),
-}
-
-
-LAST_BUTTON = {"organization": N_("Register my organization")}
+DEFAULT_FINISH = N_("Create my account")
 
 
 def errors_by_field(failure: ValidationFailed, labels: dict[str, str]) -> dict[str, str]:
@@ -93,14 +85,14 @@ def steps_router(w: Wizard) -> APIRouter:
             rules=rules(policy) if "password" in step.secret_fields else [],
             min_length=getattr(policy, "min_length", 8),
             last=index == len(names) - 1,
-            last_button=LAST_BUTTON.get(spec.name, N_("Create my account")),
+            last_button=spec.finish_label or DEFAULT_FINISH,
             password_cleared=password_cleared,
-            intro=INTROS.get(spec.name) if index == 0 else None,
+            intro=(spec.intro or None) if index == 0 else None,
         )
 
     @router.get("/")
     async def choose(request: Request) -> Response:
-        return w.pages.render(request, "choose.html", flows=w.flows(), intros=INTROS)
+        return w.pages.render(request, "choose.html", flows=w.flows())
 
     @router.get("/register/{flow}")
     async def resume(request: Request, flow: str) -> Response:
@@ -111,7 +103,7 @@ def steps_router(w: Wizard) -> APIRouter:
         if isinstance(place, Gone):
             return w.expired(request, flow)
         if place is None:
-            return redirect(f"/register/{flow}/step/{spec.steps[0].name}")
+            return redirect(f"/register/{flow}/step/{spec.first.name}")
         return redirect(place.next_url())
 
     @router.get("/register/{flow}/step/{step}")
@@ -124,7 +116,7 @@ def steps_router(w: Wizard) -> APIRouter:
         if isinstance(place, Gone):
             return w.expired(request, flow)
         if place is None:
-            if step != spec.steps[0].name:
+            if step_spec is not spec.first:
                 # Back from the welcome page lands on the finished flow's welcome again
                 finished = w.cookies.welcome(request, flow) is not None
                 return redirect(f"/register/{flow}/welcome" if finished else f"/register/{flow}")
@@ -152,7 +144,7 @@ def steps_router(w: Wizard) -> APIRouter:
         try:
             raw = await with_logo(w, step_spec, form, raw)
             if place is None:
-                if step != spec.steps[0].name:
+                if step_spec is not spec.first:
                     return redirect(f"/register/{flow}")
                 new = await w.services.registrations.start(flow, locale=i18n.current())
                 started = (new.state.id, new.token)

@@ -50,8 +50,11 @@ def welcome_view(done: Completed) -> dict[str, Any]:
 async def complete(w: Wizard, request: Request, place: Place) -> Response:
     """Create the account; 303 to the welcome page (or the ready page with the refusal)."""
     spec = w.flow(place.flow)
+    waiting = w.cookies.authorize_continuation(request)  # an application opened this sign-up
     try:
-        done = await w.services.completion.complete(place.rid, place.token)
+        done = await w.services.completion.complete(
+            place.rid, place.token, join=w.organization_for(waiting)
+        )
     except Gone:
         return w.expired(request, place.flow)
     except RegflowError as error:
@@ -61,7 +64,6 @@ async def complete(w: Wizard, request: Request, place: Place) -> Response:
     w.cookies.keep_welcome(response, place.flow, welcome_view(done))
     w.cookies.forget_registration(response, place.flow)
     # the end of a hosted flow signs the browser in
-    waiting = w.cookies.authorize_continuation(request)
     if waiting is not None:  # opened by an application: back to it, with a code
         response = redirect(f"{AUTHORIZE}?{waiting}")
         w.cookies.forget_authorize(response)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -108,6 +109,16 @@ class Wizard:
         self.uploads = uploads
         self.drafts = Drafts(services.ctx)
         self.csrf = csrf_guard(cookies)  # every UI router's dependency
+        # OpenID clients' ``organization``: who signs up through one joins it
+        self.client_organizations: dict[str, str] = {}
+
+    def organization_for(self, authorize_query: str | None) -> str | None:
+        """The organization (id or slug) that a sign-up opened by the waiting authorize
+        request joins: its client's configured ``organization``, if any."""
+        if not authorize_query:
+            return None
+        client_id = parse_qs(authorize_query).get("client_id", [""])[0]
+        return self.client_organizations.get(client_id)
 
     def now(self) -> datetime:
         return self.services.ctx.clock().astimezone(UTC)

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from regflow.core import onboarding
+from regflow.core import hooks, onboarding
 from regflow.core.engine import Engine, SendCode
 from regflow.core.flows import BUILT_IN
 from regflow.core.invitations import INVITATION_KEY
-from regflow.core.model import Channel, Registration
+from regflow.core.model import Channel, Registration, Role
 from regflow.errors import Conflict, ValidationFailed
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -160,7 +160,7 @@ def test_invited_registrations_skip_the_join_code(engine: Engine) -> None:
     submit(engine, reg, "basic", BASIC)
     submit(engine, reg, "professional", PROFESSIONAL)
     assert [s.name for s in engine.active_steps(reg)] == ["basic", "professional", "security"]
-    assert onboarding.role(reg) == "teacher" and onboarding.join_code(reg) is None
+    assert hooks.invited_role(reg) is Role.TEACHER and BUILT_IN["teacher"].join_code(reg) is None
     submit(engine, reg, "security", SECURITY)
     engine.confirm(reg, Channel.EMAIL, "ravi@example.com", NOW)
     engine.confirm(reg, Channel.PHONE, "+919876543210", NOW)
@@ -172,7 +172,10 @@ def test_onboarding_reads_steps_by_name(engine: Engine) -> None:
     reg = start(engine, "organization")
     submit(engine, reg, "organization", ORG)
     reg.data["admin"] = {"name": "Asha Devi Rao", "email": "a@example.com"}
-    assert onboarding.person_names(reg, {"name": "ignored"}) == ("Asha", "Devi Rao")
-    assert onboarding.organization_name(reg) == "Test University"
-    assert onboarding.organization_settings(reg)["postal_code"] == "411001"
-    assert onboarding.role(reg) == "owner"
+    spec = BUILT_IN["organization"]
+    assert onboarding.person_names(spec, reg, {"name": "ignored"}) == ("Asha", "Devi Rao")
+    (found,) = spec.hooks(hooks.FoundOrganization)
+    assert hooks.organization_name(found, reg) == "Test University"
+    assert hooks.pick(reg, found.settings)["postal_code"] == "411001"
+    assert hooks.organization_country(found, reg) == "IN"
+    assert hooks.invited_role(reg) is None

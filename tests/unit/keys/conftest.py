@@ -12,6 +12,7 @@ import pytest
 
 from regflow.core.model import SigningKey
 from regflow.keys.keyring import KeyRing
+from regflow.keys.signing import lane_of
 from regflow.keys.tokens import TokenService
 
 SECRET = b"test-deployment-secret"
@@ -35,7 +36,8 @@ class MemoryKeyStore:
         return [copy.deepcopy(k) for k in self.keys]
 
     async def add_active(self, key: SigningKey) -> None:
-        self.keys = [replace(k, active=False) for k in self.keys]
+        lane = lane_of(key.algorithm)
+        self.keys = [replace(k, active=k.active and k.algorithm not in lane) for k in self.keys]
         self.keys.append(copy.deepcopy(key))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
@@ -33,7 +33,11 @@ def kid_of(token: str) -> str:
 
 @pytest.mark.parametrize(
     ("algorithm", "expected"),
-    [("EdDSA", {"kty": "OKP", "crv": "Ed25519"}), ("ES256", {"kty": "EC", "crv": "P-256"})],
+    [
+        ("EdDSA", {"kty": "OKP", "crv": "Ed25519"}),
+        ("ES256", {"kty": "EC", "crv": "P-256"}),
+        ("RS256", {"kty": "RSA", "e": "AQAB"}),
+    ],
 )
 def test_generated_key_publishes_a_public_jwk(
     algorithm: str, expected: dict[str, str], clock: Clock
@@ -57,7 +61,7 @@ def test_private_pem_is_encrypted_with_the_secret(clock: Clock) -> None:
         load_private_key(key, b"another-secret")
 
 
-@pytest.mark.parametrize("algorithm", ["HS256", "RS256", "none", "ES384"])
+@pytest.mark.parametrize("algorithm", ["HS256", "RS384", "PS256", "none", "ES384"])
 def test_only_allow_listed_algorithms_are_generated(algorithm: str, clock: Clock) -> None:
     with pytest.raises(ValueError, match="unsupported"):
         generate_signing_key(clock(), SECRET, algorithm)
@@ -213,6 +217,60 @@ async def test_a_failing_store_keeps_the_loaded_keys(
     assert store.reads == reads  # the failed attempt is not retried on every request
 
 
+async def test_an_rs256_lane_sits_beside_the_access_token_key(
+    make_ring: MakeRing,
+    make_service: Callable[..., TokenService],
+    store: MemoryKeyStore,
+    clock: Clock,
+) -> None:
+    ring = await make_ring("EdDSA", also=("RS256",))
+    assert ring.algorithms == ("EdDSA", "RS256")
+    assert sorted((k.algorithm, k.active) for k in store.keys) == [
+        ("EdDSA", True),
+        ("RS256", True),
+    ]
+    access_kid, rsa_kid = ring.active()[0], ring.active("RS256")[0]
+    assert access_kid != rsa_kid
+    assert [(k["kid"], k["alg"]) for k in ring.jwks()["keys"]] == [
+        (access_kid, "EdDSA"),
+        (rsa_kid, "RS256"),
+    ]
+    assert set(ring.jwks()["keys"][1]) == {"kty", "n", "e", "kid", "alg", "use"}
+    # an ID token signed with the RSA key verifies with the published JWK alone
+    signed = jwt.encode({"sub": "acc_1"}, ring.active("RS256")[1], "RS256", {"kid": rsa_kid})
+    public = jwt.PyJWK(ring.jwks()["keys"][1]).key
+    assert jwt.decode(signed, public, algorithms=["RS256"]) == {"sub": "acc_1"}
+    # a second process finds both and creates nothing
+    await make_ring("EdDSA", also=("RS256",))
+    assert len(store.keys) == 2
+
+    clock.advance(60)
+    new = await ring.rotate()  # every lane gets its new key, the old ones stay published
+    assert new.algorithm == "EdDSA" and ring.active()[0] == new.kid
+    assert ring.active("RS256")[0] != rsa_kid
+    assert sum(k.active for k in store.keys) == 2
+    assert {k["kid"] for k in ring.jwks()["keys"]} >= {access_kid, rsa_kid}
+    token = make_service(ring).issue(CLAIMS)  # access tokens keep their own algorithm
+    assert jwt.get_unverified_header(token)["alg"] == "EdDSA"
+
+
+async def test_a_ring_without_an_rs256_lane_refuses_to_sign_with_it(make_ring: MakeRing) -> None:
+    ring = await make_ring("ES256")
+    with pytest.raises(RuntimeError, match="RS256"):
+        ring.active("RS256")
+    assert ring.active("EdDSA") == ring.active()  # EdDSA and ES256 share one lane
+
+
+async def test_a_short_rsa_key_is_refused(clock: Clock) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from regflow.keys.signing import algorithm_of
+
+    short = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 - refused
+    with pytest.raises(ValueError, match="unsupported"):
+        algorithm_of(short.public_key())
+
+
 # --- the unit-of-work adapter -----------------------------------------------------------
 
 
@@ -226,8 +284,11 @@ class FakeSigningKeys:
     async def add(self, key: SigningKey) -> None:
         self.keys.append(key)
 
-    async def retire_all_but(self, kid: str) -> None:
-        self.keys = [replace(k, active=k.kid == kid) for k in self.keys]
+    async def retire_all_but(self, kid: str, algorithms: Collection[str]) -> None:
+        self.keys = [
+            replace(k, active=k.kid == kid or (k.active and k.algorithm not in algorithms))
+            for k in self.keys
+        ]
 
 
 class FakeUnitOfWork:
@@ -259,3 +320,6 @@ async def test_unit_of_work_store_adds_and_retires_in_one_commit(clock: Clock) -
     assert [(k.kid, k.active) for k in await store.all()][-1] == (new.kid, True)
     assert sum(k.active for k in uow.signing_keys.keys) == 1
     assert uow.commits == 2
+    rsa_ring = KeyRing(store, SECRET, clock, also=("RS256",))
+    await rsa_ring.load()  # the RS256 lane's first key retires nothing of the other lane
+    assert sorted(k.algorithm for k in uow.signing_keys.keys if k.active) == ["EdDSA", "RS256"]

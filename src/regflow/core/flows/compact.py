@@ -23,6 +23,7 @@ from pydantic import AfterValidator, Field
 from regflow.core import identifiers
 from regflow.core.flows.fields import Email, Password, name_check
 from regflow.core.flowspec import FlowSpec, StepFields, StepSpec, field_check
+from regflow.core.hooks import FoundOrganization
 from regflow.core.model import Channel
 from regflow.core.organizations import normalize_name, slug_for
 
@@ -105,6 +106,7 @@ OWNER = FlowSpec(
             secret_fields=SECRETS,
         ),
     ),
+    on_complete=(FoundOrganization(name=("signup", "organization_name")),),
 )
 
 TENANT = FlowSpec(
@@ -117,4 +119,6 @@ TENANT = FlowSpec(
             "account", TenantAccountFields, phase=2, title="Your workspace", secret_fields=SECRETS
         ),
     ),
+    full_name=("account", "full_name"),
+    on_complete=(FoundOrganization(name=("account", "organization_name")),),
 )

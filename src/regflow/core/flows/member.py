@@ -1,7 +1,8 @@
 """The ``member`` flow (seed 000): email -> verify -> identity -> credentials.
 
 Shown to people as three phases. The org code is optional; whether it names a
-real organization is checked by the service, which has the database.
+real organization is checked by the service, which has the database. Completion
+joins that organization (as its join policy says) or the one an invitation names.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pydantic import AfterValidator, Field
 
 from regflow.core import identifiers
 from regflow.core.flowspec import FlowSpec, StepFields, StepSpec, field_check
-from regflow.core.model import Channel
+from regflow.core.hooks import AcceptInvitation, JoinByCode
+from regflow.core.model import Channel, Role
 
 Email = Annotated[
     str,
@@ -47,6 +49,7 @@ class CredentialsFields(StepFields):
 FLOW = FlowSpec(
     name="member",
     title="Create your account",
+    intro="An account for yourself: your email address, a name and a password.",
     phases=3,
     steps=(
         StepSpec("email", EmailFields, verifications=(Channel.EMAIL,), phase=1, title="Your email"),
@@ -58,5 +61,9 @@ FLOW = FlowSpec(
             title="Secure your account",
             secret_fields=frozenset({"password", "password_confirmation"}),
         ),
+    ),
+    on_complete=(
+        AcceptInvitation(),
+        JoinByCode(code=("credentials", "org_code"), role=Role.MEMBER),
     ),
 )

@@ -1,7 +1,7 @@
 """The ``organization`` flow (seeds 001, 003, 004): organization -> admin -> preferences.
 
 Completing it creates the organization, its owner's account and the owner
-membership in one transaction (``regflow.services.onboarding``). The admin's
+membership in one transaction (its ``on_complete`` hooks). The admin's
 email and phone are both verified by code before the preferences step opens.
 The admin's phone may be written nationally: it is read as a number of the
 organization's country. Slugs and join codes are made at completion, where
@@ -34,6 +34,7 @@ from regflow.core.flows.fields import (
     registration_of,
 )
 from regflow.core.flowspec import FlowSpec, StepFields, StepRule, StepSpec, field_check
+from regflow.core.hooks import FoundOrganization, KeepProfile
 from regflow.core.model import Channel
 from regflow.core.organizations import DEPARTMENTS_MAX, JOIN_POLICIES, ORG_TYPES, STRUCTURES
 from regflow.core.uploads import UPLOAD_KEY_PATTERN
@@ -118,6 +119,8 @@ class PreferencesFields(StepFields):
 FLOW = FlowSpec(
     name="organization",
     title="Register your organization",
+    intro="Register a school or institution and become its administrator.",
+    finish_label="Register my organization",
     phases=3,
     steps=(
         StepSpec(
@@ -136,5 +139,27 @@ FLOW = FlowSpec(
             secret_fields=frozenset({"password", "password_confirmation"}),
         ),
         StepSpec("preferences", PreferencesFields, phase=3, title="Preferences"),
+    ),
+    full_name=("admin", "name"),
+    on_complete=(
+        KeepProfile({"admin": ("name",)}),
+        FoundOrganization(
+            name=("organization", "name"),
+            country=("organization", "country"),
+            settings={
+                "organization": (
+                    "country",
+                    "state",
+                    "city",
+                    "postal_code",
+                    "type",
+                    "student_strength",
+                    "government_recognized",
+                ),
+                "preferences": ("structure", "departments", "sub_admins", "timezone", "two_factor"),
+            },
+            join_policy=("preferences", "join_policy"),
+            logo=("preferences", "logo"),
+        ),
     ),
 )

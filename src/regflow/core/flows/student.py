@@ -34,14 +34,19 @@ from regflow.core.flows.fields import (
 )
 from regflow.core.flows.teacher import security_step
 from regflow.core.flowspec import FlowSpec, StepFields, StepRule, StepSpec
+from regflow.core.hooks import AcceptInvitation, JoinByCode, KeepProfile
 from regflow.core.invitations import invitation_of
 from regflow.core.locations import normalize_place
-from regflow.core.model import Registration
+from regflow.core.model import Registration, Role
 from regflow.core.organizations import normalize_join_code
 from regflow.errors import ErrorCode, FieldProblem
 
 GENDERS = ("female", "male", "non_binary", "other", "prefer_not_to_say")
 REGISTRATION_TYPES = ("organization", "standalone")
+MEMBERSHIP_DETAILS = {
+    "organization": ("academic_level",),
+    "mapping": ("department", "batch", "year", "auto_mapping"),
+}
 
 
 class BasicFields(LocatedContact):
@@ -126,6 +131,7 @@ def _standalone(registration: Registration) -> bool:
 FLOW = FlowSpec(
     name="student",
     title="Register as a student",
+    intro="Join your school with its code, or register on your own.",
     phases=4,
     steps=(
         StepSpec("basic", BasicFields, phase=1, title="About you"),
@@ -140,6 +146,20 @@ FLOW = FlowSpec(
             phase=4,
             title="Your class",
             rules=frozenset({StepRule.DEPARTMENT_OF_JOINED_ORGANIZATION}),
+        ),
+    ),
+    full_name=("basic", "full_name"),
+    on_complete=(
+        KeepProfile(
+            {
+                "basic": ("full_name", "date_of_birth", "gender", "country", "city", "postal_code"),
+                "organization": ("registration_type", "current_institution", "academic_level"),
+                "mapping": ("department", "batch", "year", "auto_mapping"),
+            }
+        ),
+        AcceptInvitation(details=MEMBERSHIP_DETAILS, roles=frozenset({Role.STUDENT})),
+        JoinByCode(
+            code=("organization", "org_code"), role=Role.STUDENT, details=MEMBERSHIP_DETAILS
         ),
     ),
 )

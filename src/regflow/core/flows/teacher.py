@@ -33,13 +33,15 @@ from regflow.core.flows.fields import (
     place_check,
 )
 from regflow.core.flowspec import FlowSpec, StepFields, StepSpec
+from regflow.core.hooks import AcceptInvitation, JoinByCode, KeepProfile
 from regflow.core.invitations import invitation_of
 from regflow.core.locations import normalize_place
-from regflow.core.model import Channel, Registration
+from regflow.core.model import Channel, Registration, Role
 
 AFFILIATIONS = ("organization", "freelance")
 SUBJECTS_MAX = 30
 SECRETS = frozenset({"password", "password_confirmation"})
+MEMBERSHIP_DETAILS = {"professional": ("subjects", "role", "experience_level")}
 
 
 class BasicFields(LocatedContact):
@@ -104,6 +106,7 @@ def security_step(phase: int) -> StepSpec:
 FLOW = FlowSpec(
     name="teacher",
     title="Register as a teacher",
+    intro="Join your organization as a teacher, or teach independently.",
     phases=4,
     steps=(
         StepSpec("basic", BasicFields, phase=1, title="About you"),
@@ -116,5 +119,25 @@ FLOW = FlowSpec(
             title="Your organization",
         ),
         security_step(phase=4),
+    ),
+    full_name=("basic", "full_name"),
+    on_complete=(
+        KeepProfile(
+            {
+                "basic": ("full_name", "country", "city", "postal_code"),
+                "professional": (
+                    "subjects",
+                    "role",
+                    "affiliation",
+                    "experience_level",
+                    "current_institution",
+                    "years_of_experience",
+                ),
+            }
+        ),
+        AcceptInvitation(details=MEMBERSHIP_DETAILS, roles=frozenset({Role.TEACHER})),
+        JoinByCode(
+            code=("organization", "org_code"), role=Role.TEACHER, details=MEMBERSHIP_DETAILS
+        ),
     ),
 )
