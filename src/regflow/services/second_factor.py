@@ -263,16 +263,21 @@ class SecondFactors:
         return credential is not None and credential.confirmed_at is not None, left
 
 
-async def hosted_second_step(ctx: ServiceContext, account: Account) -> None:
-    """The hosted sign-in's check: a login session speaks for every organization of the
-    account, so any of them requiring a second factor asks for it (or its set-up)."""
+async def required_by_organizations(ctx: ServiceContext, account_id: str) -> bool:
+    """Whether an organization the account is an active member of requires a second
+    factor (a login session speaks for all of them)."""
     async with ctx.uow(read_only=True) as uow:
-        memberships = await uow.memberships.for_account(account.id)
-        required = False
-        for m in memberships:
+        for m in await uow.memberships.for_account(account_id):
             if m.status != "active":
                 continue
             organization = await uow.organizations.get(m.organization_id)
             if organization is not None and sf.requires_second_factor(organization.settings):
-                required = True
+                return True
+    return False
+
+
+async def hosted_second_step(ctx: ServiceContext, account: Account) -> None:
+    """The hosted sign-in's check: a login session speaks for every organization of the
+    account, so any of them requiring a second factor asks for it (or its set-up)."""
+    required = await required_by_organizations(ctx, account.id)
     await second_step(ctx, account, None, None, required=required)

@@ -34,7 +34,8 @@ from regflow.ui.words import role_words, say
 
 MAX_EMAIL = 320
 MAX_PASSWORD = 1024  # as ``POST /v1/sessions`` accepts
-NEXT_PATHS = (AUTHORIZE + "?", "/account", "/console")  # pages that send people to sign in first
+# pages that send people to sign in first, or to the second step (a sign-up's welcome page)
+NEXT_PATHS = (AUTHORIZE + "?", "/account", "/console", "/register/")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,10 @@
 
 Completion answers with a 303 to ``/register/<flow>/welcome``, whose content
 rides in a signed cookie for an hour: Back never re-posts and a reload shows
-the same page instead of an empty first step. An organization's owner sees the
+the same page instead of an empty first step. When an organization of the new
+account requires two-factor sign-in (its owner ticked it in the last step), the
+welcome page first sets it up (QR code, a code, the recovery codes), then shows
+itself, or continues to the application that opened the sign-up. An organization's owner sees the
 join code (with a copy button), where to invite people and the next steps.
 """
 
@@ -13,9 +16,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from regflow.errors import Gone, RegflowError
+from regflow.errors import Gone, RegflowError, SecondFactorRequired
 from regflow.services.completed import Completed
+from regflow.services.second_factor import hosted_second_step, required_by_organizations
 from regflow.ui.i18n import N_
+from regflow.ui.mfa_prompt import prompt
 from regflow.ui.pages import redirect
 from regflow.ui.session import AUTHORIZE
 from regflow.ui.wizard import Place, Wizard
@@ -63,8 +68,11 @@ async def complete(w: Wizard, request: Request, place: Place) -> Response:
     response = redirect(f"/register/{place.flow}/welcome")
     w.cookies.keep_welcome(response, place.flow, welcome_view(done))
     w.cookies.forget_registration(response, place.flow)
-    # the end of a hosted flow signs the browser in
-    if waiting is not None:  # opened by an application: back to it, with a code
+    # the end of a hosted flow signs the browser in; an organization that requires
+    # two-factor sign-in (the owner ticked it, or the member joined one): the welcome page
+    # sets it up first, then goes on
+    enrol_first = await required_by_organizations(w.services.ctx, done.account.id)
+    if waiting is not None and not enrol_first:  # from an application: back, with a code
         response = redirect(f"{AUTHORIZE}?{waiting}")
         w.cookies.forget_authorize(response)
         w.cookies.forget_registration(response, place.flow)
@@ -102,6 +110,16 @@ def welcome_router(w: Wizard) -> APIRouter:
         shown = w.cookies.welcome(request, flow) if spec else None
         if shown is None:
             return redirect(f"/register/{flow}" if spec else "/")
+        signed = await w.signed_in(request)
+        if signed is not None and "otp" not in signed.session.amr:
+            try:  # set up the second factor the organization requires before anything else
+                await hosted_second_step(w.services.ctx, signed.account)
+            except SecondFactorRequired as required:
+                waiting = w.cookies.authorize_continuation(request)
+                then = f"{AUTHORIZE}?{waiting}" if waiting else f"/register/{flow}/welcome"
+                response = await prompt(w, request, required, then)
+                w.cookies.forget_authorize(response)  # it rides in the form now
+                return response
         steps = [NEXT_STEPS[s] for s in shown.get("next_steps") or [] if s in NEXT_STEPS]
         return w.pages.render(request, "welcome.html", flow=spec, view=shown, next_steps=steps)
 

@@ -8,7 +8,7 @@ registration: organizations, teachers and students), field renaming, and the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -99,14 +99,23 @@ def handle(body: Mapping[str, Any]) -> tuple[str, str]:
 
 
 async def begin(
-    services: Services, flow: str, step: str, body: Mapping[str, Any], names: Mapping[str, str]
+    services: Services,
+    flow: str,
+    step: str,
+    body: Mapping[str, Any],
+    names: Mapping[str, str],
+    then: Sequence[tuple[str, Mapping[str, str]]] = (),
 ) -> tuple[str, str, RegistrationView]:
-    """Start ``flow`` with its first ``step`` in one unit of work (a refused step writes
-    nothing): ``(registration id, token, state)``; errors name evalon fields."""
+    """Start ``flow`` with its first ``step`` (and the steps ``then`` names, from the same
+    body) in one unit of work (a refused step writes nothing): ``(registration id, token,
+    state)``; errors name evalon fields."""
+    more = [(name, pick(body, fields)) for name, fields in then]
     try:
-        begun = await services.signups.begin(flow, step, pick(body, names), contract=CONTRACT)
+        begun = await services.signups.begin(
+            flow, step, pick(body, names), contract=CONTRACT, then=more
+        )
     except ValidationFailed as failure:
-        back = {native: theirs for theirs, native in names.items()}
+        back = {native: theirs for _, m in [(step, names), *then] for theirs, native in m.items()}
         raise ValidationFailed(renamed(failure, back), failure.message) from None
     return begun.registration_id, begun.token, begun.state
 

@@ -213,11 +213,10 @@ def oneshot_router(services: Services) -> APIRouter:
         clean, _ = oneshot_rules.check({**body, "password": "", "firstName": "", "lastName": ""})
         code = text(body, "code")
         token = lookups.token_for(CONTRACT, clean["email"])
-        try:  # the code is checked on every call, even once the address is proven
-            proven = await services.proofs.prove(token, str(code))
+        try:  # the code is checked on every call; confirming and creating are one write
+            done = await services.proofs.complete(token, str(code))
         except NotFound:
             raise VerificationFailed(code=ErrorCode.INVALID_CODE) from None
-        done = await services.completion.complete(proven.registration_id, token)
         return {
             "success": True,
             "message": "Email verified successfully. You can now log in.",

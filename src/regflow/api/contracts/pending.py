@@ -186,8 +186,7 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         token = lookups.token_for(CONTRACT, email)
         # the code is checked on every call, even once the address is proven (a completion
         # that failed after the code was confirmed must not be finished by anyone else)
-        proven = await services.proofs.prove(token, str(code))
-        done = await services.completion.complete(proven.registration_id, token)
+        done = await services.proofs.complete(token, str(code))  # one unit of work
         return JSONResponse(
             {
                 "success": True,
