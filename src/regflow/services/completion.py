@@ -80,58 +80,69 @@ class Completion(RegistrationUseCase):
         body: bytes,
         join: str | None = None,
     ) -> tuple[int, dict[str, Any]]:
-        digest = request_hash(body)
         async with self.ctx.uow() as uow:
             registration = await self.load(uow, registration_id, token)
-            if key is not None:
-                record = await uow.idempotency.get(registration.id, key)
-                if record is not None:
-                    if record.request_hash != digest:
-                        raise IdempotencyMismatch()
-                    return record.response_status, await self._replay(uow, registration, record)
-            await self.ensure_open(uow, registration)
-            data = self.ctx.engine.ready_to_complete(registration)
-            now = self.ctx.clock()
-            account = self._account(registration, data)
-            outcome = self.ctx.engine.completed(registration, account.id, now)
+            return await self.finish(uow, registration, key=key, body=body, join=join)
+
+    async def finish(
+        self,
+        uow: UnitOfWork,
+        registration: Registration,
+        *,
+        key: str | None = None,
+        body: bytes = b"",
+        join: str | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        """Complete ``registration`` (read, and locked, in ``uow``) and commit ``uow``: what
+        the caller wrote in it before commits with the completion or not at all."""
+        digest = request_hash(body)
+        if key is not None:
+            record = await uow.idempotency.get(registration.id, key)
+            if record is not None:
+                if record.request_hash != digest:
+                    raise IdempotencyMismatch()
+                return record.response_status, await self._replay(uow, registration, record)
+        await self.ensure_open(uow, registration)
+        data = self.ctx.engine.ready_to_complete(registration)
+        now = self.ctx.clock()
+        account = self._account(registration, data)
+        outcome = self.ctx.engine.completed(registration, account.id, now)
+        try:
+            await uow.accounts.add(account)
+        except UniqueViolation as violation:
+            raise _taken(violation) from None
+        if registration.contested:  # no password survives: the address's owner chooses one
+            await offer_password(self.ctx, uow, account)
+        joined = await run_completion_hooks(self.ctx, uow, registration, account)
+        membership = joined.membership
+        # the organization joined (not one created here) feeds the org-code usage rate
+        joined_org = (
+            membership.organization_id if membership and membership.role is not Role.OWNER else None
+        )
+        # the organization of the application the sign-up came from (an OpenID client's)
+        found = await join_named(uow, join, account_id=account.id, now=now) if join else None
+        by_client = found[1] if found else None
+        if membership is None:
+            membership, by_client = by_client, None
+        await self.record(uow, registration, outcome.effects, org=joined_org)
+        # racers queued on the row lock taken when it was read (load); this write also
+        # carries the events just recorded
+        await uow.registrations.update(registration)
+        await self._publish(uow, registration, account, membership, by_client)  # webhooks
+        for channel in Channel:  # the challenges have served: nothing is left to confirm
+            await uow.verifications.delete_for(registration.id, channel)
+        body_out = await self._response(uow, account, membership)
+        body_out.update(joined.extra)  # a founded organization: the owner's view
+        organization = await self._organization(uow, membership)
+        if key is not None:
             try:
-                await uow.accounts.add(account)
-            except UniqueViolation as violation:
-                raise _taken(violation) from None
-            if registration.contested:  # no password survives: the address's owner chooses one
-                await offer_password(self.ctx, uow, account)
-            joined = await run_completion_hooks(self.ctx, uow, registration, account)
-            membership = joined.membership
-            # the organization joined (not one created here) feeds the org-code usage rate
-            joined_org = (
-                membership.organization_id
-                if membership and membership.role is not Role.OWNER
-                else None
-            )
-            # the organization of the application the sign-up came from (an OpenID client's)
-            found = await join_named(uow, join, account_id=account.id, now=now) if join else None
-            by_client = found[1] if found else None
-            if membership is None:
-                membership, by_client = by_client, None
-            await self.record(uow, registration, outcome.effects, org=joined_org)
-            # racers queued on the row lock taken when it was read (load); this write also
-            # carries the events just recorded
-            await uow.registrations.update(registration)
-            await self._publish(uow, registration, account, membership, by_client)  # webhooks
-            for channel in Channel:  # the challenges have served: nothing is left to confirm
-                await uow.verifications.delete_for(registration.id, channel)
-            body_out = await self._response(uow, account, membership)
-            body_out.update(joined.extra)  # a founded organization: the owner's view
-            organization = await self._organization(uow, membership)
-            if key is not None:
-                try:
-                    kept = {**body_out, REPLAY_GUARD: {"token_version": account.token_version}}
-                    await uow.idempotency.add(
-                        IdempotencyRecord(registration.id, key, digest, 201, kept, now)
-                    )
-                except UniqueViolation:
-                    raise ConcurrentUpdate() from None
-            await uow.commit()
+                kept = {**body_out, REPLAY_GUARD: {"token_version": account.token_version}}
+                await uow.idempotency.add(
+                    IdempotencyRecord(registration.id, key, digest, 201, kept, now)
+                )
+            except UniqueViolation:
+                raise ConcurrentUpdate() from None
+        await uow.commit()
         self.ctx.outbox_written()
         return 201, {**body_out, **self._token(account, membership, organization)}
 

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 
 from regflow.api.contracts.base import json_object, pack
 from regflow.api.contracts.evalon_common import (
-    CONTRACT,
+    begin,
     created,
     handle,
     refuse_known_email,
@@ -86,17 +86,15 @@ def organization_routes(
     lookup: Organizations,
     max_upload_bytes: int,
 ) -> None:
-    registrations = services.registrations
-
     @router.post("/api/organizations/register/step1")
     async def step1(request: Request) -> dict[str, Any]:
         body = await json_object(request)
         if body.get("registrationToken"):
             rid, token = handle(body)
-        else:
-            started = await registrations.start("organization", contract=CONTRACT)
-            rid, token = started.state.id, started.token
-        state = await submit(services, rid, token, "organization", body, ORGANIZATION)
+            state = await submit(services, rid, token, "organization", body, ORGANIZATION)
+        else:  # started with its step in one unit of work: a refused step writes nothing
+            flow = step = "organization"
+            rid, token, state = await begin(services, flow, step, body, ORGANIZATION)
         return {
             "success": True,
             "data": {

@@ -169,10 +169,15 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
     async def teacher_legacy(request: Request) -> dict[str, Any]:
         """Steps 1 to 3 in one body; finish with step4 (codes are sent now)."""
         body = await json_object(request)
-        rid, token, state = await basic(body, "teacher", BASIC)
-        state = await submit(services, rid, token, "professional", body, PROFESSIONAL)
-        if state.step == "organization":
-            state = await submit(services, rid, token, "organization", body, TEACHER_ORG)
+        if body.get("registrationToken"):  # on a registration started before
+            rid, token, state = await basic(body, "teacher", BASIC)
+            state = await submit(services, rid, token, "professional", body, PROFESSIONAL)
+            if state.step == "organization":
+                state = await submit(services, rid, token, "organization", body, TEACHER_ORG)
+        else:  # one unit of work: a refused step writes nothing
+            await refuse_known_email(services, body.get("email"), EXISTS)
+            then = [("professional", PROFESSIONAL), ("organization", TEACHER_ORG)]
+            rid, token, state = await begin(services, "teacher", "basic", body, BASIC, then)
         answer = _progress(state, 3, pack(rid, token), NEXT)
         answer["message"] = "Verification codes sent; finish with /api/teachers/register/step4"
         return answer

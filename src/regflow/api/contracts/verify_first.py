@@ -51,13 +51,12 @@ from fastapi.responses import JSONResponse, Response
 
 from regflow.api import problems
 from regflow.api.contracts.base import contract_router, json_object, pick, renamed, text
-from regflow.api.contracts.catalogue import fallback
+from regflow.api.contracts.catalogue import fallback, retry_headers
 from regflow.core.identifiers import normalize_email
 from regflow.errors import (
     ErrorCode,
     FieldProblem,
     RegflowError,
-    TooSoon,
     ValidationFailed,
 )
 from regflow.services.container import Services
@@ -109,43 +108,18 @@ MESSAGES = {  # code -> (status, message, detail)
         "Too many wrong codes; please request a new verification code",
     ),
 }
-# answered with the native status and the service's message (see catalogue)
+# answered with the native status and the service's message, as catalogue.NATIVE_WORDS
 FALLBACK = fallback(
     ErrorCode.ALREADY_COMPLETED,
-    ErrorCode.ALREADY_MEMBER,
-    ErrorCode.CONFLICT,
-    ErrorCode.ERROR,
-    ErrorCode.FLOW_UNKNOWN,
-    ErrorCode.FORBIDDEN,
-    ErrorCode.IDEMPOTENCY_IN_PROGRESS,
-    ErrorCode.IDEMPOTENCY_MISMATCH,
     ErrorCode.INVALID_CREDENTIALS,
-    ErrorCode.INVALID_FIELD,
-    ErrorCode.INVALID_TOKEN,
-    ErrorCode.INVITATION_EMAIL_MISMATCH,
-    ErrorCode.INVITATION_EXPIRED,
-    ErrorCode.INVITATION_INVALID,
-    ErrorCode.INVITATION_NOT_FOUND,
-    ErrorCode.INVITATION_USED,
-    ErrorCode.LOGO_INVALID,
-    ErrorCode.NOT_A_MEMBER,
-    ErrorCode.NOT_FOUND,
-    ErrorCode.ORG_CODE_EXHAUSTED,
-    ErrorCode.ORG_CODE_INVALID,
-    ErrorCode.ORG_INVITE_ONLY,
-    ErrorCode.ORG_NOT_FOUND,
     ErrorCode.ORG_SLUG_EXISTS,
     ErrorCode.OVERLOADED,
-    ErrorCode.PAYLOAD_TOO_LARGE,
     ErrorCode.RATE_LIMITED,
     ErrorCode.REGISTRATION_EXPIRED,
     ErrorCode.REGISTRATION_NOT_FOUND,
     ErrorCode.RESEND_TOO_SOON,
-    ErrorCode.STEP_NOT_FOUND,
     ErrorCode.STEP_ORDER,
-    ErrorCode.USERNAME_TAKEN,
     ErrorCode.USER_EXISTS,
-    ErrorCode.VALIDATION_ERROR,
 )
 
 
@@ -167,8 +141,7 @@ def error_response(error: RegflowError) -> Response:
     else:
         status, message, detail = problems.status_for(error), error.message, error.message
     response = failure(status, message, [{"code": error.code, "message": detail}])
-    if isinstance(error, TooSoon):
-        response.headers["Retry-After"] = str(error.retry_after)
+    response.headers.update(retry_headers(error) or {})
     return response
 
 
