@@ -10,11 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from regflow.core.email_change import EmailChanged
 from regflow.core.invitations import Invitation
 from regflow.core.model import Channel, Membership
 from regflow.core.onboarding import MemberView
+from regflow.core.recovery import PasswordChanged
+from regflow.services.account import AccountView as OwnAccount
 from regflow.services.codes import CodeSent
 from regflow.services.completed import AccountView, Completed
+from regflow.services.email_change import ChangeCodeSent
+from regflow.services.invitation_admin import InvitationView
 from regflow.services.invitations import InvitationAccepted, InvitationPreview
 from regflow.services.org_admin import MemberPage
 from regflow.services.organizations import OrganizationView
@@ -255,3 +260,60 @@ def outbox_overview(overview: OutboxOverview) -> dict[str, Any]:
         "statuses": [s.value for s in overview.statuses],
         "messages": [outbox_message(m) for m in overview.messages],
     }
+
+
+def _optional(value: datetime | None) -> str | None:
+    return timestamp(value) if value is not None else None
+
+
+def invitation(view: InvitationView) -> dict[str, Any]:
+    """One of ``GET /v1/organizations/{id}/invitations``' invitations."""
+    return {
+        "id": view.id,
+        "email": view.email,
+        "role": view.role,
+        "status": view.status.value,
+        "created_at": timestamp(view.created_at),
+        "expires_at": timestamp(view.expires_at),
+        "accepted_at": _optional(view.accepted_at),
+    }
+
+
+def me(view: OwnAccount) -> dict[str, Any]:
+    """``GET /v1/account``."""
+    return {
+        "id": view.id,
+        "email": view.email,
+        "email_verified": view.email_verified,
+        "username": view.username,
+        "first_name": view.first_name,
+        "last_name": view.last_name,
+        "created_at": timestamp(view.created_at),
+    }
+
+
+def change_code_sent(sent: ChangeCodeSent) -> dict[str, Any]:
+    """``POST /v1/account/email``'s 202 body. Its ``expires_at`` has always been written
+    with ``+00:00`` (not ``Z``); kept so, clients may compare it as a string."""
+    return {"status": "code_sent", "target": sent.target, "expires_at": sent.expires_at.isoformat()}
+
+
+def email_changed(changed: EmailChanged) -> dict[str, Any]:
+    return {
+        "status": "email_changed",
+        "email": changed.email,
+        "changed_at": timestamp(changed.changed_at),
+    }
+
+
+def password_changed(changed: PasswordChanged) -> dict[str, Any]:
+    return {
+        "status": "password_changed",
+        "email": changed.email,
+        "changed_at": timestamp(changed.changed_at),
+    }
+
+
+def deleted(at: datetime) -> dict[str, Any]:
+    """``DELETE /v1/account``."""
+    return {"status": "deleted", "deleted_at": timestamp(at)}
