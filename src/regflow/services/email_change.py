@@ -31,6 +31,7 @@ from regflow.errors import (
 from regflow.services.account_mail import FORGOT_PATH, mail
 from regflow.services.bearer import authenticated
 from regflow.services.context import ServiceContext
+from regflow.services.messages import localized
 
 UNDO_PATH = "/account/email/undo/"  # the hosted page of the notice's link
 WRONG = "The code is not correct."
@@ -72,17 +73,17 @@ class EmailChanges:
             await self.ctx.limits.hit("code_send", address)
             change, code = ec.start(self.ctx.secret, account.id, address, now, policy)
             await uow.email_changes.replace(change)
-            taken = await uow.accounts.email_exists(address)
+            owner = await uow.accounts.get_by_email(address)
             base = self.ctx.public_url.rstrip("/")
-            if taken:  # the same work and answer; its owner learns someone tried
+            if owner is not None:  # the same work and answer; its owner learns someone tried
+                reset_url = localized(f"{base}{FORGOT_PATH}", owner.locale)
                 message = mail(
-                    address, "email_change_taken", {"reset_url": f"{base}{FORGOT_PATH}"}, now
+                    address, "email_change_taken", {"reset_url": reset_url}, now, owner.locale
                 )
-            else:
+            else:  # in the language of the account that asks
                 minutes = max(1, int(policy.ttl.total_seconds() // 60))
-                message = mail(
-                    address, "email_change_code", {"code": code, "expires_minutes": minutes}, now
-                )
+                context = {"code": code, "expires_minutes": minutes}
+                message = mail(address, "email_change_code", context, now, account.locale)
             await uow.outbox.add(message)
             await uow.commit()
         self.ctx.outbox_written()
@@ -118,10 +119,10 @@ class EmailChanges:
             base = self.ctx.public_url.rstrip("/")
             notice = {
                 "new_email": mask_email(change.new_email),
-                "undo_url": f"{base}{UNDO_PATH}{undo}",
+                "undo_url": localized(f"{base}{UNDO_PATH}{undo}", account.locale),
                 "undo_days": policy.undo_ttl.days,
             }
-            await uow.outbox.add(mail(account.email, "email_changed", notice, now))
+            await uow.outbox.add(mail(account.email, "email_changed", notice, now, account.locale))
             await uow.commit()
         self.ctx.outbox_written()
         return EmailChanged(account.id, change.new_email, now)
@@ -153,12 +154,15 @@ class EmailChanges:
             if not await uow.email_changes.set_email(change.account_id, change.old_email, now):
                 raise Conflict("Another account uses that address now.", code=ErrorCode.EMAIL_TAKEN)
             base = self.ctx.public_url.rstrip("/")
+            moved_back = await uow.accounts.get(change.account_id)
+            locale = moved_back.locale if moved_back is not None else "en"
             await uow.outbox.add(
                 mail(
                     change.old_email,
                     "email_change_undone",
-                    {"reset_url": f"{base}{FORGOT_PATH}"},
+                    {"reset_url": localized(f"{base}{FORGOT_PATH}", locale)},
                     now,
+                    locale,
                 )
             )
             await uow.commit()

@@ -10,8 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from regflow.core.model import Channel
+from regflow.core.invitations import Invitation
+from regflow.core.model import Channel, Membership
+from regflow.core.onboarding import MemberView
 from regflow.services.codes import CodeSent
+from regflow.services.completed import AccountView, Completed
+from regflow.services.invitations import InvitationAccepted, InvitationPreview
+from regflow.services.org_admin import MemberPage
+from regflow.services.organizations import OrganizationView
+from regflow.services.sessions import LoggedIn, TokenGrant
 from regflow.services.views import PendingCode, RegistrationView, StepView
 
 
@@ -66,3 +73,136 @@ def registration(view: RegistrationView) -> dict[str, Any]:
         "reserved": dict(view.reserved),
         "expires_at": timestamp(view.expires_at),
     }
+
+
+def token(grant: TokenGrant, *, amr: bool = False) -> dict[str, Any]:
+    """``{access_token, token_type, expires_in}``, ``second_factor_required`` when the
+    token speaks for no organization for want of one; ``amr`` after the second step."""
+    body: dict[str, Any] = {
+        "access_token": grant.access_token,
+        "token_type": grant.token_type,
+        "expires_in": grant.expires_in,
+    }
+    if grant.second_factor_required:
+        body["second_factor_required"] = True
+    if amr:
+        body["amr"] = list(grant.amr)
+    return body
+
+
+def logged_in(login: LoggedIn) -> dict[str, Any]:
+    """``POST /v1/sessions``: the token and every active membership to choose from."""
+    return {
+        **token(login.grant),
+        "organizations": [
+            {"id": o.id, "name": o.name, "role": o.role.value} for o in login.organizations
+        ],
+    }
+
+
+def account(view: AccountView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "email": view.email,
+        "email_verified": view.email_verified,
+        "phone": view.phone,
+        "phone_verified": view.phone_verified,
+        "username": view.username,
+        "first_name": view.first_name,
+        "last_name": view.last_name,
+        "created_at": timestamp(view.created_at),
+    }
+
+
+def organization(view: OrganizationView) -> dict[str, Any]:
+    """The organization as its owners and admins see it."""
+    return {
+        "id": view.id,
+        "name": view.name,
+        "slug": view.slug,
+        "join_code": view.join_code,
+        "join_policy": view.join_policy.value,
+        "two_factor": view.two_factor,
+        "settings": dict(view.settings),
+        "logo_url": view.logo_url,
+        "created_at": timestamp(view.created_at),
+    }
+
+
+def completed(done: Completed) -> dict[str, Any]:
+    """``POST /v1/registrations/{id}/complete``'s 201 body (a replay answers the same,
+    with a fresh token); the founder of an organization sees all of it and next steps."""
+    org, membership = done.organization, done.membership
+    body: dict[str, Any] = {
+        "account": account(done.account),
+        "organization": {"id": org.id, "name": org.name, "slug": org.slug} if org else None,
+        "membership": (
+            {"role": membership.role.value, "status": membership.status.value}
+            if membership
+            else None
+        ),
+    }
+    if done.founded is not None:
+        body["organization"] = organization(done.founded)
+        body["next_steps"] = [{"id": s.id, "text": s.text} for s in done.made.next_steps]
+    return {**body, **token(done.token)}
+
+
+def invitation_sent(invitation: Invitation) -> dict[str, Any]:
+    """``POST /v1/organizations/{id}/invitations``' 201 body."""
+    return {
+        "id": invitation.id,
+        "email": invitation.email,
+        "role": invitation.role,
+        "expires_at": timestamp(invitation.expires_at),
+    }
+
+
+def invitation_preview(preview: InvitationPreview) -> dict[str, Any]:
+    return {
+        "organization": {"name": preview.organization_name},
+        "role": preview.role,
+        "email": preview.masked_email,
+        "expires_at": timestamp(preview.expires_at),
+    }
+
+
+def invitation_accepted(accepted: InvitationAccepted) -> dict[str, Any]:
+    org, membership = accepted.organization, accepted.membership
+    return {
+        "account": {"id": accepted.account_id, "email": accepted.email},
+        "organization": {"id": org.id, "name": org.name, "slug": org.slug},
+        "membership": {
+            "id": membership.id,
+            "role": membership.role.value,
+            "status": membership.status.value,
+        },
+        **token(accepted.token),
+    }
+
+
+def member(view: MemberView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "account_id": view.account_id,
+        "email": view.email,
+        "first_name": view.first_name,
+        "last_name": view.last_name,
+        "role": view.role.value,
+        "status": view.status.value,
+        "details": view.details,
+        "created_at": timestamp(view.created_at),
+    }
+
+
+def member_page(page: MemberPage) -> dict[str, Any]:
+    return {
+        "members": [member(m) for m in page.members],
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
+
+def decided(membership: Membership) -> dict[str, Any]:
+    """An approved or rejected membership."""
+    return {"id": membership.id, "role": membership.role.value, "status": membership.status.value}
