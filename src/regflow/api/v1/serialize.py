@@ -18,7 +18,10 @@ from regflow.services.completed import AccountView, Completed
 from regflow.services.invitations import InvitationAccepted, InvitationPreview
 from regflow.services.org_admin import MemberPage
 from regflow.services.organizations import OrganizationView
+from regflow.services.outbox_admin import MessageView, OutboxOverview
 from regflow.services.sessions import LoggedIn, TokenGrant
+from regflow.services.uploads import StoredLogo
+from regflow.services.usernames import Availability
 from regflow.services.views import PendingCode, RegistrationView, StepView
 
 
@@ -206,3 +209,49 @@ def member_page(page: MemberPage) -> dict[str, Any]:
 def decided(membership: Membership) -> dict[str, Any]:
     """An approved or rejected membership."""
     return {"id": membership.id, "role": membership.role.value, "status": membership.status.value}
+
+
+def availability(found: Availability) -> dict[str, Any]:
+    """``GET /v1/usernames/{name}/availability``: ``reason`` only when it is not free."""
+    body: dict[str, Any] = {"username": found.username, "available": found.available}
+    if found.reason is not None:
+        body["reason"] = found.reason.value
+    body["suggestions"] = list(found.suggestions)
+    return body
+
+
+def stored_logo(stored: StoredLogo) -> dict[str, Any]:
+    """``POST /v1/uploads/logo``'s 201 body."""
+    return {
+        "key": stored.key,
+        "content_type": stored.content_type,
+        "width": stored.width,
+        "height": stored.height,
+        "size": stored.size,
+        "url": stored.url,
+        "expires_at": timestamp(stored.expires_at),
+    }
+
+
+def outbox_message(view: MessageView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "kind": view.kind.value,
+        "template": view.template,
+        "status": view.status.value,
+        "recipient": view.recipient,
+        "locale": view.locale,
+        "attempts": view.attempts,
+        "created_at": timestamp(view.created_at),
+        "available_at": timestamp(view.available_at),
+        "last_error": view.last_error,
+    }
+
+
+def outbox_overview(overview: OutboxOverview) -> dict[str, Any]:
+    """``GET /v1/admin/outbox`` (and ``regflow outbox --json``)."""
+    return {
+        "counts": {status.value: count for status, count in overview.counts.items()},
+        "statuses": [s.value for s in overview.statuses],
+        "messages": [outbox_message(m) for m in overview.messages],
+    }
