@@ -153,7 +153,7 @@ class Completion(RegistrationUseCase):
         spec = self.ctx.engine.flow(registration.flow)
         first_name, last_name = onboarding.person_names(spec, registration, data)
         return Account(
-            id=onboarding.reserved(registration, "account_id") or str(uuid.uuid4()),
+            id=registration.reserved.account_id or str(uuid.uuid4()),
             email=str(data["email"]),
             password_hash=str(data["password_hash"]),
             created_at=now,

@@ -29,7 +29,7 @@ from typing import Any
 
 from regflow.core import cryptokit, identifiers, invitations, webhooks
 from regflow.core.flowspec import flow_for_invitee
-from regflow.core.invitations import INVITABLE_ROLES, INVITATION_KEY, Invitation
+from regflow.core.invitations import INVITABLE_ROLES, Invitation
 from regflow.core.ports import UnitOfWork
 from regflow.errors import (
     Conflict,
@@ -140,7 +140,7 @@ class Invitations(RegistrationUseCase):
                 now=now,
                 variant=self.ctx.experiments.assign(spec.name, registration_id, None),
                 locale=locale,
-                prefill={INVITATION_KEY: invitations.marker(invitation)},
+                invitation=invitations.link(invitation),
             )
             registration = outcome.registration
             registration.verified["email"] = invitation.email  # the link proved the address

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from regflow.core import cryptokit, onboarding
+from regflow.core import cryptokit
 from regflow.core.engine import Outcome
-from regflow.core.model import Channel, Registration
+from regflow.core.model import Channel, Registration, Reserved
 from regflow.core.ports import UnitOfWork
 from regflow.services.codes import send_code
 from regflow.services.registrations import Registrations
@@ -62,7 +62,7 @@ class Signups(Registrations):
         contract: str,
         token: str | None = None,
         when_live: WhenLive = WhenLive.KEEP,
-        reserve: dict[str, str] | None = None,
+        reserve: Reserved | None = None,
     ) -> Begun:
         """Start ``flow`` and submit ``step``; ValidationFailed before any write.
 
@@ -99,9 +99,7 @@ class Signups(Registrations):
             self.ctx.outbox_written()
         return Begun(registration.id, token, True, state)
 
-    def _fresh(
-        self, flow: str, contract: str, token: str, reserve: dict[str, str] | None
-    ) -> Outcome:
+    def _fresh(self, flow: str, contract: str, token: str, reserve: Reserved | None) -> Outcome:
         registration_id = str(uuid.uuid4())
         return self.ctx.engine.start(
             flow,
@@ -110,7 +108,7 @@ class Signups(Registrations):
             now=self.ctx.clock(),
             variant=self.ctx.experiments.assign(flow, registration_id, None),
             contract=contract,
-            prefill={onboarding.RESERVED_KEY: reserve} if reserve else None,
+            reserved=reserve,
         )
 
     async def _live(
