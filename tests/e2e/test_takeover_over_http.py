@@ -9,6 +9,7 @@ must still complete. Codes are read from what the SMTP server received.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 import uuid
@@ -29,6 +30,7 @@ CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 VICTIM_PASSWORD = "Quartz#Lamp8841"
 ATTACKER_PASSWORD = "Copper#Kite5570"
 SETTLE = 1.0  # the worker is woken at once by new mail; this is ample on a loaded machine
+_HOSTS = itertools.count()
 
 
 @dataclass
@@ -37,8 +39,12 @@ class Service:
     mail: SmtpSink
 
     def client(self) -> httpx.Client:
-        """A client of its own (its own cookie jar): the victim's or the attacker's."""
-        return httpx.Client(base_url=self.base_url, timeout=30)
+        """A client of its own (its own cookie jar and address, as a trusted proxy tells):
+        the victim's or the attacker's."""
+        address = f"198.51.100.{next(_HOSTS) % 250 + 1}"
+        return httpx.Client(
+            base_url=self.base_url, timeout=30, headers={"X-Forwarded-For": address}
+        )
 
     def mails(self, address: str) -> list[EmailMessage]:
         return [m for rcpt, m in self.mail.messages if address in rcpt]
@@ -65,7 +71,7 @@ def service(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
     tmp_path: Path = tmp_path_factory.mktemp(f"takeover-{request.param}")
-    env = {"REGFLOW_SECRET_KEY": SECRET_KEY}
+    env = {"REGFLOW_SECRET_KEY": SECRET_KEY, "REGFLOW_TRUSTED_PROXIES": "127.0.0.1"}
     if request.param == "postgresql":
         env["REGFLOW_DATABASE_URL"] = str(request.getfixturevalue("pg_url"))
     with SmtpSink() as mail:
@@ -82,8 +88,29 @@ def _other(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
-def test_002_a_later_register_pending_changes_nothing(service: Service) -> None:
-    """The attacker's password used to replace the victim's before the victim's code."""
+def choose_password(service: Service, address: str, password: str, *, mails: int) -> None:
+    """The owner sets the password with the "choose your password" mail, the last of
+    ``mails`` to the address (its code; the seed 003 contract's reset takes it too)."""
+    codes = service.codes(address, mails)
+    assert len(codes) == mails, codes
+    assert "password" in str(service.mails(address)[-1]["Subject"]).lower()
+    with service.client() as c:
+        body = {"email": address, "code": codes[-1], "password": password}
+        r = c.post("/v1/password-resets/confirm", json=body)
+        assert r.status_code == 200, r.text
+
+
+def account_email(service: Service, token: str) -> str:
+    with service.client() as c:
+        r = c.get("/v1/account", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        return str(r.json()["email"])
+
+
+def test_002_a_later_register_pending_takes_nothing(service: Service) -> None:
+    """The attacker's password used to replace the victim's before the victim's code. Now
+    it contests the registration: the code's holder gets the account and chooses its
+    password by mail; neither typed password is kept."""
     address = victim_email()
     with service.client() as victim, service.client() as attacker:
         r = victim.post(
@@ -107,9 +134,52 @@ def test_002_a_later_register_pending_changes_nothing(service: Service) -> None:
             "/api/auth/verify-and-create", json={"email": address, "verificationCode": code}
         )
         assert r.status_code == 201, r.text
-        assert r.json()["session"]["accessToken"]
+        assert account_email(service, r.json()["session"]["accessToken"]) == address
     assert service.login(address, ATTACKER_PASSWORD) == 401
+    assert service.login(address, VICTIM_PASSWORD) == 401  # contested: no password kept
+    choose_password(service, address, VICTIM_PASSWORD, mails=2)
     assert service.login(address, VICTIM_PASSWORD) == 200
+    assert service.login(address, ATTACKER_PASSWORD) == 401
+
+
+def test_002_an_attacker_registering_first_gets_nothing(service: Service) -> None:
+    """The attacker registers the victim's address first with the attacker's password; the
+    victim signs up later (the documented answer, no new mail within the cooldown) and
+    enters the code of the first mail: the account used to hold the attacker's password."""
+    address = victim_email()
+    with service.client() as victim, service.client() as attacker:
+        first = attacker.post(
+            "/api/auth/register-pending", json={"email": address, "password": ATTACKER_PASSWORD}
+        )
+        assert first.status_code == 200, first.text
+        (code,) = service.codes(address)  # mailed to the victim, not to the attacker
+        r = victim.post(
+            "/api/auth/register-pending", json={"email": address, "password": VICTIM_PASSWORD}
+        )
+        assert r.status_code == 200
+        assert {**r.json(), "pendingId": ""} == {**first.json(), "pendingId": ""}
+        assert service.codes(address) == [code]
+        r = attacker.post(
+            "/api/auth/verify-and-create", json={"email": address, "verificationCode": _other(code)}
+        )
+        assert r.status_code == 400
+        r = victim.post(
+            "/api/auth/verify-and-create", json={"email": address, "verificationCode": code}
+        )
+        assert r.status_code == 201, r.text
+        assert account_email(service, r.json()["session"]["accessToken"]) == address
+        r = attacker.post(
+            "/api/auth/verify-and-create", json={"email": address, "verificationCode": code}
+        )
+        assert r.status_code == 409  # done: the code serves nobody else
+    assert service.login(address, ATTACKER_PASSWORD) == 401
+    assert service.login(address, VICTIM_PASSWORD) == 401
+    with service.client() as attacker:  # a reset goes to the address, never to the asker
+        assert attacker.post("/v1/password-resets", json={"email": address}).status_code == 202
+    # the code, then "choose your password" (its code stays the one within the cooldown)
+    choose_password(service, address, VICTIM_PASSWORD, mails=2)
+    assert service.login(address, VICTIM_PASSWORD) == 200
+    assert service.login(address, ATTACKER_PASSWORD) == 401
 
 
 def test_002_the_same_password_again_resends_nothing_new_within_the_cooldown(
@@ -139,7 +209,8 @@ def _oneshot(address: str, password: str, organization: str) -> dict[str, str]:
 
 
 def test_003_a_later_register_neither_displaces_nor_mails_a_code(service: Service) -> None:
-    """The attacker's registration used to replace the victim's (and its code) a minute later."""
+    """The attacker's registration used to replace the victim's (and its code) a minute later.
+    Now it contests the first one: no typed password survives its completion."""
     address = victim_email()
     with service.client() as victim, service.client() as attacker:
         first = victim.post(
@@ -169,6 +240,14 @@ def test_003_a_later_register_neither_displaces_nor_mails_a_code(service: Servic
         )
         assert r.status_code == 401
         r = victim.post("/api/v1/auth/login", json={"email": address, "password": VICTIM_PASSWORD})
+        assert r.status_code == 401  # contested: the owner chooses a password by mail
+        (_, chosen) = service.codes(address, 2)
+        r = victim.post(
+            "/api/v1/auth/reset-password",
+            json={"email": address, "code": chosen, "password": VICTIM_PASSWORD},
+        )
+        assert r.status_code == 200, r.text
+        r = victim.post("/api/v1/auth/login", json={"email": address, "password": VICTIM_PASSWORD})
         assert r.status_code == 200 and r.json()["data"]["accessToken"]
         token = r.json()["data"]["accessToken"]
         r = victim.get(
@@ -176,6 +255,48 @@ def test_003_a_later_register_neither_displaces_nor_mails_a_code(service: Servic
             headers={"Authorization": f"Bearer {token}"},
         )
         assert r.status_code == 200 and r.json()["name"] == "Victim Works"
+
+
+def test_003_an_attacker_registering_first_owns_nothing(service: Service) -> None:
+    """The attacker registers the victim's address first, with the attacker's password and
+    organization; the victim registers later and confirms the code of the first mail: the
+    account used to hold the attacker's password (and own the attacker's organization)."""
+    address = victim_email()
+    with service.client() as victim, service.client() as attacker:
+        first = attacker.post(
+            "/api/v1/auth/register", json=_oneshot(address, ATTACKER_PASSWORD, "Evil Holdings")
+        )
+        assert first.status_code == 201, first.text
+        (code,) = service.codes(address)
+        again = victim.post(
+            "/api/v1/auth/register", json=_oneshot(address, VICTIM_PASSWORD, "Victim Works")
+        )
+        assert again.status_code == 201 and again.json() == first.json()
+        assert service.codes(address) == [code]
+        r = victim.post("/api/v1/auth/verify-email", json={"email": address, "code": code})
+        assert r.status_code == 200, r.text
+        for password in (ATTACKER_PASSWORD, VICTIM_PASSWORD):
+            r = attacker.post("/api/v1/auth/login", json={"email": address, "password": password})
+            assert r.status_code == 401
+        (_, chosen) = service.codes(address, 2)
+        r = victim.post(
+            "/api/v1/auth/reset-password",
+            json={"email": address, "code": chosen, "password": VICTIM_PASSWORD},
+        )
+        assert r.status_code == 200, r.text
+        r = victim.post("/api/v1/auth/login", json={"email": address, "password": VICTIM_PASSWORD})
+        assert r.status_code == 200
+        token = r.json()["data"]["accessToken"]
+        # the organization the 201 announced; its owner is the address's owner
+        r = victim.get(
+            f"/v1/organizations/{first.json()['data']['organizationId']}",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 200, r.text
+        r = attacker.post(
+            "/api/v1/auth/login", json={"email": address, "password": ATTACKER_PASSWORD}
+        )
+        assert r.status_code == 401
 
 
 def _tenant(address: str, password: str) -> dict[str, str]:

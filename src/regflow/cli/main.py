@@ -168,6 +168,28 @@ def worker() -> None:
     asyncio.run(run())
 
 
+@cli.command()
+def sweep() -> None:
+    """One pass of the sweep the worker runs every minute: expire abandoned registrations,
+    prune old funnel events and delete what ran out (codes, tokens, sessions, challenges)."""
+    settings = Settings()
+    logs.configure(settings.log_level, json_format=settings.log_json)
+
+    async def run() -> str:
+        runtime = build_runtime(settings)
+        try:
+            done = await build_sweep(runtime).run_once()
+        finally:
+            runtime.hasher.close()
+            await runtime.engine.dispose()
+        return (
+            f"expired {done.expired} registrations, pruned {done.pruned} events,"
+            f" removed {done.removed} rows that ran out"
+        )
+
+    typer.echo(asyncio.run(run()))
+
+
 @cli.command("openapi")
 def openapi() -> None:
     """Print the OpenAPI document of the API as configured (what /openapi.json serves)."""

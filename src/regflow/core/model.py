@@ -115,6 +115,10 @@ class Registration:
     # SHA-256 of the token held by the client that proved the address, where the contract
     # names the registration by its email only (seed 004): nobody else may finish it
     proof_hash: str | None = None
+    # an email-named registration (seeds 002, 003) that a later request for the same
+    # address asked to hold another password or other data: whoever proves the address
+    # gets the account without either password, and a mailed link to choose one
+    contested: bool = False
     reserved: Reserved = field(default_factory=Reserved)
     invitation: InvitationLink | None = None
 

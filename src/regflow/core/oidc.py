@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 CODE_TTL = timedelta(seconds=60)
+# an expired code is kept this long before the sweep deletes it, so that a replay soon after
+# still finds it used and revokes what it issued
+CODE_KEPT = timedelta(hours=1)
 SCOPES = ("openid", "email", "profile", "offline_access")
 CLAIMS = ("sub", "email", "email_verified", "org", "org_slug", "role", "amr")
 

@@ -477,10 +477,6 @@ class LoginSessionRepository(Protocol):
         """End every open session of the account; how many ended."""
         ...
 
-    async def prune(self, before: datetime, limit: int) -> int:
-        """Delete up to ``limit`` sessions whose absolute end is before ``before``."""
-        ...
-
 
 class SecondFactorRepository(Protocol):
     """TOTP credentials, recovery codes and login challenges; uses are atomic updates."""
@@ -580,6 +576,25 @@ class RefreshTokenRepository(Protocol):
         ...
 
 
+class ExpiredRows(Protocol):
+    """Short-lived rows that have run out, deleted by the sweep: at most ``limit`` a call,
+    answering how many went."""
+
+    async def authorization_codes(self, before: datetime, limit: int) -> int: ...
+
+    async def refresh_tokens(self, now: datetime, limit: int) -> int: ...
+
+    async def login_sessions(self, now: datetime, idle_before: datetime, limit: int) -> int: ...
+
+    async def mfa_challenges(self, now: datetime, limit: int) -> int: ...
+
+    async def totp_enrolments(self, started_before: datetime, limit: int) -> int: ...
+
+    async def email_changes(self, now: datetime, limit: int) -> int: ...
+
+    async def password_resets(self, now: datetime, limit: int) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction per use case; leaving without ``commit`` rolls back."""
 
@@ -595,6 +610,7 @@ class UnitOfWork(Protocol):
     signing_keys: SigningKeyRepository
     reports: ReportQueries  # funnel reports and metrics
     sweep: RegistrationSweep  # expiry and retention sweep
+    expired: ExpiredRows  # the sweep's pruning of short-lived rows
     invitations: InvitationRepository  # organizations
     uploads: UploadRepository  # organizations
     profiles: ProfileRepository  # organizations

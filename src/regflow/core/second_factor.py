@@ -45,6 +45,9 @@ class ChallengePurpose(enum.StrEnum):
 @dataclass(frozen=True)
 class SecondFactorPolicy:
     challenge_ttl: timedelta = timedelta(minutes=5)
+    # a set-up never confirmed is deleted by the sweep after this (enrolling again draws a
+    # new secret)
+    enrolment_ttl: timedelta = timedelta(days=1)
     max_attempts: int = 5
     issuer: str = ISSUER
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.login_sessions import LoginSession
@@ -66,10 +66,4 @@ class SqlLoginSessions:
             .where(t.c.account_id == account_id, t.c.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-        return int(result.rowcount)
-
-    async def prune(self, before: datetime, limit: int) -> int:
-        """Delete up to ``limit`` sessions that ended (absolutely) before ``before``."""
-        ids = select(t.c.id).where(t.c.expires_at < before).limit(limit)
-        result = await self._conn.execute(delete(t).where(t.c.id.in_(ids)))
         return int(result.rowcount)

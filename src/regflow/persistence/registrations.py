@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import String, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.model import InvitationLink, Registration, RegistrationStatus, Reserved, Role
 from regflow.errors import ConcurrentUpdate
+from regflow.persistence.errors import unique_violation
 from regflow.persistence.funnel import PendingFunnel, encode
 from regflow.persistence.tables import registrations as t
 
@@ -57,6 +59,7 @@ def _values(r: Registration) -> dict[str, Any]:
         "updated_at": r.updated_at,
         "expires_at": r.expires_at,
         "proof_hash": r.proof_hash,
+        "contested": r.contested,
         "reserved_account_id": r.reserved.account_id,
         "reserved_organization_id": r.reserved.organization_id,
         "reserved_join_code": r.reserved.join_code,
@@ -84,6 +87,7 @@ def _registration(m: Any) -> Registration:
         account_id=m["account_id"],
         version=m["version"],
         proof_hash=m["proof_hash"],
+        contested=bool(m["contested"]),
         reserved=Reserved(
             account_id=m["reserved_account_id"],
             organization_id=m["reserved_organization_id"],
@@ -109,16 +113,24 @@ class SqlRegistrations:
         self._lock = lock  # in a writing unit of work, reads lock the row (PostgreSQL)
 
     async def add(self, registration: Registration) -> None:
+        """UniqueViolation("token_hash") when an active registration holds its token (a
+        racing first request for the same address); the unit of work is then spent."""
         events = self._events.take(registration.id)
-        await self._conn.execute(
-            _INSERT,
-            {
-                "id": registration.id,
-                "version": registration.version,
-                "pending_events": encode(events) if events else None,
-                **_values(registration),
-            },
-        )
+        try:
+            await self._conn.execute(
+                _INSERT,
+                {
+                    "id": registration.id,
+                    "version": registration.version,
+                    "pending_events": encode(events) if events else None,
+                    **_values(registration),
+                },
+            )
+        except IntegrityError as error:
+            violation = unique_violation(error, ("token_hash",))
+            if violation is None:
+                raise
+            raise violation from None
         self._events.written.extend(events)
 
     async def get(self, registration_id: str) -> Registration | None:

@@ -13,6 +13,7 @@ from regflow.core import ports
 from regflow.persistence.accounts import SqlAccounts
 from regflow.persistence.email_changes import SqlEmailChanges
 from regflow.persistence.erasure import SqlErasure
+from regflow.persistence.expired import SqlExpiredRows
 from regflow.persistence.funnel import DiscardedFunnel, EventsObserver, PendingFunnel
 from regflow.persistence.funnel_queries import SqlRegistrationSweep, SqlReportQueries
 from regflow.persistence.idempotency import SqlIdempotency
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     signing_keys: ports.SigningKeyRepository
     reports: ports.ReportQueries  # funnel reports and metrics
     sweep: ports.RegistrationSweep  # expiry and retention sweep
+    expired: ports.ExpiredRows  # the sweep's pruning of short-lived rows
     invitations: ports.InvitationRepository  # organizations
     uploads: ports.UploadRepository  # organizations
     profiles: ports.ProfileRepository  # organizations
@@ -115,6 +117,7 @@ class SqlUnitOfWork:
         self.signing_keys = SqlSigningKeys(conn)
         self.reports = SqlReportQueries(conn)  # funnel reports and metrics
         self.sweep = SqlRegistrationSweep(conn)  # expiry and retention sweep
+        self.expired = SqlExpiredRows(conn)  # the sweep's pruning of short-lived rows
         self.invitations = SqlInvitations(conn)  # organizations
         self.uploads = SqlUploads(conn)  # organizations
         self.profiles = SqlProfiles(conn)  # organizations

@@ -37,6 +37,7 @@ from regflow.errors import (
     UniqueViolation,
 )
 from regflow.services.base import RegistrationUseCase
+from regflow.services.contested import no_password, offer_password
 from regflow.services.hooks import run_completion_hooks
 from regflow.services.joining import join_named
 from regflow.services.sessions import token_response
@@ -97,6 +98,8 @@ class Completion(RegistrationUseCase):
                 await uow.accounts.add(account)
             except UniqueViolation as violation:
                 raise _taken(violation) from None
+            if registration.contested:  # no password survives: the address's owner chooses one
+                await offer_password(self.ctx, uow, account)
             joined = await run_completion_hooks(self.ctx, uow, registration, account)
             membership = joined.membership
             # the organization joined (not one created here) feeds the org-code usage rate
@@ -155,7 +158,7 @@ class Completion(RegistrationUseCase):
         return Account(
             id=registration.reserved.account_id or str(uuid.uuid4()),
             email=str(data["email"]),
-            password_hash=str(data["password_hash"]),
+            password_hash=no_password() if registration.contested else str(data["password_hash"]),
             created_at=now,
             email_verified_at=now if "email" in registration.verified else None,
             phone=data.get("phone"),

@@ -11,7 +11,13 @@ Contracts whose clients hold no token name their registration by its email
 address stands until it is verified or expires: a later request for the same
 address never replaces its password, code or state (that was an account
 takeover: the attacker's later password, the victim's code). What a later
-request does instead is the contract's :class:`WhenLive`.
+request does instead is the contract's :class:`WhenLive`; where it asks for
+another password or other data, the registration is *contested*: whoever
+proves the address gets the account without either password and a mailed
+link to choose one (``regflow.services.contested``), so that registering an
+address first, with one's own password, takes nobody's account either.
+Racing first requests cannot start two: a partial unique index keeps one
+active registration per token, and the loser is answered as a later request.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from regflow.core import cryptokit
 from regflow.core.engine import Outcome
 from regflow.core.model import Channel, Registration, Reserved
 from regflow.core.ports import UnitOfWork
+from regflow.errors import Conflict, ErrorCode, TooSoon, UniqueViolation, VerificationFailed
 from regflow.services.codes import send_code
 from regflow.services.registrations import Registrations
 from regflow.services.step_rules import check_step
@@ -35,9 +42,10 @@ class WhenLive(StrEnum):
     """What a request does when the address already has a live registration."""
 
     KEEP = "keep"
-    """Nothing changes (seeds 002, 003, where the first caller chose the password). The
-    same password again is the same person after a lost mail: the first code is re-sent
-    once its resend cooldown is over."""
+    """The first registration keeps its data (seeds 002, 003, where the first caller chose
+    the password). The same password and data again is the same person after a lost mail;
+    anything else contests it (no password survives its completion). Either way the first
+    code is re-sent to the address once its resend cooldown is over."""
 
     REQUEST = "request"
     """A code request on the live registration (seed 004's send-code, documented as
@@ -48,7 +56,7 @@ class WhenLive(StrEnum):
 class Begun:
     registration_id: str
     token: str
-    created: bool  # False: a live registration of this address stood; nothing was written
+    created: bool  # False: a live registration of this address stood (at most contested)
     state: RegistrationView
 
 
@@ -79,16 +87,34 @@ class Signups(Registrations):
             await check_step(self.ctx, uow, registration, step, clean)
             live = await self._live(uow, token) if keyed else None
         secrets = self.ctx.engine.flow(flow).step(step).secret_fields
-        if live is not None:
-            # the same work as hashing the password of a new one: timing tells nothing
-            same = await self._same_secret(live, step, clean, secrets)
-            return await self._again(live, token, when_live, same)
-        stored = await self._hash_secrets(clean, secrets)
+        if live is None:
+            stored = await self._hash_secrets(clean, secrets)
+            try:
+                return await self._insert(started, step, stored, token, keyed)
+            except (UniqueViolation, _StoodFirst):
+                pass  # a racing request for the same address came first: it stands
+            async with self.ctx.uow(read_only=True) as uow:
+                live = await self._live(uow, token)
+            if live is None:  # ... and ended at once (completed): only a retry can tell
+                raise Conflict(
+                    "Another request for this address is in progress; try again.",
+                    code=ErrorCode.CONFLICT,
+                )
+        # the same work as hashing the password of a new one: timing tells nothing
+        same = await self._same_secret(live, step, clean, secrets)
+        return await self._again(
+            live, token, when_live, same and _same_data(live, step, clean, secrets)
+        )
+
+    async def _insert(
+        self, started: Outcome, step: str, stored: dict[str, Any], token: str, keyed: bool
+    ) -> Begun:
+        """Write the new registration with its step; _StoodFirst or UniqueViolation when a
+        live registration holds ``token`` by now (SQLite sees it, PostgreSQL's index says)."""
+        registration = started.registration
         async with self.ctx.uow() as uow:
-            if keyed:
-                live = await self._live(uow, token, expire=True)
-                if live is not None:  # a racing request for the same address came first
-                    return Begun(live.id, token, False, describe(self.ctx, live, []))
+            if keyed and await self._live(uow, token, expire=True) is not None:
+                raise _StoodFirst()
             outcome = self.ctx.engine.submit(registration, step, stored, self.ctx.clock())
             await self.record(uow, registration, [*started.effects, *outcome.effects])
             await uow.registrations.add(registration)  # carries the events just recorded
@@ -143,15 +169,29 @@ class Signups(Registrations):
         return valid
 
     async def _again(self, live: Registration, token: str, when: WhenLive, same: bool) -> Begun:
-        """A later request for an address whose registration stands."""
-        resend = when is WhenLive.REQUEST or same
+        """A later request for an address whose registration stands.
+
+        KEEP: the same password and data again is the first caller after a lost mail (the
+        code is re-sent past its cooldown). Anything else contests the registration: it
+        keeps its data, but completing it will keep no password (``Registration.contested``);
+        the code is re-sent too, to the address, so that its owner can finish either way.
+        """
+        contest = when is WhenLive.KEEP and not same
+        refused: TooSoon | VerificationFailed | None = None
         sent = False
         async with self.ctx.uow() as uow:
             registration = await self.load_open(uow, live.id, token)
-            if resend:
+            if contest and not registration.contested:
+                registration.contested = True
+                await uow.registrations.update(registration)
+            try:
                 sent = await self._request_code(uow, registration)
+            except (TooSoon, VerificationFailed) as refusal:
+                refused = refusal  # a limit, checked before the code wrote anything
             state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
-            await uow.commit()
+            await uow.commit()  # the contest stands even when no code may go out
+        if refused is not None:
+            raise refused
         if sent:
             self.ctx.outbox_written()
         return Begun(registration.id, token, False, state)
@@ -166,3 +206,15 @@ class Signups(Registrations):
             return False
         sent = await send_code(self.ctx, uow, registration, channel, target, resend=False)
         return sent is not current
+
+
+class _StoodFirst(Exception):
+    """A live registration holds the token (seen inside the writing unit of work)."""
+
+
+def _same_data(
+    live: Registration, step: str, clean: dict[str, Any], secrets: frozenset[str]
+) -> bool:
+    """Whether ``clean`` asks for what ``live`` holds for ``step`` (secrets aside)."""
+    held = live.data.get(step, {})
+    return all(held.get(k) == v for k, v in clean.items() if k not in secrets)

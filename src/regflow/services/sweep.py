@@ -8,7 +8,14 @@ of them win and the others skip it, so each expiry is recorded once.
 
 Events recorded with the registrations' own writes are moved into the event log
 (``drain_events``), then, for retention, events recorded more than ``retention``
-ago are deleted in batches, and so are login sessions past their absolute end.
+ago are deleted in batches.
+
+Short-lived rows that have run out are deleted too (``ExpiredRows``), in
+batches: authorization codes an hour after they expired (a replay soon after
+still revokes what the code issued), refresh tokens past their end or revoked,
+login sessions past their absolute or idle end or revoked, second-step
+challenges that expired, TOTP set-ups never confirmed within a day, email
+changes whose code and undo link both expired, password resets that expired.
 """
 
 from __future__ import annotations
@@ -16,9 +23,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from regflow.core.oidc import CODE_KEPT
+from regflow.core.ports import ExpiredRows
 from regflow.errors import ConcurrentUpdate, ValidationFailed
 from regflow.services.base import RegistrationUseCase
 from regflow.services.context import ServiceContext
@@ -32,6 +42,7 @@ class SweepResult:
     expired: int
     pruned: int
     moved: int = 0  # registrations whose recorded events went into the log
+    removed: int = 0  # short-lived rows that had run out (codes, tokens, sessions, ...)
 
 
 class Sweep(RegistrationUseCase):
@@ -66,18 +77,47 @@ class Sweep(RegistrationUseCase):
             pruned += gone
             if gone < self.batch * 10:
                 break
-        async with self.ctx.uow() as uow:  # login sessions past their absolute end
-            await uow.login_sessions.prune(self.ctx.clock(), self.batch * 10)
-            await uow.commit()
-        return SweepResult(expired, pruned, moved)
+        removed = await self._remove_expired()
+        return SweepResult(expired, pruned, moved, removed)
+
+    async def _remove_expired(self) -> int:
+        """Delete the short-lived rows that have run out, table by table, in batches."""
+        now = self.ctx.clock()
+        limit = self.batch * 10
+        prunes: list[Callable[[ExpiredRows], Awaitable[int]]] = [
+            lambda rows: rows.authorization_codes(now - CODE_KEPT, limit),
+            lambda rows: rows.refresh_tokens(now, limit),
+            lambda rows: rows.login_sessions(now, now - self.ctx.login_sessions.idle, limit),
+            lambda rows: rows.mfa_challenges(now, limit),
+            lambda rows: rows.totp_enrolments(now - self.ctx.mfa.enrolment_ttl, limit),
+            lambda rows: rows.email_changes(now, limit),
+            lambda rows: rows.password_resets(now, limit),
+        ]
+        removed = 0
+        for prune in prunes:
+            for _ in range(self.max_batches):
+                async with self.ctx.uow() as uow:
+                    gone = await prune(uow.expired)
+                    await uow.commit()
+                removed += gone
+                if gone < limit:
+                    break
+        return removed
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sweep every ``interval_seconds`` until ``stop`` is set; errors are logged, not fatal."""
         while not stop.is_set():
             try:
                 result = await self.run_once()
-                if result.expired or result.pruned:
-                    log.info("sweep", extra={"expired": result.expired, "pruned": result.pruned})
+                if result.expired or result.pruned or result.removed:
+                    log.info(
+                        "sweep",
+                        extra={
+                            "expired": result.expired,
+                            "pruned": result.pruned,
+                            "removed": result.removed,
+                        },
+                    )
             except Exception:  # a database outage must not end the loop
                 log.exception("sweep failed")
             with contextlib.suppress(TimeoutError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 import typer
@@ -54,3 +55,14 @@ def test_serve_refuses_several_processes_without_redis(monkeypatch: pytest.Monke
     result = CliRunner().invoke(cli, ["serve", "--workers", "3", "--port", "1"])
     assert result.exit_code == 2
     assert "REGFLOW_REDIS_URL" in result.output and "--workers 3" in result.output
+
+
+def test_sweep_runs_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGFLOW_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
+    monkeypatch.setenv("REGFLOW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("REGFLOW_SECRET_KEY", "k" * 40)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(cli, ["sweep"])
+    assert result.exit_code == 0, result.output
+    assert "expired 0 registrations, pruned 0 events, removed 0 rows" in result.output

@@ -9,13 +9,16 @@ a code; both paths do the same work (the password is hashed either way, the
 same rows are written), so timing does not tell them apart.
 
 The first pending registration of an address stands until it is verified or
-expires: registering the same email again answers the same 201 but changes
-nothing (another password, names or organization are ignored, no code is
-mailed), so a code only ever creates what the first caller asked for. The
-same password again is the same person after a lost mail: the first code is
-re-sent once its cooldown is over (as ``resend-verification`` does). Over a
-limit (codes per address) the mail is throttled silently: the same 201, and
-nothing is written.
+expires: registering the same email again answers the same 201 and never
+replaces it, so a code only ever creates what the first caller asked for. The
+same request again is the same person after a lost mail; another password,
+names or organization contest it: confirming its code then creates the
+account without a password and mails the address a link to choose one
+(``regflow.services.contested``), so registering a victim's address first
+takes nothing either. The first code is re-sent to the address once its
+cooldown is over (as ``resend-verification`` does). Over a limit (codes per
+address) the mail is throttled silently: the same 201, and nothing but the
+contest is written.
 
 Assumed where the seed is silent:
 

@@ -9,12 +9,14 @@ Assumed where the seed is silent:
   ``verify-and-create`` body); regflow finds it through a token derived from
   the email with the server secret. ``pendingId`` is informative.
 - The first pending registration of an address stands until it is verified or
-  expires (1 hour). Asking again for the same email answers the same 200 but
-  changes nothing: another password is ignored and no code is mailed (that
-  was an account takeover: the victim's code, the attacker's password). The
-  same password again is the same person after a lost mail: the first code is
-  re-sent once the resend cooldown (60 s) is over. ``pendingId`` is derived
-  from the email, so it tells nothing either.
+  expires (1 hour). Asking again for the same email answers the same 200 and
+  never replaces its password or code (that was an account takeover: the
+  victim's code, the attacker's password). The same password again is the
+  same person after a lost mail; another password contests the registration:
+  its completion keeps no password and mails the address a link to choose one
+  (registering a victim's address first takes nothing either). Either way the
+  first code is re-sent to the address once the resend cooldown (60 s) is
+  over. ``pendingId`` is derived from the email, so it tells nothing.
 - 409 ``User with this email already exists`` as documented (this contract
   tells whether an email is registered); 429 after 5 sign-ups per 15 minutes
   from one client IP (the seed's "typical" limit), and on too many wrong codes.
@@ -167,7 +169,7 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         if await services.accounts.exists(email):
             raise Conflict(EXISTS, code=ErrorCode.USER_EXISTS)
         fields = {"email": email, "password": password}
-        # the first pending registration of an address stands: a later call changes nothing
+        # the first pending registration of an address stands (another password contests it)
         token = lookups.token_for(CONTRACT, email)
         await services.signups.begin(FLOW, "account", fields, contract=CONTRACT, token=token)
         informative = lookups.derived_id(CONTRACT, email)[:8]  # the same for every call
