@@ -141,7 +141,7 @@ async def test_upgrade_of_a_current_database_is_a_no_op(fresh_url: str) -> None:
     assert row is not None and row.data == {"email": {"email": "kept@example.com"}}
 
 
-# registrations as 0013 left them: reserved ids and the invitation inside ``data``
+# registrations as 0014 left them: reserved ids and the invitation inside ``data``
 OLD_REGISTRATIONS = sa.table(
     "registrations",
     *(sa.column(name, sa.String) for name in ("id", "flow", "token_hash", "status")),
@@ -202,10 +202,10 @@ async def _old_data(url: str, registration_id: str) -> Any:
         await engine.dispose()
 
 
-async def test_0014_moves_reserved_ids_and_invitations_out_of_data_and_back(
+async def test_0015_moves_reserved_ids_and_invitations_out_of_data_and_back(
     fresh_url: str,
 ) -> None:
-    await asyncio.to_thread(upgrade, fresh_url, "0013")
+    await asyncio.to_thread(upgrade, fresh_url, "0014")
     ids = await _old_rows(fresh_url)
 
     await asyncio.to_thread(upgrade, fresh_url)
@@ -222,6 +222,6 @@ async def test_0014_moves_reserved_ids_and_invitations_out_of_data_and_back(
     assert plain.data == DATA["plain"] and plain.reserved == Reserved()
     assert plain.invitation is None
 
-    await asyncio.to_thread(downgrade, fresh_url, "0013")
+    await asyncio.to_thread(downgrade, fresh_url, "0014")
     for name, data in DATA.items():
         assert await _old_data(fresh_url, ids[name]) == data, name

@@ -1,10 +1,10 @@
 """registrations: reserved ids and the invitation as columns, no longer fake steps in data
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 15:05:00.000000
 
-Until 0013 a registration kept the ids drawn before completion under
+Until 0014 a registration kept the ids drawn before completion under
 ``data["_reserved"]`` and the invitation that started it under
 ``data["_invitation"]``. Upgrading moves both into their own columns and
 removes the two keys from ``data``; downgrading puts them back.
@@ -17,8 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
