@@ -13,7 +13,6 @@ from regflow.api.v1.admin import duration, percent
 from regflow.app import build_runtime
 from regflow.core.funnel import parse_moment
 from regflow.services.context import utc_now
-from regflow.services.funnel import OperatorReports
 from regflow.settings import Settings
 
 
@@ -39,7 +38,7 @@ def funnel(
     async def run() -> dict[str, Any]:
         runtime = build_runtime(settings)
         try:
-            return await OperatorReports(runtime.services.ctx).funnel(start, end, flow)
+            return await runtime.services.reports.funnel(start, end, flow)
         finally:
             runtime.hasher.close()
             await runtime.engine.dispose()

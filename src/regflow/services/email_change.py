@@ -28,7 +28,7 @@ from regflow.errors import (
     ValidationFailed,
     VerificationFailed,
 )
-from regflow.services.account_mail import FORGOT_PATH, mail
+from regflow.services.account_mail import mail
 from regflow.services.bearer import authenticated
 from regflow.services.context import ServiceContext
 
@@ -73,10 +73,12 @@ class EmailChanges:
             change, code = ec.start(self.ctx.secret, account.id, address, now, policy)
             await uow.email_changes.replace(change)
             taken = await uow.accounts.email_exists(address)
-            base = self.ctx.public_url.rstrip("/")
             if taken:  # the same work and answer; its owner learns someone tried
                 message = mail(
-                    address, "email_change_taken", {"reset_url": f"{base}{FORGOT_PATH}"}, now
+                    address,
+                    "email_change_taken",
+                    {"reset_url": self.ctx.links.password_reset()},
+                    now,
                 )
             else:
                 minutes = max(1, int(policy.ttl.total_seconds() // 60))
@@ -152,12 +154,11 @@ class EmailChanges:
                 )
             if not await uow.email_changes.set_email(change.account_id, change.old_email, now):
                 raise Conflict("Another account uses that address now.", code=ErrorCode.EMAIL_TAKEN)
-            base = self.ctx.public_url.rstrip("/")
             await uow.outbox.add(
                 mail(
                     change.old_email,
                     "email_change_undone",
-                    {"reset_url": f"{base}{FORGOT_PATH}"},
+                    {"reset_url": self.ctx.links.password_reset()},
                     now,
                 )
             )

@@ -53,8 +53,9 @@ def _invitation(i: InvitationView) -> dict[str, Any]:
     }
 
 
-def org_admin_router(admin: OrgAdmin, invitations: Invitations) -> APIRouter:
-    invitation_admin = InvitationAdmin(admin)
+def org_admin_router(
+    admin: OrgAdmin, invitations: Invitations, invitation_admin: InvitationAdmin
+) -> APIRouter:
     router = APIRouter(prefix="/v1/organizations/{organization_id}", tags=["organization admin"])
 
     @router.get("")
