@@ -7,12 +7,14 @@ anything is written (``services/signups.py``), on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from support.harness import Harness
+from support.harness import Harness, make_settings, started_app
+from support.orgs import indian_mobile
 
 TABLES = ("registrations", "verifications", "outbox_messages", "funnel_events", "accounts")
 
@@ -20,6 +22,30 @@ TABLES = ("registrations", "verifications", "outbox_messages", "funnel_events", 
 def fresh() -> str:
     return f"refused-{uuid.uuid4().hex[:10]}@example.com"
 
+
+ORGANIZATION = {
+    "organisationName": "Refusal University",
+    "country": "IN",
+    "state": "Maharashtra",
+    "city": "Pune",
+    "pincode": "411001",
+    "organisationType": "university",
+    "studentStrength": 1200,
+    "governmentRecognition": True,
+}
+TEACHER = {
+    "fullName": "Ravi Kumar",
+    "email": fresh(),
+    "phone": indian_mobile()[0],
+    "country": "IN",
+    "city": "Pune",
+    "pincode": "411004",
+    "subjects": ["Physics"],
+    "role": "Lecturer",
+    "affiliationType": "organization",
+    "experienceLevel": "Senior",
+    "yearsOfExperience": 7,
+}
 
 REFUSED: list[tuple[str, dict[str, Any]]] = [
     ("/auth/initiate-registration", {"email": "not-an-email"}),
@@ -41,6 +67,13 @@ REFUSED: list[tuple[str, dict[str, Any]]] = [
         {"email": fresh(), "password": "x", "firstName": "J", "organizationName": "Ac"},
     ),
     ("/auth/send-verification-code", {"email": "not-an-email"}),
+    # seed 001: the organization's step 1 used to start a registration before its checks
+    ("/api/organizations/register/step1", {**ORGANIZATION, "organisationName": ""}),
+    ("/api/organizations/register/step1", {**ORGANIZATION, "studentStrength": "many"}),
+    # seed 001: a teacher's steps 1 to 3 in one body are one unit of work
+    ("/api/teachers/register", {**TEACHER, "yearsOfExperience": "lots"}),
+    ("/api/teachers/register", {**TEACHER, "orgCode": "IN-NOPE-2025-ZZZ"}),
+    ("/api/teachers/register", {**TEACHER, "phone": "12"}),
     ("/auth/register", {"email": fresh(), "password": "SecurePass123!", "name": "J D"}),
 ]
 
@@ -63,3 +96,39 @@ async def test_a_refused_request_writes_nothing(
     assert r.status_code == 400, r.text
     assert r.json()["success"] is False
     assert await counts(harness) == before
+
+
+ADMIN = "refusals-admin-token-0123456789"
+
+
+async def test_a_verification_whose_completion_fails_writes_nothing(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Seed 003's verify-email confirms the code and creates the account in one unit of
+    work: when creating fails (here: the address got an account meanwhile, 409), the code
+    is not spent and the registration stays unconfirmed."""
+    async with started_app(make_settings(db_url, tmp_path, admin_token=ADMIN)) as h:
+        email = fresh()
+        body = {
+            "email": email,
+            "password": "SecureP@ss123",
+            "firstName": "John",
+            "lastName": "Doe",
+            "organizationName": f"Refusal Works {uuid.uuid4().hex[:6]}",
+        }
+        assert (await h.client.post("/api/v1/auth/register", json=body)).status_code == 201
+        code = await h.last_code(email)
+        imported = {"email": email, "password": "Imported#Pass9"}
+        auth = {"Authorization": f"Bearer {ADMIN}"}
+        assert (await h.client.post("/api/users", json=imported, headers=auth)).status_code == 201
+        before = await counts(h)
+        async with h.runtime.engine.connect() as conn:
+            row = text("SELECT verified, version FROM registrations WHERE contract = 'oneshot'")
+            registrations_before = (await conn.execute(row)).all()
+        r = await h.client.post("/api/v1/auth/verify-email", json={"email": email, "code": code})
+        assert r.status_code == 409, r.text
+        assert await counts(h) == before
+        async with h.runtime.engine.connect() as conn:
+            assert (await conn.execute(row)).all() == registrations_before
+            attempts = text("SELECT attempts, consumed_at FROM verifications")
+            assert all(a == 0 and used is None for a, used in (await conn.execute(attempts)).all())

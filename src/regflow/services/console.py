@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from regflow.core.model import Account, Role
+from regflow.core.second_factor import requires_second_factor
 from regflow.services.context import ServiceContext
 from regflow.services.org_admin import ADMIN_ROLES
 from regflow.services.sessions import token_response
@@ -26,6 +27,9 @@ class Seat:
     organization_name: str
     role: str
     token: str
+    # the organization requires a second factor and this session has not used one: the
+    # token does not speak for it (the console leads to the second step first)
+    needs_second_factor: bool = False
 
 
 class ConsoleAccess:
@@ -67,6 +71,6 @@ class ConsoleAccess:
         if organization is None:
             return None
         # the session's methods: an organization that requires a second factor needs "otp"
-        answer = token_response(self.ctx, account, chosen, organization=organization, amr=amr)
-        token = str(answer["access_token"])
-        return Seat(organization.id, organization.name, chosen.role, token)
+        grant = token_response(self.ctx, account, chosen, organization=organization, amr=amr)
+        needs = requires_second_factor(organization.settings) and "otp" not in amr
+        return Seat(organization.id, organization.name, chosen.role, grant.access_token, needs)

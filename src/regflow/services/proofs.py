@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from regflow.core import cryptokit, verification
 from regflow.core.model import Channel, Registration, Verification
 from regflow.core.ports import UnitOfWork
-from regflow.errors import Conflict, ErrorCode, NotFound, VerificationFailed
+from regflow.errors import ConcurrentUpdate, Conflict, ErrorCode, NotFound, VerificationFailed
 from regflow.services.codes import Codes
+from regflow.services.completed import Completed
+from regflow.services.completion import MAX_RACE_RETRIES, Completion
 
 CHANNEL = Channel.EMAIL
 
@@ -45,6 +47,30 @@ class AddressProofs(Codes):
             if registration_id is not None:
                 await self.record_failure(registration_id, None, failure.code, CHANNEL.value)
             raise
+
+    async def complete(self, token: str, code: str) -> Completed:
+        """Confirm ``code`` and complete the registration in one unit of work (seeds 002 and
+        003 verify and create in one request): when completing fails, the address stays
+        unconfirmed and nothing else is written either; a wrong code stays counted."""
+        registration_id: str | None = None
+        try:
+            for _ in range(MAX_RACE_RETRIES):
+                try:
+                    async with self.ctx.uow() as uow:
+                        registration = await self._find(uow, token)
+                        registration_id = registration.id
+                        await self._prove(uow, registration, code)
+                        return await Completion(self.ctx).finish(uow, registration)
+                except ConcurrentUpdate:
+                    continue  # another request changed it first: look again
+        except VerificationFailed as failure:
+            if registration_id is not None:
+                await self.record_failure(registration_id, None, failure.code, CHANNEL.value)
+            raise
+        raise Conflict(
+            "This registration is being completed by another request.",
+            code=ErrorCode.IDEMPOTENCY_IN_PROGRESS,
+        )
 
     async def _find(self, uow: UnitOfWork, token: str) -> Registration:
         found = await uow.registrations.find_active(cryptokit.sha256_hex(token))

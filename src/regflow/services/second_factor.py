@@ -20,7 +20,6 @@ refused), each recovery code works once; the tokens then carry
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from regflow.core import cryptokit
 from regflow.core import second_factor as sf
@@ -37,7 +36,7 @@ from regflow.errors import (
 )
 from regflow.services.bearer import authenticated
 from regflow.services.context import ServiceContext
-from regflow.services.sessions import token_response
+from regflow.services.sessions import TokenGrant, token_response
 
 WRONG = "The code is not correct."
 EXPIRED = "This sign-in has expired; start again."
@@ -50,7 +49,7 @@ class EnrolmentConfirmed:
 
     recovery_codes: list[str]
     account: Account
-    signed_in: dict[str, Any] | None = None
+    signed_in: TokenGrant | None = None
 
 
 async def second_step(
@@ -186,7 +185,7 @@ class SecondFactors:
 
     async def verify(
         self, mfa_token: str, code: str | None, recovery_code: str | None
-    ) -> dict[str, Any]:
+    ) -> TokenGrant:
         """The login's second step: tokens with ``amr: ["pwd", "otp"]``."""
         account, challenge = await self.pass_second_step(mfa_token, code, recovery_code)
         async with self.ctx.uow(read_only=True) as uow:
@@ -237,7 +236,7 @@ class SecondFactors:
 
     async def _tokens(
         self, uow: UnitOfWork, account: Account, challenge: MfaChallenge
-    ) -> dict[str, Any]:
+    ) -> TokenGrant:
         """Tokens with both factors, for the organization the login asked for if still active."""
         membership: Membership | None = None
         organization: Organization | None = None
@@ -253,10 +252,7 @@ class SecondFactors:
             )
             if membership is not None:
                 organization = await uow.organizations.get(membership.organization_id)
-        answer = token_response(
-            self.ctx, account, membership, organization=organization, amr=AMR_OTP
-        )
-        return {**answer, "amr": list(AMR_OTP)}
+        return token_response(self.ctx, account, membership, organization=organization, amr=AMR_OTP)
 
     async def status(self, token: str | None, *, account_id: str | None = None) -> tuple[bool, int]:
         """Whether the second factor is on, and how many recovery codes are left."""
@@ -267,16 +263,21 @@ class SecondFactors:
         return credential is not None and credential.confirmed_at is not None, left
 
 
-async def hosted_second_step(ctx: ServiceContext, account: Account) -> None:
-    """The hosted sign-in's check: a login session speaks for every organization of the
-    account, so any of them requiring a second factor asks for it (or its set-up)."""
+async def required_by_organizations(ctx: ServiceContext, account_id: str) -> bool:
+    """Whether an organization the account is an active member of requires a second
+    factor (a login session speaks for all of them)."""
     async with ctx.uow(read_only=True) as uow:
-        memberships = await uow.memberships.for_account(account.id)
-        required = False
-        for m in memberships:
+        for m in await uow.memberships.for_account(account_id):
             if m.status != "active":
                 continue
             organization = await uow.organizations.get(m.organization_id)
             if organization is not None and sf.requires_second_factor(organization.settings):
-                required = True
+                return True
+    return False
+
+
+async def hosted_second_step(ctx: ServiceContext, account: Account) -> None:
+    """The hosted sign-in's check: a login session speaks for every organization of the
+    account, so any of them requiring a second factor asks for it (or its set-up)."""
+    required = await required_by_organizations(ctx, account.id)
     await second_step(ctx, account, None, None, required=required)

@@ -22,17 +22,21 @@ active registration per token, and the loser is answered as a later request.
 
 from __future__ import annotations
 
+import copy
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from regflow.core import cryptokit
-from regflow.core.engine import Outcome
+from regflow.core.engine import Outcome, SendCode
+from regflow.core.flowspec import StepRule
 from regflow.core.model import Channel, Registration, Reserved
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict, ErrorCode, TooSoon, UniqueViolation, VerificationFailed
 from regflow.services.codes import send_code
+from regflow.services.organizations import reserve_join_code
 from regflow.services.registrations import Registrations
 from regflow.services.step_rules import check_step
 from regflow.services.views import RegistrationView, describe, pending
@@ -71,26 +75,43 @@ class Signups(Registrations):
         token: str | None = None,
         when_live: WhenLive = WhenLive.KEEP,
         reserve: Reserved | None = None,
+        then: Sequence[tuple[str, dict[str, Any]]] = (),
     ) -> Begun:
         """Start ``flow`` and submit ``step``; ValidationFailed before any write.
 
         ``token`` is the derived token of a contract that names registrations by email:
-        then a live registration holding it stands (see :class:`WhenLive`).
+        then a live registration holding it stands (see :class:`WhenLive`). ``then``: more
+        steps for the same request (seed 001's teacher sign-up in one body), each submitted
+        when the registration has reached it, all validated before anything is written.
         """
         keyed = token is not None
         token = token or cryptokit.new_token()
         started = self._fresh(flow, contract, token, reserve)
         registration = started.registration
+        # later steps are validated against the earlier ones applied to a throwaway copy
+        probe = copy.deepcopy(registration) if then else registration
+        steps: list[tuple[str, dict[str, Any]]] = []
         async with self.ctx.uow(read_only=True) as uow:
-            clean = self.ctx.engine.validate(registration, step, raw)
-            await self._check_unique(uow, clean)
-            await check_step(self.ctx, uow, registration, step, clean)
+            for name, values in [(step, raw), *then]:
+                current = self.ctx.engine.current_step(probe)
+                if steps and (current is None or current.name != name):
+                    continue  # not a step this registration takes now (a variant skips it)
+                clean = self.ctx.engine.validate(probe, name, values)
+                await self._check_unique(uow, clean)
+                await check_step(self.ctx, uow, probe, name, clean)
+                if then:
+                    self.ctx.engine.submit(probe, name, clean, self.ctx.clock())
+                steps.append((name, clean))
             live = await self._live(uow, token) if keyed else None
+        clean = steps[0][1]
         secrets = self.ctx.engine.flow(flow).step(step).secret_fields
         if live is None:
-            stored = await self._hash_secrets(clean, secrets)
+            stored = [
+                (name, await self._hash_secrets(values, self._secrets(flow, name)))
+                for name, values in steps
+            ]
             try:
-                return await self._insert(started, step, stored, token, keyed)
+                return await self._insert(started, stored, token, keyed)
             except (UniqueViolation, _StoodFirst):
                 pass  # a racing request for the same address came first: it stands
             async with self.ctx.uow(read_only=True) as uow:
@@ -106,19 +127,30 @@ class Signups(Registrations):
             live, token, when_live, same and _same_data(live, step, clean, secrets)
         )
 
+    def _secrets(self, flow: str, step: str) -> frozenset[str]:
+        return self.ctx.engine.flow(flow).step(step).secret_fields
+
     async def _insert(
-        self, started: Outcome, step: str, stored: dict[str, Any], token: str, keyed: bool
+        self, started: Outcome, steps: list[tuple[str, dict[str, Any]]], token: str, keyed: bool
     ) -> Begun:
-        """Write the new registration with its step; _StoodFirst or UniqueViolation when a
+        """Write the new registration with its steps; _StoodFirst or UniqueViolation when a
         live registration holds ``token`` by now (SQLite sees it, PostgreSQL's index says)."""
         registration = started.registration
+        effects = list(started.effects)
         async with self.ctx.uow() as uow:
             if keyed and await self._live(uow, token, expire=True) is not None:
                 raise _StoodFirst()
-            outcome = self.ctx.engine.submit(registration, step, stored, self.ctx.clock())
-            await self.record(uow, registration, [*started.effects, *outcome.effects])
+            codes: list[SendCode] = []
+            for step, stored in steps:
+                outcome = self.ctx.engine.submit(registration, step, stored, self.ctx.clock())
+                rules = self.ctx.engine.flow(registration.flow).step(step).rules
+                if StepRule.RESERVES_JOIN_CODE in rules:
+                    await reserve_join_code(self.ctx, uow, registration)  # shown before completion
+                effects.extend(outcome.effects)
+                codes.extend(outcome.codes_to_send)
+            await self.record(uow, registration, effects)
             await uow.registrations.add(registration)  # carries the events just recorded
-            sent = await self._send_codes(uow, registration, outcome.codes_to_send)
+            sent = await self._send_codes(uow, registration, _last_per_channel(codes))
             state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
             await uow.commit()
         if sent:
@@ -218,3 +250,8 @@ def _same_data(
     """Whether ``clean`` asks for what ``live`` holds for ``step`` (secrets aside)."""
     held = live.data.get(step, {})
     return all(held.get(k) == v for k, v in clean.items() if k not in secrets)
+
+
+def _last_per_channel(codes: list[SendCode]) -> list[SendCode]:
+    """One code per channel: the address the last step gave it."""
+    return list({code.channel: code for code in codes}.values())

@@ -6,7 +6,10 @@ approving or rejecting a pending one, sending, listing and revoking
 invitations, showing and rotating the join code, the join policy, departments,
 two-factor requirement and logo. Each request signs in through the login
 session cookie (``/sign-in?next=/console`` otherwise), every form carries the
-CSRF token, and each post answers 303 back to the page with a notice.
+CSRF token, and each post answers 303 back to the page with a notice. An
+organization that requires two-factor sign-in (ticked here, perhaps a moment
+ago) is managed only from a session that used it: without, the console shows
+the set-up (or the code prompt) and comes back here afterwards.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from starlette.responses import Response
 
 from regflow.core.invitations import INVITABLE_ROLES
 from regflow.core.organizations import JOIN_POLICIES
-from regflow.errors import RegflowError, ValidationFailed
+from regflow.errors import RegflowError, SecondFactorRequired, ValidationFailed
 from regflow.services.console import Seat
 from regflow.services.invitations import Invitations
 from regflow.services.org_admin import MEMBER_STATUSES, OrgAdmin
+from regflow.services.second_factor import hosted_second_step
 from regflow.ui.forms import _CHOICE_WORDS
 from regflow.ui.i18n import N_, current
+from regflow.ui.mfa_prompt import prompt
 from regflow.ui.pages import redirect
 from regflow.ui.wizard import Wizard
 from regflow.ui.words import role_words, say
@@ -53,6 +58,14 @@ def console_router(w: Wizard, invitations: Invitations) -> APIRouter:
         if signed is None:
             return redirect("/sign-in?next=/console")
         seat = await access.seat(signed.account, organization_id or None, signed.session.amr)
+        if seat is not None and seat.needs_second_factor:
+            # the organization asks for two-factor sign-in (perhaps just ticked here): set it
+            # up, or type a code, then come back to this organization's console
+            try:
+                await hosted_second_step(w.services.ctx, signed.account)
+            except SecondFactorRequired as required:
+                here = f"{CONSOLE}?{urlencode({'org': seat.organization_id})}"
+                return await prompt(w, request, required, here)
         if seat is None:
             return w.pages.render(
                 request,
@@ -82,11 +95,7 @@ def console_router(w: Wizard, invitations: Invitations) -> APIRouter:
         wanted_role = query.get("role") if query.get("role") in ROLES else None
         organization = await admin.organization(seat.token, seat.organization_id)
         found = await admin.members(seat.token, seat.organization_id, wanted_status, 200, 0)
-        members = [
-            {**m, "role_words": role_words(m["role"])}
-            for m in found["members"]
-            if wanted_role is None or m["role"] == wanted_role
-        ]
+        members = [m for m in found.members if wanted_role is None or m.role == wanted_role]
         sent = await listing.listed(seat.token, seat.organization_id)
         signed = await w.signed_in(request)
         seats = await access.seats(signed.account) if signed else []
@@ -97,7 +106,7 @@ def console_router(w: Wizard, invitations: Invitations) -> APIRouter:
             seat=seat,
             seats=seats,
             org=organization,
-            settings=organization["settings"],
+            settings=organization.settings,
             members=members,
             invitations=sent,
             statuses=MEMBER_STATUSES,
@@ -187,7 +196,7 @@ def console_router(w: Wizard, invitations: Invitations) -> APIRouter:
                 data = await upload.read()
                 if data:
                     try:
-                        logo = str((await w.uploads.logo(data))["key"])
+                        logo = (await w.uploads.logo(data)).key
                     except RegflowError as error:
                         raise ValidationFailed.single("logo", error.code, error.message) from None
             await admin.update(

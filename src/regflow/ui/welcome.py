@@ -2,7 +2,10 @@
 
 Completion answers with a 303 to ``/register/<flow>/welcome``, whose content
 rides in a signed cookie for an hour: Back never re-posts and a reload shows
-the same page instead of an empty first step. An organization's owner sees the
+the same page instead of an empty first step. When an organization of the new
+account requires two-factor sign-in (its owner ticked it in the last step), the
+welcome page first sets it up (QR code, a code, the recovery codes), then shows
+itself, or continues to the application that opened the sign-up. An organization's owner sees the
 join code (with a copy button), where to invite people and the next steps.
 """
 
@@ -13,8 +16,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from regflow.errors import Gone, RegflowError
+from regflow.errors import Gone, RegflowError, SecondFactorRequired
+from regflow.services.completed import Completed
+from regflow.services.second_factor import hosted_second_step, required_by_organizations
 from regflow.ui.i18n import N_
+from regflow.ui.mfa_prompt import prompt
 from regflow.ui.pages import redirect
 from regflow.ui.session import AUTHORIZE
 from regflow.ui.wizard import Place, Wizard
@@ -29,22 +35,20 @@ NEXT_STEPS = {
 }
 
 
-def welcome_view(body: dict[str, Any]) -> dict[str, Any]:
-    """What the welcome page shows, from the completion's answer (no token, no secret)."""
-    account = body.get("account") or {}
-    organization = body.get("organization") or {}
-    membership = body.get("membership") or {}
-    owner = membership.get("role") == "owner"
+def welcome_view(done: Completed) -> dict[str, Any]:
+    """What the welcome page shows, from the completion (no token, no secret): the payload
+    of its signed cookie."""
+    account, organization, membership = done.account, done.organization, done.membership
+    founded = done.founded  # the owner's own organization: its join code is theirs to share
     return {
-        "name": account.get("first_name") or account.get("username") or "",
-        "email": account.get("email") or "",
-        "username": account.get("username"),
-        "organization": organization.get("name"),
-        "role": membership.get("role"),
-        "status": membership.get("status"),
-        # the owner's own organization: its join code is theirs to hand out
-        "join_code": organization.get("join_code") if owner else None,
-        "next_steps": [s.get("id") for s in body.get("next_steps") or []] if owner else [],
+        "name": account.first_name or account.username or "",
+        "email": account.email,
+        "username": account.username,
+        "organization": organization.name if organization else None,
+        "role": membership.role.value if membership else None,
+        "status": membership.status.value if membership else None,
+        "join_code": founded.join_code if founded else None,
+        "next_steps": [s.id for s in done.made.next_steps] if founded else [],
     }
 
 
@@ -53,7 +57,7 @@ async def complete(w: Wizard, request: Request, place: Place) -> Response:
     spec = w.flow(place.flow)
     waiting = w.cookies.authorize_continuation(request)  # an application opened this sign-up
     try:
-        _, body = await w.services.completion.complete(
+        done = await w.services.completion.complete(
             place.rid, place.token, join=w.organization_for(waiting)
         )
     except Gone:
@@ -62,15 +66,17 @@ async def complete(w: Wizard, request: Request, place: Place) -> Response:
         message = say(error.code, fallback=error.message)
         return w.pages.render(request, "ready.html", 409, flow=spec, error=message)
     response = redirect(f"/register/{place.flow}/welcome")
-    w.cookies.keep_welcome(response, place.flow, welcome_view(body))
+    w.cookies.keep_welcome(response, place.flow, welcome_view(done))
     w.cookies.forget_registration(response, place.flow)
-    account = body.get("account") or {}
-    if account.get("id"):  # the end of a hosted flow signs the browser in
-        if waiting is not None:  # opened by an application: back to it, with a code
-            response = redirect(f"{AUTHORIZE}?{waiting}")
-            w.cookies.forget_authorize(response)
-            w.cookies.forget_registration(response, place.flow)
-        await w.start_session(request, response, str(account["id"]))
+    # the end of a hosted flow signs the browser in; an organization that requires
+    # two-factor sign-in (the owner ticked it, or the member joined one): the welcome page
+    # sets it up first, then goes on
+    enrol_first = await required_by_organizations(w.services.ctx, done.account.id)
+    if waiting is not None and not enrol_first:  # from an application: back, with a code
+        response = redirect(f"{AUTHORIZE}?{waiting}")
+        w.cookies.forget_authorize(response)
+        w.cookies.forget_registration(response, place.flow)
+    await w.start_session(request, response, done.account.id)
     return response
 
 
@@ -104,6 +110,16 @@ def welcome_router(w: Wizard) -> APIRouter:
         shown = w.cookies.welcome(request, flow) if spec else None
         if shown is None:
             return redirect(f"/register/{flow}" if spec else "/")
+        signed = await w.signed_in(request)
+        if signed is not None and "otp" not in signed.session.amr:
+            try:  # set up the second factor the organization requires before anything else
+                await hosted_second_step(w.services.ctx, signed.account)
+            except SecondFactorRequired as required:
+                waiting = w.cookies.authorize_continuation(request)
+                then = f"{AUTHORIZE}?{waiting}" if waiting else f"/register/{flow}/welcome"
+                response = await prompt(w, request, required, then)
+                w.cookies.forget_authorize(response)  # it rides in the form now
+                return response
         steps = [NEXT_STEPS[s] for s in shown.get("next_steps") or [] if s in NEXT_STEPS]
         return w.pages.render(request, "welcome.html", flow=spec, view=shown, next_steps=steps)
 

@@ -8,15 +8,14 @@ registration: organizations, teachers and students), field renaming, and the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from regflow.api import problems
 from regflow.api.contracts.base import contract_router, iso, json_object, pick, renamed, unpack
-from regflow.api.contracts.catalogue import fallback
+from regflow.api.contracts.catalogue import fallback, retry_headers, words
 from regflow.core.identifiers import normalize_email
 from regflow.core.model import Channel
 from regflow.errors import (
@@ -24,7 +23,6 @@ from regflow.errors import (
     ErrorCode,
     FieldProblem,
     RegflowError,
-    TooSoon,
     ValidationFailed,
 )
 from regflow.services.container import Services
@@ -45,48 +43,23 @@ MESSAGES = {
     ErrorCode.RESEND_TOO_SOON: (429, "Please wait before requesting another OTP"),
     ErrorCode.RATE_LIMITED: (429, "Too many requests; please try again later"),
 }
-# answered with the native status and the service's message (see catalogue)
+# answered with the native status and the service's message, as catalogue.NATIVE_WORDS
 FALLBACK = fallback(
-    ErrorCode.ALREADY_MEMBER,
-    ErrorCode.CONFLICT,
     ErrorCode.EMAIL_NOT_VERIFIED,
-    ErrorCode.ERROR,
-    ErrorCode.FLOW_UNKNOWN,
-    ErrorCode.FORBIDDEN,
-    ErrorCode.IDEMPOTENCY_IN_PROGRESS,
-    ErrorCode.IDEMPOTENCY_MISMATCH,
     ErrorCode.INVALID_CREDENTIALS,
-    ErrorCode.INVALID_FIELD,
-    ErrorCode.INVALID_TOKEN,
-    ErrorCode.INVITATION_EMAIL_MISMATCH,
-    ErrorCode.INVITATION_EXPIRED,
-    ErrorCode.INVITATION_INVALID,
-    ErrorCode.INVITATION_NOT_FOUND,
-    ErrorCode.INVITATION_USED,
-    ErrorCode.LOGO_INVALID,
-    ErrorCode.NOT_A_MEMBER,
-    ErrorCode.NOT_FOUND,
-    ErrorCode.ORG_CODE_EXHAUSTED,
-    ErrorCode.ORG_CODE_INVALID,
-    ErrorCode.ORG_INVITE_ONLY,
-    ErrorCode.ORG_NOT_FOUND,
     ErrorCode.ORG_SLUG_EXISTS,
     ErrorCode.OVERLOADED,
-    ErrorCode.PAYLOAD_TOO_LARGE,
-    ErrorCode.STEP_NOT_FOUND,
-    ErrorCode.USERNAME_TAKEN,
     ErrorCode.USER_EXISTS,
-    ErrorCode.VALIDATION_ERROR,
 )
 
 
 def error_response(error: RegflowError) -> Response:
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooSoon) else None
+    headers = retry_headers(error)
     if isinstance(error, ValidationFailed | FieldProblem):
         errors = [{"field": p.field, "message": p.message} for p in renamed(error, {})]
         body = {"success": False, "message": "Validation failed", "errors": errors}
         return JSONResponse(body, status_code=400, headers=headers)
-    status, message = MESSAGES.get(error.code, (problems.status_for(error), error.message))
+    status, message = words(error, MESSAGES)
     return JSONResponse({"success": False, "message": message}, status_code=status, headers=headers)
 
 
@@ -99,14 +72,23 @@ def handle(body: Mapping[str, Any]) -> tuple[str, str]:
 
 
 async def begin(
-    services: Services, flow: str, step: str, body: Mapping[str, Any], names: Mapping[str, str]
+    services: Services,
+    flow: str,
+    step: str,
+    body: Mapping[str, Any],
+    names: Mapping[str, str],
+    then: Sequence[tuple[str, Mapping[str, str]]] = (),
 ) -> tuple[str, str, RegistrationView]:
-    """Start ``flow`` with its first ``step`` in one unit of work (a refused step writes
-    nothing): ``(registration id, token, state)``; errors name evalon fields."""
+    """Start ``flow`` with its first ``step`` (and the steps ``then`` names, from the same
+    body) in one unit of work (a refused step writes nothing): ``(registration id, token,
+    state)``; errors name evalon fields."""
+    more = [(name, pick(body, fields)) for name, fields in then]
     try:
-        begun = await services.signups.begin(flow, step, pick(body, names), contract=CONTRACT)
+        begun = await services.signups.begin(
+            flow, step, pick(body, names), contract=CONTRACT, then=more
+        )
     except ValidationFailed as failure:
-        back = {native: theirs for theirs, native in names.items()}
+        back = {native: theirs for _, m in [(step, names), *then] for theirs, native in m.items()}
         raise ValidationFailed(renamed(failure, back), failure.message) from None
     return begun.registration_id, begun.token, begun.state
 

@@ -61,10 +61,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from regflow.api import problems
 from regflow.api.contracts import oneshot_rules
 from regflow.api.contracts.base import contract_router, json_object, text
-from regflow.api.contracts.catalogue import fallback
+from regflow.api.contracts.catalogue import fallback, retry_headers, words
 from regflow.core.model import Channel, Reserved
 from regflow.core.passwords import SeedPolicy
 from regflow.errors import (
@@ -106,39 +105,14 @@ MESSAGES = {
     ErrorCode.MFA_TOKEN_EXPIRED: (401, "Please log in again"),
     ErrorCode.OVERLOADED: (503, "The service is busy. Please try again"),
 }
-# answered with the native status and the service's message (see catalogue)
+# answered with the native status and the service's message, as catalogue.NATIVE_WORDS
 FALLBACK = fallback(
     ErrorCode.ALREADY_COMPLETED,
-    ErrorCode.ALREADY_MEMBER,
-    ErrorCode.CONFLICT,
-    ErrorCode.ERROR,
-    ErrorCode.FLOW_UNKNOWN,
-    ErrorCode.FORBIDDEN,
-    ErrorCode.IDEMPOTENCY_IN_PROGRESS,
-    ErrorCode.IDEMPOTENCY_MISMATCH,
-    ErrorCode.INVALID_FIELD,
-    ErrorCode.INVALID_TOKEN,
-    ErrorCode.INVITATION_EMAIL_MISMATCH,
-    ErrorCode.INVITATION_EXPIRED,
-    ErrorCode.INVITATION_INVALID,
-    ErrorCode.INVITATION_NOT_FOUND,
-    ErrorCode.INVITATION_USED,
-    ErrorCode.LOGO_INVALID,
-    ErrorCode.NOT_A_MEMBER,
-    ErrorCode.NOT_FOUND,
-    ErrorCode.ORG_CODE_EXHAUSTED,
-    ErrorCode.ORG_CODE_INVALID,
-    ErrorCode.ORG_INVITE_ONLY,
-    ErrorCode.ORG_NOT_FOUND,
-    ErrorCode.PAYLOAD_TOO_LARGE,
     ErrorCode.REGISTRATION_EXPIRED,
     ErrorCode.REGISTRATION_NOT_FOUND,
     ErrorCode.RESEND_TOO_SOON,
-    ErrorCode.STEP_NOT_FOUND,
     ErrorCode.STEP_ORDER,
-    ErrorCode.USERNAME_TAKEN,
     ErrorCode.USER_EXISTS,
-    ErrorCode.VALIDATION_ERROR,
     ErrorCode.VERIFICATION_REQUIRED,
 )
 
@@ -160,14 +134,13 @@ def error_response(error: RegflowError) -> Response:
             {"path": PATHS.get(p.field, p.field), "message": p.message} for p in error.problems
         ]
         return failure(400, "Validation failed", ErrorCode.VALIDATION_ERROR, details)
-    status, message = MESSAGES.get(error.code, (problems.status_for(error), error.message))
+    status, message = words(error, MESSAGES)
     if isinstance(error, SecondFactorRequired):  # the login continues at /login/mfa
         body = {"success": False, "message": message, "error": error.code}
         body["data"] = {"mfaToken": error.mfa_token, "expiresIn": error.expires_in}
         return JSONResponse(body, status_code=status)
     response = failure(status, message, error.code)
-    if isinstance(error, TooSoon):
-        response.headers["Retry-After"] = str(error.retry_after)
+    response.headers.update(retry_headers(error) or {})
     return response
 
 
@@ -213,18 +186,17 @@ def oneshot_router(services: Services) -> APIRouter:
         clean, _ = oneshot_rules.check({**body, "password": "", "firstName": "", "lastName": ""})
         code = text(body, "code")
         token = lookups.token_for(CONTRACT, clean["email"])
-        try:  # the code is checked on every call, even once the address is proven
-            proven = await services.proofs.prove(token, str(code))
+        try:  # the code is checked on every call; confirming and creating are one write
+            done = await services.proofs.complete(token, str(code))
         except NotFound:
             raise VerificationFailed(code=ErrorCode.INVALID_CODE) from None
-        _, done = await services.completion.complete(proven.registration_id, token)
         return {
             "success": True,
             "message": "Email verified successfully. You can now log in.",
             "data": {
-                "userId": done["account"]["id"],
-                "organizationId": done["organization"]["id"],
-                "email": done["account"]["email"],
+                "userId": done.account.id,
+                "organizationId": done.organization.id if done.organization else None,
+                "email": done.account.email,
             },
         }
 
@@ -248,13 +220,13 @@ def oneshot_router(services: Services) -> APIRouter:
     async def login(request: Request) -> dict[str, Any]:
         body = await json_object(request)
         email, password = text(body, "email"), text(body, "password")
-        session = await services.sessions.login(str(email), str(password))
+        session = (await services.sessions.login(str(email), str(password))).grant
         return {
             "success": True,
             "data": {
-                "accessToken": session["access_token"],
-                "tokenType": session["token_type"],
-                "expiresIn": session["expires_in"],
+                "accessToken": session.access_token,
+                "tokenType": session.token_type,
+                "expiresIn": session.expires_in,
             },
         }
 
@@ -270,9 +242,9 @@ def oneshot_router(services: Services) -> APIRouter:
         return {
             "success": True,
             "data": {
-                "accessToken": session["access_token"],
-                "tokenType": session["token_type"],
-                "expiresIn": session["expires_in"],
+                "accessToken": session.access_token,
+                "tokenType": session.token_type,
+                "expiresIn": session.expires_in,
             },
         }
 

@@ -37,9 +37,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, Response
 
-from regflow.api import problems
 from regflow.api.contracts.base import contract_router, json_object
-from regflow.api.contracts.catalogue import fallback
+from regflow.api.contracts.catalogue import fallback, retry_headers, words
 from regflow.api.v1.admin import presented_token
 from regflow.core.identifiers import normalize_email
 from regflow.core.model import Account
@@ -50,6 +49,7 @@ from regflow.errors import (
     RegflowError,
     ValidationFailed,
 )
+from regflow.services.completed import AccountView
 from regflow.services.container import Services
 
 CONTRACT = "pending"
@@ -68,38 +68,13 @@ MESSAGES = {
     ErrorCode.RATE_LIMITED: (429, "Too many requests, please try again later"),
     ErrorCode.RESEND_TOO_SOON: (429, "Too many requests, please try again later"),
 }
-# answered with the native status and the service's message (see catalogue)
+# answered with the native status and the service's message, as catalogue.NATIVE_WORDS
 FALLBACK = fallback(
-    ErrorCode.ALREADY_MEMBER,
-    ErrorCode.CONFLICT,
     ErrorCode.EMAIL_NOT_VERIFIED,
-    ErrorCode.ERROR,
-    ErrorCode.FLOW_UNKNOWN,
-    ErrorCode.FORBIDDEN,
-    ErrorCode.IDEMPOTENCY_IN_PROGRESS,
-    ErrorCode.IDEMPOTENCY_MISMATCH,
     ErrorCode.INVALID_CREDENTIALS,
-    ErrorCode.INVALID_FIELD,
-    ErrorCode.INVALID_TOKEN,
-    ErrorCode.INVITATION_EMAIL_MISMATCH,
-    ErrorCode.INVITATION_EXPIRED,
-    ErrorCode.INVITATION_INVALID,
-    ErrorCode.INVITATION_NOT_FOUND,
-    ErrorCode.INVITATION_USED,
-    ErrorCode.LOGO_INVALID,
-    ErrorCode.NOT_A_MEMBER,
-    ErrorCode.NOT_FOUND,
-    ErrorCode.ORG_CODE_EXHAUSTED,
-    ErrorCode.ORG_CODE_INVALID,
-    ErrorCode.ORG_INVITE_ONLY,
-    ErrorCode.ORG_NOT_FOUND,
     ErrorCode.ORG_SLUG_EXISTS,
     ErrorCode.OVERLOADED,
-    ErrorCode.PAYLOAD_TOO_LARGE,
-    ErrorCode.STEP_NOT_FOUND,
     ErrorCode.STEP_ORDER,
-    ErrorCode.USERNAME_TAKEN,
-    ErrorCode.VALIDATION_ERROR,
     ErrorCode.VERIFICATION_REQUIRED,
 )
 
@@ -109,8 +84,8 @@ def error_response(error: RegflowError) -> Response:
         found = error.problems if isinstance(error, ValidationFailed) else [error]
         message = found[0].message if found else error.message
         return JSONResponse({"success": False, "error": message}, status_code=400)
-    status, message = MESSAGES.get(error.code, (problems.status_for(error), error.message))
-    headers = {"Retry-After": str(getattr(error, "retry_after", 1))} if status == 429 else None
+    status, message = words(error, MESSAGES)
+    headers = retry_headers(error) or ({"Retry-After": "1"} if status == 429 else None)
     return JSONResponse({"success": False, "error": message}, status_code=status, headers=headers)
 
 
@@ -131,28 +106,19 @@ def _email(body: dict[str, Any], field: str = "email") -> str:
         ) from None
 
 
-def user_view(account: dict[str, Any]) -> dict[str, Any]:
-    created = _stamp(account["created_at"])
-    verified = bool(account.get("email_verified"))
+def user_view(account: AccountView) -> dict[str, Any]:
+    created = _stamp(account.created_at.isoformat().replace("+00:00", "Z"))
     return {
-        "id": account["id"],
-        "email": account["email"],
-        "isVerified": verified,
-        "verifiedAt": created if verified else None,
+        "id": account.id,
+        "email": account.email,
+        "isVerified": account.email_verified,
+        "verifiedAt": created if account.email_verified else None,
         "createdAt": created,
     }
 
 
 def _imported(account: Account) -> dict[str, Any]:
-    created = account.created_at.isoformat().replace("+00:00", "Z")
-    return user_view(
-        {
-            "id": account.id,
-            "email": account.email,
-            "email_verified": account.email_verified_at is not None,
-            "created_at": created,
-        }
-    )
+    return user_view(AccountView.of(account))
 
 
 def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
@@ -194,16 +160,15 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         token = lookups.token_for(CONTRACT, email)
         # the code is checked on every call, even once the address is proven (a completion
         # that failed after the code was confirmed must not be finished by anyone else)
-        proven = await services.proofs.prove(token, str(code))
-        _, done = await services.completion.complete(proven.registration_id, token)
+        done = await services.proofs.complete(token, str(code))  # one unit of work
         return JSONResponse(
             {
                 "success": True,
-                "user": user_view(done["account"]),
+                "user": user_view(done.account),
                 "session": {
-                    "accessToken": done["access_token"],
-                    "tokenType": done["token_type"],
-                    "expiresIn": done["expires_in"],
+                    "accessToken": done.token.access_token,
+                    "tokenType": done.token.token_type,
+                    "expiresIn": done.token.expires_in,
                 },
                 "message": "Account created and verified successfully",
             },

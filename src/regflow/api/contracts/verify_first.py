@@ -50,14 +50,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from regflow.api import problems
-from regflow.api.contracts.base import contract_router, json_object, pick, renamed, text
-from regflow.api.contracts.catalogue import fallback
+from regflow.api.contracts.base import contract_router, iso, json_object, pick, renamed, text
+from regflow.api.contracts.catalogue import fallback, retry_headers
 from regflow.core.identifiers import normalize_email
 from regflow.errors import (
     ErrorCode,
     FieldProblem,
     RegflowError,
-    TooSoon,
     ValidationFailed,
 )
 from regflow.services.container import Services
@@ -109,43 +108,18 @@ MESSAGES = {  # code -> (status, message, detail)
         "Too many wrong codes; please request a new verification code",
     ),
 }
-# answered with the native status and the service's message (see catalogue)
+# answered with the native status and the service's message, as catalogue.NATIVE_WORDS
 FALLBACK = fallback(
     ErrorCode.ALREADY_COMPLETED,
-    ErrorCode.ALREADY_MEMBER,
-    ErrorCode.CONFLICT,
-    ErrorCode.ERROR,
-    ErrorCode.FLOW_UNKNOWN,
-    ErrorCode.FORBIDDEN,
-    ErrorCode.IDEMPOTENCY_IN_PROGRESS,
-    ErrorCode.IDEMPOTENCY_MISMATCH,
     ErrorCode.INVALID_CREDENTIALS,
-    ErrorCode.INVALID_FIELD,
-    ErrorCode.INVALID_TOKEN,
-    ErrorCode.INVITATION_EMAIL_MISMATCH,
-    ErrorCode.INVITATION_EXPIRED,
-    ErrorCode.INVITATION_INVALID,
-    ErrorCode.INVITATION_NOT_FOUND,
-    ErrorCode.INVITATION_USED,
-    ErrorCode.LOGO_INVALID,
-    ErrorCode.NOT_A_MEMBER,
-    ErrorCode.NOT_FOUND,
-    ErrorCode.ORG_CODE_EXHAUSTED,
-    ErrorCode.ORG_CODE_INVALID,
-    ErrorCode.ORG_INVITE_ONLY,
-    ErrorCode.ORG_NOT_FOUND,
     ErrorCode.ORG_SLUG_EXISTS,
     ErrorCode.OVERLOADED,
-    ErrorCode.PAYLOAD_TOO_LARGE,
     ErrorCode.RATE_LIMITED,
     ErrorCode.REGISTRATION_EXPIRED,
     ErrorCode.REGISTRATION_NOT_FOUND,
     ErrorCode.RESEND_TOO_SOON,
-    ErrorCode.STEP_NOT_FOUND,
     ErrorCode.STEP_ORDER,
-    ErrorCode.USERNAME_TAKEN,
     ErrorCode.USER_EXISTS,
-    ErrorCode.VALIDATION_ERROR,
 )
 
 
@@ -167,8 +141,7 @@ def error_response(error: RegflowError) -> Response:
     else:
         status, message, detail = problems.status_for(error), error.message, error.message
     response = failure(status, message, [{"code": error.code, "message": detail}])
-    if isinstance(error, TooSoon):
-        response.headers["Retry-After"] = str(error.retry_after)
+    response.headers.update(retry_headers(error) or {})
     return response
 
 
@@ -244,33 +217,36 @@ def verify_first_router(services: Services) -> APIRouter:
             await registrations.submit(rid, token, "account", pick(body, FIELDS))
         except ValidationFailed as failed:
             raise ValidationFailed(renamed(failed, {}), failed.message) from None
-        _, done = await services.completion.complete(rid, token)
-        account, tenant = done["account"], done["organization"]
-        full_name = " ".join(filter(None, [account["first_name"], account["last_name"]]))
+        done = await services.completion.complete(rid, token)
+        account, tenant, founded = done.account, done.organization, done.founded
         created = JSONResponse(
             {
                 "success": True,
                 "message": "Account created successfully",
                 "data": {
-                    "access_token": done["access_token"],
-                    "token_type": done["token_type"],
-                    "expires_in": done["expires_in"],
+                    "access_token": done.token.access_token,
+                    "token_type": done.token.token_type,
+                    "expires_in": done.token.expires_in,
                     "user": {
-                        "id": account["id"],
-                        "email": account["email"],
-                        "full_name": full_name,
-                        "first_name": account["first_name"],
-                        "last_name": account["last_name"],
-                        "email_verified": account["email_verified"],
-                        "created_at": account["created_at"],
+                        "id": account.id,
+                        "email": account.email,
+                        "full_name": account.full_name,
+                        "first_name": account.first_name,
+                        "last_name": account.last_name,
+                        "email_verified": account.email_verified,
+                        "created_at": iso(account.created_at),
                     },
-                    "tenant": {
-                        "id": tenant["id"],
-                        "slug": tenant["slug"],
-                        "company_name": tenant["name"],
-                        "join_code": tenant.get("join_code"),
-                        "created_at": tenant.get("created_at"),
-                    },
+                    "tenant": (
+                        {
+                            "id": tenant.id,
+                            "slug": tenant.slug,
+                            "company_name": tenant.name,
+                            "join_code": founded.join_code if founded else None,
+                            "created_at": iso(founded.created_at) if founded else None,
+                        }
+                        if tenant
+                        else None
+                    ),
                 },
             },
             status_code=201,
