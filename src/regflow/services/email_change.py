@@ -14,6 +14,9 @@ token version is bumped again and the owner is told to reset the password.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from regflow.core import cryptokit
 from regflow.core import email_change as ec
 from regflow.core.email_change import EmailChanged
@@ -37,12 +40,20 @@ UNDO_PATH = "/account/email/undo/"  # the hosted page of the notice's link
 WRONG = "The code is not correct."
 
 
+@dataclass(frozen=True)
+class ChangeCodeSent:
+    """A code on its way to the new address (or the one sent moments ago, still valid)."""
+
+    target: str  # masked
+    expires_at: datetime
+
+
 class EmailChanges:
     def __init__(self, ctx: ServiceContext, verifier: TokenVerifier) -> None:
         self.ctx = ctx
         self.verifier = verifier
 
-    async def request(self, token: str | None, new_email: str, password: str) -> dict[str, object]:
+    async def request(self, token: str | None, new_email: str, password: str) -> ChangeCodeSent:
         try:
             address = normalize_email(new_email)
         except FieldProblem as problem:
@@ -69,7 +80,7 @@ class EmailChanges:
                 and current.new_email == address
                 and now < current.resend_available_at
             ):
-                return {"target": mask_email(address), "expires_at": current.expires_at}
+                return ChangeCodeSent(mask_email(address), current.expires_at)
             await self.ctx.limits.hit("code_send", address)
             change, code = ec.start(self.ctx.secret, account.id, address, now, policy)
             await uow.email_changes.replace(change)
@@ -87,7 +98,7 @@ class EmailChanges:
             await uow.outbox.add(message)
             await uow.commit()
         self.ctx.outbox_written()
-        return {"target": mask_email(address), "expires_at": change.expires_at}
+        return ChangeCodeSent(mask_email(address), change.expires_at)
 
     async def confirm(self, token: str | None, code: str) -> EmailChanged:
         policy = self.ctx.email_change

@@ -164,7 +164,7 @@ class Organizations:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    async def by_code(self, raw: str) -> dict[str, str]:
+    async def by_code(self, raw: str) -> str:
         """Only the name: the code is the secret, the rest of the organization is not public."""
         try:
             code = orgs.normalize_join_code(raw)
@@ -174,4 +174,4 @@ class Organizations:
             organization = await uow.organizations.get_by_join_code(code)
         if organization is None:
             raise NotFound(NOT_FOUND, code=ErrorCode.ORG_CODE_INVALID)
-        return {"name": organization.name}
+        return organization.name

@@ -197,7 +197,7 @@ def console_router(w: Wizard, invitations: Invitations) -> APIRouter:
                 data = await upload.read()
                 if data:
                     try:
-                        logo = str((await w.uploads.logo(data))["key"])
+                        logo = (await w.uploads.logo(data)).key
                     except RegflowError as error:
                         raise ValidationFailed.single("logo", error.code, error.message) from None
             await admin.update(

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
-from regflow.api.contracts.base import json_object, pack
+from regflow.api.contracts.base import iso, json_object, pack
 from regflow.api.contracts.evalon_common import (
     begin,
     created,
@@ -184,11 +184,11 @@ def organization_routes(
         stored = await uploads.logo(data)
         return created(
             {
-                "logoTempKey": stored["key"],
-                "url": stored["url"],
-                "contentType": stored["content_type"],
-                "size": stored["size"],
-                "expiresAt": stored["expires_at"],
+                "logoTempKey": stored.key,
+                "url": stored.url,
+                "contentType": stored.content_type,
+                "size": stored.size,
+                "expiresAt": iso(stored.expires_at),
             }
         )
 
@@ -200,5 +200,5 @@ def organization_routes(
             raise NotFound(NOT_FOUND, code=ErrorCode.ORG_NOT_FOUND) from None
         return {
             "success": True,
-            "data": {"name": found["name"], "orgCode": org_code.strip().upper()},
+            "data": {"name": found, "orgCode": org_code.strip().upper()},
         }

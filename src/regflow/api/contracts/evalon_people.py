@@ -155,7 +155,7 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
         if state.step != "organization":  # joined: the name the code stands for
             code = str(body.get("orgCode", ""))
             found = await lookup.by_code(code)
-            answer["data"]["organization"] = {"name": found["name"], "orgCode": code.upper()}
+            answer["data"]["organization"] = {"name": found, "orgCode": code.upper()}
         return answer
 
     @router.post("/api/teachers/register/step4", status_code=201)

@@ -175,10 +175,10 @@ def phased_router(services: Services) -> Any:
         found = await services.usernames.availability(username)
         return {
             "success": True,
-            "username": found["username"],
-            "available": found["available"],
-            "reason": found.get("reason"),
-            "suggestions": found["suggestions"],
+            "username": found.username,
+            "available": found.available,
+            "reason": found.reason.value if found.reason else None,
+            "suggestions": list(found.suggestions),
         }
 
     @router.post("/auth/registration/identity")

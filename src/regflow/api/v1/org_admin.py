@@ -9,7 +9,6 @@ departments; ``GET …/members?status=pending`` the approval queue;
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -18,7 +17,7 @@ from pydantic import Field
 from regflow.api.deps import bearer_token
 from regflow.api.schemas import Strict
 from regflow.api.v1 import serialize
-from regflow.services.invitation_admin import InvitationAdmin, InvitationView
+from regflow.services.invitation_admin import InvitationAdmin
 from regflow.services.invitations import Invitations
 from regflow.services.org_admin import OrgAdmin
 
@@ -36,22 +35,6 @@ class OrganizationPatch(Strict):
 class InvitationRequest(Strict):
     email: str = Field(max_length=320)
     role: str = Field(max_length=32)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-def _invitation(i: InvitationView) -> dict[str, Any]:
-    return {
-        "id": i.id,
-        "email": i.email,
-        "role": i.role,
-        "status": i.status.value,
-        "created_at": _iso(i.created_at),
-        "expires_at": _iso(i.expires_at),
-        "accepted_at": _iso(i.accepted_at),
-    }
 
 
 def org_admin_router(admin: OrgAdmin, invitations: Invitations) -> APIRouter:
@@ -109,7 +92,7 @@ def org_admin_router(admin: OrgAdmin, invitations: Invitations) -> APIRouter:
     async def invitations_list(organization_id: Id, token: Bearer) -> dict[str, Any]:
         """The latest 200 invitations, newest first: pending, accepted or expired."""
         found = await invitation_admin.listed(token, organization_id)
-        return {"invitations": [_invitation(i) for i in found]}
+        return {"invitations": [serialize.invitation(i) for i in found]}
 
     @router.post("/invitations/{invitation_id}/revoke", status_code=204)
     async def revoke(organization_id: Id, invitation_id: Id, token: Bearer) -> None:

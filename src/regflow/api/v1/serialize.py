@@ -7,18 +7,29 @@ what these build and never read a service's internals.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from regflow.core.email_change import EmailChanged
 from regflow.core.invitations import Invitation
 from regflow.core.model import Channel, Membership
 from regflow.core.onboarding import MemberView
+from regflow.core.recovery import PasswordChanged
+from regflow.services.account import AccountView as OwnAccount
 from regflow.services.codes import CodeSent
 from regflow.services.completed import AccountView, Completed
+from regflow.services.email_change import ChangeCodeSent
+from regflow.services.funnel import FunnelReport
+from regflow.services.invitation_admin import InvitationView
 from regflow.services.invitations import InvitationAccepted, InvitationPreview
+from regflow.services.mailbox import MailboxEntry
 from regflow.services.org_admin import MemberPage
 from regflow.services.organizations import OrganizationView
+from regflow.services.outbox_admin import MessageView, OutboxOverview
 from regflow.services.sessions import LoggedIn, TokenGrant
+from regflow.services.uploads import StoredLogo
+from regflow.services.usernames import Availability
 from regflow.services.views import PendingCode, RegistrationView, StepView
 
 
@@ -206,3 +217,147 @@ def member_page(page: MemberPage) -> dict[str, Any]:
 def decided(membership: Membership) -> dict[str, Any]:
     """An approved or rejected membership."""
     return {"id": membership.id, "role": membership.role.value, "status": membership.status.value}
+
+
+def availability(found: Availability) -> dict[str, Any]:
+    """``GET /v1/usernames/{name}/availability``: ``reason`` only when it is not free."""
+    body: dict[str, Any] = {"username": found.username, "available": found.available}
+    if found.reason is not None:
+        body["reason"] = found.reason.value
+    body["suggestions"] = list(found.suggestions)
+    return body
+
+
+def stored_logo(stored: StoredLogo) -> dict[str, Any]:
+    """``POST /v1/uploads/logo``'s 201 body."""
+    return {
+        "key": stored.key,
+        "content_type": stored.content_type,
+        "width": stored.width,
+        "height": stored.height,
+        "size": stored.size,
+        "url": stored.url,
+        "expires_at": timestamp(stored.expires_at),
+    }
+
+
+def outbox_message(view: MessageView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "kind": view.kind.value,
+        "template": view.template,
+        "status": view.status.value,
+        "recipient": view.recipient,
+        "locale": view.locale,
+        "attempts": view.attempts,
+        "created_at": timestamp(view.created_at),
+        "available_at": timestamp(view.available_at),
+        "last_error": view.last_error,
+    }
+
+
+def outbox_overview(overview: OutboxOverview) -> dict[str, Any]:
+    """``GET /v1/admin/outbox`` (and ``regflow outbox --json``)."""
+    return {
+        "counts": {status.value: count for status, count in overview.counts.items()},
+        "statuses": [s.value for s in overview.statuses],
+        "messages": [outbox_message(m) for m in overview.messages],
+    }
+
+
+def _optional(value: datetime | None) -> str | None:
+    return timestamp(value) if value is not None else None
+
+
+def invitation(view: InvitationView) -> dict[str, Any]:
+    """One of ``GET /v1/organizations/{id}/invitations``' invitations."""
+    return {
+        "id": view.id,
+        "email": view.email,
+        "role": view.role,
+        "status": view.status.value,
+        "created_at": timestamp(view.created_at),
+        "expires_at": timestamp(view.expires_at),
+        "accepted_at": _optional(view.accepted_at),
+    }
+
+
+def me(view: OwnAccount) -> dict[str, Any]:
+    """``GET /v1/account``."""
+    return {
+        "id": view.id,
+        "email": view.email,
+        "email_verified": view.email_verified,
+        "username": view.username,
+        "first_name": view.first_name,
+        "last_name": view.last_name,
+        "created_at": timestamp(view.created_at),
+    }
+
+
+def change_code_sent(sent: ChangeCodeSent) -> dict[str, Any]:
+    """``POST /v1/account/email``'s 202 body. Its ``expires_at`` has always been written
+    with ``+00:00`` (not ``Z``); kept so, clients may compare it as a string."""
+    return {"status": "code_sent", "target": sent.target, "expires_at": sent.expires_at.isoformat()}
+
+
+def email_changed(changed: EmailChanged) -> dict[str, Any]:
+    return {
+        "status": "email_changed",
+        "email": changed.email,
+        "changed_at": timestamp(changed.changed_at),
+    }
+
+
+def password_changed(changed: PasswordChanged) -> dict[str, Any]:
+    return {
+        "status": "password_changed",
+        "email": changed.email,
+        "changed_at": timestamp(changed.changed_at),
+    }
+
+
+def deleted(at: datetime) -> dict[str, Any]:
+    """``DELETE /v1/account``."""
+    return {"status": "deleted", "deleted_at": timestamp(at)}
+
+
+def funnel_report(report: FunnelReport) -> dict[str, Any]:
+    """``GET /v1/admin/funnel`` (its HTML page and ``regflow funnel --json`` show the same)."""
+    return {
+        "since": timestamp(report.since),
+        "until": timestamp(report.until),
+        "generated_at": timestamp(report.generated_at),
+        "flow": report.flow,
+        "flows": [
+            {
+                "flow": f.flow,
+                "experiment": f.experiment,
+                "variants": [asdict(v) for v in f.variants],
+                "comparisons": [asdict(c) for c in f.comparisons],
+            }
+            for f in report.flows
+        ],
+    }
+
+
+def mailbox_entry(entry: MailboxEntry) -> dict[str, Any]:
+    """One message of ``GET /dev/mailbox.json`` (its times with ``+00:00``, as always)."""
+    return {
+        "id": entry.id,
+        "kind": entry.kind.value,
+        "recipient": entry.recipient,
+        "template": entry.template,
+        "locale": entry.locale,
+        "status": entry.status.value,
+        "attempts": entry.attempts,
+        "last_error": entry.last_error,
+        "created_at": entry.created_at.isoformat(),
+        "sent_at": entry.sent_at.isoformat() if entry.sent_at else None,
+        "subject": entry.subject,
+        "text": entry.text,
+        "html": entry.html,
+        "code": entry.code,
+        "link": entry.link,
+        "scrubbed": entry.scrubbed,
+    }

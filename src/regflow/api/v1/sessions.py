@@ -29,6 +29,6 @@ def sessions_router(services: Services) -> APIRouter:
 
     @router.get("/v1/usernames/{name}/availability")
     async def availability(name: str = Path(max_length=64)) -> dict[str, Any]:
-        return await services.usernames.availability(name)
+        return serialize.availability(await services.usernames.availability(name))
 
     return router
