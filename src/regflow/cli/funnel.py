@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from regflow.api.v1 import serialize
 from regflow.api.v1.admin import duration, percent
 from regflow.app import build_runtime
 from regflow.core.funnel import parse_moment
@@ -38,7 +39,8 @@ def funnel(
     async def run() -> dict[str, Any]:
         runtime = build_runtime(settings)
         try:
-            return await runtime.services.reports.funnel(start, end, flow)
+            found = await runtime.services.reports.funnel(start, end, flow)
+            return serialize.funnel_report(found)
         finally:
             runtime.hasher.close()
             await runtime.engine.dispose()
