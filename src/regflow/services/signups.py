@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from regflow.core import cryptokit, onboarding
+from regflow.core import cryptokit
 from regflow.core.engine import Outcome, SendCode
 from regflow.core.flowspec import StepRule
-from regflow.core.model import Channel, Registration
+from regflow.core.model import Channel, Registration, Reserved
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict, ErrorCode, TooSoon, UniqueViolation, VerificationFailed
 from regflow.services.codes import send_code
@@ -74,7 +74,7 @@ class Signups(Registrations):
         contract: str,
         token: str | None = None,
         when_live: WhenLive = WhenLive.KEEP,
-        reserve: dict[str, str] | None = None,
+        reserve: Reserved | None = None,
         then: Sequence[tuple[str, dict[str, Any]]] = (),
     ) -> Begun:
         """Start ``flow`` and submit ``step``; ValidationFailed before any write.
@@ -157,9 +157,7 @@ class Signups(Registrations):
             self.ctx.outbox_written()
         return Begun(registration.id, token, True, state)
 
-    def _fresh(
-        self, flow: str, contract: str, token: str, reserve: dict[str, str] | None
-    ) -> Outcome:
+    def _fresh(self, flow: str, contract: str, token: str, reserve: Reserved | None) -> Outcome:
         registration_id = str(uuid.uuid4())
         return self.ctx.engine.start(
             flow,
@@ -168,7 +166,7 @@ class Signups(Registrations):
             now=self.ctx.clock(),
             variant=self.ctx.experiments.assign(flow, registration_id, None),
             contract=contract,
-            prefill={onboarding.RESERVED_KEY: reserve} if reserve else None,
+            reserved=reserve,
         )
 
     async def _live(
