@@ -41,6 +41,8 @@ from regflow.services.registrations import Registrations
 from regflow.services.step_rules import check_step
 from regflow.services.views import RegistrationView, describe, pending
 
+ATTEMPT = "attempt"  # reserved: SHA-256 of the first registrant's attempt token
+
 
 class WhenLive(StrEnum):
     """What a request does when the address already has a live registration."""
@@ -76,6 +78,7 @@ class Signups(Registrations):
         when_live: WhenLive = WhenLive.KEEP,
         reserve: dict[str, str] | None = None,
         then: Sequence[tuple[str, dict[str, Any]]] = (),
+        attempt: str | None = None,
     ) -> Begun:
         """Start ``flow`` and submit ``step``; ValidationFailed before any write.
 
@@ -83,9 +86,13 @@ class Signups(Registrations):
         then a live registration holding it stands (see :class:`WhenLive`). ``then``: more
         steps for the same request (seed 001's teacher sign-up in one body), each submitted
         when the registration has reached it, all validated before anything is written.
+        ``attempt``: the client's attempt token; a new registration keeps its SHA-256, so
+        that the client which registered first keeps its password through a contest.
         """
         keyed = token is not None
         token = token or cryptokit.new_token()
+        if attempt is not None:
+            reserve = {**(reserve or {}), ATTEMPT: cryptokit.sha256_hex(attempt)}
         started = self._fresh(flow, contract, token, reserve)
         registration = started.registration
         # later steps are validated against the earlier ones applied to a throwaway copy
