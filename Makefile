@@ -36,8 +36,10 @@ chromium: ## the browser tests drive the system's Chromium (Playwright downloads
 	@fc-list 2>/dev/null | grep -qi devanagari || (apt-get update -qq && apt-get install -y -qq fonts-noto-core) >/dev/null 2>&1 \
 		|| echo "no Devanagari font could be installed: Hindi pages will show boxes in screenshots"
 
+# one test worker per core (PYTEST_WORKERS=0 runs them in this process); a file stays on one worker
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n > 4 ? 4 : n )))
 pytest: install chromium
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck contracts pytest ## everything CI runs
 

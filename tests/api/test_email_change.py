@@ -107,3 +107,42 @@ async def test_two_accounts_racing_for_one_address_one_wins(harness: Harness) ->
     # each account confirms its own code at once (the newest mail was each one's)
     statuses = await asyncio.gather(*(confirm(t, c) for t, c in zip(tokens, codes, strict=True)))
     assert sorted(statuses) == [200, 409], statuses
+
+
+async def test_the_mails_speak_the_accounts_language(harness: Harness) -> None:
+    h = harness
+    old = unique_email("french")
+    token = str(
+        (await complete(h, *await h.member_until_complete(old, locale="fr")))["access_token"]
+    )
+    taken, _ = await member(h)  # an English account holds this address
+    body = {"email": taken, "password": PASSWORD}
+    assert (
+        await h.client.post("/v1/account/email", json=body, headers=bearer(token))
+    ).status_code == 202
+    new = unique_email("nouveau")
+    body = {"email": new, "password": PASSWORD}
+    assert (
+        await h.client.post("/v1/account/email", json=body, headers=bearer(token))
+    ).status_code == 202
+    found = {(m.recipient, m.template): m for m in await h.outbox()}
+    assert found[(taken, "email_change_taken")].locale == "en"  # its owner's language
+    code = found[(new, "email_change_code")]
+    assert code.locale == "fr"  # the asking account's
+    r = await h.client.post(
+        "/v1/account/email/confirm", json={"code": code.context["code"]}, headers=bearer(token)
+    )
+    assert r.status_code == 200, r.text
+    notice = {(m.recipient, m.template): m for m in await h.outbox()}[(old, "email_changed")]
+    assert notice.locale == "fr" and str(notice.context["undo_url"]).endswith("?lang=fr")
+    undo = re.search(
+        r"/account/email/undo/([A-Za-z0-9_-]+)\?lang=fr$", str(notice.context["undo_url"])
+    )
+    assert undo
+    page = await h.client.get(f"/account/email/undo/{undo.group(1)}?lang=fr")
+    assert page.status_code == 200 and 'lang="fr"' in page.text
+    assert (
+        await h.client.post("/v1/account/email/undo", json={"token": undo.group(1)})
+    ).status_code == 200
+    undone = {(m.recipient, m.template): m for m in await h.outbox()}[(old, "email_change_undone")]
+    assert undone.locale == "fr" and str(undone.context["reset_url"]).endswith("?lang=fr")

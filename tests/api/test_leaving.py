@@ -19,7 +19,7 @@ def bearer(token: str) -> dict[str, str]:
 async def test_a_member_leaves_with_password_and_second_factor(harness: Harness) -> None:
     h = harness
     email = unique_email("leaver")
-    rid, auth = await h.member_until_complete(email)
+    rid, auth = await h.member_until_complete(email, locale="hi")
     token = (await complete(h, rid, auth))["access_token"]
     secret = (await h.client.post("/v1/account/totp", headers=bearer(token))).json()["secret"]
     r = await h.client.post(
@@ -50,6 +50,7 @@ async def test_a_member_leaves_with_password_and_second_factor(harness: Harness)
     assert login.status_code == 401
     mails = [m for m in await h.outbox() if m.recipient == email]
     assert [m.template for m in mails] == ["account_deleted"]  # nothing else keeps the address
+    assert mails[0].locale == "hi"  # the account's language, kept from its sign-up
     async with h.runtime.uow(read_only=True) as uow:
         conn = uow.accounts._conn  # type: ignore[attr-defined]
         left = await conn.scalar(select(func.count()).where(accounts.c.email == email))

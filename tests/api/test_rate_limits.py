@@ -223,7 +223,7 @@ PUBLIC = [
     ("POST", "/v1/invitations/" + "a" * 32, None, "invitation_ip"),
     ("POST", "/v1/uploads/logo", None, "upload_ip"),
     ("GET", "/v1/uploads/logo/nothing", None, "default_ip"),
-    ("GET", f"/v1/organizations/{uuid.uuid4()}", None, "admin_ip"),
+    ("GET", "/v1/organizations/7d0f2b8e-3c1a-4b5e-9f6d-2a8c4e1b0f93", None, "admin_ip"),
     ("GET", "/.well-known/jwks.json", None, "default_ip"),
 ]
 

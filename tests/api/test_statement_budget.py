@@ -81,11 +81,12 @@ BUDGET: dict[str, tuple[int, str]] = {
         "BEGIN SELECT | BEGIN SELECT SELECT UPDATE SELECT INSERT UPDATE",
     ),
     "verify-email (seed 004)": (1, "BEGIN SELECT SELECT SELECT UPDATE UPDATE UPDATE"),
+    # completion reads the membership's organization once (its answer and its token)
     "register (seed 004)": (
         4,
         "BEGIN SELECT | BEGIN SELECT | BEGIN SELECT UPDATE"
         " | BEGIN SELECT SAVEPOINT INSERT RELEASE SAVEPOINT INSERT RELEASE"
-        " INSERT UPDATE DELETE DELETE SELECT SELECT",
+        " INSERT UPDATE DELETE DELETE SELECT",
     ),
     # the account and memberships, then whether a second factor is enrolled or required:
     # two more reads since two-factor sign-in, to fold into the first ones

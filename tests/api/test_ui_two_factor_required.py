@@ -132,3 +132,9 @@ async def test_a_sign_up_without_two_factor_goes_straight_to_welcome(ui: Harness
     welcome = await ui.client.get(done.headers["location"])
     assert welcome.status_code == 200 and "Welcome" in welcome.text
     assert "Set up two-factor sign-in" not in welcome.text
+    # the account page speaks the person's language too
+    page = await ui.client.get("/account?lang=hi")
+    assert page.status_code == 200 and 'lang="hi"' in page.text
+    assert "दो-चरणीय साइन-इन सेट करें" in page.text and "Set up two-factor" not in page.text
+    setup = await ui.client.post("/account/two-factor", data={"csrf": await csrf(ui)})
+    assert "इस कोड को किसी ऑथेंटिकेटर ऐप से स्कैन करें" in setup.text

@@ -215,7 +215,7 @@ async def test_leaving_a_unit_of_work_without_commit_writes_nothing(
 
 
 async def test_idempotency_key_is_stored_once(uows: SqlUnitOfWorkFactory) -> None:
-    record = IdempotencyRecord(_id(), "key-1", "c" * 64, 201, {"account": {"id": "x"}}, NOW)
+    record = IdempotencyRecord(_id(), "key-1", "c" * 64, {"account": {"id": "x"}}, NOW)
     async with uows() as uow:
         await uow.idempotency.add(record)
         await uow.commit()

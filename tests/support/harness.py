@@ -78,17 +78,21 @@ class Harness:
                 return match.group(1)
         raise AssertionError(f"no link queued for {recipient}")
 
-    async def start(self, flow: str = "member") -> tuple[str, dict[str, str]]:
-        response = await self.client.post("/v1/registrations", json={"flow": flow})
+    async def start(
+        self, flow: str = "member", locale: str | None = None
+    ) -> tuple[str, dict[str, str]]:
+        wanted = {"flow": flow, **({"locale": locale} if locale else {})}
+        response = await self.client.post("/v1/registrations", json=wanted)
         assert response.status_code == 201, response.text
         body = response.json()
         return body["id"], {"Authorization": f"Bearer {body['token']}"}
 
     async def member_until_complete(
-        self, email: str, username: str | None = None
+        self, email: str, username: str | None = None, locale: str | None = None
     ) -> tuple[str, dict[str, str]]:
-        """Walk the member flow up to (not including) completion."""
-        rid, auth = await self.start("member")
+        """Walk the member flow up to (not including) completion (in ``locale``: the
+        account's language for its later mails)."""
+        rid, auth = await self.start("member", locale)
         c = self.client
         r = await c.post(
             f"/v1/registrations/{rid}/steps/email", json={"email": email}, headers=auth

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from regflow.api.v1 import serialize
 from regflow.app import build_runtime
 from regflow.cli.funnel import table
 from regflow.errors import RegflowError
@@ -63,7 +64,8 @@ def listing(
         overview = _run(lambda admin: admin.overview(status or None, limit))
     except RegflowError as exc:
         raise typer.BadParameter(str(exc)) from None
-    typer.echo(json.dumps(overview, indent=2) if as_json else render(overview))
+    shown = serialize.outbox_overview(overview)
+    typer.echo(json.dumps(shown, indent=2) if as_json else render(shown))
 
 
 @outbox.command("requeue")

@@ -414,8 +414,9 @@ class IdempotencyRecord:
     scope: str
     key: str
     request_hash: str
-    response_status: int
-    response_body: dict[str, Any]
+    # what the completion made, as its codec keeps it (regflow.services.completed), so a
+    # replay rebuilds the same value; never a token
+    completed: dict[str, Any]
     created_at: datetime
 
 

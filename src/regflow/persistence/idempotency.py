@@ -1,4 +1,4 @@
-"""Idempotency records for ``complete``: the response replayed for a repeated key."""
+"""Idempotency records for ``complete``: what it made, replayed for a repeated key."""
 
 from __future__ import annotations
 
@@ -26,8 +26,7 @@ class SqlIdempotency:
             scope=m["scope"],
             key=m["key"],
             request_hash=m["request_hash"],
-            response_status=m["response_status"],
-            response_body=dict(m["response_body"]),
+            completed=dict(m["completed"]),
             created_at=m["created_at"],
         )
 
@@ -39,8 +38,7 @@ class SqlIdempotency:
                         scope=record.scope,
                         key=record.key,
                         request_hash=record.request_hash,
-                        response_status=record.response_status,
-                        response_body=record.response_body,
+                        completed=record.completed,
                         created_at=record.created_at,
                     )
                 )

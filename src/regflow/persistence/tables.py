@@ -242,8 +242,7 @@ idempotency_records = Table(
     Column("scope", String(64), primary_key=True),
     Column("key", String(255), primary_key=True),
     Column("request_hash", String(64), nullable=False),
-    Column("response_status", Integer, nullable=False),
-    Column("response_body", JSON, nullable=False),
+    Column("completed", JSON, nullable=False),  # regflow.services.completed's codec
     Column("created_at", UTCDateTime, nullable=False),
 )
 

@@ -112,7 +112,7 @@ class AccountSettings:
                     )
             key = recovery.email_key(self.ctx.secret, account.email)
             await uow.erasure.erase(account.id, account.email, key, account.phone)
-            await uow.outbox.add(mail(account.email, "account_deleted", {}, now))
+            await uow.outbox.add(mail(account.email, "account_deleted", {}, now, account.locale))
             await uow.commit()
         self.ctx.outbox_written()
         return now

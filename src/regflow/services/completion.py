@@ -1,19 +1,20 @@
 """Completing a registration: account (+ membership) and token, in one transaction.
 
-A sign-up an OpenID client opened may name the client's ``organization``
-(``join``): the new account joins it in the same transaction, as its join
-policy says (``regflow.services.joining.join_named``).
+The answer is a :class:`~regflow.services.completed.Completed`. A sign-up an OpenID
+client opened may name the client's ``organization`` (``join``): the new account joins
+it in the same transaction, as its join policy says
+(``regflow.services.joining.join_named``).
 
-``Idempotency-Key``: the same key and body replays the first response (with a
-fresh access token: tokens are never stored; not for a disabled account, after a
-token-version bump or past the registration's lifetime), a different body is refused
-with IDEMPOTENCY_MISMATCH, and a request racing the first one gets a 409.
+``Idempotency-Key``: the same key and body replays the first completion (what it made,
+kept by the codec of ``regflow.services.completed``, with a fresh access token: tokens
+are never stored; not for a disabled account, after a token-version bump or past the
+registration's lifetime), a different body is refused with IDEMPOTENCY_MISMATCH, and
+a request racing the first one gets a 409.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from typing import Any
 
@@ -37,15 +38,22 @@ from regflow.errors import (
     UniqueViolation,
 )
 from regflow.services.base import RegistrationUseCase
+from regflow.services.completed import (
+    AccountView,
+    Completed,
+    Made,
+    MembershipRef,
+    OrganizationRef,
+    decode,
+    encode,
+)
 from regflow.services.contested import no_password, offer_password
 from regflow.services.hooks import run_completion_hooks
 from regflow.services.joining import join_named
-from regflow.services.sessions import token_response
+from regflow.services.sessions import TokenGrant, token_response
 from regflow.services.webhooks import completion_data, membership_data, publish  # webhooks
 
 MAX_RACE_RETRIES = 3
-# kept with an idempotency record, never answered: what a replay must find unchanged
-REPLAY_GUARD = "_replay_guard"
 
 
 def request_hash(body: bytes) -> str:
@@ -61,7 +69,7 @@ class Completion(RegistrationUseCase):
         idempotency_key: str | None = None,
         body: bytes = b"",
         join: str | None = None,
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> Completed:
         for _ in range(MAX_RACE_RETRIES):
             try:
                 return await self._complete(registration_id, token, idempotency_key, body, join)
@@ -79,7 +87,7 @@ class Completion(RegistrationUseCase):
         key: str | None,
         body: bytes,
         join: str | None = None,
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> Completed:
         async with self.ctx.uow() as uow:
             registration = await self.load(uow, registration_id, token)
             return await self.finish(uow, registration, key=key, body=body, join=join)
@@ -92,7 +100,7 @@ class Completion(RegistrationUseCase):
         key: str | None = None,
         body: bytes = b"",
         join: str | None = None,
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> Completed:
         """Complete ``registration`` (read, and locked, in ``uow``) and commit ``uow``: what
         the caller wrote in it before commits with the completion or not at all."""
         digest = request_hash(body)
@@ -101,7 +109,7 @@ class Completion(RegistrationUseCase):
             if record is not None:
                 if record.request_hash != digest:
                     raise IdempotencyMismatch()
-                return record.response_status, await self._replay(uow, registration, record)
+                return await self._replay(uow, registration, record)
         await self.ensure_open(uow, registration)
         data = self.ctx.engine.ready_to_complete(registration)
         now = self.ctx.clock()
@@ -131,20 +139,25 @@ class Completion(RegistrationUseCase):
         await self._publish(uow, registration, account, membership, by_client)  # webhooks
         for channel in Channel:  # the challenges have served: nothing is left to confirm
             await uow.verifications.delete_for(registration.id, channel)
-        body_out = await self._response(uow, account, membership)
-        body_out.update(joined.extra)  # a founded organization: the owner's view
         organization = await self._organization(uow, membership)
+        made = Made(
+            AccountView.of(account),
+            OrganizationRef.of(organization) if organization else None,
+            MembershipRef.of(membership) if membership else None,
+            joined.founded,  # a founded organization: the owner's view
+            joined.next_steps,
+        )
         if key is not None:
             try:
-                kept = {**body_out, REPLAY_GUARD: {"token_version": account.token_version}}
+                kept = encode(made, account.token_version)
                 await uow.idempotency.add(
-                    IdempotencyRecord(registration.id, key, digest, 201, kept, now)
+                    IdempotencyRecord(registration.id, key, digest, kept, now)
                 )
             except UniqueViolation:
                 raise ConcurrentUpdate() from None
         await uow.commit()
         self.ctx.outbox_written()
-        return 201, {**body_out, **self._token(account, membership, organization)}
+        return Completed(made, self._token(account, membership, organization))
 
     async def _publish(
         self,
@@ -180,40 +193,9 @@ class Completion(RegistrationUseCase):
             locale=registration.locale,
         )
 
-    async def _response(
-        self, uow: UnitOfWork, account: Account, membership: Membership | None
-    ) -> dict[str, Any]:
-        org = await uow.organizations.get(membership.organization_id) if membership else None
-        body: dict[str, Any] = json.loads(
-            json.dumps(
-                {
-                    "account": {
-                        "id": account.id,
-                        "email": account.email,
-                        "email_verified": account.email_verified_at is not None,
-                        "phone": account.phone,
-                        "phone_verified": account.phone_verified_at is not None,
-                        "username": account.username,
-                        "first_name": account.first_name,
-                        "last_name": account.last_name,
-                        "created_at": account.created_at.isoformat().replace("+00:00", "Z"),
-                    },
-                    "organization": (
-                        {"id": org.id, "name": org.name, "slug": org.slug} if org else None
-                    ),
-                    "membership": (
-                        {"role": membership.role, "status": membership.status}
-                        if membership
-                        else None
-                    ),
-                }
-            )
-        )
-        return body
-
     def _token(
         self, account: Account, membership: Membership | None, organization: Organization | None
-    ) -> dict[str, Any]:
+    ) -> TokenGrant:
         # an organization that requires a second factor is not spoken for by this token
         return token_response(self.ctx, account, membership, organization=organization)
 
@@ -224,20 +206,15 @@ class Completion(RegistrationUseCase):
 
     async def _replay(
         self, uow: UnitOfWork, registration: Registration, record: IdempotencyRecord
-    ) -> dict[str, Any]:
-        """The first answer again with a fresh token, only while that token could still be
-        had: the registration not past its lifetime, the account active and its token
+    ) -> Completed:
+        """The first completion again with a fresh token, only while that token could still
+        be had: the registration not past its lifetime, the account active and its token
         version what it was at completion (a bump revokes every token issued before)."""
         if self.ctx.clock() >= registration.expires_at:
             raise Gone()
-        kept = dict(record.response_body)
-        guard = kept.pop(REPLAY_GUARD, {})
-        account = await uow.accounts.get(str(kept["account"]["id"]))
-        if (
-            account is None
-            or account.status != "active"
-            or account.token_version != guard.get("token_version", 0)
-        ):
+        made, token_version = decode(record.completed)
+        account = await uow.accounts.get(made.account.id)
+        if account is None or account.status != "active" or account.token_version != token_version:
             raise Conflict(
                 "This registration is complete; sign in for a new token.",
                 code=ErrorCode.ALREADY_COMPLETED,
@@ -245,7 +222,7 @@ class Completion(RegistrationUseCase):
         memberships = await uow.memberships.for_account(account.id)
         membership = memberships[0] if memberships else None
         organization = await self._organization(uow, membership)
-        return {**kept, **self._token(account, membership, organization)}
+        return Completed(made, self._token(account, membership, organization))
 
 
 def _taken(violation: UniqueViolation) -> Conflict:

@@ -71,7 +71,6 @@ class ConsoleAccess:
         if organization is None:
             return None
         # the session's methods: an organization that requires a second factor needs "otp"
-        answer = token_response(self.ctx, account, chosen, organization=organization, amr=amr)
-        token = str(answer["access_token"])
+        grant = token_response(self.ctx, account, chosen, organization=organization, amr=amr)
         needs = requires_second_factor(organization.settings) and "otp" not in amr
-        return Seat(organization.id, organization.name, chosen.role, token, needs)
+        return Seat(organization.id, organization.name, chosen.role, grant.access_token, needs)

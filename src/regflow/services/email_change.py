@@ -14,6 +14,9 @@ token version is bumped again and the owner is told to reset the password.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from regflow.core import cryptokit
 from regflow.core import email_change as ec
 from regflow.core.email_change import EmailChanged
@@ -31,9 +34,18 @@ from regflow.errors import (
 from regflow.services.account_mail import FORGOT_PATH, mail
 from regflow.services.bearer import authenticated
 from regflow.services.context import ServiceContext
+from regflow.services.messages import localized
 
 UNDO_PATH = "/account/email/undo/"  # the hosted page of the notice's link
 WRONG = "The code is not correct."
+
+
+@dataclass(frozen=True)
+class ChangeCodeSent:
+    """A code on its way to the new address (or the one sent moments ago, still valid)."""
+
+    target: str  # masked
+    expires_at: datetime
 
 
 class EmailChanges:
@@ -41,7 +53,7 @@ class EmailChanges:
         self.ctx = ctx
         self.verifier = verifier
 
-    async def request(self, token: str | None, new_email: str, password: str) -> dict[str, object]:
+    async def request(self, token: str | None, new_email: str, password: str) -> ChangeCodeSent:
         try:
             address = normalize_email(new_email)
         except FieldProblem as problem:
@@ -68,25 +80,25 @@ class EmailChanges:
                 and current.new_email == address
                 and now < current.resend_available_at
             ):
-                return {"target": mask_email(address), "expires_at": current.expires_at}
+                return ChangeCodeSent(mask_email(address), current.expires_at)
             await self.ctx.limits.hit("code_send", address)
             change, code = ec.start(self.ctx.secret, account.id, address, now, policy)
             await uow.email_changes.replace(change)
-            taken = await uow.accounts.email_exists(address)
+            owner = await uow.accounts.get_by_email(address)
             base = self.ctx.public_url.rstrip("/")
-            if taken:  # the same work and answer; its owner learns someone tried
+            if owner is not None:  # the same work and answer; its owner learns someone tried
+                reset_url = localized(f"{base}{FORGOT_PATH}", owner.locale)
                 message = mail(
-                    address, "email_change_taken", {"reset_url": f"{base}{FORGOT_PATH}"}, now
+                    address, "email_change_taken", {"reset_url": reset_url}, now, owner.locale
                 )
-            else:
+            else:  # in the language of the account that asks
                 minutes = max(1, int(policy.ttl.total_seconds() // 60))
-                message = mail(
-                    address, "email_change_code", {"code": code, "expires_minutes": minutes}, now
-                )
+                context = {"code": code, "expires_minutes": minutes}
+                message = mail(address, "email_change_code", context, now, account.locale)
             await uow.outbox.add(message)
             await uow.commit()
         self.ctx.outbox_written()
-        return {"target": mask_email(address), "expires_at": change.expires_at}
+        return ChangeCodeSent(mask_email(address), change.expires_at)
 
     async def confirm(self, token: str | None, code: str) -> EmailChanged:
         policy = self.ctx.email_change
@@ -118,10 +130,10 @@ class EmailChanges:
             base = self.ctx.public_url.rstrip("/")
             notice = {
                 "new_email": mask_email(change.new_email),
-                "undo_url": f"{base}{UNDO_PATH}{undo}",
+                "undo_url": localized(f"{base}{UNDO_PATH}{undo}", account.locale),
                 "undo_days": policy.undo_ttl.days,
             }
-            await uow.outbox.add(mail(account.email, "email_changed", notice, now))
+            await uow.outbox.add(mail(account.email, "email_changed", notice, now, account.locale))
             await uow.commit()
         self.ctx.outbox_written()
         return EmailChanged(account.id, change.new_email, now)
@@ -153,12 +165,15 @@ class EmailChanges:
             if not await uow.email_changes.set_email(change.account_id, change.old_email, now):
                 raise Conflict("Another account uses that address now.", code=ErrorCode.EMAIL_TAKEN)
             base = self.ctx.public_url.rstrip("/")
+            moved_back = await uow.accounts.get(change.account_id)
+            locale = moved_back.locale if moved_back is not None else "en"
             await uow.outbox.add(
                 mail(
                     change.old_email,
                     "email_change_undone",
-                    {"reset_url": f"{base}{FORGOT_PATH}"},
+                    {"reset_url": localized(f"{base}{FORGOT_PATH}", locale)},
                     now,
+                    locale,
                 )
             )
             await uow.commit()

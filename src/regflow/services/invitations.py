@@ -25,11 +25,13 @@ funnel event is recorded: there is no registration.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 from regflow.core import cryptokit, identifiers, invitations, webhooks
 from regflow.core.flowspec import flow_for_invitee
 from regflow.core.invitations import INVITABLE_ROLES, INVITATION_KEY, Invitation
+from regflow.core.model import Membership
 from regflow.core.ports import UnitOfWork
 from regflow.errors import (
     Conflict,
@@ -42,10 +44,11 @@ from regflow.errors import (
 )
 from regflow.services.base import RegistrationUseCase
 from regflow.services.bearer import authenticated
+from regflow.services.completed import OrganizationRef
 from regflow.services.org_admin import OrgAdmin
 from regflow.services.org_mail import invitation_message
 from regflow.services.registrations import Started
-from regflow.services.sessions import token_response
+from regflow.services.sessions import TokenGrant, token_response
 from regflow.services.views import describe
 from regflow.services.webhooks import membership_data, publish
 
@@ -53,8 +56,26 @@ NOT_FOUND = "This invitation is not valid."
 USED = "This invitation was already used."
 
 
-def _iso(value: Any) -> str:
-    return str(value.isoformat().replace("+00:00", "Z"))
+@dataclass(frozen=True)
+class InvitationPreview:
+    """What following an invitation's link would do (it stays unused)."""
+
+    organization_name: str | None  # None: the organization is gone
+    role: str
+    masked_email: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class InvitationAccepted:
+    """An invitation accepted by an existing account: its active membership and a token
+    for that organization and role."""
+
+    account_id: str
+    email: str
+    organization: OrganizationRef
+    membership: Membership
+    token: TokenGrant
 
 
 class Invitations(RegistrationUseCase):
@@ -64,7 +85,7 @@ class Invitations(RegistrationUseCase):
 
     async def invite(
         self, token: str | None, organization_id: str, email: str, role: str, locale: str = "en"
-    ) -> dict[str, Any]:
+    ) -> Invitation:
         """Invite ``email`` as ``role`` (not ``owner``); the link goes out by mail, in
         ``locale`` (the inviter's language: the invitee's is not known yet)."""
         problems: list[FieldProblem] = []
@@ -102,24 +123,19 @@ class Invitations(RegistrationUseCase):
             )
             await uow.commit()
         self.ctx.outbox_written()
-        return {
-            "id": issued.invitation.id,
-            "email": address,
-            "role": role,
-            "expires_at": _iso(issued.invitation.expires_at),
-        }
+        return issued.invitation
 
-    async def preview(self, link_token: str) -> dict[str, Any]:
+    async def preview(self, link_token: str) -> InvitationPreview:
         """What following the link would do, without consuming it (mail scanners GET links)."""
         async with self.ctx.uow(read_only=True) as uow:
             invitation = await self._usable(uow, link_token)
             organization = await uow.organizations.get(invitation.organization_id)
-        return {
-            "organization": {"name": organization.name if organization else None},
-            "role": invitation.role,
-            "email": identifiers.mask_email(invitation.email),
-            "expires_at": _iso(invitation.expires_at),
-        }
+        return InvitationPreview(
+            organization.name if organization else None,
+            invitation.role,
+            identifiers.mask_email(invitation.email),
+            invitation.expires_at,
+        )
 
     async def accept(self, link_token: str, locale: str = "en") -> Started:
         """Consume the invitation and start its registration: the state plus its token."""
@@ -151,7 +167,7 @@ class Invitations(RegistrationUseCase):
             await uow.commit()
         return Started(registration_token, describe(self.ctx, registration, []))
 
-    async def accept_with_account(self, link_token: str, access_token: str) -> dict[str, Any]:
+    async def accept_with_account(self, link_token: str, access_token: str) -> InvitationAccepted:
         """Consume the invitation for the account of ``access_token``: its membership and a
         token for the organization (see the module docstring)."""
         now = self.ctx.clock()
@@ -195,20 +211,13 @@ class Invitations(RegistrationUseCase):
             await publish(self.ctx, uow, webhooks.MEMBERSHIP_APPROVED, data)
             await uow.commit()
         self.ctx.outbox_written()
-        return {
-            "account": {"id": account.id, "email": account.email},
-            "organization": {
-                "id": organization.id,
-                "name": organization.name,
-                "slug": organization.slug,
-            },
-            "membership": {
-                "id": membership.id,
-                "role": membership.role,
-                "status": membership.status,
-            },
-            **token_response(self.ctx, account, membership, organization=organization),
-        }
+        return InvitationAccepted(
+            account.id,
+            account.email,
+            OrganizationRef.of(organization),
+            membership,
+            token_response(self.ctx, account, membership, organization=organization),
+        )
 
     async def _usable(self, uow: UnitOfWork, link_token: str) -> Invitation:
         invitation = await uow.invitations.get_by_token_hash(cryptokit.sha256_hex(link_token))

@@ -11,12 +11,18 @@ the right is 403 ``FORBIDDEN``, whether or not the organization exists.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 from regflow.core import organizations as orgs
 from regflow.core import webhooks
-from regflow.core.model import Account, JoinPolicy, MembershipStatus, Organization, Role
+from regflow.core.model import (
+    Account,
+    JoinPolicy,
+    Membership,
+    MembershipStatus,
+    Organization,
+    Role,
+)
 from regflow.core.onboarding import MemberView
 from regflow.core.ports import TokenVerifier, UnitOfWork
 from regflow.errors import (
@@ -30,25 +36,24 @@ from regflow.errors import (
 from regflow.services.bearer import authenticated
 from regflow.services.context import ServiceContext
 from regflow.services.org_mail import decision_message
-from regflow.services.organizations import public_view, rotate_join_code
+from regflow.services.organizations import (
+    OrganizationView,
+    organization_view,
+    rotate_join_code,
+)
 from regflow.services.webhooks import membership_data, publish  # webhooks
 
 ADMIN_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 MEMBER_STATUSES = tuple(status.value for status in MembershipStatus)
 
 
-def member_view(member: MemberView) -> dict[str, Any]:
-    return {
-        "id": member.id,
-        "account_id": member.account_id,
-        "email": member.email,
-        "first_name": member.first_name,
-        "last_name": member.last_name,
-        "role": member.role,
-        "status": member.status,
-        "details": member.details,
-        "created_at": member.created_at.isoformat().replace("+00:00", "Z"),
-    }
+@dataclass(frozen=True)
+class MemberPage:
+    """One page of an organization's members, oldest first."""
+
+    members: tuple[MemberView, ...]
+    limit: int
+    offset: int
 
 
 class OrgAdmin:
@@ -76,14 +81,14 @@ class OrgAdmin:
             raise Forbidden("Only this organization's owners and admins may do this.")
         return account, organization
 
-    async def organization(self, token: str | None, organization_id: str) -> dict[str, Any]:
+    async def organization(self, token: str | None, organization_id: str) -> OrganizationView:
         async with self.ctx.uow(read_only=True) as uow:
             _, organization = await self.authorize(uow, token, organization_id)
-        return public_view(organization, self.ctx.links)
+        return organization_view(organization, self.ctx.links)
 
     async def members(
         self, token: str | None, organization_id: str, status: str | None, limit: int, offset: int
-    ) -> dict[str, Any]:
+    ) -> MemberPage:
         if status is not None and status not in MEMBER_STATUSES:
             message = "Choose one of: " + ", ".join(MEMBER_STATUSES) + "."
             raise ValidationFailed.single("status", ErrorCode.INVALID_CHOICE, message)
@@ -92,12 +97,13 @@ class OrgAdmin:
             found = await uow.memberships.for_organization(
                 organization_id, status, limit=limit, offset=offset
             )
-        return {"members": [member_view(m) for m in found], "limit": limit, "offset": offset}
+        return MemberPage(tuple(found), limit, offset)
 
     async def decide(
         self, token: str | None, organization_id: str, membership_id: str, *, approve: bool
-    ) -> dict[str, Any]:
-        """Approve or reject a pending membership; the member is told by mail."""
+    ) -> Membership:
+        """Approve or reject a pending membership (the decided membership); the member is
+        told by mail."""
         status = MembershipStatus.ACTIVE if approve else MembershipStatus.REJECTED
         async with self.ctx.uow() as uow:
             admin, organization = await self.authorize(uow, token, organization_id)
@@ -130,7 +136,7 @@ class OrgAdmin:
             await publish(self.ctx, uow, event, membership_data(decided, decided_by=admin.id))
             await uow.commit()
         self.ctx.outbox_written()
-        return {"id": membership.id, "role": membership.role, "status": status}
+        return decided
 
     async def update(
         self,
@@ -141,7 +147,7 @@ class OrgAdmin:
         departments: list[str] | None,
         two_factor: bool | None = None,
         logo: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> OrganizationView:
         """Change the join policy, the department list, whether members need two-factor
         sign-in and/or the logo (the key of an upload from ``POST /v1/uploads/logo``)."""
         problems: list[FieldProblem] = []
@@ -171,12 +177,12 @@ class OrgAdmin:
                 organization.settings = {**organization.settings, "logo": logo}
             await uow.organizations.update(organization)
             await uow.commit()
-        return public_view(organization, self.ctx.links)
+        return organization_view(organization, self.ctx.links)
 
-    async def rotate(self, token: str | None, organization_id: str) -> dict[str, Any]:
+    async def rotate(self, token: str | None, organization_id: str) -> str:
         """A fresh join code; the previous one stops working."""
         async with self.ctx.uow() as uow:
             _, organization = await self.authorize(uow, token, organization_id)
             code = await rotate_join_code(self.ctx, uow, organization)
             await uow.commit()
-        return {"join_code": code}
+        return code

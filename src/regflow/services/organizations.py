@@ -10,6 +10,8 @@ tries run out; never a duplicate and never a 500.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -126,20 +128,34 @@ async def rotate_join_code(ctx: ServiceContext, uow: UnitOfWork, organization: O
     )
 
 
-def public_view(organization: Organization, links: PublicLinks) -> dict[str, Any]:
+@dataclass(frozen=True)
+class OrganizationView:
     """The organization as its owners and admins see it."""
+
+    id: str
+    name: str
+    slug: str
+    join_code: str
+    join_policy: JoinPolicy
+    two_factor: bool  # members must sign in with a second factor
+    settings: Mapping[str, Any]  # without the logo's key: see logo_url
+    logo_url: str | None
+    created_at: datetime
+
+
+def organization_view(organization: Organization, links: PublicLinks) -> OrganizationView:
     logo = organization.settings.get("logo")
-    return {
-        "id": organization.id,
-        "name": organization.name,
-        "slug": organization.slug,
-        "join_code": organization.join_code,
-        "join_policy": organization.join_policy,
-        "two_factor": requires_second_factor(organization.settings),
-        "settings": {k: v for k, v in organization.settings.items() if k != "logo"},
-        "logo_url": links.logo(str(logo)) if logo else None,
-        "created_at": organization.created_at.isoformat().replace("+00:00", "Z"),
-    }
+    return OrganizationView(
+        id=organization.id,
+        name=organization.name,
+        slug=organization.slug,
+        join_code=organization.join_code,
+        join_policy=organization.join_policy,
+        two_factor=requires_second_factor(organization.settings),
+        settings={k: v for k, v in organization.settings.items() if k != "logo"},
+        logo_url=links.logo(str(logo)) if logo else None,
+        created_at=organization.created_at,
+    )
 
 
 class Organizations:
@@ -148,7 +164,7 @@ class Organizations:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    async def by_code(self, raw: str) -> dict[str, str]:
+    async def by_code(self, raw: str) -> str:
         """Only the name: the code is the secret, the rest of the organization is not public."""
         try:
             code = orgs.normalize_join_code(raw)
@@ -158,4 +174,4 @@ class Organizations:
             organization = await uow.organizations.get_by_join_code(code)
         if organization is None:
             raise NotFound(NOT_FOUND, code=ErrorCode.ORG_CODE_INVALID)
-        return {"name": organization.name}
+        return organization.name

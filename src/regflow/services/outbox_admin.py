@@ -8,12 +8,13 @@ its query); never its context, which holds codes and links until delivery.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from regflow.core.identifiers import mask_email
 from regflow.core.model import OutboxKind, OutboxMessage, OutboxStatus
-from regflow.core.webhooks import iso
 from regflow.errors import ErrorCode, NotFound, ValidationFailed
 from regflow.services.context import ServiceContext
 
@@ -35,19 +36,44 @@ def masked_recipient(message: OutboxMessage) -> str:
     return f"{recipient[:3]}{'*' * (len(recipient) - 5)}{recipient[-2:]}"
 
 
-def message_view(message: OutboxMessage) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "kind": message.kind.value,
-        "template": message.template,
-        "status": message.status.value,
-        "recipient": masked_recipient(message),
-        "locale": message.locale,
-        "attempts": message.attempts,
-        "created_at": iso(message.created_at),
-        "available_at": iso(message.available_at),
-        "last_error": message.last_error,
-    }
+@dataclass(frozen=True)
+class MessageView:
+    """An outbox message as an operator sees it: its recipient masked, no context."""
+
+    id: str
+    kind: OutboxKind
+    template: str
+    status: OutboxStatus
+    recipient: str  # masked
+    locale: str
+    attempts: int
+    created_at: datetime
+    available_at: datetime
+    last_error: str | None
+
+    @classmethod
+    def of(cls, message: OutboxMessage) -> MessageView:
+        return cls(
+            id=message.id,
+            kind=message.kind,
+            template=message.template,
+            status=message.status,
+            recipient=masked_recipient(message),
+            locale=message.locale,
+            attempts=message.attempts,
+            created_at=message.created_at,
+            available_at=message.available_at,
+            last_error=message.last_error,
+        )
+
+
+@dataclass(frozen=True)
+class OutboxOverview:
+    """Counts per status and the oldest messages in the statuses asked for."""
+
+    counts: Mapping[OutboxStatus, int]
+    statuses: tuple[OutboxStatus, ...]
+    messages: tuple[MessageView, ...]
 
 
 def parse_statuses(statuses: list[str] | None) -> list[OutboxStatus]:
@@ -65,18 +91,16 @@ class OutboxAdmin:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    async def overview(self, statuses: list[str] | None, limit: int = 100) -> dict[str, Any]:
+    async def overview(self, statuses: list[str] | None, limit: int = 100) -> OutboxOverview:
         """Counts per status and the oldest ``limit`` messages in ``statuses``."""
         wanted = parse_statuses(statuses)
         limit = max(1, min(limit, MAX_LIMIT))
         async with self.ctx.uow(read_only=True) as uow:
             counts = await uow.outbox.counts()
             messages = await uow.outbox.listing(wanted, limit)
-        return {
-            "counts": {status.value: count for status, count in counts.items()},
-            "statuses": [s.value for s in wanted],
-            "messages": [message_view(m) for m in messages],
-        }
+        return OutboxOverview(
+            dict(counts), tuple(wanted), tuple(MessageView.of(m) for m in messages)
+        )
 
     async def requeue(self, message_id: str | None) -> int:
         """Put one dead message (or every one, with None) back in the queue, attempts reset."""

@@ -12,13 +12,13 @@ proof (the old one stops working): only the holder of the code can.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from regflow.core import cryptokit, onboarding, verification
 from regflow.core.model import Channel, Registration, Verification
 from regflow.core.ports import UnitOfWork
 from regflow.errors import ConcurrentUpdate, Conflict, ErrorCode, NotFound, VerificationFailed
 from regflow.services.codes import Codes
+from regflow.services.completed import Completed
 from regflow.services.completion import MAX_RACE_RETRIES, Completion
 from regflow.services.signups import ATTEMPT
 
@@ -49,9 +49,7 @@ class AddressProofs(Codes):
                 await self.record_failure(registration_id, None, failure.code, CHANNEL.value)
             raise
 
-    async def complete(
-        self, token: str, code: str, *, attempt: str | None = None
-    ) -> tuple[int, dict[str, Any]]:
+    async def complete(self, token: str, code: str, *, attempt: str | None = None) -> Completed:
         """Confirm ``code`` and complete the registration in one unit of work (seeds 002 and
         003 verify and create in one request): when completing fails, the address stays
         unconfirmed and nothing else is written either; a wrong code stays counted.

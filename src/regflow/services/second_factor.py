@@ -20,7 +20,6 @@ refused), each recovery code works once; the tokens then carry
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from regflow.core import cryptokit
 from regflow.core import second_factor as sf
@@ -37,7 +36,7 @@ from regflow.errors import (
 )
 from regflow.services.bearer import authenticated
 from regflow.services.context import ServiceContext
-from regflow.services.sessions import token_response
+from regflow.services.sessions import TokenGrant, token_response
 
 WRONG = "The code is not correct."
 EXPIRED = "This sign-in has expired; start again."
@@ -50,7 +49,7 @@ class EnrolmentConfirmed:
 
     recovery_codes: list[str]
     account: Account
-    signed_in: dict[str, Any] | None = None
+    signed_in: TokenGrant | None = None
 
 
 async def second_step(
@@ -186,7 +185,7 @@ class SecondFactors:
 
     async def verify(
         self, mfa_token: str, code: str | None, recovery_code: str | None
-    ) -> dict[str, Any]:
+    ) -> TokenGrant:
         """The login's second step: tokens with ``amr: ["pwd", "otp"]``."""
         account, challenge = await self.pass_second_step(mfa_token, code, recovery_code)
         async with self.ctx.uow(read_only=True) as uow:
@@ -237,7 +236,7 @@ class SecondFactors:
 
     async def _tokens(
         self, uow: UnitOfWork, account: Account, challenge: MfaChallenge
-    ) -> dict[str, Any]:
+    ) -> TokenGrant:
         """Tokens with both factors, for the organization the login asked for if still active."""
         membership: Membership | None = None
         organization: Organization | None = None
@@ -253,10 +252,7 @@ class SecondFactors:
             )
             if membership is not None:
                 organization = await uow.organizations.get(membership.organization_id)
-        answer = token_response(
-            self.ctx, account, membership, organization=organization, amr=AMR_OTP
-        )
-        return {**answer, "amr": list(AMR_OTP)}
+        return token_response(self.ctx, account, membership, organization=organization, amr=AMR_OTP)
 
     async def status(self, token: str | None, *, account_id: str | None = None) -> tuple[bool, int]:
         """Whether the second factor is on, and how many recovery codes are left."""

@@ -6,22 +6,54 @@ says nothing to a stranger), or else the oldest active membership. The answer li
 membership (organization id, name and role) to choose from.
 
 :func:`token_response` is the one place an access token is put together, for
-login, completion and accepting an invitation alike.
+login, completion and accepting an invitation alike: a :class:`TokenGrant`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 from regflow.core.claims import AccessClaims
 from regflow.core.identifiers import normalize_email
-from regflow.core.model import Account, Membership, MembershipStatus, Organization
+from regflow.core.model import Account, Membership, MembershipStatus, Organization, Role
 from regflow.core.second_factor import requires_second_factor
 from regflow.errors import AuthenticationFailed, ErrorCode, FieldProblem, Forbidden
 from regflow.services.context import ServiceContext
 
 AMR_PASSWORD = ("pwd",)
+TOKEN_TYPE = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """An access token for an account, and how long it lasts."""
+
+    access_token: str
+    expires_in: int  # seconds
+    amr: tuple[str, ...] = AMR_PASSWORD  # how the account signed in
+    # the membership's organization requires a second factor the sign-in lacked: the
+    # token speaks for no organization
+    second_factor_required: bool = False
+    token_type: str = TOKEN_TYPE
+
+
+@dataclass(frozen=True)
+class OrganizationChoice:
+    """An active membership a login may speak for."""
+
+    id: str
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    """A login's token and every active membership to choose from, oldest first."""
+
+    grant: TokenGrant
+    organizations: tuple[OrganizationChoice, ...]
 
 
 def token_response(
@@ -31,12 +63,12 @@ def token_response(
     *,
     organization: Organization | None,
     amr: Sequence[str] = AMR_PASSWORD,
-) -> dict[str, Any]:
-    """``{access_token, token_type, expires_in}`` for ``account``; its ``org`` and ``role``
+) -> TokenGrant:
+    """An access token for ``account``; its ``org`` and ``role``
     are ``membership``'s when that membership is active, else none.
 
     ``organization`` is the membership's: when it requires a second factor and ``amr``
-    has none, the token speaks for no organization and the answer says
+    has none, the token speaks for no organization and the grant says
     ``second_factor_required`` (sign in again with the second factor, enrolling first).
     """
     active = (
@@ -61,14 +93,12 @@ def token_response(
         ver=account.token_version,
         amr=list(amr),
     )
-    answer: dict[str, Any] = {
-        "access_token": ctx.tokens.issue(claims),
-        "token_type": "Bearer",
-        "expires_in": ctx.tokens.ttl_seconds,
-    }
-    if withheld:
-        answer["second_factor_required"] = True
-    return answer
+    return TokenGrant(
+        access_token=ctx.tokens.issue(claims),
+        expires_in=ctx.tokens.ttl_seconds,
+        amr=tuple(amr),
+        second_factor_required=withheld,
+    )
 
 
 class SecondStep(Protocol):
@@ -129,7 +159,7 @@ class Sessions:
 
     async def login(
         self, email: str, password: str, *, organization_id: str | None = None
-    ) -> dict[str, Any]:
+    ) -> LoggedIn:
         account = await self.authenticate(email, password)
         active = await self.active_memberships(account.id)
         chosen = active[0][0] if active else None
@@ -143,12 +173,10 @@ class Sessions:
         chosen_org = await self.organization_of(chosen)
         # enrolled, or the organization requires it: MFA_REQUIRED / MFA_ENROLMENT_REQUIRED
         await self.second_step(self.ctx, account, chosen, chosen_org)
-        return {
-            **token_response(self.ctx, account, chosen, organization=chosen_org),
-            "organizations": [
-                {"id": m.organization_id, "name": name, "role": m.role} for m, name in active
-            ],
-        }
+        return LoggedIn(
+            token_response(self.ctx, account, chosen, organization=chosen_org),
+            tuple(OrganizationChoice(m.organization_id, name, m.role) for m, name in active),
+        )
 
     async def organization_of(self, membership: Membership | None) -> Organization | None:
         if membership is None:

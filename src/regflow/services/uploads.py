@@ -11,7 +11,8 @@ never served.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 from regflow.core import uploads
 from regflow.core.ports import BlobStore, ImageSanitizer
@@ -21,8 +22,17 @@ from regflow.services.context import ServiceContext
 SWEEP_BATCH = 20
 
 
-def _iso(value: Any) -> str:
-    return str(value.isoformat().replace("+00:00", "Z"))
+@dataclass(frozen=True)
+class StoredLogo:
+    """A logo stored and waiting for the organization that claims it by ``key``."""
+
+    key: str
+    content_type: str
+    width: int
+    height: int
+    size: int
+    url: str
+    expires_at: datetime
 
 
 class Uploads:
@@ -31,7 +41,7 @@ class Uploads:
         self.images = images
         self.store = store
 
-    async def logo(self, data: bytes) -> dict[str, Any]:
+    async def logo(self, data: bytes) -> StoredLogo:
         """Store a logo; its key, type, size and when it expires unless claimed."""
         kind = uploads.sniff(data[:16])
         clean = await self.images.sanitize(data, kind)
@@ -57,15 +67,15 @@ class Uploads:
             await self.store.delete(upload.file_name)  # no row, no file
             raise
         await self.sweep()
-        return {
-            "key": key,
-            "content_type": upload.content_type,
-            "width": upload.width,
-            "height": upload.height,
-            "size": upload.size,
-            "url": self.ctx.links.logo(key),
-            "expires_at": _iso(upload.expires_at),
-        }
+        return StoredLogo(
+            key=key,
+            content_type=upload.content_type,
+            width=upload.width,
+            height=upload.height,
+            size=upload.size,
+            url=self.ctx.links.logo(key),
+            expires_at=upload.expires_at,
+        )
 
     async def read(self, key: str) -> tuple[Upload, bytes] | None:
         """A claimed logo, or one still waiting for its registration; None otherwise."""

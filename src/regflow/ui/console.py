@@ -96,11 +96,7 @@ def console_router(w: Wizard, invitations: Invitations) -> APIRouter:
         wanted_role = query.get("role") if query.get("role") in ROLES else None
         organization = await admin.organization(seat.token, seat.organization_id)
         found = await admin.members(seat.token, seat.organization_id, wanted_status, 200, 0)
-        members = [
-            {**m, "role_words": role_words(m["role"])}
-            for m in found["members"]
-            if wanted_role is None or m["role"] == wanted_role
-        ]
+        members = [m for m in found.members if wanted_role is None or m.role == wanted_role]
         sent = await listing.listed(seat.token, seat.organization_id)
         signed = await w.signed_in(request)
         seats = await access.seats(signed.account) if signed else []
@@ -111,7 +107,7 @@ def console_router(w: Wizard, invitations: Invitations) -> APIRouter:
             seat=seat,
             seats=seats,
             org=organization,
-            settings=organization["settings"],
+            settings=organization.settings,
             members=members,
             invitations=sent,
             statuses=MEMBER_STATUSES,
@@ -201,7 +197,7 @@ def console_router(w: Wizard, invitations: Invitations) -> APIRouter:
                 data = await upload.read()
                 if data:
                     try:
-                        logo = str((await w.uploads.logo(data))["key"])
+                        logo = (await w.uploads.logo(data)).key
                     except RegflowError as error:
                         raise ValidationFailed.single("logo", error.code, error.message) from None
             await admin.update(

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import Response
 
 from regflow.errors import RegflowError
+from regflow.ui.i18n import N_
 from regflow.ui.wizard import Wizard
 from regflow.ui.words import say
 
@@ -22,8 +23,8 @@ def email_undo_router(w: Wizard) -> APIRouter:
             request,
             "problem.html",
             status,
-            title="This link is no longer valid",
-            message="It was used already or is more than a week old.",
+            title=N_("This link is no longer valid"),
+            message=N_("It was used already or is more than a week old."),
             sign_in=True,
         )
 
@@ -43,7 +44,7 @@ def email_undo_router(w: Wizard) -> APIRouter:
                     request,
                     "problem.html",
                     409,
-                    title="Not undone",
+                    title=N_("Not undone"),
                     message=say(error.code, None, error.message),
                 )
             return invalid(request, 400)

@@ -17,13 +17,12 @@ already) leaves the invitation unused.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from regflow.errors import AuthenticationFailed, Conflict, ErrorCode, Forbidden, Gone, NotFound
-from regflow.services.invitations import Invitations
+from regflow.services.invitations import InvitationPreview, Invitations
 from regflow.ui.i18n import N_, current
 from regflow.ui.pages import redirect
 from regflow.ui.signin import Refused, credentials, log_in
@@ -55,7 +54,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
     def invitation_page(
         request: Request,
         link_token: str,
-        preview: dict[str, Any],
+        preview: InvitationPreview,
         email: str = "",
         errors: dict[str, str] | None = None,
         status: int = 200,
@@ -65,15 +64,15 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
             "invitation.html",
             status,
             token=link_token,
-            organization=preview["organization"]["name"] or "an organization",
-            role=role_words(preview["role"]),
-            role_phrase=role_phrase(preview["role"]),
-            invited=preview["email"],
+            organization=preview.organization_name or "an organization",
+            role=role_words(preview.role),
+            role_phrase=role_phrase(preview.role),
+            invited=preview.masked_email,
             email=email,
             errors=errors or {},
         )
 
-    async def previewed(request: Request, link_token: str) -> dict[str, Any] | Response:
+    async def previewed(request: Request, link_token: str) -> InvitationPreview | Response:
         if not LINK_TOKEN.match(link_token):
             return unusable(request, ErrorCode.INVITATION_NOT_FOUND)
         try:
@@ -122,7 +121,7 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
         if isinstance(answer, Refused):
             return invitation_page(request, link_token, found, email, answer.errors, answer.status)
         try:
-            joined = await invitations.accept_with_account(link_token, answer["access_token"])
+            joined = await invitations.accept_with_account(link_token, answer.grant.access_token)
         except Forbidden as failure:  # INVITATION_EMAIL_MISMATCH
             errors = {"email": say(failure.code, fallback=failure.message)}
             return invitation_page(request, link_token, found, email, errors, 403)
@@ -142,16 +141,16 @@ def invitation_router(w: Wizard, invitations: Invitations) -> APIRouter:
         except AuthenticationFailed:  # the token was just issued; revoked meanwhile
             errors = {"email": say(ErrorCode.INVALID_CREDENTIALS)}
             return invitation_page(request, link_token, found, email, errors, 401)
-        role = role_words(joined["membership"]["role"])
+        role = role_words(joined.membership.role)
         response = w.pages.render(
             request,
             "joined.html",
-            organization=joined["organization"]["name"],
+            organization=joined.organization.name,
             role=role,
-            role_phrase=role_phrase(joined["membership"]["role"]),
-            email=joined["account"]["email"],
+            role_phrase=role_phrase(joined.membership.role),
+            email=joined.email,
         )
-        await w.start_session(request, response, str(joined["account"]["id"]))
+        await w.start_session(request, response, joined.account_id)
         return response
 
     return router

@@ -22,6 +22,7 @@ from starlette.responses import Response
 from regflow.core.model import Account
 from regflow.errors import ErrorCode, RegflowError, SecondFactorRequired
 from regflow.services.second_factor import AMR_OTP
+from regflow.ui.i18n import N_
 from regflow.ui.mfa_prompt import prompt
 from regflow.ui.pages import redirect
 from regflow.ui.signin import safe_next
@@ -63,7 +64,7 @@ def second_factor_router(w: Wizard) -> APIRouter:
             request,
             "problem.html",
             401,
-            title="Sign in again",
+            title=N_("Sign in again"),
             message=say(error.code, "mfa", error.message),
             sign_in=True,
         )

@@ -24,7 +24,7 @@ from starlette.responses import Response
 from regflow.core.model import Account
 from regflow.errors import AuthenticationFailed, ErrorCode, SecondFactorRequired, TooSoon
 from regflow.services.second_factor import hosted_second_step
-from regflow.services.sessions import Sessions
+from regflow.services.sessions import LoggedIn, Sessions
 from regflow.ui.i18n import gettext
 from regflow.ui.mfa_prompt import prompt
 from regflow.ui.pages import redirect
@@ -75,7 +75,7 @@ def _refusal(failure: AuthenticationFailed | TooSoon) -> Refused:
     return Refused(status, {"email": say(failure.code)})
 
 
-async def log_in(sessions: Sessions, email: str, password: str) -> dict[str, Any] | Refused:
+async def log_in(sessions: Sessions, email: str, password: str) -> LoggedIn | Refused:
     """The login answer, or the refusal to show; the form keeps the email, never the password."""
     refused = _missing(email, password)
     if refused is not None:

@@ -220,5 +220,5 @@ async def with_logo(w: Wizard, step: StepSpec, form: Any, raw: dict[str, Any]) -
                 stored = await w.uploads.logo(data)
             except RegflowError as error:
                 raise ValidationFailed.single("logo", error.code, error.message) from None
-            raw["logo"] = stored["key"]
+            raw["logo"] = stored.key
     return raw

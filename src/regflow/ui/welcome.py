@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from regflow.errors import Gone, RegflowError, SecondFactorRequired
+from regflow.services.completed import Completed
 from regflow.services.second_factor import hosted_second_step, required_by_organizations
 from regflow.ui.i18n import N_
 from regflow.ui.mfa_prompt import prompt
@@ -34,22 +35,20 @@ NEXT_STEPS = {
 }
 
 
-def welcome_view(body: dict[str, Any]) -> dict[str, Any]:
-    """What the welcome page shows, from the completion's answer (no token, no secret)."""
-    account = body.get("account") or {}
-    organization = body.get("organization") or {}
-    membership = body.get("membership") or {}
-    owner = membership.get("role") == "owner"
+def welcome_view(done: Completed) -> dict[str, Any]:
+    """What the welcome page shows, from the completion (no token, no secret): the payload
+    of its signed cookie."""
+    account, organization, membership = done.account, done.organization, done.membership
+    founded = done.founded  # the owner's own organization: its join code is theirs to share
     return {
-        "name": account.get("first_name") or account.get("username") or "",
-        "email": account.get("email") or "",
-        "username": account.get("username"),
-        "organization": organization.get("name"),
-        "role": membership.get("role"),
-        "status": membership.get("status"),
-        # the owner's own organization: its join code is theirs to hand out
-        "join_code": organization.get("join_code") if owner else None,
-        "next_steps": [s.get("id") for s in body.get("next_steps") or []] if owner else [],
+        "name": account.first_name or account.username or "",
+        "email": account.email,
+        "username": account.username,
+        "organization": organization.name if organization else None,
+        "role": membership.role.value if membership else None,
+        "status": membership.status.value if membership else None,
+        "join_code": founded.join_code if founded else None,
+        "next_steps": [s.id for s in done.made.next_steps] if founded else [],
     }
 
 
@@ -58,7 +57,7 @@ async def complete(w: Wizard, request: Request, place: Place) -> Response:
     spec = w.flow(place.flow)
     waiting = w.cookies.authorize_continuation(request)  # an application opened this sign-up
     try:
-        _, body = await w.services.completion.complete(
+        done = await w.services.completion.complete(
             place.rid, place.token, join=w.organization_for(waiting)
         )
     except Gone:
@@ -67,18 +66,17 @@ async def complete(w: Wizard, request: Request, place: Place) -> Response:
         message = say(error.code, fallback=error.message)
         return w.pages.render(request, "ready.html", 409, flow=spec, error=message)
     response = redirect(f"/register/{place.flow}/welcome")
-    w.cookies.keep_welcome(response, place.flow, welcome_view(body))
+    w.cookies.keep_welcome(response, place.flow, welcome_view(done))
     w.cookies.forget_registration(response, place.flow)
-    account = body.get("account") or {}
-    if account.get("id"):  # the end of a hosted flow signs the browser in
-        # an organization that requires two-factor sign-in (the owner ticked it, or the
-        # member joined one): the welcome page sets it up first, then goes on
-        enrol_first = await required_by_organizations(w.services.ctx, str(account["id"]))
-        if waiting is not None and not enrol_first:  # from an application: back, with a code
-            response = redirect(f"{AUTHORIZE}?{waiting}")
-            w.cookies.forget_authorize(response)
-            w.cookies.forget_registration(response, place.flow)
-        await w.start_session(request, response, str(account["id"]))
+    # the end of a hosted flow signs the browser in; an organization that requires
+    # two-factor sign-in (the owner ticked it, or the member joined one): the welcome page
+    # sets it up first, then goes on
+    enrol_first = await required_by_organizations(w.services.ctx, done.account.id)
+    if waiting is not None and not enrol_first:  # from an application: back, with a code
+        response = redirect(f"{AUTHORIZE}?{waiting}")
+        w.cookies.forget_authorize(response)
+        w.cookies.forget_registration(response, place.flow)
+    await w.start_session(request, response, done.account.id)
     return response
 
 

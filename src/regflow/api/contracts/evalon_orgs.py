@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
-from regflow.api.contracts.base import json_object, pack
+from regflow.api.contracts.base import iso, json_object, pack
 from regflow.api.contracts.evalon_common import (
     begin,
     created,
@@ -26,7 +26,7 @@ from regflow.api.contracts.evalon_common import (
 from regflow.api.multipart import read_file_field
 from regflow.api.v1.uploads import MULTIPART_OVERHEAD
 from regflow.core.model import Channel
-from regflow.errors import ErrorCode, NotFound
+from regflow.errors import Conflict, ErrorCode, NotFound
 from regflow.services.container import Services
 from regflow.services.organizations import Organizations
 from regflow.services.uploads import Uploads
@@ -144,30 +144,31 @@ def organization_routes(
                 },
                 status_code=400,
             )
-        _, done = await services.completion.complete(rid, token)
-        account, org = done["account"], done["organization"]
-        name = " ".join(filter(None, [account["first_name"], account["last_name"]]))
+        done = await services.completion.complete(rid, token)
+        account, org = done.account, done.founded
+        if org is None:  # the organization flow founds one; a flow that does not is a bug
+            raise Conflict("This registration founds no organization.", code=ErrorCode.CONFLICT)
         return created(
             {
                 "organization": {
-                    "id": org["id"],
-                    "name": org["name"],
-                    "orgCode": org["join_code"],
-                    "email": account["email"],
+                    "id": org.id,
+                    "name": org.name,
+                    "orgCode": org.join_code,
+                    "email": account.email,
                     "status": "active",
-                    "slug": org["slug"],
-                    "logoUrl": org.get("logo_url"),
+                    "slug": org.slug,
+                    "logoUrl": org.logo_url,
                 },
                 "admin": {
-                    "id": account["id"],
-                    "name": name,
-                    "email": account["email"],
+                    "id": account.id,
+                    "name": account.full_name,
+                    "email": account.email,
                     "role": "organization_admin",
-                    "emailVerified": account["email_verified"],
-                    "phoneVerified": account["phone_verified"],
+                    "emailVerified": account.email_verified,
+                    "phoneVerified": account.phone_verified,
                 },
-                "token": done["access_token"],
-                "nextSteps": [step["text"] for step in done.get("next_steps", [])],
+                "token": done.token.access_token,
+                "nextSteps": [step.text for step in done.made.next_steps],
             }
         )
 
@@ -183,11 +184,11 @@ def organization_routes(
         stored = await uploads.logo(data)
         return created(
             {
-                "logoTempKey": stored["key"],
-                "url": stored["url"],
-                "contentType": stored["content_type"],
-                "size": stored["size"],
-                "expiresAt": stored["expires_at"],
+                "logoTempKey": stored.key,
+                "url": stored.url,
+                "contentType": stored.content_type,
+                "size": stored.size,
+                "expiresAt": iso(stored.expires_at),
             }
         )
 
@@ -199,5 +200,5 @@ def organization_routes(
             raise NotFound(NOT_FOUND, code=ErrorCode.ORG_NOT_FOUND) from None
         return {
             "success": True,
-            "data": {"name": found["name"], "orgCode": org_code.strip().upper()},
+            "data": {"name": found, "orgCode": org_code.strip().upper()},
         }

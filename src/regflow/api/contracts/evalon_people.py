@@ -28,6 +28,7 @@ from regflow.api.contracts.evalon_common import (
     submit,
     verification_view,
 )
+from regflow.services.completed import Completed
 from regflow.services.container import Services
 from regflow.services.organizations import Organizations
 from regflow.services.views import RegistrationView
@@ -88,27 +89,26 @@ def _progress(
     }
 
 
-def _finished(kind: str, done: dict[str, Any]) -> JSONResponse:
-    account, org, membership = done["account"], done["organization"], done["membership"]
-    name = " ".join(filter(None, [account["first_name"], account["last_name"]]))
+def _finished(kind: str, done: Completed) -> JSONResponse:
+    account, org, membership = done.account, done.organization, done.membership
     return created(
         {
             kind: {
-                "id": account["id"],
-                "name": name,
-                "email": account["email"],
-                "phone": account["phone"],
-                "organization": {"id": org["id"], "name": org["name"]} if org else None,
-                "membershipStatus": membership["status"] if membership else None,
+                "id": account.id,
+                "name": account.full_name,
+                "email": account.email,
+                "phone": account.phone,
+                "organization": {"id": org.id, "name": org.name} if org else None,
+                "membershipStatus": membership.status.value if membership else None,
             },
             "user": {
-                "id": account["id"],
-                "email": account["email"],
+                "id": account.id,
+                "email": account.email,
                 "role": kind,
-                "emailVerified": account["email_verified"],
-                "phoneVerified": account["phone_verified"],
+                "emailVerified": account.email_verified,
+                "phoneVerified": account.phone_verified,
             },
-            "token": done["access_token"],
+            "token": done.token.access_token,
         }
     )
 
@@ -155,14 +155,14 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
         if state.step != "organization":  # joined: the name the code stands for
             code = str(body.get("orgCode", ""))
             found = await lookup.by_code(code)
-            answer["data"]["organization"] = {"name": found["name"], "orgCode": code.upper()}
+            answer["data"]["organization"] = {"name": found, "orgCode": code.upper()}
         return answer
 
     @router.post("/api/teachers/register/step4", status_code=201)
     async def teacher_step4(request: Request) -> JSONResponse:
         body = await json_object(request)
         rid, token, _ = await secure(body)
-        _, done = await services.completion.complete(rid, token)
+        done = await services.completion.complete(rid, token)
         return _finished("teacher", done)
 
     @router.post("/api/teachers/register")
@@ -202,7 +202,7 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
         body = await json_object(request)
         rid, token, state = await secure(body)
         if state.complete:  # standalone: no mapping step
-            _, done = await services.completion.complete(rid, token)
+            done = await services.completion.complete(rid, token)
             return _finished("student", done)
         return JSONResponse(_progress(state, 3, pack(rid, token), STUDENT_NEXT))
 
@@ -211,5 +211,5 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
         body = await json_object(request)
         rid, token = handle(body)
         await submit(services, rid, token, "mapping", body, MAPPING)
-        _, done = await services.completion.complete(rid, token)
+        done = await services.completion.complete(rid, token)
         return _finished("student", done)

@@ -199,7 +199,7 @@ def oneshot_router(services: Services) -> APIRouter:
         token = lookups.token_for(CONTRACT, clean["email"])
         try:  # the code is checked on every call; confirming and creating are one write
             mine = attempts.presented(request)
-            _, done = await services.proofs.complete(token, str(code), attempt=mine)
+            done = await services.proofs.complete(token, str(code), attempt=mine)
         except NotFound:
             raise VerificationFailed(code=ErrorCode.INVALID_CODE) from None
         attempts.take_back(response, path=COOKIE_PATH, secure=secure)
@@ -207,9 +207,9 @@ def oneshot_router(services: Services) -> APIRouter:
             "success": True,
             "message": "Email verified successfully. You can now log in.",
             "data": {
-                "userId": done["account"]["id"],
-                "organizationId": done["organization"]["id"],
-                "email": done["account"]["email"],
+                "userId": done.account.id,
+                "organizationId": done.organization.id if done.organization else None,
+                "email": done.account.email,
             },
         }
 
@@ -233,13 +233,13 @@ def oneshot_router(services: Services) -> APIRouter:
     async def login(request: Request) -> dict[str, Any]:
         body = await json_object(request)
         email, password = text(body, "email"), text(body, "password")
-        session = await services.sessions.login(str(email), str(password))
+        session = (await services.sessions.login(str(email), str(password))).grant
         return {
             "success": True,
             "data": {
-                "accessToken": session["access_token"],
-                "tokenType": session["token_type"],
-                "expiresIn": session["expires_in"],
+                "accessToken": session.access_token,
+                "tokenType": session.token_type,
+                "expiresIn": session.expires_in,
             },
         }
 
@@ -255,9 +255,9 @@ def oneshot_router(services: Services) -> APIRouter:
         return {
             "success": True,
             "data": {
-                "accessToken": session["access_token"],
-                "tokenType": session["token_type"],
-                "expiresIn": session["expires_in"],
+                "accessToken": session.access_token,
+                "tokenType": session.token_type,
+                "expiresIn": session.expires_in,
             },
         }
 

@@ -50,6 +50,7 @@ from regflow.errors import (
     RegflowError,
     ValidationFailed,
 )
+from regflow.services.completed import AccountView
 from regflow.services.container import Services
 
 CONTRACT = "pending"
@@ -107,28 +108,19 @@ def _email(body: dict[str, Any], field: str = "email") -> str:
         ) from None
 
 
-def user_view(account: dict[str, Any]) -> dict[str, Any]:
-    created = _stamp(account["created_at"])
-    verified = bool(account.get("email_verified"))
+def user_view(account: AccountView) -> dict[str, Any]:
+    created = _stamp(account.created_at.isoformat().replace("+00:00", "Z"))
     return {
-        "id": account["id"],
-        "email": account["email"],
-        "isVerified": verified,
-        "verifiedAt": created if verified else None,
+        "id": account.id,
+        "email": account.email,
+        "isVerified": account.email_verified,
+        "verifiedAt": created if account.email_verified else None,
         "createdAt": created,
     }
 
 
 def _imported(account: Account) -> dict[str, Any]:
-    created = account.created_at.isoformat().replace("+00:00", "Z")
-    return user_view(
-        {
-            "id": account.id,
-            "email": account.email,
-            "email_verified": account.email_verified_at is not None,
-            "created_at": created,
-        }
-    )
+    return user_view(AccountView.of(account))
 
 
 def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
@@ -175,16 +167,16 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         token = lookups.token_for(CONTRACT, email)
         # the code is checked on every call, even once the address is proven (a completion
         # that failed after the code was confirmed must not be finished by anyone else)
-        mine = attempts.presented(request)
-        _, done = await services.proofs.complete(token, str(code), attempt=mine)
+        mine = attempts.presented(request)  # one unit of work
+        done = await services.proofs.complete(token, str(code), attempt=mine)
         created = JSONResponse(
             {
                 "success": True,
-                "user": user_view(done["account"]),
+                "user": user_view(done.account),
                 "session": {
-                    "accessToken": done["access_token"],
-                    "tokenType": done["token_type"],
-                    "expiresIn": done["expires_in"],
+                    "accessToken": done.token.access_token,
+                    "tokenType": done.token.token_type,
+                    "expiresIn": done.token.expires_in,
                 },
                 "message": "Account created and verified successfully",
             },

@@ -175,10 +175,10 @@ def phased_router(services: Services) -> Any:
         found = await services.usernames.availability(username)
         return {
             "success": True,
-            "username": found["username"],
-            "available": found["available"],
-            "reason": found.get("reason"),
-            "suggestions": found["suggestions"],
+            "username": found.username,
+            "available": found.available,
+            "reason": found.reason.value if found.reason else None,
+            "suggestions": list(found.suggestions),
         }
 
     @router.post("/auth/registration/identity")
@@ -195,31 +195,33 @@ def phased_router(services: Services) -> Any:
         body = await json_object(request)
         rid, token = unpack(body.get("registrationToken"))
         await registrations.submit(rid, token, "credentials", pick(body, SECURITY))
-        _, done = await services.completion.complete(rid, token)
-        account, org = done["account"], done["organization"]
-        first = account["first_name"] or ""
-        welcome = f"Welcome to {org['name']}, {first}!" if org else f"Welcome, {first}!"
+        done = await services.completion.complete(rid, token)
+        account, org, membership = done.account, done.organization, done.membership
+        first = account.first_name or ""
+        welcome = f"Welcome to {org.name}, {first}!" if org else f"Welcome, {first}!"
         return JSONResponse(
             {
                 "success": True,
                 "message": welcome,
-                "welcome": {"firstName": first, "organization": org["name"] if org else None},
+                "welcome": {"firstName": first, "organization": org.name if org else None},
                 "user": {
-                    "id": account["id"],
-                    "email": account["email"],
-                    "username": account["username"],
-                    "firstName": account["first_name"],
-                    "lastName": account["last_name"],
-                    "emailVerified": account["email_verified"],
-                    "createdAt": account["created_at"],
+                    "id": account.id,
+                    "email": account.email,
+                    "username": account.username,
+                    "firstName": account.first_name,
+                    "lastName": account.last_name,
+                    "emailVerified": account.email_verified,
+                    "createdAt": iso(account.created_at),
                 },
-                "organization": (
-                    {"id": org["id"], "name": org["name"], "slug": org["slug"]} if org else None
+                "organization": {"id": org.id, "name": org.name, "slug": org.slug} if org else None,
+                "membership": (
+                    {"role": membership.role.value, "status": membership.status.value}
+                    if membership
+                    else None
                 ),
-                "membership": done["membership"],
-                "accessToken": done["access_token"],
-                "tokenType": done["token_type"],
-                "expiresIn": done["expires_in"],
+                "accessToken": done.token.access_token,
+                "tokenType": done.token.token_type,
+                "expiresIn": done.token.expires_in,
             },
             status_code=201,
         )

@@ -50,7 +50,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from regflow.api import problems
-from regflow.api.contracts.base import contract_router, json_object, pick, renamed, text
+from regflow.api.contracts.base import contract_router, iso, json_object, pick, renamed, text
 from regflow.api.contracts.catalogue import fallback, retry_headers
 from regflow.core.identifiers import normalize_email
 from regflow.errors import (
@@ -217,33 +217,36 @@ def verify_first_router(services: Services) -> APIRouter:
             await registrations.submit(rid, token, "account", pick(body, FIELDS))
         except ValidationFailed as failed:
             raise ValidationFailed(renamed(failed, {}), failed.message) from None
-        _, done = await services.completion.complete(rid, token)
-        account, tenant = done["account"], done["organization"]
-        full_name = " ".join(filter(None, [account["first_name"], account["last_name"]]))
+        done = await services.completion.complete(rid, token)
+        account, tenant, founded = done.account, done.organization, done.founded
         created = JSONResponse(
             {
                 "success": True,
                 "message": "Account created successfully",
                 "data": {
-                    "access_token": done["access_token"],
-                    "token_type": done["token_type"],
-                    "expires_in": done["expires_in"],
+                    "access_token": done.token.access_token,
+                    "token_type": done.token.token_type,
+                    "expires_in": done.token.expires_in,
                     "user": {
-                        "id": account["id"],
-                        "email": account["email"],
-                        "full_name": full_name,
-                        "first_name": account["first_name"],
-                        "last_name": account["last_name"],
-                        "email_verified": account["email_verified"],
-                        "created_at": account["created_at"],
+                        "id": account.id,
+                        "email": account.email,
+                        "full_name": account.full_name,
+                        "first_name": account.first_name,
+                        "last_name": account.last_name,
+                        "email_verified": account.email_verified,
+                        "created_at": iso(account.created_at),
                     },
-                    "tenant": {
-                        "id": tenant["id"],
-                        "slug": tenant["slug"],
-                        "company_name": tenant["name"],
-                        "join_code": tenant.get("join_code"),
-                        "created_at": tenant.get("created_at"),
-                    },
+                    "tenant": (
+                        {
+                            "id": tenant.id,
+                            "slug": tenant.slug,
+                            "company_name": tenant.name,
+                            "join_code": founded.join_code if founded else None,
+                            "created_at": iso(founded.created_at) if founded else None,
+                        }
+                        if tenant
+                        else None
+                    ),
                 },
             },
             status_code=201,

@@ -9,23 +9,11 @@ from pydantic import Field
 
 from regflow.api.deps import bearer_token
 from regflow.api.schemas import Strict
-from regflow.core.email_change import EmailChanged
-from regflow.services.account import AccountSettings, AccountView
+from regflow.api.v1 import serialize
+from regflow.services.account import AccountSettings
 from regflow.services.email_change import EmailChanges
 
 Bearer = Annotated[str | None, Depends(bearer_token)]
-
-
-def account_view(view: AccountView) -> dict[str, Any]:
-    return {
-        "id": view.id,
-        "email": view.email,
-        "email_verified": view.email_verified,
-        "username": view.username,
-        "first_name": view.first_name,
-        "last_name": view.last_name,
-        "created_at": view.created_at.isoformat().replace("+00:00", "Z"),
-    }
 
 
 class Leaving(Strict):
@@ -47,41 +35,33 @@ class Undo(Strict):
     token: str = Field(min_length=16, max_length=128)
 
 
-def changed_view(changed: EmailChanged) -> dict[str, Any]:
-    return {
-        "status": "email_changed",
-        "email": changed.email,
-        "changed_at": changed.changed_at.isoformat().replace("+00:00", "Z"),
-    }
-
-
 def account_router(account: AccountSettings, changes: EmailChanges) -> APIRouter:
     router = APIRouter(prefix="/v1/account", tags=["account"])
 
     @router.get("")
     async def me(token: Bearer) -> dict[str, Any]:
         """The account of the access token; 401 ``INVALID_TOKEN`` for a revoked one."""
-        return account_view(await account.view(token))
+        return serialize.me(await account.view(token))
 
     @router.post("/email", status_code=202)
     async def change_email(token: Bearer, body: EmailChangeRequest) -> dict[str, Any]:
         """Ask to move the account to ``email`` (the password again): a 6-digit code goes
         there. The answer is the same whether or not another account uses that address."""
         sent = await changes.request(token, body.email, body.password)
-        return {"status": "code_sent", **sent}
+        return serialize.change_code_sent(sent)
 
     @router.post("/email/confirm")
     async def confirm_email(token: Bearer, body: Code) -> dict[str, Any]:
         """The code from the new address: the account moves there, every earlier token ends
         (sign in again), the old address gets a notice with a link to undo it for a week;
         409 ``EMAIL_TAKEN`` when another account took the address meanwhile."""
-        return changed_view(await changes.confirm(token, body.code))
+        return serialize.email_changed(await changes.confirm(token, body.code))
 
     @router.post("/email/undo")
     async def undo_email(body: Undo) -> dict[str, Any]:
         """The token of the old address's notice: the old address comes back, every token
         ends again (then reset the password)."""
-        return changed_view(await changes.undo(body.token))
+        return serialize.email_changed(await changes.undo(body.token))
 
     @router.delete("")
     async def leave(token: Bearer, body: Leaving) -> dict[str, Any]:
@@ -92,6 +72,6 @@ def account_router(account: AccountSettings, changes: EmailChanges) -> APIRouter
         deleted = await account.delete(
             token, body.password, code=body.code, recovery_code=body.recovery_code
         )
-        return {"status": "deleted", "deleted_at": deleted.isoformat().replace("+00:00", "Z")}
+        return serialize.deleted(deleted)
 
     return router

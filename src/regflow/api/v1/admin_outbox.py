@@ -17,6 +17,7 @@ from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse, Response
 
 from regflow.api.problems import problem
+from regflow.api.v1 import serialize
 from regflow.api.v1.admin import NO_STORE, presented_token
 from regflow.errors import ErrorCode
 from regflow.services.outbox_admin import OutboxAdmin
@@ -49,7 +50,8 @@ def admin_outbox_router(outbox: OutboxAdmin, admin_token: str) -> APIRouter:
         """Counts per status and the oldest messages waiting, retrying or dead."""
         if (denied := refused(authorization)) is not None:
             return denied
-        return JSONResponse(await outbox.overview(status, limit), headers=NO_STORE)
+        overview = await outbox.overview(status, limit)
+        return JSONResponse(serialize.outbox_overview(overview), headers=NO_STORE)
 
     @router.post("/requeue-dead")
     async def requeue_dead(authorization: Authorization = None) -> Response:

@@ -30,7 +30,7 @@ def invitations_router(invitations: Invitations) -> APIRouter:
     async def preview(link_token: LinkToken) -> dict[str, Any]:
         """What the invitation is for (organization name, role, masked email, expiry);
         it stays unused."""
-        return await invitations.preview(link_token)
+        return serialize.invitation_preview(await invitations.preview(link_token))
 
     @router.post("/{link_token}", status_code=201)
     async def accept(
@@ -57,7 +57,8 @@ def invitations_router(invitations: Invitations) -> APIRouter:
         ``INVITATION_NOT_FOUND``.
         """
         if access_token is not None:
-            return await invitations.accept_with_account(link_token, access_token)
+            accepted = await invitations.accept_with_account(link_token, access_token)
+            return serialize.invitation_accepted(accepted)
         started = await invitations.accept(link_token, locale)
         return {**serialize.registration(started.state), "token": started.token}
 

@@ -9,7 +9,6 @@ departments; ``GET …/members?status=pending`` the approval queue;
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -17,7 +16,8 @@ from pydantic import Field
 
 from regflow.api.deps import bearer_token
 from regflow.api.schemas import Strict
-from regflow.services.invitation_admin import InvitationAdmin, InvitationView
+from regflow.api.v1 import serialize
+from regflow.services.invitation_admin import InvitationAdmin
 from regflow.services.invitations import Invitations
 from regflow.services.org_admin import OrgAdmin
 
@@ -37,35 +37,19 @@ class InvitationRequest(Strict):
     role: str = Field(max_length=32)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-def _invitation(i: InvitationView) -> dict[str, Any]:
-    return {
-        "id": i.id,
-        "email": i.email,
-        "role": i.role,
-        "status": i.status.value,
-        "created_at": _iso(i.created_at),
-        "expires_at": _iso(i.expires_at),
-        "accepted_at": _iso(i.accepted_at),
-    }
-
-
 def org_admin_router(admin: OrgAdmin, invitations: Invitations) -> APIRouter:
     invitation_admin = InvitationAdmin(admin)
     router = APIRouter(prefix="/v1/organizations/{organization_id}", tags=["organization admin"])
 
     @router.get("")
     async def organization(organization_id: Id, token: Bearer) -> dict[str, Any]:
-        return await admin.organization(token, organization_id)
+        return serialize.organization(await admin.organization(token, organization_id))
 
     @router.patch("")
     async def update(organization_id: Id, token: Bearer, body: OrganizationPatch) -> dict[str, Any]:
         """Change the join policy (open, approval, invite_only), the departments, the
         two-factor requirement and/or the logo (an upload's ``key``)."""
-        return await admin.update(
+        updated = await admin.update(
             token,
             organization_id,
             join_policy=body.join_policy,
@@ -73,6 +57,7 @@ def org_admin_router(admin: OrgAdmin, invitations: Invitations) -> APIRouter:
             two_factor=body.two_factor,
             logo=body.logo,
         )
+        return serialize.organization(updated)
 
     @router.get("/members")
     async def members(
@@ -83,26 +68,31 @@ def org_admin_router(admin: OrgAdmin, invitations: Invitations) -> APIRouter:
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     ) -> dict[str, Any]:
         """Members with their email and names, oldest first; ``status=pending`` for approvals."""
-        return await admin.members(token, organization_id, status, limit, offset)
+        return serialize.member_page(
+            await admin.members(token, organization_id, status, limit, offset)
+        )
 
     @router.post("/members/{membership_id}/approve")
     async def approve(organization_id: Id, membership_id: Id, token: Bearer) -> dict[str, Any]:
-        return await admin.decide(token, organization_id, membership_id, approve=True)
+        decided = await admin.decide(token, organization_id, membership_id, approve=True)
+        return serialize.decided(decided)
 
     @router.post("/members/{membership_id}/reject")
     async def reject(organization_id: Id, membership_id: Id, token: Bearer) -> dict[str, Any]:
-        return await admin.decide(token, organization_id, membership_id, approve=False)
+        decided = await admin.decide(token, organization_id, membership_id, approve=False)
+        return serialize.decided(decided)
 
     @router.post("/invitations", status_code=201)
     async def invite(organization_id: Id, token: Bearer, body: InvitationRequest) -> dict[str, Any]:
         """Mail a single-use link that starts a registration pre-linked to this organization."""
-        return await invitations.invite(token, organization_id, body.email, body.role)
+        sent = await invitations.invite(token, organization_id, body.email, body.role)
+        return serialize.invitation_sent(sent)
 
     @router.get("/invitations")
     async def invitations_list(organization_id: Id, token: Bearer) -> dict[str, Any]:
         """The latest 200 invitations, newest first: pending, accepted or expired."""
         found = await invitation_admin.listed(token, organization_id)
-        return {"invitations": [_invitation(i) for i in found]}
+        return {"invitations": [serialize.invitation(i) for i in found]}
 
     @router.post("/invitations/{invitation_id}/revoke", status_code=204)
     async def revoke(organization_id: Id, invitation_id: Id, token: Bearer) -> None:
@@ -111,6 +101,6 @@ def org_admin_router(admin: OrgAdmin, invitations: Invitations) -> APIRouter:
 
     @router.post("/join-code/rotate")
     async def rotate(organization_id: Id, token: Bearer) -> dict[str, Any]:
-        return await admin.rotate(token, organization_id)
+        return {"join_code": await admin.rotate(token, organization_id)}
 
     return router

@@ -19,6 +19,6 @@ def organizations_router(organizations: Organizations) -> APIRouter:
     @router.get("/by-code/{code}")
     async def by_code(code: str = Path(max_length=64)) -> dict[str, str]:
         """The public name of the organization a join code belongs to (404 otherwise)."""
-        return await organizations.by_code(code)
+        return {"name": await organizations.by_code(code)}
 
     return router

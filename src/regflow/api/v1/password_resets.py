@@ -16,7 +16,7 @@ from fastapi import APIRouter
 from pydantic import Field, model_validator
 
 from regflow.api.schemas import Strict
-from regflow.core.recovery import PasswordChanged
+from regflow.api.v1 import serialize
 from regflow.services.container import Services
 
 REQUESTED = "If an account uses this address, a code to reset its password is on its way."
@@ -39,14 +39,6 @@ class ResetConfirmation(Strict):
         return self
 
 
-def changed_view(changed: PasswordChanged) -> dict[str, Any]:
-    return {
-        "status": "password_changed",
-        "email": changed.email,
-        "changed_at": changed.changed_at.isoformat().replace("+00:00", "Z"),
-    }
-
-
 def password_resets_router(services: Services) -> APIRouter:
     router = APIRouter(tags=["password resets"])
     resets = services.resets
@@ -67,6 +59,6 @@ def password_resets_router(services: Services) -> APIRouter:
             changed = await resets.confirm_link(body.token, body.password)
         else:
             changed = await resets.confirm_code(str(body.email), str(body.code), body.password)
-        return changed_view(changed)
+        return serialize.password_changed(changed)
 
     return router

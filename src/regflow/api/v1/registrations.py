@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
-from fastapi.responses import JSONResponse
 
 from regflow.api.deps import idempotency_key, registration_token
 from regflow.api.schemas import ConfirmRequest, StartRequest
@@ -72,11 +71,11 @@ def registrations_router(services: Services) -> APIRouter:
         request: Request,
         token: TokenDep,
         key: Annotated[str | None, Depends(idempotency_key)],
-    ) -> JSONResponse:
+    ) -> dict[str, Any]:
         """Create the account (and membership) and return an access token, atomically."""
-        status, body = await services.completion.complete(
+        done = await services.completion.complete(
             registration_id, token, idempotency_key=key, body=await request.body()
         )
-        return JSONResponse(body, status_code=status)
+        return serialize.completed(done)
 
     return router

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from regflow.api.deps import bearer_token
 from regflow.api.schemas import Strict
+from regflow.api.v1 import serialize
 from regflow.services.second_factor import SecondFactors
 
 Bearer = Annotated[str | None, Depends(bearer_token)]
@@ -61,7 +62,8 @@ def second_factor_router(factors: SecondFactors) -> APIRouter:
         """Turn the second factor on with a code from the app: ten single-use recovery codes,
         shown this once (and the login's tokens when enrolling finished a login)."""
         done = await factors.confirm(None if body.mfa_token else token, body.code, body.mfa_token)
-        return {"enabled": True, "recovery_codes": done.recovery_codes, **(done.signed_in or {})}
+        signed_in = serialize.token(done.signed_in, amr=True) if done.signed_in else {}
+        return {"enabled": True, "recovery_codes": done.recovery_codes, **signed_in}
 
     @router.get("/v1/account/totp")
     async def status(token: Bearer) -> dict[str, Any]:
@@ -72,6 +74,7 @@ def second_factor_router(factors: SecondFactors) -> APIRouter:
     async def second_step(body: SecondStep) -> dict[str, Any]:
         """The second step of a login answered 401 ``MFA_REQUIRED``: the ``mfa_token`` with a
         code from the app or one recovery code."""
-        return await factors.verify(body.mfa_token, body.code, body.recovery_code)
+        grant = await factors.verify(body.mfa_token, body.code, body.recovery_code)
+        return serialize.token(grant, amr=True)
 
     return router

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Path
 
 from regflow.api.schemas import LoginRequest
+from regflow.api.v1 import serialize
 from regflow.services.container import Services
 
 
@@ -21,12 +22,13 @@ def sessions_router(services: Services) -> APIRouter:
         ``NOT_A_MEMBER`` unless the account is an active member), else the oldest active
         membership. ``organizations`` lists every active membership to choose from.
         """
-        return await services.sessions.login(
+        login = await services.sessions.login(
             body.email, body.password, organization_id=body.organization_id
         )
+        return serialize.logged_in(login)
 
     @router.get("/v1/usernames/{name}/availability")
     async def availability(name: str = Path(max_length=64)) -> dict[str, Any]:
-        return await services.usernames.availability(name)
+        return serialize.availability(await services.usernames.availability(name))
 
     return router

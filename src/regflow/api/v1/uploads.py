@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from regflow.api.multipart import read_file_field
 from regflow.api.problems import problem
+from regflow.api.v1 import serialize
 from regflow.errors import ErrorCode
 from regflow.services.uploads import Uploads
 
@@ -48,7 +49,7 @@ def uploads_router(uploads: Uploads, *, max_bytes: int) -> APIRouter:
             max_file_bytes=max_bytes,
             max_body_bytes=max_bytes + MULTIPART_OVERHEAD,
         )
-        return await uploads.logo(data)
+        return serialize.stored_logo(await uploads.logo(data))
 
     @router.get(LOGO_PATH + "/{key}", response_class=Response)
     async def logo(key: str = Path(max_length=64)) -> Response:

@@ -10,9 +10,10 @@ from regflow.core.hooks import FoundOrganization
 from regflow.core.model import Account, Membership, MembershipStatus, Registration, Role
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict, ErrorCode
+from regflow.services.completed import NextStep
 from regflow.services.context import ServiceContext
 from regflow.services.hooks.base import Joined
-from regflow.services.organizations import create_organization, public_view
+from regflow.services.organizations import create_organization, organization_view
 from regflow.services.webhooks import organization_data, publish
 
 
@@ -49,8 +50,6 @@ async def found_organization(
     )
     await uow.memberships.add(membership)
     await publish(ctx, uow, webhooks.ORGANIZATION_CREATED, organization_data(organization, account))
-    extra = {
-        "organization": public_view(organization, ctx.links),
-        "next_steps": [dict(step) for step in organizations.NEXT_STEPS],
-    }
-    return Joined(membership, organization, extra)
+    founded = organization_view(organization, ctx.links)
+    steps = tuple(NextStep(step["id"], step["text"]) for step in organizations.NEXT_STEPS)
+    return Joined(membership, organization, founded, steps)
