@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from regflow.api.v1 import serialize
 from regflow.services.mailbox import DevMailbox
 
 _HEADERS = {
@@ -37,11 +38,12 @@ def dev_mailbox_router(mailbox: DevMailbox) -> APIRouter:
 
     @router.get("/dev/mailbox", response_class=HTMLResponse)
     async def mailbox_page(limit: Limit = 50) -> HTMLResponse:
-        messages = await mailbox.recent(limit)
+        messages = [serialize.mailbox_entry(m) for m in await mailbox.recent(limit)]
         return HTMLResponse(page.render(messages=messages), headers=_HEADERS)
 
     @router.get("/dev/mailbox.json")
     async def mailbox_json(limit: Limit = 50) -> JSONResponse:
-        return JSONResponse(await mailbox.recent(limit), headers=_HEADERS)
+        messages = [serialize.mailbox_entry(m) for m in await mailbox.recent(limit)]
+        return JSONResponse(messages, headers=_HEADERS)
 
     return router

@@ -30,6 +30,7 @@ class Links:
     sign_in_path: str = SIGN_IN_PATH
     password_reset_path: str = PASSWORD_RESET_PATH
     contract_verify_paths: Mapping[str, str] = field(default_factory=dict)
+    reset_path: str | None = None  # the hosted UI's page for a reset mail's link, when on
 
     @property
     def _base(self) -> str:
@@ -47,6 +48,9 @@ class Links:
 
     def password_reset(self) -> str:
         return f"{self._base}{self.password_reset_path}"
+
+    def reset(self, link_token: str) -> str | None:
+        return None if self.reset_path is None else f"{self._base}{self.reset_path}{link_token}"
 
     def logo(self, key: str) -> str:
         return f"{self._base}{LOGO_PATH}{key}"

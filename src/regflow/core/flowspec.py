@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
 from regflow.core.hooks import AcceptInvitation, CompletionHook, FieldRef, JoinByCode
-from regflow.core.invitations import invitation_of
 from regflow.core.model import Channel, Registration
 from regflow.errors import ErrorCode, FieldProblem, NotFound, ValidationFailed
 
@@ -173,7 +172,7 @@ class FlowSpec:
 
     def join_code_of(self, hook: JoinByCode, registration: Registration) -> str | None:
         """The code ``hook`` reads, when its step applies and no invitation started it."""
-        if invitation_of(registration) is not None or self.step(hook.code[0]).skipped(registration):
+        if registration.invitation is not None or self.step(hook.code[0]).skipped(registration):
             return None
         code = registration.field(*hook.code)
         return str(code) if code else None

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from regflow.core import funnel
 from regflow.core.funnel_trace import StepLayout
@@ -41,8 +40,40 @@ async def drain_events(ctx: ServiceContext, max_batches: int = 1000) -> int:
     return moved
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+@dataclass(frozen=True)
+class Comparison:
+    """A variant against the control (the first by name) in overall conversion."""
+
+    control: str | None
+    variant: str | None
+    control_conversion: float | None
+    variant_conversion: float | None
+    difference: float
+    confidence: float
+    ci_low: float
+    ci_high: float
+    p_value: float | None  # None when the score test has none (0 % or 100 % in both)
+    significant: bool
+    method: str
+
+
+@dataclass(frozen=True)
+class FlowFunnel:
+    flow: str
+    experiment: str | None  # the experiment running in the flow, if any
+    variants: tuple[funnel.VariantReport, ...]
+    comparisons: tuple[Comparison, ...]
+
+
+@dataclass(frozen=True)
+class FunnelReport:
+    """The funnel of the registrations started in [since, until), per flow and variant."""
+
+    since: datetime
+    until: datetime
+    generated_at: datetime
+    flow: str | None  # the one flow asked for, or None for all
+    flows: tuple[FlowFunnel, ...]
 
 
 class OperatorReports:
@@ -51,7 +82,7 @@ class OperatorReports:
 
     async def funnel(
         self, since: datetime, until: datetime | None = None, flow: str | None = None
-    ) -> dict[str, Any]:
+    ) -> FunnelReport:
         """The funnel of the registrations started in [since, until), per flow and variant."""
         now = self.ctx.clock()
         until = until or now
@@ -67,21 +98,18 @@ class OperatorReports:
             for name, spec in self.ctx.engine.flows.items()
         }
         flows = funnel.report(events, layouts)
-        return {
-            "since": _iso(since),
-            "until": _iso(until),
-            "generated_at": _iso(now),
-            "flow": flow,
-            "flows": [
-                {
-                    "flow": name,
-                    "experiment": self.ctx.experiments.for_flow(name),
-                    "variants": [asdict(v) for v in variants],
-                    "comparisons": compare(variants),
-                }
+        return FunnelReport(
+            since=since,
+            until=until,
+            generated_at=now,
+            flow=flow,
+            flows=tuple(
+                FlowFunnel(
+                    name, self.ctx.experiments.for_flow(name), tuple(variants), compare(variants)
+                )
                 for name, variants in flows.items()
-            ],
-        }
+            ),
+        )
 
     async def outbox_backlog(self) -> OutboxBacklog:
         async with self.ctx.uow(read_only=True) as uow:
@@ -90,18 +118,18 @@ class OperatorReports:
 
 def compare(
     variants: list[funnel.VariantReport], confidence: float = CONFIDENCE
-) -> list[dict[str, Any]]:
+) -> tuple[Comparison, ...]:
     """Each named variant against the first (by name), when at least two have registrations."""
     named = [v for v in variants if v.variant is not None and v.started > 0]
     if len(named) < 2:
-        return []
+        return ()
     control = named[0]
-    return [difference(control, v, confidence) for v in named[1:]]
+    return tuple(difference(control, v, confidence) for v in named[1:])
 
 
 def difference(
     control: funnel.VariantReport, variant: funnel.VariantReport, confidence: float = CONFIDENCE
-) -> dict[str, Any]:
+) -> Comparison:
     """``variant`` minus ``control`` in overall conversion, with interval and p-value."""
     # Imported here, not at the top: statsmodels (with scipy and pandas) costs a second and
     # tens of MB, and every API process would pay it for a report only operators ask for.
@@ -120,16 +148,16 @@ def difference(
         test = test_proportions_2indep(*counts, method="score", compare="diff")
     p_value = float(test.pvalue)
     diff = variant.completed / variant.started - control.completed / control.started
-    return {
-        "control": control.variant,
-        "variant": variant.variant,
-        "control_conversion": control.conversion,
-        "variant_conversion": variant.conversion,
-        "difference": diff,
-        "confidence": confidence,
-        "ci_low": float(low),
-        "ci_high": float(high),
-        "p_value": None if math.isnan(p_value) else p_value,
-        "significant": bool(low > 0 or high < 0),
-        "method": "Newcombe interval and score test for two independent proportions",
-    }
+    return Comparison(
+        control=control.variant,
+        variant=variant.variant,
+        control_conversion=control.conversion,
+        variant_conversion=variant.conversion,
+        difference=diff,
+        confidence=confidence,
+        ci_low=float(low),
+        ci_high=float(high),
+        p_value=None if math.isnan(p_value) else p_value,
+        significant=bool(low > 0 or high < 0),
+        method="Newcombe interval and score test for two independent proportions",
+    )

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from regflow.core import cryptokit, onboarding, verification
+from regflow.core import cryptokit, verification
 from regflow.core.model import Channel, Registration, Verification
 from regflow.core.ports import UnitOfWork
 from regflow.errors import ConcurrentUpdate, Conflict, ErrorCode, NotFound, VerificationFailed
 from regflow.services.codes import Codes
 from regflow.services.completed import Completed
 from regflow.services.completion import MAX_RACE_RETRIES, Completion
-from regflow.services.signups import ATTEMPT
 
 CHANNEL = Channel.EMAIL
 
@@ -147,6 +146,6 @@ class AddressProofs(Codes):
 
 def _first(registration: Registration, attempt: str | None) -> bool:
     """Whether ``attempt`` is the token of the client that made ``registration``."""
-    kept = onboarding.reserved(registration, ATTEMPT)
+    kept = registration.attempt_hash
     presented = cryptokit.sha256_hex(attempt or "")
     return cryptokit.equal(presented, kept or cryptokit.sha256_hex("-")) and bool(attempt and kept)

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from regflow.core import cryptokit, onboarding
+from regflow.core import cryptokit
 from regflow.core.engine import Outcome, SendCode
 from regflow.core.flowspec import StepRule
-from regflow.core.model import Channel, Registration
+from regflow.core.model import Channel, Registration, Reserved
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict, ErrorCode, TooSoon, UniqueViolation, VerificationFailed
 from regflow.services.codes import send_code
@@ -40,8 +40,6 @@ from regflow.services.organizations import reserve_join_code
 from regflow.services.registrations import Registrations
 from regflow.services.step_rules import check_step
 from regflow.services.views import RegistrationView, describe, pending
-
-ATTEMPT = "attempt"  # reserved: SHA-256 of the first registrant's attempt token
 
 
 class WhenLive(StrEnum):
@@ -76,7 +74,7 @@ class Signups(Registrations):
         contract: str,
         token: str | None = None,
         when_live: WhenLive = WhenLive.KEEP,
-        reserve: dict[str, str] | None = None,
+        reserve: Reserved | None = None,
         then: Sequence[tuple[str, dict[str, Any]]] = (),
         attempt: str | None = None,
     ) -> Begun:
@@ -91,10 +89,10 @@ class Signups(Registrations):
         """
         keyed = token is not None
         token = token or cryptokit.new_token()
-        if attempt is not None:
-            reserve = {**(reserve or {}), ATTEMPT: cryptokit.sha256_hex(attempt)}
         started = self._fresh(flow, contract, token, reserve)
         registration = started.registration
+        if attempt is not None:
+            registration.attempt_hash = cryptokit.sha256_hex(attempt)
         # later steps are validated against the earlier ones applied to a throwaway copy
         probe = copy.deepcopy(registration) if then else registration
         steps: list[tuple[str, dict[str, Any]]] = []
@@ -164,9 +162,7 @@ class Signups(Registrations):
             self.ctx.outbox_written()
         return Begun(registration.id, token, True, state)
 
-    def _fresh(
-        self, flow: str, contract: str, token: str, reserve: dict[str, str] | None
-    ) -> Outcome:
+    def _fresh(self, flow: str, contract: str, token: str, reserve: Reserved | None) -> Outcome:
         registration_id = str(uuid.uuid4())
         return self.ctx.engine.start(
             flow,
@@ -175,7 +171,7 @@ class Signups(Registrations):
             now=self.ctx.clock(),
             variant=self.ctx.experiments.assign(flow, registration_id, None),
             contract=contract,
-            prefill={onboarding.RESERVED_KEY: reserve} if reserve else None,
+            reserved=reserve,
         )
 
     async def _live(

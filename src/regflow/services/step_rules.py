@@ -13,7 +13,6 @@ from typing import Any
 
 from regflow.core import organizations
 from regflow.core.flowspec import StepRule
-from regflow.core.invitations import invitation_of
 from regflow.core.model import Organization, Registration
 from regflow.core.ports import UnitOfWork
 from regflow.errors import ErrorCode, FieldProblem, ValidationFailed
@@ -29,8 +28,8 @@ async def check_step(
 ) -> None:
     """Raise ValidationFailed listing every rule ``clean`` breaks for ``step``."""
     problems: list[FieldProblem] = []
-    invited = invitation_of(registration)
-    if invited is not None and "email" in clean and clean["email"] != invited["email"]:
+    invited = registration.invitation
+    if invited is not None and "email" in clean and clean["email"] != invited.email:
         message = "Register with the address the invitation was sent to."
         problems.append(FieldProblem("email", ErrorCode.INVITATION_EMAIL_MISMATCH, message))
     code = clean.get("org_code")
@@ -67,9 +66,9 @@ async def joined_organization(
     ctx: ServiceContext, uow: UnitOfWork, registration: Registration
 ) -> Organization | None:
     """The organization ``registration`` joins: by its invitation or its join code."""
-    invited = invitation_of(registration)
+    invited = registration.invitation
     if invited is not None:
-        return await uow.organizations.get(str(invited["organization_id"]))
+        return await uow.organizations.get(invited.organization_id)
     code = ctx.engine.flow(registration.flow).join_code(registration)
     return await uow.organizations.get_by_join_code(code) if code else None
 

@@ -11,8 +11,7 @@ import pytest
 from regflow.core import hooks, onboarding
 from regflow.core.engine import Engine, SendCode
 from regflow.core.flows import BUILT_IN
-from regflow.core.invitations import INVITATION_KEY
-from regflow.core.model import Channel, Registration, Role
+from regflow.core.model import Channel, InvitationLink, Registration, Role
 from regflow.errors import Conflict, ValidationFailed
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -149,13 +148,13 @@ def test_student_rules(engine: Engine) -> None:
 
 
 def test_invited_registrations_skip_the_join_code(engine: Engine) -> None:
-    marker = {"id": "i", "organization_id": "o", "role": "teacher", "email": "a@example.com"}
+    link = InvitationLink(id="i", organization_id="o", role=Role.TEACHER, email="a@example.com")
     reg = engine.start(
         "teacher",
         registration_id="r",
         token_hash="h",
         now=NOW,
-        prefill={INVITATION_KEY: marker},
+        invitation=link,
     ).registration
     submit(engine, reg, "basic", BASIC)
     submit(engine, reg, "professional", PROFESSIONAL)
@@ -165,7 +164,8 @@ def test_invited_registrations_skip_the_join_code(engine: Engine) -> None:
     engine.confirm(reg, Channel.EMAIL, "ravi@example.com", NOW)
     engine.confirm(reg, Channel.PHONE, "+919876543210", NOW)
     merged = engine.ready_to_complete(reg)
-    assert INVITATION_KEY not in merged and "id" not in merged  # the marker is not a step
+    assert "id" not in merged and "organization_id" not in merged  # the link is not a step
+    assert set(reg.data) == {"basic", "professional", "security"}
 
 
 def test_onboarding_reads_steps_by_name(engine: Engine) -> None:

@@ -64,7 +64,7 @@ from fastapi.responses import JSONResponse, Response
 from regflow.api.contracts import attempts, oneshot_rules
 from regflow.api.contracts.base import contract_router, json_object, text
 from regflow.api.contracts.catalogue import fallback, retry_headers, words
-from regflow.core.model import Channel
+from regflow.core.model import Channel, Reserved
 from regflow.core.passwords import SeedPolicy
 from regflow.errors import (
     ErrorCode,
@@ -150,11 +150,11 @@ def oneshot_router(services: Services) -> APIRouter:
     lookups = services.lookups
     secure = services.ctx.public_url.startswith("https://")
 
-    def ids(email: str) -> dict[str, str]:
-        return {
-            "account_id": lookups.derived_id("oneshot-user", email),
-            "organization_id": lookups.derived_id("oneshot-organization", email),
-        }
+    def ids(email: str) -> Reserved:
+        return Reserved(
+            account_id=lookups.derived_id("oneshot-user", email),
+            organization_id=lookups.derived_id("oneshot-organization", email),
+        )
 
     @router.post("/api/v1/auth/register", status_code=201)
     async def register(request: Request) -> Response:
@@ -183,7 +183,7 @@ def oneshot_router(services: Services) -> APIRouter:
         except Exception:
             log.exception("registration failed", extra={"contract": CONTRACT})
             return failure(500, "Registration failed. Please try again", "REGISTRATION_FAILED")
-        data = {"userId": reserved["account_id"], "organizationId": reserved["organization_id"]}
+        data = {"userId": reserved.account_id, "organizationId": reserved.organization_id}
         registered = JSONResponse(
             {"success": True, "message": REGISTERED, "data": {**data, "email": email}},
             status_code=201,

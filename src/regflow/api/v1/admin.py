@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from regflow.api.problems import problem
+from regflow.api.v1 import serialize
 from regflow.core.funnel import parse_moment
 from regflow.errors import ErrorCode, ValidationFailed
 from regflow.services.funnel import OperatorReports
@@ -118,7 +119,7 @@ def admin_router(reports: OperatorReports, admin_token: str) -> APIRouter:
                 ErrorCode.INVALID_VALUE,
                 "Use a duration such as 7d, 24h, 30m, or an ISO 8601 time.",
             ) from None
-        return await reports.funnel(start, end, flow or None)
+        return serialize.funnel_report(await reports.funnel(start, end, flow or None))
 
     @router.get("/funnel")
     async def funnel_json(

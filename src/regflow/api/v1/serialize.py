@@ -7,6 +7,7 @@ what these build and never read a service's internals.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +20,10 @@ from regflow.services.account import AccountView as OwnAccount
 from regflow.services.codes import CodeSent
 from regflow.services.completed import AccountView, Completed
 from regflow.services.email_change import ChangeCodeSent
+from regflow.services.funnel import FunnelReport
 from regflow.services.invitation_admin import InvitationView
 from regflow.services.invitations import InvitationAccepted, InvitationPreview
+from regflow.services.mailbox import MailboxEntry
 from regflow.services.org_admin import MemberPage
 from regflow.services.organizations import OrganizationView
 from regflow.services.outbox_admin import MessageView, OutboxOverview
@@ -317,3 +320,44 @@ def password_changed(changed: PasswordChanged) -> dict[str, Any]:
 def deleted(at: datetime) -> dict[str, Any]:
     """``DELETE /v1/account``."""
     return {"status": "deleted", "deleted_at": timestamp(at)}
+
+
+def funnel_report(report: FunnelReport) -> dict[str, Any]:
+    """``GET /v1/admin/funnel`` (its HTML page and ``regflow funnel --json`` show the same)."""
+    return {
+        "since": timestamp(report.since),
+        "until": timestamp(report.until),
+        "generated_at": timestamp(report.generated_at),
+        "flow": report.flow,
+        "flows": [
+            {
+                "flow": f.flow,
+                "experiment": f.experiment,
+                "variants": [asdict(v) for v in f.variants],
+                "comparisons": [asdict(c) for c in f.comparisons],
+            }
+            for f in report.flows
+        ],
+    }
+
+
+def mailbox_entry(entry: MailboxEntry) -> dict[str, Any]:
+    """One message of ``GET /dev/mailbox.json`` (its times with ``+00:00``, as always)."""
+    return {
+        "id": entry.id,
+        "kind": entry.kind.value,
+        "recipient": entry.recipient,
+        "template": entry.template,
+        "locale": entry.locale,
+        "status": entry.status.value,
+        "attempts": entry.attempts,
+        "last_error": entry.last_error,
+        "created_at": entry.created_at.isoformat(),
+        "sent_at": entry.sent_at.isoformat() if entry.sent_at else None,
+        "subject": entry.subject,
+        "text": entry.text,
+        "html": entry.html,
+        "code": entry.code,
+        "link": entry.link,
+        "scrubbed": entry.scrubbed,
+    }
