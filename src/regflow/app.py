@@ -77,17 +77,10 @@ from regflow.oidc.provider import Provider  # the OpenID Provider
 from regflow.persistence.database import create_engine
 from regflow.persistence.uow import SqlUnitOfWorkFactory
 from regflow.ratelimit import Policy, RateLimiter, storage_for  # rate limits
-from regflow.services.account import AccountSettings  # the signed-in account
 from regflow.services.container import Services
 from regflow.services.context import ServiceContext, utc_now
-from regflow.services.funnel import OperatorReports  # funnel report
-from regflow.services.invitations import Invitations  # organizations
 from regflow.services.mailbox import DevMailbox
-from regflow.services.org_admin import OrgAdmin  # organizations
-from regflow.services.organizations import Organizations  # organizations
-from regflow.services.outbox_admin import OutboxAdmin  # outbox for the operator
 from regflow.services.sweep import Sweep  # expiry and retention sweep
-from regflow.services.uploads import Uploads  # organizations: logos
 from regflow.settings import Settings
 from regflow.ui import i18n
 from regflow.ui.brand import Brand
@@ -118,6 +111,7 @@ class Runtime:
     worker: OutboxWorker
     services: Services
     limiter: RateLimiter  # rate limits
+    tokens: TokenService  # issues and verifies access tokens (one, shared by every use)
 
 
 def build_limiter(settings: Settings) -> RateLimiter:
@@ -215,6 +209,7 @@ def build_runtime(settings: Settings) -> Runtime:
             verify_path=CONFIRM_PATH if settings.ui else API_VERIFY_PATH,
             invitation_path=INVITE_PATH if settings.ui else API_INVITATION_PATH,
             contract_verify_paths=contracts.link_paths(settings.contracts),
+            reset_path=RESET_PATH if settings.ui else None,  # web UI: the reset mail's link
         ),
         limits=limiter,  # rate limits per address and account
         recovery=ResetPolicy(  # password resets
@@ -222,7 +217,6 @@ def build_runtime(settings: Settings) -> Runtime:
             cooldown=timedelta(seconds=settings.resend_cooldown_seconds),
             max_attempts=settings.code_max_attempts,
         ),
-        reset_path=RESET_PATH if settings.ui else None,  # web UI: the reset mail's link
         login_sessions=SessionPolicy(
             idle=timedelta(seconds=settings.session_idle_seconds),
             absolute=timedelta(seconds=settings.session_absolute_seconds),
@@ -238,9 +232,10 @@ def build_runtime(settings: Settings) -> Runtime:
             issuer=settings.totp_issuer,
         ),
     )
-    return Runtime(
-        settings, engine, uow, keyring, hasher, worker, Services.build(ctx, tokens), limiter
+    services = Services.build(
+        ctx, tokens, images=PillowImages(), store=FileStore(settings.uploads_path)
     )
+    return Runtime(settings, engine, uow, keyring, hasher, worker, services, limiter, tokens)
 
 
 def build_sweep(runtime: Runtime) -> Sweep:
@@ -307,25 +302,22 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     app.include_router(registrations_router(services))
     app.include_router(sessions_router(services))
     app.include_router(password_resets_router(services))
-    account = AccountSettings(services.ctx, verifier(settings, runtime))
-    app.include_router(account_router(account, services.email_changes))
+    app.include_router(account_router(services.account, services.email_changes))
     app.include_router(second_factor_router(services.second_factors))  # TOTP
     app.include_router(verify_router(services))
-    reports = OperatorReports(services.ctx)  # funnel report and metrics
+    reports = services.reports  # funnel report and metrics
     app.include_router(metrics_router(metrics, reports.outbox_backlog, runtime.hasher))
     if settings.admin_token is not None:  # funnel report, off without an operator token
-        app.include_router(
-            admin_router(reports, settings.admin_token.get_secret_value(), OPERATOR_LANGUAGE)
-        )
-        outbox = OutboxAdmin(services.ctx)  # the outbox for the operator
-        app.include_router(admin_outbox_router(outbox, settings.admin_token.get_secret_value()))
-    invitations = include_organizations(app, runtime)  # organizations, teachers, students
+        token = settings.admin_token.get_secret_value()
+        app.include_router(admin_router(reports, token, OPERATOR_LANGUAGE))
+        app.include_router(admin_outbox_router(services.outbox_admin, token))
+    include_organizations(app, runtime)  # organizations, teachers, students
     if settings.dev_mailbox:
         mailbox = DevMailbox(runtime.uow, Renderer())
         app.include_router(dev_mailbox_router(mailbox, OPERATOR_LANGUAGE))
     provider = build_provider(runtime)  # the OpenID Provider
     app.include_router(oidc_router(provider))
-    include_ui(app, runtime, invitations, provider)  # hosted web UI
+    include_ui(app, runtime, provider)  # hosted web UI
     mount_docs(app)  # /docs: Swagger UI from the swagger-ui-py package
     app.add_middleware(
         RequestContext,
@@ -362,31 +354,18 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     )
 
 
-def verifier(settings: Settings, runtime: Runtime) -> TokenService:
-    """Verifies access tokens for the calls that carry one (admins, the account)."""
-    return TokenService(
-        runtime.keyring,
-        settings.jwt_issuer,
-        settings.jwt_audience,
-        settings.access_token_ttl_seconds,
-        clock=utc_now,
-    )
-
-
-def include_organizations(app: FastAPI, runtime: Runtime) -> Invitations:
-    """Organizations, teachers and students: lookup by join code, admin API, invitations
-    (returned: the hosted UI's invitation page uses the same service)."""
+def include_organizations(app: FastAPI, runtime: Runtime) -> None:
+    """Organizations, teachers and students: lookup by join code, admin API, invitations,
+    logo uploads, and the seed contracts built on them."""
     settings = runtime.settings
-    ctx = runtime.services.ctx
-    app.include_router(organizations_router(Organizations(ctx)))
-    admin = OrgAdmin(ctx, verifier(settings, runtime))
-    invitations = Invitations(admin)
-    app.include_router(org_admin_router(admin, invitations))
-    app.include_router(invitations_router(invitations))
-    uploads = Uploads(ctx, PillowImages(), FileStore(settings.uploads_path))
-    app.include_router(uploads_router(uploads, max_bytes=settings.upload_max_bytes))
-    contracts.include_contracts(app, runtime.services, settings, uploads)  # seed contracts
-    return invitations
+    services = runtime.services
+    app.include_router(organizations_router(services.organizations))
+    app.include_router(
+        org_admin_router(services.org_admin, services.invitations, services.invitation_admin)
+    )
+    app.include_router(invitations_router(services.invitations))
+    app.include_router(uploads_router(services.uploads, max_bytes=settings.upload_max_bytes))
+    contracts.include_contracts(app, services, settings)  # seed contracts
 
 
 def build_provider(runtime: Runtime) -> Provider:
@@ -407,38 +386,26 @@ def build_provider(runtime: Runtime) -> Provider:
         )
         for c in settings.oidc_clients
     ]
-    tokens = TokenService(
-        runtime.keyring,
-        settings.jwt_issuer,
-        settings.jwt_audience,
-        settings.access_token_ttl_seconds,
-        clock=utc_now,
-    )
     return Provider(
         clients,
         runtime.services.oidc,
         runtime.keyring,
-        tokens,
+        runtime.tokens,
         issuer=settings.public_url,
         refresh_ttl=timedelta(seconds=settings.oidc_refresh_ttl_seconds),
     )
 
 
-def include_ui(
-    app: FastAPI, runtime: Runtime, invitations: Invitations, provider: Provider | None = None
-) -> None:
+def include_ui(app: FastAPI, runtime: Runtime, provider: Provider | None = None) -> None:
     """The hosted sign-up pages (``REGFLOW_UI``) and the static files they and the dev
     mailbox use."""
     mount_static(app)
     if runtime.settings.ui:
-        images = Uploads(
-            runtime.services.ctx, PillowImages(), FileStore(runtime.settings.uploads_path)
-        )
         mount_ui(
             app,
             runtime.services,
-            invitations,
-            uploads=images,
+            runtime.services.invitations,
+            uploads=runtime.services.uploads,
             flows=runtime.settings.flows,
             brand=Brand(  # branding by configuration
                 name=runtime.settings.brand_name,

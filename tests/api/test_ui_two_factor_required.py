@@ -9,9 +9,11 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pyotp
 import pytest
 
+from support import oidc
 from support.harness import PASSWORD, Harness, make_settings, started_app
 from support.orgs import (
     PREFERENCES,
@@ -138,3 +140,37 @@ async def test_a_sign_up_without_two_factor_goes_straight_to_welcome(ui: Harness
     assert "दो-चरणीय साइन-इन सेट करें" in page.text and "Set up two-factor" not in page.text
     setup = await ui.client.post("/account/two-factor", data={"csrf": await csrf(ui)})
     assert "इस कोड को किसी ऑथेंटिकेटर ऐप से स्कैन करें" in setup.text
+
+
+async def test_an_application_gets_the_person_back_after_the_set_up(
+    db_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(
+        db_url, tmp_path, public_url="https://id.test", oidc_clients=oidc.clients()
+    )
+    async with started_app(settings) as h:
+        h.client.base_url = httpx.URL("https://id.test")
+        verifier, challenge = oidc.pkce()
+        wanted = oidc.params(challenge, prompt="create")
+        opened = await h.client.get("/oauth2/authorize", params=wanted)
+        assert opened.headers["location"] == "/register/organization"
+        preferences = {**PREFERENCES, "two_factor": True}
+        email = unique_email("owner")
+        rid, auth = await organization_until_complete(h, email, preferences=preferences)
+        token = auth["Authorization"].removeprefix("Bearer ")
+        h.client.cookies.set("__Host-regflow-reg-organization", f"{rid}.{token}")
+        form_token = await csrf(h)
+        done = await h.client.post("/register/organization/complete", data={"csrf": form_token})
+        # not straight back to the application: its tokens would not speak for the organization
+        assert done.headers["location"] == "/register/organization/welcome"
+        welcome = await h.client.get(done.headers["location"])
+        onward = await set_up_from(h, welcome.text, form_token)
+        assert onward.startswith("/oauth2/authorize?")
+        back = await h.client.get(onward)
+        assert back.headers["location"].startswith(oidc.APP)
+        answer = oidc.query(back.headers["location"])
+        assert answer["state"] == wanted["state"]
+        r = await oidc.exchange(h, answer["code"], verifier)
+        claims = oidc.payload(r.json()["id_token"])
+        assert claims["email"] == email and claims["role"] == "owner" and claims["org"]
+        assert claims["amr"] == ["pwd", "otp"]

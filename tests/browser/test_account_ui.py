@@ -1,9 +1,12 @@
 """After sign-up in a real browser: a forgotten password from the sign-in page, and setting
 up two-factor sign-in (the secret read from the page, the code computed as an app would),
-then signing in with it. Codes come from the real SMTP sink."""
+then signing in with it; an organization that requires it, ticked at the end of its sign-up
+or later in the console, leads its owner through the set-up and back. Codes come from the
+real SMTP and SMS sinks."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -117,3 +120,74 @@ def test_set_up_two_factor_then_sign_in_with_it(ui: Ui) -> None:
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="You are signed in")).to_be_visible()
     ui.check(page, "twofactor-5-signed-in", scan=False)
+
+
+def organization_in_the_browser(ui: Ui, page: Page, owner: str, *, two_factor: bool) -> None:
+    """The organization flow's five pages, up to its welcome (codes from the sinks)."""
+    page.goto("/register/organization")
+    page.get_by_label("Organization name").fill(f"Deccan College {uuid.uuid4().hex[:4]}")
+    page.get_by_label("Country").fill("India")
+    page.get_by_label("State or region").fill("Maharashtra")
+    page.get_by_label("City").fill("Pune")
+    page.get_by_label("Postal code").fill("411004")
+    page.get_by_label("Type of institution").select_option("college")
+    page.get_by_label("Number of students").fill("800")
+    page.get_by_role("button", name="Continue").click()
+    digits = "97" + uuid.uuid4().int.__str__()[:8]
+    page.get_by_label("Your full name").fill("Meera Iyer")
+    page.get_by_label("Your email address").fill(owner)
+    page.get_by_label("Your mobile number").fill(digits)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Confirm password").fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Code", exact=True).fill(ui.email_code(owner))
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_label("Code", exact=True).fill(ui.sms_code(f"+91{digits}"))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("Step 5 of 5")).to_be_visible()
+    page.get_by_label("Several departments").check()
+    page.get_by_role("textbox", name="Departments").fill("Physics")
+    if two_factor:
+        page.get_by_label("Require two-factor sign-in").check()
+    page.get_by_role("button", name="Register my organization").click()
+
+
+def turn_on_from(ui: Ui, page: Page, name: str) -> None:
+    """On the set-up page: read the secret, type its code, see the recovery codes."""
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    expect(page.get_by_text("Your organization asks every member")).to_be_visible()
+    ui.check(page, f"{name}-setup")
+    secret = page.locator("#totp-secret").inner_text().strip()
+    page.get_by_label("Code from your app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page.get_by_role("heading", name="Two-factor sign-in is on")).to_be_visible()
+    ui.check(page, f"{name}-recovery-codes")
+    page.get_by_role("link", name="I saved them, continue").click()
+
+
+def test_a_sign_up_with_two_factor_on_sets_it_up_before_the_welcome(ui: Ui) -> None:
+    owner = f"owner-{uuid.uuid4().hex[:10]}@example.com"
+    page = ui.page()
+    organization_in_the_browser(ui, page, owner, two_factor=True)
+    expect(page).to_have_url(re.compile(r"/register/organization/welcome$"))
+    turn_on_from(ui, page, "signup-twofactor")
+    expect(page.get_by_role("heading", name="Welcome, Meera!")).to_be_visible()
+    expect(page.locator("#join-code")).to_be_visible()
+    page.goto("/console")  # the session used both factors: the console opens
+    expect(page.get_by_role("heading", name="Deccan College")).to_be_visible()
+
+
+def test_ticking_two_factor_in_the_console_leads_to_its_set_up(ui: Ui) -> None:
+    owner = f"owner-{uuid.uuid4().hex[:10]}@example.com"
+    page = ui.page()
+    organization_in_the_browser(ui, page, owner, two_factor=False)
+    expect(page.get_by_role("heading", name="Welcome, Meera!")).to_be_visible()
+    page.goto("/console")
+    page.get_by_label("Require two-factor sign-in for members").check()
+    page.get_by_role("button", name="Save the settings").click()
+    # the next console page: the set-up (not a bare 403), then back to the console
+    expect(page.locator("body")).not_to_contain_text('"status":403')
+    turn_on_from(ui, page, "console-twofactor")
+    expect(page.get_by_role("heading", name="Deccan College")).to_be_visible()
+    assert "/console?org=" in page.url
+    expect(page.get_by_label("Require two-factor sign-in for members")).to_be_checked()

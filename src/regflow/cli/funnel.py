@@ -14,7 +14,6 @@ from regflow.api.v1.admin import duration, percent
 from regflow.app import build_runtime
 from regflow.core.funnel import parse_moment
 from regflow.services.context import utc_now
-from regflow.services.funnel import OperatorReports
 from regflow.settings import Settings
 
 
@@ -40,7 +39,7 @@ def funnel(
     async def run() -> dict[str, Any]:
         runtime = build_runtime(settings)
         try:
-            found = await OperatorReports(runtime.services.ctx).funnel(start, end, flow)
+            found = await runtime.services.reports.funnel(start, end, flow)
             return serialize.funnel_report(found)
         finally:
             runtime.hasher.close()

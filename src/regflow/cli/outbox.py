@@ -35,7 +35,7 @@ def _run(action: Callable[[OutboxAdmin], Awaitable[T]]) -> T:
     async def run() -> T:
         runtime = build_runtime(settings)
         try:
-            return await action(OutboxAdmin(runtime.services.ctx))
+            return await action(runtime.services.outbox_admin)
         finally:
             runtime.hasher.close()
             await runtime.engine.dispose()

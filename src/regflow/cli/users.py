@@ -39,7 +39,7 @@ from regflow.core.user_import import (
     check_columns,
     parse_row,
 )
-from regflow.services.user_import import BatchOutcome, UserImport
+from regflow.services.user_import import BatchOutcome
 from regflow.settings import Settings
 
 users = typer.Typer(help="Accounts: import people.", no_args_is_help=True, rich_markup_mode=None)
@@ -119,7 +119,7 @@ async def run_import(
     path: Path, *, resume: bool, dry_run: bool, batch_size: int, console: Console
 ) -> BatchOutcome:
     runtime = build_runtime(Settings())
-    service = UserImport(runtime.services.ctx, resume=resume, dry_run=dry_run)
+    service = runtime.services.user_import(resume=resume, dry_run=dry_run)
     total = BatchOutcome()
     columns = (
         TextColumn("{task.description}"),

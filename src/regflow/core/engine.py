@@ -15,7 +15,13 @@ from typing import Any
 
 from regflow.core import passwords
 from regflow.core.flowspec import FlowSpec, StepSpec
-from regflow.core.model import Channel, Registration, RegistrationStatus
+from regflow.core.model import (
+    Channel,
+    InvitationLink,
+    Registration,
+    RegistrationStatus,
+    Reserved,
+)
 from regflow.errors import Conflict, ErrorCode, FieldProblem, Gone, NotFound, ValidationFailed
 
 
@@ -142,7 +148,8 @@ class Engine:
         variant: str | None = None,
         contract: str = "native",
         locale: str = "en",
-        prefill: Mapping[str, dict[str, Any]] | None = None,
+        reserved: Reserved | None = None,
+        invitation: InvitationLink | None = None,
     ) -> Outcome:
         spec = self.flow(flow)
         registration = Registration(
@@ -150,7 +157,7 @@ class Engine:
             flow=spec.name,
             token_hash=token_hash,
             status=RegistrationStatus.ACTIVE,
-            data={k: dict(v) for k, v in (prefill or {}).items()},
+            data={},
             verified={},
             created_at=now,
             updated_at=now,
@@ -158,6 +165,8 @@ class Engine:
             variant=variant,
             contract=contract,
             locale=locale,
+            reserved=reserved or Reserved(),
+            invitation=invitation,
         )
         first = self.current_step(registration)
         return Outcome(

@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
 from regflow.core.hooks import AcceptInvitation, CompletionHook, FieldRef, JoinByCode
-from regflow.core.invitations import invitation_of
 from regflow.core.model import Channel, Registration
 from regflow.errors import ErrorCode, FieldProblem, NotFound, ValidationFailed
 
@@ -171,9 +170,14 @@ class FlowSpec:
                 return code
         return None
 
+    def join_code_fields(self, step: str) -> tuple[str, ...]:
+        """The fields of ``step`` that hold a join code (checked when the step is submitted:
+        the code must name an organization that takes members by code)."""
+        return tuple(hook.code[1] for hook in self.hooks(JoinByCode) if hook.code[0] == step)
+
     def join_code_of(self, hook: JoinByCode, registration: Registration) -> str | None:
         """The code ``hook`` reads, when its step applies and no invitation started it."""
-        if invitation_of(registration) is not None or self.step(hook.code[0]).skipped(registration):
+        if registration.invitation is not None or self.step(hook.code[0]).skipped(registration):
             return None
         code = registration.field(*hook.code)
         return str(code) if code else None

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from regflow.core.invitations import invitation_of
 from regflow.core.model import JoinPolicy, Registration, Role
 
 FieldRef = tuple[str, str]  # (step name, field name)
@@ -93,7 +92,7 @@ def value(registration: Registration, ref: FieldRef | None) -> Any:
 
 
 def founds(hook: FoundOrganization, registration: Registration) -> bool:
-    return invitation_of(registration) is None
+    return registration.invitation is None
 
 
 def organization_name(hook: FoundOrganization, registration: Registration) -> str:
@@ -114,5 +113,4 @@ def logo_key(hook: FoundOrganization, registration: Registration) -> str | None:
 
 
 def invited_role(registration: Registration) -> Role | None:
-    invited = invitation_of(registration)
-    return Role(invited["role"]) if invited is not None else None
+    return registration.invitation.role if registration.invitation is not None else None

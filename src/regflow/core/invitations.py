@@ -4,10 +4,10 @@ The invitation is a random link token stored only as its SHA-256. Following
 the link (a POST: mail scanners prefetch GETs) consumes it exactly once and
 starts a registration pre-linked to the organization and role, with the email
 already verified: it is the address the link was sent to. The registration
-carries the link under :data:`INVITATION_KEY` (not a step, so the engine never
-merges or shows it); the flows skip their join-by-code steps for it, and the
-membership it ends in is active whatever the join policy. Which flow an invitee
-registers through is declared by the flows' ``AcceptInvitation`` hooks.
+keeps the link as its typed ``invitation`` field (:func:`link`); the flows skip
+their join-by-code steps for it, and the membership it ends in is active
+whatever the join policy. Which flow an invitee registers through is declared
+by the flows' ``AcceptInvitation`` hooks.
 
 Someone who already has an account accepts with it instead (:func:`admit`):
 no registration, the account's membership of the organization becomes active
@@ -23,13 +23,11 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from regflow.core import cryptokit, identifiers
-from regflow.core.model import Account, Membership, MembershipStatus, Registration, Role
+from regflow.core.model import Account, InvitationLink, Membership, MembershipStatus, Role
 from regflow.errors import Conflict, ErrorCode, FieldProblem, Forbidden
 
-INVITATION_KEY = "_invitation"
 INVITABLE_ROLES = tuple(role.value for role in Role if role is not Role.OWNER)
 
 
@@ -80,20 +78,14 @@ def issue(
     return IssuedInvitation(invitation, token)
 
 
-def marker(invitation: Invitation) -> dict[str, Any]:
+def link(invitation: Invitation) -> InvitationLink:
     """What a registration keeps of the invitation that started it."""
-    return {
-        "id": invitation.id,
-        "organization_id": invitation.organization_id,
-        "role": invitation.role,
-        "email": invitation.email,
-    }
-
-
-def invitation_of(registration: Registration) -> dict[str, Any] | None:
-    """The invitation marker of ``registration``, if an invitation started it."""
-    found = registration.data.get(INVITATION_KEY)
-    return found if isinstance(found, dict) and found.get("organization_id") else None
+    return InvitationLink(
+        id=invitation.id,
+        organization_id=invitation.organization_id,
+        role=Role(invitation.role),
+        email=invitation.email,
+    )
 
 
 @dataclass(frozen=True)

@@ -58,13 +58,44 @@ class OutboxKind(enum.StrEnum):
 
 
 @dataclass
+class Reserved:
+    """Ids and codes drawn for what completion will create, before it exists, so that a
+    contract can answer them early (seed 001's join code, seed 003's ids)."""
+
+    account_id: str | None = None
+    organization_id: str | None = None
+    join_code: str | None = None
+
+    def shown(self) -> dict[str, str]:
+        """The ones drawn, by name."""
+        drawn = {
+            "account_id": self.account_id,
+            "organization_id": self.organization_id,
+            "join_code": self.join_code,
+        }
+        return {name: value for name, value in drawn.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class InvitationLink:
+    """The invitation that started a registration: completion joins its organization with
+    its role, and the registration keeps the invited address."""
+
+    id: str
+    organization_id: str
+    role: Role
+    email: str
+
+
+@dataclass
 class Registration:
     """One person's progress through a flow.
 
     ``data`` holds the collected, validated fields of every submitted step, keyed
-    by step name; secrets are only ever kept as hashes (``password_hash``).
-    ``verified`` maps a channel to the exact target (address) it was verified
-    for, so changing the address voids the verification.
+    by step name (nothing else); secrets are only ever kept as hashes
+    (``password_hash``). ``verified`` maps a channel to the exact target (address)
+    it was verified for, so changing the address voids the verification.
+    ``reserved`` and ``invitation`` are typed fields of their own, not steps.
     """
 
     id: str
@@ -88,6 +119,11 @@ class Registration:
     # address asked to hold another password or other data: whoever proves the address
     # gets the account without either password, and a mailed link to choose one
     contested: bool = False
+    # SHA-256 of the attempt token of the client that made it (seeds 002, 003): confirmed
+    # from that client, a contested registration keeps its own password
+    attempt_hash: str | None = None
+    reserved: Reserved = field(default_factory=Reserved)
+    invitation: InvitationLink | None = None
 
     def field(self, step: str, name: str) -> Any:
         return self.data.get(step, {}).get(name)

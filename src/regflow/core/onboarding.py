@@ -1,5 +1,4 @@
-"""What completion keeps beyond the account: profiles, member views, the account's names,
-and the ids a registration reserved before completion.
+"""What completion keeps beyond the account: profiles, member views, the account's names.
 
 What each flow creates is declared by its completion hooks (``regflow.core.hooks``).
 """
@@ -12,8 +11,6 @@ from typing import Any
 
 from regflow.core.flowspec import FlowSpec
 from regflow.core.model import MembershipStatus, Registration, Role
-
-RESERVED_KEY = "_reserved"  # ids and codes drawn before completion (not a step)
 
 
 @dataclass
@@ -54,14 +51,3 @@ def person_names(
         return data.get("first_name"), data.get("last_name")
     first, _, rest = str(full).partition(" ")
     return first, rest or None
-
-
-def reserved(registration: Registration, name: str) -> str | None:
-    """An id or code drawn for this registration before completion (``account_id``,
-    ``organization_id``, ``join_code``), so that a contract can show it early."""
-    found = registration.data.get(RESERVED_KEY, {}).get(name)
-    return str(found) if found else None
-
-
-def reserve(registration: Registration, **values: str) -> None:
-    registration.data.setdefault(RESERVED_KEY, {}).update(values)

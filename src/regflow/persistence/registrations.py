@@ -15,7 +15,7 @@ from sqlalchemy import String, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from regflow.core.model import Registration, RegistrationStatus
+from regflow.core.model import InvitationLink, Registration, RegistrationStatus, Reserved, Role
 from regflow.errors import ConcurrentUpdate
 from regflow.persistence.errors import unique_violation
 from regflow.persistence.funnel import PendingFunnel, encode
@@ -44,6 +44,7 @@ _UPDATE_WITH_EVENTS = _UPDATE.values(
 
 
 def _values(r: Registration) -> dict[str, Any]:
+    invited = r.invitation
     return {
         "flow": r.flow,
         "token_hash": r.token_hash,
@@ -59,6 +60,14 @@ def _values(r: Registration) -> dict[str, Any]:
         "expires_at": r.expires_at,
         "proof_hash": r.proof_hash,
         "contested": r.contested,
+        "attempt_hash": r.attempt_hash,
+        "reserved_account_id": r.reserved.account_id,
+        "reserved_organization_id": r.reserved.organization_id,
+        "reserved_join_code": r.reserved.join_code,
+        "invitation_id": invited.id if invited else None,
+        "invitation_organization_id": invited.organization_id if invited else None,
+        "invitation_role": invited.role.value if invited else None,
+        "invitation_email": invited.email if invited else None,
     }
 
 
@@ -80,6 +89,22 @@ def _registration(m: Any) -> Registration:
         version=m["version"],
         proof_hash=m["proof_hash"],
         contested=bool(m["contested"]),
+        attempt_hash=m["attempt_hash"],
+        reserved=Reserved(
+            account_id=m["reserved_account_id"],
+            organization_id=m["reserved_organization_id"],
+            join_code=m["reserved_join_code"],
+        ),
+        invitation=(
+            InvitationLink(
+                id=m["invitation_id"],
+                organization_id=m["invitation_organization_id"],
+                role=Role(m["invitation_role"]),
+                email=m["invitation_email"],
+            )
+            if m["invitation_id"] is not None
+            else None
+        ),
     )
 
 

@@ -54,9 +54,20 @@ registrations = Table(
     Column("proof_hash", String(64)),
     # a later request for the same address asked for another password or data (0013)
     Column("contested", Boolean, nullable=False, server_default=false()),
+    # SHA-256 of the registering client's attempt token (seeds 002, 003; 0016)
+    Column("attempt_hash", String(64)),
     # funnel events recorded with the registration's own write, as JSON lines, until the
     # sweep (or a report) moves them into funnel_events (persistence/funnel.py; 0005)
     Column("pending_events", Text),
+    # ids and the join code drawn before completion, to be shown early (0015)
+    Column("reserved_account_id", ID),
+    Column("reserved_organization_id", ID),
+    Column("reserved_join_code", String(64)),
+    # the invitation that started the registration (0015)
+    Column("invitation_id", ID),
+    Column("invitation_organization_id", ID),
+    Column("invitation_role", String(16)),
+    Column("invitation_email", String(320)),
     Index("ix_registrations_status_expires", "status", "expires_at"),
     Index("ix_registrations_token_hash", "token_hash"),  # email-named lookups (0010)
     # one live registration per token: racing first requests for one address (seeds 002,

@@ -15,8 +15,6 @@ from regflow.core.model import OutboxKind, OutboxMessage
 from regflow.core.recovery import IssuedReset
 from regflow.services.messages import localized
 
-FORGOT_PATH = "/forgot-password"  # the hosted page that asks for a reset
-
 
 def mail(
     recipient: str, template: str, context: dict[str, Any], now: datetime, locale: str = "en"
@@ -39,7 +37,7 @@ def reset_message(
     *,
     known: bool,
     public_url: str,
-    reset_path: str | None,
+    link: str | None,
     now: datetime,
     locale: str = "en",
 ) -> OutboxMessage:
@@ -51,17 +49,16 @@ def reset_message(
         return mail(recipient, "password_reset_unknown", sign_up, now, locale)
     minutes = max(1, int((issued.reset.expires_at - now).total_seconds() // 60))
     context: dict[str, Any] = {"code": issued.code, "expires_minutes": minutes}
-    if reset_path is not None:
-        context["link"] = localized(f"{base}{reset_path}{issued.link_token}", locale)
+    if link is not None:
+        context["link"] = localized(link, locale)
     return mail(recipient, "password_reset", context, now, locale)
 
 
 def password_changed_message(
-    recipient: str, *, public_url: str, now: datetime, locale: str = "en"
+    recipient: str, *, reset_url: str, now: datetime, locale: str = "en"
 ) -> OutboxMessage:
-    base = public_url.rstrip("/")
     context = {
-        "reset_url": localized(f"{base}{FORGOT_PATH}", locale),
+        "reset_url": localized(reset_url, locale),
         "changed_at": now.strftime("%Y-%m-%d %H:%M"),
     }
     return mail(recipient, "password_changed", context, now, locale)

@@ -180,7 +180,7 @@ class Completion(RegistrationUseCase):
         spec = self.ctx.engine.flow(registration.flow)
         first_name, last_name = onboarding.person_names(spec, registration, data)
         return Account(
-            id=onboarding.reserved(registration, "account_id") or str(uuid.uuid4()),
+            id=registration.reserved.account_id or str(uuid.uuid4()),
             email=str(data["email"]),
             password_hash=no_password() if registration.contested else str(data["password_hash"]),
             created_at=now,

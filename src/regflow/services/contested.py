@@ -54,7 +54,7 @@ def _message(ctx: ServiceContext, account: Account, issued: recovery.IssuedReset
     now = ctx.clock()
     minutes = max(1, int((issued.reset.expires_at - now).total_seconds() // 60))
     context: dict[str, object] = {"code": issued.code, "expires_minutes": minutes}
-    if ctx.reset_path is not None:
-        base = ctx.public_url.rstrip("/")
-        context["link"] = localized(f"{base}{ctx.reset_path}{issued.link_token}", account.locale)
+    link = ctx.links.reset(issued.link_token)
+    if link is not None:
+        context["link"] = localized(link, account.locale)
     return mail(account.email, TEMPLATE, context, now, account.locale)

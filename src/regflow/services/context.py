@@ -56,10 +56,8 @@ class ServiceContext:
 
     # per address and per account limits (code sends, failed codes, failed logins)
     limits: RateLimits = field(default_factory=NoRateLimits)
-    # password resets: code lifetime, cooldown and attempts; where the mail's link points
-    # (the hosted UI's page; None without the UI: the mail then carries the code only)
+    # password resets: code lifetime, cooldown and attempts (the mail's link: ``links``)
     recovery: ResetPolicy = field(default_factory=ResetPolicy)
-    reset_path: str | None = None
     # idle and absolute lifetimes of the hosted UI's login sessions
     login_sessions: SessionPolicy = field(default_factory=SessionPolicy)
     # the login's second step: mfa_token lifetime and attempts, the issuer apps show

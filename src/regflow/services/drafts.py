@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from regflow.core.invitations import INVITATION_KEY, invitation_of
 from regflow.core.model import Registration
 from regflow.services.base import RegistrationUseCase
 from regflow.services.step_rules import joined_organization
@@ -47,19 +46,18 @@ class Drafts(RegistrationUseCase):
             None,
         )
         departments = list(organization.settings.get("departments") or []) if organization else []
-        invited = invitation_of(registration) is not None
+        invited = registration.invitation is not None
         return Draft(values, invited, [str(d) for d in departments], country)
 
     def _values(self, registration: Registration) -> dict[str, dict[str, Any]]:
         drafts = {
             step: {k: v for k, v in data.items() if k not in _NEVER_SHOWN}
             for step, data in registration.data.items()
-            if step != INVITATION_KEY
         }
-        invited = invitation_of(registration)
+        invited = registration.invitation
         if invited is not None:
             for spec in self.ctx.engine.flow(registration.flow).steps:
                 names = {f["name"] for f in spec.describe_fields()}
                 if "email" in names and spec.name not in drafts:
-                    drafts[spec.name] = {"email": invited["email"]}
+                    drafts[spec.name] = {"email": invited.email}
         return drafts

@@ -31,12 +31,11 @@ from regflow.errors import (
     ValidationFailed,
     VerificationFailed,
 )
-from regflow.services.account_mail import FORGOT_PATH, mail
+from regflow.services.account_mail import mail
 from regflow.services.bearer import authenticated
 from regflow.services.context import ServiceContext
 from regflow.services.messages import localized
 
-UNDO_PATH = "/account/email/undo/"  # the hosted page of the notice's link
 WRONG = "The code is not correct."
 
 
@@ -85,9 +84,8 @@ class EmailChanges:
             change, code = ec.start(self.ctx.secret, account.id, address, now, policy)
             await uow.email_changes.replace(change)
             owner = await uow.accounts.get_by_email(address)
-            base = self.ctx.public_url.rstrip("/")
             if owner is not None:  # the same work and answer; its owner learns someone tried
-                reset_url = localized(f"{base}{FORGOT_PATH}", owner.locale)
+                reset_url = localized(self.ctx.links.password_reset(), owner.locale)
                 message = mail(
                     address, "email_change_taken", {"reset_url": reset_url}, now, owner.locale
                 )
@@ -127,10 +125,9 @@ class EmailChanges:
                 raise VerificationFailed(WRONG, code=ErrorCode.INVALID_CODE)
             if not await uow.email_changes.set_email(account.id, change.new_email, now):
                 raise Conflict("Another account uses this address now.", code=ErrorCode.EMAIL_TAKEN)
-            base = self.ctx.public_url.rstrip("/")
             notice = {
                 "new_email": mask_email(change.new_email),
-                "undo_url": localized(f"{base}{UNDO_PATH}{undo}", account.locale),
+                "undo_url": localized(self.ctx.links.email_undo(undo), account.locale),
                 "undo_days": policy.undo_ttl.days,
             }
             await uow.outbox.add(mail(account.email, "email_changed", notice, now, account.locale))
@@ -164,14 +161,13 @@ class EmailChanges:
                 )
             if not await uow.email_changes.set_email(change.account_id, change.old_email, now):
                 raise Conflict("Another account uses that address now.", code=ErrorCode.EMAIL_TAKEN)
-            base = self.ctx.public_url.rstrip("/")
             moved_back = await uow.accounts.get(change.account_id)
             locale = moved_back.locale if moved_back is not None else "en"
             await uow.outbox.add(
                 mail(
                     change.old_email,
                     "email_change_undone",
-                    {"reset_url": localized(f"{base}{FORGOT_PATH}", locale)},
+                    {"reset_url": localized(self.ctx.links.password_reset(), locale)},
                     now,
                     locale,
                 )

@@ -30,7 +30,7 @@ from datetime import datetime
 
 from regflow.core import cryptokit, identifiers, invitations, webhooks
 from regflow.core.flowspec import flow_for_invitee
-from regflow.core.invitations import INVITABLE_ROLES, INVITATION_KEY, Invitation
+from regflow.core.invitations import INVITABLE_ROLES, Invitation
 from regflow.core.model import Membership
 from regflow.core.ports import UnitOfWork
 from regflow.errors import (
@@ -156,7 +156,7 @@ class Invitations(RegistrationUseCase):
                 now=now,
                 variant=self.ctx.experiments.assign(spec.name, registration_id, None),
                 locale=locale,
-                prefill={INVITATION_KEY: invitations.marker(invitation)},
+                invitation=invitations.link(invitation),
             )
             registration = outcome.registration
             registration.verified["email"] = invitation.email  # the link proved the address

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from regflow.core import hooks, onboarding
+from regflow.core import hooks
 from regflow.core import organizations as orgs
 from regflow.core.hooks import FoundOrganization
 from regflow.core.model import JoinPolicy, Organization, Registration
@@ -98,14 +98,14 @@ async def reserve_join_code(
     country = hooks.organization_country(founding[0], registration)
     year = ctx.clock().year
     prefix = f"{country.upper()}-{orgs.abbreviation(name)}-{year:04d}-"
-    current = onboarding.reserved(registration, "join_code")
+    current = registration.reserved.join_code
     if current and current.startswith(prefix):
         return
     policy = ctx.organizations
     for _ in range(policy.unique_attempts):
         code = orgs.new_join_code(country, name, year, policy.join_code_random_length)
         if await uow.organizations.get_by_join_code(code) is None:
-            onboarding.reserve(registration, join_code=code)
+            registration.reserved.join_code = code
             return
     raise _exhausted()
 

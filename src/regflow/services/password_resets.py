@@ -72,7 +72,7 @@ class PasswordResets:
                     issued,
                     known=known,
                     public_url=self.ctx.public_url,
-                    reset_path=self.ctx.reset_path,
+                    link=self.ctx.links.reset(issued.link_token),
                     now=now,
                     locale=account.locale if known and account else locale,
                 )
@@ -163,7 +163,10 @@ class PasswordResets:
         await uow.accounts.change_password(account.id, hashed, now)
         await uow.outbox.add(
             password_changed_message(
-                account.email, public_url=self.ctx.public_url, now=now, locale=account.locale
+                account.email,
+                reset_url=self.ctx.links.password_reset(),
+                now=now,
+                locale=account.locale,
             )
         )
         await uow.commit()

@@ -6,10 +6,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from regflow.core import cryptokit, onboarding
+from regflow.core import cryptokit
 from regflow.core.engine import SendCode
 from regflow.core.flowspec import StepRule
-from regflow.core.model import Registration
+from regflow.core.model import Registration, Reserved
 from regflow.core.ports import UnitOfWork
 from regflow.errors import ErrorCode, FieldProblem, ValidationFailed
 from regflow.services.base import RegistrationUseCase
@@ -34,7 +34,7 @@ class Registrations(RegistrationUseCase):
         contract: str = "native",
         locale: str = "en",
         token: str | None = None,
-        reserve: dict[str, str] | None = None,
+        reserve: Reserved | None = None,
     ) -> Started:
         """Start a registration of ``flow``.
 
@@ -53,7 +53,7 @@ class Registrations(RegistrationUseCase):
             variant=variant,
             contract=contract,
             locale=locale,
-            prefill={onboarding.RESERVED_KEY: reserve} if reserve else None,
+            reserved=reserve,
         )
         async with self.ctx.uow() as uow:
             await self.record(uow, outcome.registration, outcome.effects)  # carried by the add
@@ -140,15 +140,6 @@ class Registrations(RegistrationUseCase):
         if username and await uow.accounts.username_exists(str(username)):
             raise ValidationFailed(
                 [FieldProblem("username", ErrorCode.USERNAME_TAKEN, "This username is taken.")]
-            )
-        code = clean.get("org_code")
-        if code and await uow.organizations.get_by_join_code(str(code).upper()) is None:
-            raise ValidationFailed(
-                [
-                    FieldProblem(
-                        "org_code", ErrorCode.ORG_CODE_INVALID, "No organization has this code."
-                    )
-                ]
             )
 
     async def _hash_secrets(self, clean: dict[str, Any], secrets: frozenset[str]) -> dict[str, Any]:

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from regflow.core import cryptokit, onboarding
+from regflow.core import cryptokit
 from regflow.core.engine import Outcome, SendCode
 from regflow.core.flowspec import StepRule
-from regflow.core.model import Channel, Registration
+from regflow.core.model import Channel, Registration, Reserved
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict, ErrorCode, TooSoon, UniqueViolation, VerificationFailed
 from regflow.services.codes import send_code
@@ -74,8 +74,9 @@ class Signups(Registrations):
         contract: str,
         token: str | None = None,
         when_live: WhenLive = WhenLive.KEEP,
-        reserve: dict[str, str] | None = None,
+        reserve: Reserved | None = None,
         then: Sequence[tuple[str, dict[str, Any]]] = (),
+        attempt: str | None = None,
     ) -> Begun:
         """Start ``flow`` and submit ``step``; ValidationFailed before any write.
 
@@ -83,11 +84,15 @@ class Signups(Registrations):
         then a live registration holding it stands (see :class:`WhenLive`). ``then``: more
         steps for the same request (seed 001's teacher sign-up in one body), each submitted
         when the registration has reached it, all validated before anything is written.
+        ``attempt``: the client's attempt token; a new registration keeps its SHA-256, so
+        that the client which registered first keeps its password through a contest.
         """
         keyed = token is not None
         token = token or cryptokit.new_token()
         started = self._fresh(flow, contract, token, reserve)
         registration = started.registration
+        if attempt is not None:
+            registration.attempt_hash = cryptokit.sha256_hex(attempt)
         # later steps are validated against the earlier ones applied to a throwaway copy
         probe = copy.deepcopy(registration) if then else registration
         steps: list[tuple[str, dict[str, Any]]] = []
@@ -157,9 +162,7 @@ class Signups(Registrations):
             self.ctx.outbox_written()
         return Begun(registration.id, token, True, state)
 
-    def _fresh(
-        self, flow: str, contract: str, token: str, reserve: dict[str, str] | None
-    ) -> Outcome:
+    def _fresh(self, flow: str, contract: str, token: str, reserve: Reserved | None) -> Outcome:
         registration_id = str(uuid.uuid4())
         return self.ctx.engine.start(
             flow,
@@ -168,7 +171,7 @@ class Signups(Registrations):
             now=self.ctx.clock(),
             variant=self.ctx.experiments.assign(flow, registration_id, None),
             contract=contract,
-            prefill={onboarding.RESERVED_KEY: reserve} if reserve else None,
+            reserved=reserve,
         )
 
     async def _live(

@@ -15,7 +15,6 @@ from datetime import datetime
 from regflow.core.flowspec import StepSpec
 from regflow.core.identifiers import mask_email
 from regflow.core.model import Channel, Registration, RegistrationStatus, Verification
-from regflow.core.onboarding import RESERVED_KEY
 from regflow.core.ports import UnitOfWork
 from regflow.services.context import ServiceContext
 
@@ -117,7 +116,6 @@ def describe(
     spec = engine.flow(registration.flow)
     current = engine.current_step(registration)
     done_at, total = engine.progress(registration)
-    reserved = registration.data.get(RESERVED_KEY) or {}
     return RegistrationView(
         id=registration.id,
         flow=spec.name,
@@ -134,6 +132,6 @@ def describe(
             for v in waiting
         ),
         variant=registration.variant,
-        reserved={str(k): str(v) for k, v in reserved.items()},
+        reserved=registration.reserved.shown(),
         expires_at=registration.expires_at,
     )

@@ -24,8 +24,7 @@ from starlette.responses import Response
 from regflow.core.invitations import INVITABLE_ROLES
 from regflow.core.organizations import JOIN_POLICIES
 from regflow.errors import RegflowError, SecondFactorRequired, ValidationFailed
-from regflow.services.console import ConsoleAccess, Seat
-from regflow.services.invitation_admin import InvitationAdmin
+from regflow.services.console import Seat
 from regflow.services.invitations import Invitations
 from regflow.services.org_admin import MEMBER_STATUSES, OrgAdmin
 from regflow.services.second_factor import hosted_second_step
@@ -51,8 +50,8 @@ DONE = {
 def console_router(w: Wizard, invitations: Invitations) -> APIRouter:
     router = APIRouter(include_in_schema=False, dependencies=[Depends(w.csrf)])
     admin: OrgAdmin = invitations.admin
-    listing = InvitationAdmin(admin)
-    access = ConsoleAccess(w.services.ctx)
+    listing = w.services.invitation_admin
+    access = w.services.console
 
     async def seat_for(request: Request, organization_id: str | None) -> Seat | Response:
         signed = await w.signed_in(request)

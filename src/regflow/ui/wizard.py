@@ -16,7 +16,6 @@ from regflow.core.flowspec import FlowSpec, StepSpec
 from regflow.core.model import RegistrationStatus
 from regflow.errors import ErrorCode, Gone, NotFound, RegflowError
 from regflow.services.container import Services
-from regflow.services.drafts import Drafts
 from regflow.services.login_sessions import SignedIn
 from regflow.services.uploads import Uploads
 from regflow.services.views import RegistrationView
@@ -107,7 +106,7 @@ class Wizard:
         self.cookies = cookies
         self.pages = pages
         self.uploads = uploads
-        self.drafts = Drafts(services.ctx)
+        self.drafts = services.drafts
         self.csrf = csrf_guard(cookies)  # every UI router's dependency
         # OpenID clients' ``organization``: who signs up through one joins it
         self.client_organizations: dict[str, str] = {}

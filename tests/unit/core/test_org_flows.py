@@ -11,8 +11,8 @@ import pytest
 from regflow.core import hooks, onboarding
 from regflow.core.engine import Engine, SendCode
 from regflow.core.flows import BUILT_IN
-from regflow.core.invitations import INVITATION_KEY
-from regflow.core.model import Channel, Registration, Role
+from regflow.core.flowspec import flow_for_invitee
+from regflow.core.model import Channel, InvitationLink, Registration, Role
 from regflow.errors import Conflict, ValidationFailed
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -149,13 +149,13 @@ def test_student_rules(engine: Engine) -> None:
 
 
 def test_invited_registrations_skip_the_join_code(engine: Engine) -> None:
-    marker = {"id": "i", "organization_id": "o", "role": "teacher", "email": "a@example.com"}
+    link = InvitationLink(id="i", organization_id="o", role=Role.TEACHER, email="a@example.com")
     reg = engine.start(
         "teacher",
         registration_id="r",
         token_hash="h",
         now=NOW,
-        prefill={INVITATION_KEY: marker},
+        invitation=link,
     ).registration
     submit(engine, reg, "basic", BASIC)
     submit(engine, reg, "professional", PROFESSIONAL)
@@ -165,7 +165,8 @@ def test_invited_registrations_skip_the_join_code(engine: Engine) -> None:
     engine.confirm(reg, Channel.EMAIL, "ravi@example.com", NOW)
     engine.confirm(reg, Channel.PHONE, "+919876543210", NOW)
     merged = engine.ready_to_complete(reg)
-    assert INVITATION_KEY not in merged and "id" not in merged  # the marker is not a step
+    assert "id" not in merged and "organization_id" not in merged  # the link is not a step
+    assert set(reg.data) == {"basic", "professional", "security"}
 
 
 def test_onboarding_reads_steps_by_name(engine: Engine) -> None:
@@ -179,3 +180,27 @@ def test_onboarding_reads_steps_by_name(engine: Engine) -> None:
     assert hooks.pick(reg, found.settings)["postal_code"] == "411001"
     assert hooks.organization_country(found, reg) == "IN"
     assert hooks.invited_role(reg) is None
+
+
+def test_a_join_code_counts_only_while_its_step_applies(engine: Engine) -> None:
+    reg = start(engine, "teacher")
+    spec = BUILT_IN["teacher"]
+    submit(engine, reg, "basic", BASIC)
+    submit(engine, reg, "professional", PROFESSIONAL)
+    submit(engine, reg, "organization", {"org_code": "in-tuv-2026-ab12"})
+    assert spec.join_code(reg) == "IN-TUV-2026-AB12"
+    # back to the professional step: now freelance, the organization step (and its code,
+    # still stored) no longer applies, so completion joins nothing
+    submit(engine, reg, "professional", {**PROFESSIONAL, "affiliation": "freelance"})
+    assert reg.field("organization", "org_code") == "IN-TUV-2026-AB12"
+    assert spec.join_code(reg) is None
+    assert spec.join_code_fields("organization") == ("org_code",)
+    assert spec.join_code_fields("basic") == ()
+
+
+def test_invitees_go_to_the_flow_that_names_their_role() -> None:
+    flows = [BUILT_IN[name] for name in ("member", "organization", "teacher", "student")]
+    assert flow_for_invitee("teacher", flows) is BUILT_IN["teacher"]
+    assert flow_for_invitee("student", flows) is BUILT_IN["student"]
+    assert flow_for_invitee("admin", flows) is BUILT_IN["member"]  # takes any other role
+    assert flow_for_invitee("admin", [BUILT_IN["organization"]]) is None  # takes no invitee

@@ -17,7 +17,6 @@ from fastapi import FastAPI
 
 from regflow.api.contracts import evalon, oneshot, pending, phased, verify_first
 from regflow.services.container import Services
-from regflow.services.uploads import Uploads
 from regflow.settings import Settings
 
 ALL = ("phased", "evalon", "pending", "oneshot", "verify_first")
@@ -49,9 +48,7 @@ def link_paths(names: Iterable[str]) -> dict[str, str]:
     return {"phased": phased.LINK_PATH} if "phased" in enabled(names) else {}
 
 
-def include_contracts(
-    app: FastAPI, services: Services, settings: Settings, uploads: Uploads
-) -> None:
+def include_contracts(app: FastAPI, services: Services, settings: Settings) -> None:
     names = enabled(settings.contracts)
     if "phased" in names:
         app.include_router(phased.phased_router(services))
@@ -59,7 +56,6 @@ def include_contracts(
         app.include_router(
             evalon.evalon_contract(
                 services,
-                uploads=uploads,
                 max_upload_bytes=settings.upload_max_bytes,
             )
         )

@@ -45,8 +45,6 @@ from regflow.api.contracts.evalon_common import evalon_router, otp_routes
 from regflow.api.contracts.evalon_orgs import LOGO_PATH, organization_routes
 from regflow.api.contracts.evalon_people import people_routes
 from regflow.services.container import Services
-from regflow.services.organizations import Organizations
-from regflow.services.uploads import Uploads
 
 __all__ = ["LOGO_PATH", "evalon_contract"]
 
@@ -54,15 +52,14 @@ __all__ = ["LOGO_PATH", "evalon_contract"]
 def evalon_contract(
     services: Services,
     *,
-    uploads: Uploads,
     max_upload_bytes: int,
 ) -> APIRouter:
     router = evalon_router()
-    lookup = Organizations(services.ctx)
+    lookup = services.organizations
     organization_routes(
         router,
         services,
-        uploads=uploads,
+        uploads=services.uploads,
         lookup=lookup,
         max_upload_bytes=max_upload_bytes,
     )

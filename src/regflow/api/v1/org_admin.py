@@ -37,8 +37,9 @@ class InvitationRequest(Strict):
     role: str = Field(max_length=32)
 
 
-def org_admin_router(admin: OrgAdmin, invitations: Invitations) -> APIRouter:
-    invitation_admin = InvitationAdmin(admin)
+def org_admin_router(
+    admin: OrgAdmin, invitations: Invitations, invitation_admin: InvitationAdmin
+) -> APIRouter:
     router = APIRouter(prefix="/v1/organizations/{organization_id}", tags=["organization admin"])
 
     @router.get("")

@@ -35,7 +35,6 @@ from regflow.core.flows.fields import (
 from regflow.core.flows.teacher import security_step
 from regflow.core.flowspec import FlowSpec, StepFields, StepRule, StepSpec
 from regflow.core.hooks import AcceptInvitation, JoinByCode, KeepProfile
-from regflow.core.invitations import invitation_of
 from regflow.core.locations import normalize_place
 from regflow.core.model import Registration, Role
 from regflow.core.organizations import normalize_join_code
@@ -121,7 +120,7 @@ class MappingFields(StepFields):
 
 
 def _invited(registration: Registration) -> bool:
-    return invitation_of(registration) is not None
+    return registration.invitation is not None
 
 
 def _standalone(registration: Registration) -> bool:

@@ -34,7 +34,6 @@ from regflow.core.flows.fields import (
 )
 from regflow.core.flowspec import FlowSpec, StepFields, StepSpec
 from regflow.core.hooks import AcceptInvitation, JoinByCode, KeepProfile
-from regflow.core.invitations import invitation_of
 from regflow.core.locations import normalize_place
 from regflow.core.model import Channel, Registration, Role
 
@@ -88,7 +87,7 @@ class SecurityFields(StepFields):
 def joins_no_organization_by_code(registration: Registration) -> bool:
     """Skip the join-code step: freelance, or the invitation already names the organization."""
     freelance = registration.field("professional", "affiliation") == "freelance"
-    return freelance or invitation_of(registration) is not None
+    return freelance or registration.invitation is not None
 
 
 def security_step(phase: int) -> StepSpec:

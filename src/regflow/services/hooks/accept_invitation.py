@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from regflow.core.hooks import AcceptInvitation, pick
-from regflow.core.invitations import invitation_of
-from regflow.core.model import Account, MembershipStatus, Registration, Role
+from regflow.core.model import Account, MembershipStatus, Registration
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict, ErrorCode
 from regflow.services.hooks.base import Joined
@@ -21,17 +20,17 @@ async def accept_invitation(
     now: datetime,
 ) -> Joined | None:
     """None for a registration no invitation started."""
-    invited = invitation_of(registration)
+    invited = registration.invitation
     if invited is None:
         return None
-    organization = await uow.organizations.get(str(invited["organization_id"]))
+    organization = await uow.organizations.get(invited.organization_id)
     if organization is None:
         raise Conflict("This invitation's organization is gone.", code=ErrorCode.INVITATION_INVALID)
     membership = await add_member(
         uow,
         organization,
         account_id=account.id,
-        role=Role(invited["role"]),
+        role=invited.role,
         status=MembershipStatus.ACTIVE,
         now=now,
         details=pick(registration, hook.details),

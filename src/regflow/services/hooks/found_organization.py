@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from regflow.core import hooks, onboarding, organizations, webhooks
+from regflow.core import hooks, organizations, webhooks
 from regflow.core.hooks import FoundOrganization
 from regflow.core.model import Account, Membership, MembershipStatus, Registration, Role
 from regflow.core.ports import UnitOfWork
@@ -40,8 +40,8 @@ async def found_organization(
         settings=settings,
         join_policy=hooks.join_policy(hook, registration),
         now=now,
-        organization_id=onboarding.reserved(registration, "organization_id"),
-        join_code=onboarding.reserved(registration, "join_code"),
+        organization_id=registration.reserved.organization_id,
+        join_code=registration.reserved.join_code,
     )
     if logo is not None and not await uow.uploads.claim(logo, organization.id, now):
         raise Conflict("The logo upload has expired; upload it again.", code=ErrorCode.LOGO_INVALID)
