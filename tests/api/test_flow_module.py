@@ -33,6 +33,16 @@ async def walk(h: Harness, email: str, *, code: str | None) -> tuple[str, dict[s
     assert state["step"] == "contact" and state["pending_verification"]["channel"] == "email"
     await confirm(h, rid, auth, "email", email)
     if code is not None:
+        # the field its JoinByCode hook names is checked as any join code is, at the step
+        r = await h.client.post(
+            f"/v1/registrations/{rid}/steps/team",
+            json={"team_code": "IN-NOP-2025-AAAA"},
+            headers=auth,
+        )
+        assert r.status_code == 422, r.text
+        assert [(p["field"], p["code"]) for p in r.json()["errors"]] == [
+            ("team_code", "ORG_CODE_INVALID")
+        ]
         state = await step(h, rid, auth, "team", {"team_code": code})
     r = await h.client.post(
         f"/v1/registrations/{rid}/steps/password",

@@ -109,8 +109,8 @@ def account_email(service: Service, token: str) -> str:
 
 def test_002_a_later_register_pending_takes_nothing(service: Service) -> None:
     """The attacker's password used to replace the victim's before the victim's code. Now
-    it contests the registration: the code's holder gets the account and chooses its
-    password by mail; neither typed password is kept."""
+    it contests the registration, and the victim, confirming from the client that made
+    the first registration (its attempt cookie), keeps the victim's own password."""
     address = victim_email()
     with service.client() as victim, service.client() as attacker:
         r = victim.post(
@@ -135,11 +135,33 @@ def test_002_a_later_register_pending_takes_nothing(service: Service) -> None:
         )
         assert r.status_code == 201, r.text
         assert account_email(service, r.json()["session"]["accessToken"]) == address
+        assert "regflow_signup_attempt" not in victim.cookies  # spent: deleted
     assert service.login(address, ATTACKER_PASSWORD) == 401
-    assert service.login(address, VICTIM_PASSWORD) == 401  # contested: no password kept
+    assert service.login(address, VICTIM_PASSWORD) == 200
+    assert service.codes(address) == [code]  # no "choose your password" was needed
+
+
+def test_002_a_contested_registration_confirmed_elsewhere_keeps_no_password(
+    service: Service,
+) -> None:
+    """Confirmed from a client without the first registration's attempt cookie (another
+    device), a contested registration keeps neither password: the mail decides."""
+    address = victim_email()
+    with service.client() as victim, service.client() as attacker:
+        body = {"email": address, "password": VICTIM_PASSWORD}
+        assert victim.post("/api/auth/register-pending", json=body).status_code == 200
+        (code,) = service.codes(address)
+        body = {"email": address, "password": ATTACKER_PASSWORD}
+        assert attacker.post("/api/auth/register-pending", json=body).status_code == 200
+        victim.cookies.clear()  # the phone that read the mail
+        r = victim.post(
+            "/api/auth/verify-and-create", json={"email": address, "verificationCode": code}
+        )
+        assert r.status_code == 201, r.text
+    assert service.login(address, ATTACKER_PASSWORD) == 401
+    assert service.login(address, VICTIM_PASSWORD) == 401
     choose_password(service, address, VICTIM_PASSWORD, mails=2)
     assert service.login(address, VICTIM_PASSWORD) == 200
-    assert service.login(address, ATTACKER_PASSWORD) == 401
 
 
 def test_002_an_attacker_registering_first_gets_nothing(service: Service) -> None:
@@ -239,14 +261,7 @@ def test_003_a_later_register_neither_displaces_nor_mails_a_code(service: Servic
             "/api/v1/auth/login", json={"email": address, "password": ATTACKER_PASSWORD}
         )
         assert r.status_code == 401
-        r = victim.post("/api/v1/auth/login", json={"email": address, "password": VICTIM_PASSWORD})
-        assert r.status_code == 401  # contested: the owner chooses a password by mail
-        (_, chosen) = service.codes(address, 2)
-        r = victim.post(
-            "/api/v1/auth/reset-password",
-            json={"email": address, "code": chosen, "password": VICTIM_PASSWORD},
-        )
-        assert r.status_code == 200, r.text
+        # contested, but confirmed by the client that registered first: its choice stands
         r = victim.post("/api/v1/auth/login", json={"email": address, "password": VICTIM_PASSWORD})
         assert r.status_code == 200 and r.json()["data"]["accessToken"]
         token = r.json()["data"]["accessToken"]

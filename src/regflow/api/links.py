@@ -18,6 +18,7 @@ API_INVITATION_PATH = "/v1/invitations/"
 SIGN_IN_PATH = "/sign-in"
 PASSWORD_RESET_PATH = "/forgot-password"  # noqa: S105 - a path, not a secret
 LOGO_PATH = "/v1/uploads/logo/"
+EMAIL_UNDO_PATH = "/account/email/undo/"  # the hosted page of an email change's notice
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Links:
     password_reset_path: str = PASSWORD_RESET_PATH
     contract_verify_paths: Mapping[str, str] = field(default_factory=dict)
     reset_path: str | None = None  # the hosted UI's page for a reset mail's link, when on
+    email_undo_path: str = EMAIL_UNDO_PATH
 
     @property
     def _base(self) -> str:
@@ -48,6 +50,9 @@ class Links:
 
     def password_reset(self) -> str:
         return f"{self._base}{self.password_reset_path}"
+
+    def email_undo(self, undo_token: str) -> str:
+        return f"{self._base}{self.email_undo_path}{undo_token}"
 
     def reset(self, link_token: str) -> str | None:
         return None if self.reset_path is None else f"{self._base}{self.reset_path}{link_token}"

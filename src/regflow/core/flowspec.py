@@ -170,6 +170,11 @@ class FlowSpec:
                 return code
         return None
 
+    def join_code_fields(self, step: str) -> tuple[str, ...]:
+        """The fields of ``step`` that hold a join code (checked when the step is submitted:
+        the code must name an organization that takes members by code)."""
+        return tuple(hook.code[1] for hook in self.hooks(JoinByCode) if hook.code[0] == step)
+
     def join_code_of(self, hook: JoinByCode, registration: Registration) -> str | None:
         """The code ``hook`` reads, when its step applies and no invitation started it."""
         if registration.invitation is not None or self.step(hook.code[0]).skipped(registration):

@@ -119,6 +119,9 @@ class Registration:
     # address asked to hold another password or other data: whoever proves the address
     # gets the account without either password, and a mailed link to choose one
     contested: bool = False
+    # SHA-256 of the attempt token of the client that made it (seeds 002, 003): confirmed
+    # from that client, a contested registration keeps its own password
+    attempt_hash: str | None = None
     reserved: Reserved = field(default_factory=Reserved)
     invitation: InvitationLink | None = None
 

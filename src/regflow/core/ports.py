@@ -83,6 +83,11 @@ class PublicLinks(Protocol):
         """Where a person asks for a password reset."""
         ...
 
+    def email_undo(self, undo_token: str) -> str:
+        """The page that moves an account back to its old address (an email change's
+        notice)."""
+        ...
+
     def reset(self, link_token: str) -> str | None:
         """The page that sets a new password from a reset mail's link; None when no front
         end serves one (the mail then carries the code only)."""

@@ -60,6 +60,7 @@ def _values(r: Registration) -> dict[str, Any]:
         "expires_at": r.expires_at,
         "proof_hash": r.proof_hash,
         "contested": r.contested,
+        "attempt_hash": r.attempt_hash,
         "reserved_account_id": r.reserved.account_id,
         "reserved_organization_id": r.reserved.organization_id,
         "reserved_join_code": r.reserved.join_code,
@@ -88,6 +89,7 @@ def _registration(m: Any) -> Registration:
         version=m["version"],
         proof_hash=m["proof_hash"],
         contested=bool(m["contested"]),
+        attempt_hash=m["attempt_hash"],
         reserved=Reserved(
             account_id=m["reserved_account_id"],
             organization_id=m["reserved_organization_id"],

@@ -54,6 +54,8 @@ registrations = Table(
     Column("proof_hash", String(64)),
     # a later request for the same address asked for another password or data (0013)
     Column("contested", Boolean, nullable=False, server_default=false()),
+    # SHA-256 of the registering client's attempt token (seeds 002, 003; 0016)
+    Column("attempt_hash", String(64)),
     # funnel events recorded with the registration's own write, as JSON lines, until the
     # sweep (or a report) moves them into funnel_events (persistence/funnel.py; 0005)
     Column("pending_events", Text),

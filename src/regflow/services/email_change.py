@@ -36,7 +36,6 @@ from regflow.services.bearer import authenticated
 from regflow.services.context import ServiceContext
 from regflow.services.messages import localized
 
-UNDO_PATH = "/account/email/undo/"  # the hosted page of the notice's link
 WRONG = "The code is not correct."
 
 
@@ -126,10 +125,9 @@ class EmailChanges:
                 raise VerificationFailed(WRONG, code=ErrorCode.INVALID_CODE)
             if not await uow.email_changes.set_email(account.id, change.new_email, now):
                 raise Conflict("Another account uses this address now.", code=ErrorCode.EMAIL_TAKEN)
-            base = self.ctx.public_url.rstrip("/")
             notice = {
                 "new_email": mask_email(change.new_email),
-                "undo_url": localized(f"{base}{UNDO_PATH}{undo}", account.locale),
+                "undo_url": localized(self.ctx.links.email_undo(undo), account.locale),
                 "undo_days": policy.undo_ttl.days,
             }
             await uow.outbox.add(mail(account.email, "email_changed", notice, now, account.locale))

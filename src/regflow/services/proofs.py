@@ -48,10 +48,13 @@ class AddressProofs(Codes):
                 await self.record_failure(registration_id, None, failure.code, CHANNEL.value)
             raise
 
-    async def complete(self, token: str, code: str) -> Completed:
+    async def complete(self, token: str, code: str, *, attempt: str | None = None) -> Completed:
         """Confirm ``code`` and complete the registration in one unit of work (seeds 002 and
         003 verify and create in one request): when completing fails, the address stays
-        unconfirmed and nothing else is written either; a wrong code stays counted."""
+        unconfirmed and nothing else is written either; a wrong code stays counted.
+
+        A contested registration completes without a password, unless ``attempt`` is the
+        token of the client that registered first: then its own password stands."""
         registration_id: str | None = None
         try:
             for _ in range(MAX_RACE_RETRIES):
@@ -60,6 +63,8 @@ class AddressProofs(Codes):
                         registration = await self._find(uow, token)
                         registration_id = registration.id
                         await self._prove(uow, registration, code)
+                        if registration.contested and _first(registration, attempt):
+                            registration.contested = False  # the first registrant's client
                         return await Completion(self.ctx).finish(uow, registration)
                 except ConcurrentUpdate:
                     continue  # another request changed it first: look again
@@ -137,3 +142,10 @@ class AddressProofs(Codes):
         if not (cryptokit.equal(presented, expected) and proof and verified):
             raise Conflict("Verify your email first.", code=ErrorCode.EMAIL_NOT_VERIFIED)
         return found.id
+
+
+def _first(registration: Registration, attempt: str | None) -> bool:
+    """Whether ``attempt`` is the token of the client that made ``registration``."""
+    kept = registration.attempt_hash
+    presented = cryptokit.sha256_hex(attempt or "")
+    return cryptokit.equal(presented, kept or cryptokit.sha256_hex("-")) and bool(attempt and kept)

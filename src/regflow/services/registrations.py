@@ -141,15 +141,6 @@ class Registrations(RegistrationUseCase):
             raise ValidationFailed(
                 [FieldProblem("username", ErrorCode.USERNAME_TAKEN, "This username is taken.")]
             )
-        code = clean.get("org_code")
-        if code and await uow.organizations.get_by_join_code(str(code).upper()) is None:
-            raise ValidationFailed(
-                [
-                    FieldProblem(
-                        "org_code", ErrorCode.ORG_CODE_INVALID, "No organization has this code."
-                    )
-                ]
-            )
 
     async def _hash_secrets(self, clean: dict[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
         stored = {k: v for k, v in clean.items() if k not in secrets}

@@ -76,6 +76,7 @@ class Signups(Registrations):
         when_live: WhenLive = WhenLive.KEEP,
         reserve: Reserved | None = None,
         then: Sequence[tuple[str, dict[str, Any]]] = (),
+        attempt: str | None = None,
     ) -> Begun:
         """Start ``flow`` and submit ``step``; ValidationFailed before any write.
 
@@ -83,11 +84,15 @@ class Signups(Registrations):
         then a live registration holding it stands (see :class:`WhenLive`). ``then``: more
         steps for the same request (seed 001's teacher sign-up in one body), each submitted
         when the registration has reached it, all validated before anything is written.
+        ``attempt``: the client's attempt token; a new registration keeps its SHA-256, so
+        that the client which registered first keeps its password through a contest.
         """
         keyed = token is not None
         token = token or cryptokit.new_token()
         started = self._fresh(flow, contract, token, reserve)
         registration = started.registration
+        if attempt is not None:
+            registration.attempt_hash = cryptokit.sha256_hex(attempt)
         # later steps are validated against the earlier ones applied to a throwaway copy
         probe = copy.deepcopy(registration) if then else registration
         steps: list[tuple[str, dict[str, Any]]] = []

@@ -32,16 +32,13 @@ async def check_step(
     if invited is not None and "email" in clean and clean["email"] != invited.email:
         message = "Register with the address the invitation was sent to."
         problems.append(FieldProblem("email", ErrorCode.INVITATION_EMAIL_MISMATCH, message))
-    code = clean.get("org_code")
-    if code and invited is None:
-        found = await uow.organizations.get_by_join_code(str(code).upper())
-        if (
-            found is not None
-            and organizations.membership_status(found.join_policy, invited=False) is None
-        ):
-            message = "This organization accepts members by invitation only."
-            problems.append(FieldProblem("org_code", ErrorCode.ORG_INVITE_ONLY, message))
-    rules = ctx.engine.flow(registration.flow).step(step).rules
+    spec = ctx.engine.flow(registration.flow)
+    for name in spec.join_code_fields(step):  # the flow's JoinByCode hooks name them
+        problem = await _join_code_problem(uow, name, clean.get(name), invited=invited is not None)
+        if problem is not None:
+            problems.append(problem)
+            break  # one code problem is enough; other rules still report theirs
+    rules = spec.step(step).rules
     if StepRule.DEPARTMENT_OF_JOINED_ORGANIZATION in rules:
         organization = await joined_organization(ctx, uow, registration)
         problem = _department_problem(organization, clean.get("department"))
@@ -60,6 +57,22 @@ async def check_step(
             problems.append(FieldProblem("logo", ErrorCode.LOGO_INVALID, message))
     if problems:
         raise ValidationFailed(problems)
+
+
+async def _join_code_problem(
+    uow: UnitOfWork, name: str, code: Any, *, invited: bool
+) -> FieldProblem | None:
+    """A join code must name an organization, one that takes members by code (an invitee's
+    membership comes from the invitation: only the code's existence is checked)."""
+    if not code:
+        return None
+    found = await uow.organizations.get_by_join_code(str(code).upper())
+    if found is None:
+        return FieldProblem(name, ErrorCode.ORG_CODE_INVALID, "No organization has this code.")
+    if not invited and organizations.membership_status(found.join_policy, invited=False) is None:
+        message = "This organization accepts members by invitation only."
+        return FieldProblem(name, ErrorCode.ORG_INVITE_ONLY, message)
+    return None
 
 
 async def joined_organization(

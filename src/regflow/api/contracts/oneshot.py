@@ -61,7 +61,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from regflow.api.contracts import oneshot_rules
+from regflow.api.contracts import attempts, oneshot_rules
 from regflow.api.contracts.base import contract_router, json_object, text
 from regflow.api.contracts.catalogue import fallback, retry_headers, words
 from regflow.core.model import Channel, Reserved
@@ -81,6 +81,7 @@ log = logging.getLogger("regflow.contracts")
 
 CONTRACT = "oneshot"
 FLOW = "owner"
+COOKIE_PATH = "/api/v1/auth/"  # register and verify-email
 REGISTERED = "Registration successful. Please check your email for verification code."
 RESET_REQUESTED = "If an account exists for this email, a password reset code has been sent."
 SEED_POLICY = SeedPolicy()  # the seed's password rules hold for a new password too
@@ -147,6 +148,7 @@ def error_response(error: RegflowError) -> Response:
 def oneshot_router(services: Services) -> APIRouter:
     router = contract_router(error_response, tag=CONTRACT)
     lookups = services.lookups
+    secure = services.ctx.public_url.startswith("https://")
 
     def ids(email: str) -> Reserved:
         return Reserved(
@@ -163,9 +165,16 @@ def oneshot_router(services: Services) -> APIRouter:
         email = clean["email"]
         reserved = ids(email)
         token = lookups.token_for(CONTRACT, email)
+        mine = attempts.attempt(request)  # this client's sign-up (see attempts)
         try:  # one path for new and known emails: the same work, the same answer
             await services.signups.begin(
-                FLOW, "signup", clean, contract=CONTRACT, token=token, reserve=reserved
+                FLOW,
+                "signup",
+                clean,
+                contract=CONTRACT,
+                token=token,
+                reserve=reserved,
+                attempt=mine,
             )
         except (TooSoon, VerificationFailed):
             pass  # over a limit: the mail is throttled silently, nothing was written
@@ -175,21 +184,25 @@ def oneshot_router(services: Services) -> APIRouter:
             log.exception("registration failed", extra={"contract": CONTRACT})
             return failure(500, "Registration failed. Please try again", "REGISTRATION_FAILED")
         data = {"userId": reserved.account_id, "organizationId": reserved.organization_id}
-        return JSONResponse(
+        registered = JSONResponse(
             {"success": True, "message": REGISTERED, "data": {**data, "email": email}},
             status_code=201,
         )
+        attempts.hand_out(registered, mine, path=COOKIE_PATH, secure=secure)
+        return registered
 
     @router.post("/api/v1/auth/verify-email")
-    async def verify(request: Request) -> dict[str, Any]:
+    async def verify(request: Request, response: Response) -> dict[str, Any]:
         body = await json_object(request)
         clean, _ = oneshot_rules.check({**body, "password": "", "firstName": "", "lastName": ""})
         code = text(body, "code")
         token = lookups.token_for(CONTRACT, clean["email"])
         try:  # the code is checked on every call; confirming and creating are one write
-            done = await services.proofs.complete(token, str(code))
+            mine = attempts.presented(request)
+            done = await services.proofs.complete(token, str(code), attempt=mine)
         except NotFound:
             raise VerificationFailed(code=ErrorCode.INVALID_CODE) from None
+        attempts.take_back(response, path=COOKIE_PATH, secure=secure)
         return {
             "success": True,
             "message": "Email verified successfully. You can now log in.",

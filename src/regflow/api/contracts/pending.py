@@ -37,6 +37,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, Response
 
+from regflow.api.contracts import attempts
 from regflow.api.contracts.base import contract_router, json_object
 from regflow.api.contracts.catalogue import fallback, retry_headers, words
 from regflow.api.v1.admin import presented_token
@@ -55,6 +56,7 @@ from regflow.services.container import Services
 CONTRACT = "pending"
 FLOW = "quick"
 EXISTS = "User with this email already exists"
+COOKIE_PATH = "/api/auth/"  # register-pending and verify-and-create
 EXPIRED = "Pending registration not found or expired. Please sign up again."
 MESSAGES = {
     ErrorCode.INVALID_CODE: (400, "Invalid verification code"),
@@ -124,9 +126,10 @@ def _imported(account: Account) -> dict[str, Any]:
 def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
     router = contract_router(error_response, tag=CONTRACT)
     lookups = services.lookups
+    secure = services.ctx.public_url.startswith("https://")
 
     @router.post("/api/auth/register-pending")
-    async def register_pending(request: Request) -> dict[str, Any]:
+    async def register_pending(request: Request, response: Response) -> dict[str, Any]:
         body = await json_object(request)
         email = _email(body)
         password = body.get("password")
@@ -137,7 +140,11 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         fields = {"email": email, "password": password}
         # the first pending registration of an address stands (another password contests it)
         token = lookups.token_for(CONTRACT, email)
-        await services.signups.begin(FLOW, "account", fields, contract=CONTRACT, token=token)
+        mine = attempts.attempt(request)  # this client's sign-up (see attempts)
+        await services.signups.begin(
+            FLOW, "account", fields, contract=CONTRACT, token=token, attempt=mine
+        )
+        attempts.hand_out(response, mine, path=COOKIE_PATH, secure=secure)
         informative = lookups.derived_id(CONTRACT, email)[:8]  # the same for every call
         return {
             "success": True,
@@ -160,8 +167,9 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         token = lookups.token_for(CONTRACT, email)
         # the code is checked on every call, even once the address is proven (a completion
         # that failed after the code was confirmed must not be finished by anyone else)
-        done = await services.proofs.complete(token, str(code))  # one unit of work
-        return JSONResponse(
+        mine = attempts.presented(request)  # one unit of work
+        done = await services.proofs.complete(token, str(code), attempt=mine)
+        created = JSONResponse(
             {
                 "success": True,
                 "user": user_view(done.account),
@@ -174,6 +182,8 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
             },
             status_code=201,
         )
+        attempts.take_back(created, path=COOKIE_PATH, secure=secure)
+        return created
 
     if admin_token is not None:
         expected = admin_token.encode("utf-8")
