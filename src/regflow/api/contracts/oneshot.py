@@ -148,7 +148,7 @@ def error_response(error: RegflowError) -> Response:
 def oneshot_router(services: Services) -> APIRouter:
     router = contract_router(error_response, tag=CONTRACT)
     lookups = services.lookups
-    secure = services.ctx.public_url.startswith("https://")
+    cookie = attempts.AttemptCookie(COOKIE_PATH, services.ctx.public_url.startswith("https://"))
 
     def ids(email: str) -> Reserved:
         return Reserved(
@@ -165,7 +165,7 @@ def oneshot_router(services: Services) -> APIRouter:
         email = clean["email"]
         reserved = ids(email)
         token = lookups.token_for(CONTRACT, email)
-        mine = attempts.attempt(request)  # this client's sign-up (see attempts)
+        mine = cookie.attempt(request)  # this client's sign-up (see attempts)
         try:  # one path for new and known emails: the same work, the same answer
             await services.signups.begin(
                 FLOW,
@@ -188,7 +188,7 @@ def oneshot_router(services: Services) -> APIRouter:
             {"success": True, "message": REGISTERED, "data": {**data, "email": email}},
             status_code=201,
         )
-        attempts.hand_out(registered, mine, path=COOKIE_PATH, secure=secure)
+        cookie.hand_out(registered, mine)
         return registered
 
     @router.post("/api/v1/auth/verify-email")
@@ -198,11 +198,11 @@ def oneshot_router(services: Services) -> APIRouter:
         code = text(body, "code")
         token = lookups.token_for(CONTRACT, clean["email"])
         try:  # the code is checked on every call; confirming and creating are one write
-            mine = attempts.presented(request)
+            mine = cookie.presented(request)
             done = await services.proofs.complete(token, str(code), attempt=mine)
         except NotFound:
             raise VerificationFailed(code=ErrorCode.INVALID_CODE) from None
-        attempts.take_back(response, path=COOKIE_PATH, secure=secure)
+        cookie.take_back(response)
         return {
             "success": True,
             "message": "Email verified successfully. You can now log in.",

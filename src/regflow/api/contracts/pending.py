@@ -126,7 +126,7 @@ def _imported(account: Account) -> dict[str, Any]:
 def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
     router = contract_router(error_response, tag=CONTRACT)
     lookups = services.lookups
-    secure = services.ctx.public_url.startswith("https://")
+    cookie = attempts.AttemptCookie(COOKIE_PATH, services.ctx.public_url.startswith("https://"))
 
     @router.post("/api/auth/register-pending")
     async def register_pending(request: Request, response: Response) -> dict[str, Any]:
@@ -140,11 +140,11 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         fields = {"email": email, "password": password}
         # the first pending registration of an address stands (another password contests it)
         token = lookups.token_for(CONTRACT, email)
-        mine = attempts.attempt(request)  # this client's sign-up (see attempts)
+        mine = cookie.attempt(request)  # this client's sign-up (see attempts)
         await services.signups.begin(
             FLOW, "account", fields, contract=CONTRACT, token=token, attempt=mine
         )
-        attempts.hand_out(response, mine, path=COOKIE_PATH, secure=secure)
+        cookie.hand_out(response, mine)
         informative = lookups.derived_id(CONTRACT, email)[:8]  # the same for every call
         return {
             "success": True,
@@ -167,7 +167,7 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
         token = lookups.token_for(CONTRACT, email)
         # the code is checked on every call, even once the address is proven (a completion
         # that failed after the code was confirmed must not be finished by anyone else)
-        mine = attempts.presented(request)  # one unit of work
+        mine = cookie.presented(request)  # one unit of work
         done = await services.proofs.complete(token, str(code), attempt=mine)
         created = JSONResponse(
             {
@@ -182,7 +182,7 @@ def pending_router(services: Services, *, admin_token: str | None) -> APIRouter:
             },
             status_code=201,
         )
-        attempts.take_back(created, path=COOKIE_PATH, secure=secure)
+        cookie.take_back(created)
         return created
 
     if admin_token is not None:
