@@ -14,6 +14,7 @@ from regflow.oidc.provider import Provider
 from regflow.services.container import Services
 from regflow.services.invitations import Invitations
 from regflow.services.uploads import Uploads
+from regflow.ui.account_changes import account_changes_router
 from regflow.ui.authorize import authorize_router
 from regflow.ui.brand import Brand, brand_router
 from regflow.ui.console import console_router
@@ -84,5 +85,6 @@ def mount_ui(
     app.include_router(recovery_router(wizard))
     app.include_router(second_factor_router(wizard))
     app.include_router(email_undo_router(wizard))
+    app.include_router(account_changes_router(wizard))  # the account page's email and leaving
     if provider is not None:  # the OpenID Provider's authorize and logout pages
         app.include_router(authorize_router(wizard, provider))

@@ -11,6 +11,7 @@ import pytest
 from regflow.core import hooks, onboarding
 from regflow.core.engine import Engine, SendCode
 from regflow.core.flows import BUILT_IN
+from regflow.core.flowspec import flow_for_invitee
 from regflow.core.model import Channel, InvitationLink, Registration, Role
 from regflow.errors import Conflict, ValidationFailed
 
@@ -179,3 +180,27 @@ def test_onboarding_reads_steps_by_name(engine: Engine) -> None:
     assert hooks.pick(reg, found.settings)["postal_code"] == "411001"
     assert hooks.organization_country(found, reg) == "IN"
     assert hooks.invited_role(reg) is None
+
+
+def test_a_join_code_counts_only_while_its_step_applies(engine: Engine) -> None:
+    reg = start(engine, "teacher")
+    spec = BUILT_IN["teacher"]
+    submit(engine, reg, "basic", BASIC)
+    submit(engine, reg, "professional", PROFESSIONAL)
+    submit(engine, reg, "organization", {"org_code": "in-tuv-2026-ab12"})
+    assert spec.join_code(reg) == "IN-TUV-2026-AB12"
+    # back to the professional step: now freelance, the organization step (and its code,
+    # still stored) no longer applies, so completion joins nothing
+    submit(engine, reg, "professional", {**PROFESSIONAL, "affiliation": "freelance"})
+    assert reg.field("organization", "org_code") == "IN-TUV-2026-AB12"
+    assert spec.join_code(reg) is None
+    assert spec.join_code_fields("organization") == ("org_code",)
+    assert spec.join_code_fields("basic") == ()
+
+
+def test_invitees_go_to_the_flow_that_names_their_role() -> None:
+    flows = [BUILT_IN[name] for name in ("member", "organization", "teacher", "student")]
+    assert flow_for_invitee("teacher", flows) is BUILT_IN["teacher"]
+    assert flow_for_invitee("student", flows) is BUILT_IN["student"]
+    assert flow_for_invitee("admin", flows) is BUILT_IN["member"]  # takes any other role
+    assert flow_for_invitee("admin", [BUILT_IN["organization"]]) is None  # takes no invitee
