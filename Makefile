@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck contracts pytest bench clean chromium client messages
+.PHONY: install run test lint typecheck contracts pytest bench clean chromium client messages screenshots
 
 $(BIN)/regflow: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -42,6 +42,11 @@ pytest: install chromium
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck contracts pytest ## everything CI runs
+
+# every hosted page in English, French and Hindi at 390x844 and 1280x800, each checked
+# (axe, CSP, no sideways scrolling): PNGs in artifacts/screenshots/every-page/<lang>/
+screenshots: install chromium
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_every_page.py
 
 bench: install ## start the service on a free port; throughput, latency, enumeration timing
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null

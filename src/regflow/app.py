@@ -30,6 +30,7 @@ from regflow.api.links import API_INVITATION_PATH, API_VERIFY_PATH, Links
 from regflow.api.metrics import Metrics, MetricsMiddleware, metrics_router  # metrics
 from regflow.api.middleware import RequestContext
 from regflow.api.oidc import oidc_router  # the OpenID Provider
+from regflow.api.pages import Language
 from regflow.api.ratelimits import RouteLimits  # rate limits
 from regflow.api.system import system_router
 from regflow.api.v1.account import account_router  # the signed-in account
@@ -81,6 +82,7 @@ from regflow.services.context import ServiceContext, utc_now
 from regflow.services.mailbox import DevMailbox
 from regflow.services.sweep import Sweep  # expiry and retention sweep
 from regflow.settings import Settings
+from regflow.ui import i18n
 from regflow.ui.brand import Brand
 from regflow.ui.routes import (  # web UI
     CONFIRM_PATH,
@@ -93,6 +95,8 @@ from regflow.ui.routes import (  # web UI
 )
 
 log = logging.getLogger("regflow")
+# the operator's pages (dev mailbox, funnel) speak the hosted pages' language
+OPERATOR_LANGUAGE = Language(i18n.gettext, i18n.ngettext, i18n.current)
 
 
 @dataclass
@@ -304,12 +308,13 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
     reports = services.reports  # funnel report and metrics
     app.include_router(metrics_router(metrics, reports.outbox_backlog, runtime.hasher))
     if settings.admin_token is not None:  # funnel report, off without an operator token
-        app.include_router(admin_router(reports, settings.admin_token.get_secret_value()))
         token = settings.admin_token.get_secret_value()
+        app.include_router(admin_router(reports, token, OPERATOR_LANGUAGE))
         app.include_router(admin_outbox_router(services.outbox_admin, token))
     include_organizations(app, runtime)  # organizations, teachers, students
     if settings.dev_mailbox:
-        app.include_router(dev_mailbox_router(DevMailbox(runtime.uow, Renderer())))
+        mailbox = DevMailbox(runtime.uow, Renderer())
+        app.include_router(dev_mailbox_router(mailbox, OPERATOR_LANGUAGE))
     provider = build_provider(runtime)  # the OpenID Provider
     app.include_router(oidc_router(provider))
     include_ui(app, runtime, provider)  # hosted web UI

@@ -360,6 +360,32 @@ async def test_the_page_draws_svg_charts_without_script(admin: Harness) -> None:
     assert anonymous.headers["www-authenticate"].startswith("Basic")
 
 
+@pytest.mark.parametrize(
+    ("lang", "title", "words"),
+    [
+        ("fr", "Entonnoir de conversion", ("Conversion par étape", "Variante b contre a")),
+        ("hi", "रूपांतरण फ़नल", ("हर चरण का रूपांतरण", "वैरिएंट b बनाम a")),
+    ],
+)
+async def test_the_page_speaks_the_operators_language(
+    admin: Harness, lang: str, title: str, words: tuple[str, ...]
+) -> None:
+    await populate(admin.runtime.uow, seed=7, members=60)
+    asked = await admin.client.get(
+        "/v1/admin/funnel.html", params={**WINDOW, "lang": lang}, headers=ADMIN
+    )
+    header = await admin.client.get(  # or Accept-Language, as the hosted pages
+        "/v1/admin/funnel.html", params=WINDOW, headers={**ADMIN, "Accept-Language": lang}
+    )
+    for r in (asked, header):
+        assert r.status_code == 200
+        assert f'<html lang="{lang}">' in r.text and f"<h1>{title}</h1>" in r.text
+        assert all(word in r.text for word in words), r.text
+        assert "Conversion per step" not in r.text and "Where people stopped" not in r.text
+    refused = await admin.client.get("/v1/admin/funnel.html", params={"lang": lang})
+    assert refused.status_code == 401 and title in refused.text
+
+
 async def test_operator_token_is_required(admin: Harness) -> None:
     c = admin.client
     for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": f"Token {TOKEN}"}):

@@ -267,7 +267,7 @@ def test_student_joins_by_code(ui: Ui, join_code: str) -> None:
             "fr",
             {
                 "step": "Étape 1 sur 5",
-                "email": "Consultez vos e-mails",
+                "email": "Consultez vos e\u2011mails",
                 "done": "Bienvenue, Sunita !",
                 "subject": "Votre code de vérification",
                 "button": "Continuer",

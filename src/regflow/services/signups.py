@@ -235,12 +235,23 @@ class Signups(Registrations):
 
     async def _request_code(self, uow: UnitOfWork, registration: Registration) -> bool:
         """The code of the registration again (a new one past the cooldown), unless its
-        address is proven already: then nothing is sent."""
+        address is proven already: then nothing is sent.
+
+        A code whose wrong attempts are spent is replaced by a fresh one: the address names
+        the registration, so nobody can start another while this one stands, and whoever
+        burnt the code (anyone who knows the address) would otherwise lock its owner out
+        until it expires. Guesses stay capped per address and day (``verify_failures``),
+        mails by ``code_send``; the registration keeps its data (contested or not)."""
         channel = Channel.EMAIL
         target = self.ctx.engine.verification_target(registration, channel)
         current = await uow.verifications.get_current(registration.id, channel)
         if registration.verified.get(channel.value) == target and current is not None:
             return False
+        policy = self.ctx.verification_for(registration.contract)
+        if current is not None and current.attempts >= policy.max_attempts:
+            await self.ctx.limits.check("code_send", target)  # refused before any write
+            await uow.verifications.delete_for(registration.id, channel)
+            current = None
         sent = await send_code(self.ctx, uow, registration, channel, target, resend=False)
         return sent is not current
 

@@ -5,7 +5,8 @@ Mounted only when ``REGFLOW_ADMIN_TOKEN`` is set. The token is accepted as
 the password of HTTP Basic authentication (any user name); the page answers 401
 with a Basic challenge. Query: ``since`` (``7d``, ``24h``, ``30m`` or ISO 8601;
 default ``7d``), ``until`` (ISO 8601; default now), ``flow`` (default all).
-The page is server-rendered with inline SVG charts: no script, no CDN.
+The page is server-rendered with SVG charts: no script, no CDN, no inline style (its
+stylesheet is ``/static/ui/funnel.css``); it speaks the hosted pages' languages.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment, PackageLoader, select_autoescape
 
+from regflow.api.pages import ENGLISH, Language, environment
 from regflow.api.problems import problem
 from regflow.api.v1 import serialize
 from regflow.core.funnel import parse_moment
@@ -30,7 +30,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 PAGE_HEADERS = {
     **NO_STORE,
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
 }
@@ -75,17 +75,6 @@ def duration(seconds: float | None) -> str:
     return f"{s // 86400}d {s % 86400 // 3600}h"
 
 
-def moment(value: Any) -> str:
-    """An ISO 8601 time as people read it: ``7 Dec 2026, 11:23 UTC``."""
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return str(value)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC)
-    return f"{parsed.day} {parsed:%b %Y, %H:%M} UTC"
-
-
 def bar(value: float | None, whole: float | None, width: float) -> float:
     """The length of a bar for ``value`` out of ``whole`` on ``width`` pixels."""
     if not value or not whole:
@@ -93,16 +82,15 @@ def bar(value: float | None, whole: float | None, width: float) -> float:
     return round(max(0.0, min(1.0, value / whole)) * width, 1)
 
 
-def admin_router(reports: OperatorReports, admin_token: str) -> APIRouter:
+def admin_router(
+    reports: OperatorReports, admin_token: str, language: Language = ENGLISH
+) -> APIRouter:
     router = APIRouter(prefix="/v1/admin", tags=["admin"])
     expected = admin_token.encode("utf-8")
-    env = Environment(
-        loader=PackageLoader("regflow.api", "templates"),
-        autoescape=select_autoescape(["html"]),
-    )
+    env = environment(language)
     env.globals.update(percent=percent, duration=duration, bar=bar)
-    env.filters["moment"] = moment
     page = env.get_template("funnel.html")
+    refused = env.get_template("funnel_refused.html")
 
     def allowed(authorization: str | None) -> bool:
         token = presented_token(authorization)
@@ -147,12 +135,12 @@ def admin_router(reports: OperatorReports, admin_token: str) -> APIRouter:
     ) -> Response:
         if not allowed(authorization):
             return HTMLResponse(
-                "<!DOCTYPE html><title>regflow</title><p>An operator token is required.</p>",
+                refused.render(lang=language.current()),
                 status_code=401,
                 headers={**PAGE_HEADERS, "WWW-Authenticate": 'Basic realm="regflow admin"'},
             )
         report = await build(since, until, flow)
-        html = page.render(report=report, since=since, flow=flow or "")
+        html = page.render(report=report, since=since, flow=flow or "", lang=language.current())
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
     return router
