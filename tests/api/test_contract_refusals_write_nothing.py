@@ -104,12 +104,13 @@ ADMIN = "refusals-admin-token-0123456789"
 
 
 async def test_a_verification_whose_completion_fails_writes_nothing(
-    db_url: str, tmp_path: Path
+    own_db_url: str, tmp_path: Path
 ) -> None:
     """Seed 003's verify-email confirms the code and creates the account in one unit of
     work: when creating fails (here: the address got an account meanwhile, 409), the code
     is not spent and the registration stays unconfirmed."""
-    async with started_app(make_settings(db_url, tmp_path, admin_token=ADMIN)) as h:
+    # reads every registration and verification row: a database no other test writes to
+    async with started_app(make_settings(own_db_url, tmp_path, admin_token=ADMIN)) as h:
         email = fresh()
         body = {
             "email": email,
