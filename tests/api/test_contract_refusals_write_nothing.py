@@ -6,6 +6,7 @@ anything is written (``services/signups.py``), on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from regflow.api.contracts.base import unpack
 from support.harness import Harness, make_settings, started_app
 from support.orgs import indian_mobile
 
@@ -102,12 +104,13 @@ ADMIN = "refusals-admin-token-0123456789"
 
 
 async def test_a_verification_whose_completion_fails_writes_nothing(
-    db_url: str, tmp_path: Path
+    own_db_url: str, tmp_path: Path
 ) -> None:
     """Seed 003's verify-email confirms the code and creates the account in one unit of
     work: when creating fails (here: the address got an account meanwhile, 409), the code
     is not spent and the registration stays unconfirmed."""
-    async with started_app(make_settings(db_url, tmp_path, admin_token=ADMIN)) as h:
+    # reads every registration and verification row: a database no other test writes to
+    async with started_app(make_settings(own_db_url, tmp_path, admin_token=ADMIN)) as h:
         email = fresh()
         body = {
             "email": email,
@@ -132,3 +135,49 @@ async def test_a_verification_whose_completion_fails_writes_nothing(
             assert (await conn.execute(row)).all() == registrations_before
             attempts = text("SELECT attempts, consumed_at FROM verifications")
             assert all(a == 0 and used is None for a, used in (await conn.execute(attempts)).all())
+
+
+STARTED = {k: TEACHER[k] for k in ("fullName", "phone", "country", "city", "pincode")}
+LATER_REFUSED: list[tuple[str, dict[str, Any]]] = [
+    ("professional", {"yearsOfExperience": "lots"}),
+    ("organization", {"orgCode": "IN-NOPE-2025-ZZZ"}),
+]
+
+
+@pytest.mark.parametrize(("refused", "bad"), LATER_REFUSED, ids=[s for s, _ in LATER_REFUSED])
+async def test_teacher_steps_on_a_started_registration_are_one_unit_of_work(
+    harness: Harness, refused: str, bad: dict[str, Any]
+) -> None:
+    """Seed 001's ``/api/teachers/register`` with a ``registrationToken``: the basic step
+    it resubmits (here: another name) and the professional step stay unwritten when a
+    later step is refused; only the failure is counted in the funnel."""
+    h, email = harness, fresh()
+    r = await h.client.post("/api/teachers/register/step1", json={**STARTED, "email": email})
+    assert r.status_code == 200, r.text
+    handle = r.json()["data"]["registrationToken"]
+    rid, _ = unpack(handle)
+    row = text("SELECT data, version, status FROM registrations WHERE id = :id")
+    async with h.runtime.engine.connect() as conn:
+        stored = (await conn.execute(row, {"id": rid})).one()
+    before = await counts(h)
+    body = {**TEACHER, "email": email, "fullName": "Mallory Renamed", **bad}
+    r = await h.client.post("/api/teachers/register", json={**body, "registrationToken": handle})
+    assert r.status_code == 400, r.text
+    assert r.json()["success"] is False
+    async with h.runtime.engine.connect() as conn:
+        assert (await conn.execute(row, {"id": rid})).one() == stored
+    after = await counts(h)
+    assert after == {**before, "funnel_events": before["funnel_events"] + 1}  # step_failed
+    # the same body, fixed (and freelance: no organization step), goes through at once
+    good = {**body, "yearsOfExperience": 7, "affiliationType": "freelance"}
+    good.pop("orgCode", None)
+    r = await h.client.post("/api/teachers/register", json={**good, "registrationToken": handle})
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["nextStep"] == "security_verification"
+    async with h.runtime.engine.connect() as conn:
+        data, version, _ = (await conn.execute(row, {"id": rid})).one()
+    assert version > stored[1]
+    data = data if isinstance(data, dict) else json.loads(data)
+    assert data["basic"]["full_name"] == "Mallory Renamed"
+    assert data["professional"]["years_of_experience"] == 7
+    assert data["professional"]["affiliation"] == "freelance" and "organization" not in data

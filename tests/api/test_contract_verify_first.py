@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import httpx
 import pytest
 
 from support.contracts import funnel_kinds, native_login
-from support.harness import Harness
+from support.harness import Harness, make_settings, started_app
 
 PASSWORD = "SecurePass123!"
 JSON = {"Content-Type": "application/json"}
@@ -135,3 +137,74 @@ async def test_send_code_validation(sqlite_harness: Harness, body: dict[str, obj
     assert r.status_code == 400
     assert r.json()["success"] is False
     assert r.json()["errors"][0]["code"] == "VALIDATION_ERROR"
+
+
+def _proof_cookie(response: httpx.Response) -> tuple[str, str, set[str]]:
+    (header,) = [h for h in response.headers.get_list("set-cookie") if "email_proof" in h]
+    pair, *attributes = header.split(";")
+    name, _, value = pair.partition("=")
+    return name, value, {a.strip().lower() for a in attributes}
+
+
+async def test_https_proof_is_a_host_cookie_and_an_unprefixed_one_is_ignored(
+    db_url: str, tmp_path: Path, unique_email: str
+) -> None:
+    """Under https nobody on a sibling subdomain or a plain-http hop can toss a proof cookie."""
+    settings = make_settings(db_url, tmp_path, public_url="https://signup.example.com")
+    async with started_app(settings) as h:
+        c = h.client
+        await c.post("/auth/send-verification-code", json={"email": unique_email})
+        code = await h.last_code(unique_email)
+        r = await c.post("/auth/verify-email", json={"email": unique_email, "code": code})
+        assert r.status_code == 200, r.text
+        name, proof, attributes = _proof_cookie(r)
+        assert name == "__Host-regflow_email_proof"
+        assert proof == r.json()["data"]["verification_token"]
+        assert {"httponly", "secure", "path=/", "samesite=strict"} <= attributes
+        assert not any(a.startswith("domain") for a in attributes)
+        c.cookies.clear()
+        # the same (valid) proof under the plain name, as a tossed cookie would arrive: ignored
+        r = await c.post(
+            "/auth/register",
+            json=form(unique_email),
+            headers={"Cookie": f"regflow_email_proof={proof}"},
+        )
+        assert r.status_code == 400
+        only_error(r.json(), "EMAIL_NOT_VERIFIED", "Email not verified")
+        r = await c.post(
+            "/auth/register",
+            json=form(unique_email),
+            headers={"Cookie": f"__Host-regflow_email_proof={proof}"},
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["data"]["user"]["email"] == unique_email
+        name, value, attributes = _proof_cookie(r)  # spent: deleted under the same name
+        assert name == "__Host-regflow_email_proof" and value in ("", '""')
+        assert {"secure", "path=/"} <= attributes and "max-age=0" in attributes
+
+
+async def test_plain_http_proof_cookie_keeps_its_name_and_path(
+    sqlite_harness: Harness, unique_email: str
+) -> None:
+    h, c = sqlite_harness, sqlite_harness.client
+    await c.post("/auth/send-verification-code", json={"email": unique_email})
+    code = await h.last_code(unique_email)
+    r = await c.post("/auth/verify-email", json={"email": unique_email, "code": code})
+    name, proof, attributes = _proof_cookie(r)
+    assert name == "regflow_email_proof" and "path=/auth/register" in attributes
+    assert "secure" not in attributes
+    c.cookies.clear()
+    r = await c.post(
+        "/auth/register",
+        json=form(unique_email),
+        headers={"Cookie": f"__Host-regflow_email_proof={proof}"},
+    )
+    assert r.status_code == 400  # the other scheme's name counts for nothing
+    r = await c.post(
+        "/auth/register",
+        json=form(unique_email),
+        headers={"Cookie": f"regflow_email_proof={proof}"},
+    )
+    assert r.status_code == 201, r.text
+    name, _, attributes = _proof_cookie(r)
+    assert name == "regflow_email_proof" and "path=/auth/register" in attributes

@@ -18,7 +18,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
-from regflow.core.hooks import AcceptInvitation, CompletionHook, FieldRef, JoinByCode
+from regflow.core.hooks import (
+    AcceptInvitation,
+    CompletionHook,
+    FieldRef,
+    JoinByCode,
+    fields_read,
+)
 from regflow.core.model import Channel, Registration
 from regflow.errors import ErrorCode, FieldProblem, NotFound, ValidationFailed
 
@@ -156,6 +162,17 @@ class FlowSpec:
     # name (split at the first space); None: a ``full_name`` field of any step
     full_name: FieldRef | None = None
     personal_fields: frozenset[str] = PERSONAL_FIELDS  # a password may not contain these
+
+    def __post_init__(self) -> None:
+        """Refuse a hook or full name that reads a field no step of this flow has: a typo
+        would otherwise surface only when someone completes the flow."""
+        fields = {step.name: set(step.fields.model_fields) for step in self.steps}
+        refs = [ref for hook in self.on_complete for ref in fields_read(hook)]
+        if self.full_name is not None:
+            refs.append(self.full_name)
+        unknown = [f"{step}.{name}" for step, name in refs if name not in fields.get(step, ())]
+        if unknown:
+            raise ValueError(f"flow {self.name!r} reads unknown fields: {', '.join(unknown)}")
 
     def hooks(self, kind: type[H]) -> list[H]:
         """The completion hooks of one kind, in order."""

@@ -77,6 +77,24 @@ class AcceptInvitation:
 CompletionHook = KeepProfile | FoundOrganization | JoinByCode | AcceptInvitation
 
 
+def fields_read(hook: CompletionHook) -> list[FieldRef]:
+    """Every ``(step, field)`` a hook reads (checked against its flow when declared)."""
+    refs: list[FieldRef] = []
+    match hook:
+        case KeepProfile(fields=fields):
+            refs += [(step, name) for step, names in fields.items() for name in names]
+        case FoundOrganization():
+            optional = (hook.country, hook.join_policy, hook.logo)
+            refs += [hook.name, *(ref for ref in optional if ref is not None)]
+            refs += [(step, name) for step, names in hook.settings.items() for name in names]
+        case JoinByCode():
+            refs += [hook.code]
+            refs += [(step, name) for step, names in hook.details.items() for name in names]
+        case AcceptInvitation():
+            refs += [(step, name) for step, names in hook.details.items() for name in names]
+    return refs
+
+
 def pick(registration: Registration, spec: Fields) -> dict[str, Any]:
     """The named fields of the submitted steps (steps are read by name: two steps may share a
     field name, as the organization's ``name`` and its admin's)."""

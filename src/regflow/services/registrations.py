@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from regflow.core import cryptokit
-from regflow.core.engine import SendCode
+from regflow.core.engine import Effect, SendCode
 from regflow.core.flowspec import StepRule
-from regflow.core.model import Registration, Reserved
+from regflow.core.model import Channel, Registration, Reserved
 from regflow.core.ports import UnitOfWork
 from regflow.errors import ErrorCode, FieldProblem, ValidationFailed
 from regflow.services.base import RegistrationUseCase
@@ -92,7 +94,7 @@ class Registrations(RegistrationUseCase):
                 failed = failure
             else:
                 if not hashing:
-                    written = await self._write(uow, registration, step, clean)
+                    written = await self._write(uow, registration, [(step, clean)])
         if written is not None:
             if written[1]:
                 self.ctx.outbox_written()
@@ -104,7 +106,50 @@ class Registrations(RegistrationUseCase):
         clean = await self._hash_secrets(clean, spec.secret_fields)
         async with self.ctx.uow() as uow:
             registration = await self.load_open(uow, registration_id, token)
-            state, sent = await self._write(uow, registration, step, clean)
+            state, sent = await self._write(uow, registration, [(step, clean)])
+        if sent:
+            self.ctx.outbox_written()
+        return state
+
+    async def submit_steps(
+        self,
+        registration_id: str,
+        token: str | None,
+        steps: Sequence[tuple[str, dict[str, Any]]],
+        *,
+        when_reached: Collection[str] = (),
+    ) -> RegistrationView:
+        """Several steps of one request in one unit of work (seed 001's teacher sign-up in
+        one body, on a registration started before): each is validated against the earlier
+        ones applied to a throwaway copy before anything is written, so a refused step
+        writes nothing. A step named in ``when_reached`` is submitted only when the
+        registration has reached it. Steps that take a secret go through :meth:`submit`.
+        """
+        if any(self._may_hash(name) for name, _ in steps):
+            raise ValueError("submit_steps takes no step that hashes a secret")
+        failed: tuple[str, ValidationFailed] | None = None
+        async with self.ctx.uow() as uow:
+            registration = await self.load_open(uow, registration_id, token)
+            probe = copy.deepcopy(registration)
+            valid: list[tuple[str, dict[str, Any]]] = []
+            for name, raw in steps:
+                current = self.ctx.engine.current_step(probe)
+                if name in when_reached and (current is None or current.name != name):
+                    continue  # not a step this registration takes now
+                try:
+                    clean = self.ctx.engine.validate(probe, name, raw)
+                    await self._check_unique(uow, clean)
+                    await check_step(self.ctx, uow, probe, name, clean)  # organizations
+                except ValidationFailed as failure:
+                    failed = (name, failure)
+                    break
+                self.ctx.engine.submit(probe, name, clean, self.ctx.clock())
+                valid.append((name, clean))
+            if failed is None:
+                state, sent = await self._write(uow, registration, valid)
+        if failed is not None:  # rolled back: nothing of the earlier steps was written
+            await self.record_failure(registration_id, failed[0], _first_code(failed[1]))
+            raise failed[1]
         if sent:
             self.ctx.outbox_written()
         return state
@@ -118,18 +163,26 @@ class Registrations(RegistrationUseCase):
         )
 
     async def _write(
-        self, uow: UnitOfWork, registration: Registration, step: str, clean: dict[str, Any]
+        self,
+        uow: UnitOfWork,
+        registration: Registration,
+        steps: Sequence[tuple[str, dict[str, Any]]],
     ) -> tuple[RegistrationView, bool]:
-        """Apply a validated step in ``uow`` and commit: the state to answer, and whether a
-        code was queued."""
-        outcome = self.ctx.engine.submit(registration, step, clean, self.ctx.clock())
-        rules = self.ctx.engine.flow(registration.flow).step(step).rules
-        if StepRule.RESERVES_JOIN_CODE in rules:
-            await reserve_join_code(self.ctx, uow, registration)  # shown before completion
-        # codes first, then the write that carries every event of the step (the row was
+        """Apply validated steps in ``uow`` and commit: the state to answer, and whether a
+        code was queued (one per channel: the address the last step gave it)."""
+        effects: list[Effect] = []
+        codes: dict[Channel, SendCode] = {}
+        for step, clean in steps:
+            outcome = self.ctx.engine.submit(registration, step, clean, self.ctx.clock())
+            rules = self.ctx.engine.flow(registration.flow).step(step).rules
+            if StepRule.RESERVES_JOIN_CODE in rules:
+                await reserve_join_code(self.ctx, uow, registration)  # shown before completion
+            effects.extend(outcome.effects)
+            codes.update((code.channel, code) for code in outcome.codes_to_send)
+        # codes first, then the write that carries every event of the steps (the row was
         # locked when it was read, so racers still queue behind this transaction)
-        await self.record(uow, registration, outcome.effects)
-        sent = await self._send_codes(uow, registration, outcome.codes_to_send)
+        await self.record(uow, registration, effects)
+        sent = await self._send_codes(uow, registration, list(codes.values()))
         await uow.registrations.update(registration)
         state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
         await uow.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -204,3 +205,13 @@ def test_invitees_go_to_the_flow_that_names_their_role() -> None:
     assert flow_for_invitee("student", flows) is BUILT_IN["student"]
     assert flow_for_invitee("admin", flows) is BUILT_IN["member"]  # takes any other role
     assert flow_for_invitee("admin", [BUILT_IN["organization"]]) is None  # takes no invitee
+
+
+def test_a_hook_reading_an_unknown_field_is_refused_when_declared() -> None:
+    teacher = BUILT_IN["teacher"]
+    with pytest.raises(ValueError, match=r"organisation\.org_code"):
+        replace(teacher, on_complete=(hooks.JoinByCode(code=("organisation", "org_code")),))
+    with pytest.raises(ValueError, match=r"basic\.first_name"):
+        replace(teacher, full_name=("basic", "first_name"))
+    with pytest.raises(ValueError, match=r"professional\.salary"):
+        replace(teacher, on_complete=(hooks.KeepProfile({"professional": ("salary",)}),))

@@ -8,7 +8,7 @@ registration: organizations, teachers and students), field renaming, and the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -106,6 +106,27 @@ async def submit(
         return await services.registrations.submit(rid, token, step, pick(body, names))
     except ValidationFailed as failure:
         back = {native: theirs for theirs, native in names.items()}
+        raise ValidationFailed(renamed(failure, back), failure.message) from None
+
+
+async def submit_all(
+    services: Services,
+    rid: str,
+    token: str,
+    body: Mapping[str, Any],
+    steps: Sequence[tuple[str, Mapping[str, str]]],
+    *,
+    when_reached: Collection[str] = (),
+) -> RegistrationView:
+    """Submit ``steps`` (each with the evalon fields it maps) from one body in one unit of
+    work (a refused step writes nothing); errors name evalon fields."""
+    picked = [(step, pick(body, names)) for step, names in steps]
+    try:
+        return await services.registrations.submit_steps(
+            rid, token, picked, when_reached=when_reached
+        )
+    except ValidationFailed as failure:
+        back = {native: theirs for _, m in steps for theirs, native in m.items()}
         raise ValidationFailed(renamed(failure, back), failure.message) from None
 
 

@@ -26,6 +26,7 @@ from regflow.api.contracts.evalon_common import (
     handle,
     refuse_known_email,
     submit,
+    submit_all,
     verification_view,
 )
 from regflow.services.completed import Completed
@@ -169,14 +170,15 @@ def people_routes(router: APIRouter, services: Services, lookup: Organizations) 
     async def teacher_legacy(request: Request) -> dict[str, Any]:
         """Steps 1 to 3 in one body; finish with step4 (codes are sent now)."""
         body = await json_object(request)
-        if body.get("registrationToken"):  # on a registration started before
-            rid, token, state = await basic(body, "teacher", BASIC)
-            state = await submit(services, rid, token, "professional", body, PROFESSIONAL)
-            if state.step == "organization":
-                state = await submit(services, rid, token, "organization", body, TEACHER_ORG)
+        then = [("professional", PROFESSIONAL), ("organization", TEACHER_ORG)]
+        if body.get("registrationToken"):  # on a registration started before, as one unit
+            rid, token = handle(body)  # of work too: a refused step writes nothing
+            steps = [("basic", BASIC), *then]
+            state = await submit_all(
+                services, rid, token, body, steps, when_reached={"organization"}
+            )
         else:  # one unit of work: a refused step writes nothing
             await refuse_known_email(services, body.get("email"), EXISTS)
-            then = [("professional", PROFESSIONAL), ("organization", TEACHER_ORG)]
             rid, token, state = await begin(services, "teacher", "basic", body, BASIC, then)
         answer = _progress(state, 3, pack(rid, token), NEXT)
         answer["message"] = "Verification codes sent; finish with /api/teachers/register/step4"

@@ -8,9 +8,11 @@ it must verify again, and the account's email is unique.
 The proof of the address is bound to the client that verified it: the seed's
 ``register`` carries only the email, so anyone could otherwise finish a
 registration someone else verified and get its access token. ``verify-email``
-answers a random token, twice: as the HttpOnly cookie ``regflow_email_proof``
-(``SameSite=Strict``, ``Path=/auth/register``, ``Secure`` under https; a
-browser running the seed's frontend example sends it back unchanged) and as
+answers a random token, twice: as an HttpOnly cookie (``SameSite=Strict``;
+under https ``__Host-regflow_email_proof``, ``Secure``, ``Path=/``, no
+``Domain``, so a sibling subdomain or a plain-http hop cannot plant or
+overwrite it; on plain http ``regflow_email_proof``, ``Path=/auth/register``;
+a browser running the seed's frontend example sends it back unchanged) and as
 ``data.verification_token`` for other clients, who send it back in the
 ``register`` body (``verification_token`` or ``verificationToken``). Only its
 SHA-256 is stored. ``register`` without it, or with another one, answers
@@ -43,6 +45,7 @@ Assumed where the seed is silent:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -67,7 +70,10 @@ FLOW = "tenant"
 CODE_TTL = timedelta(minutes=15)
 AGAIN = WhenLive.REQUEST  # the seed: send-code "can be called multiple times"
 PROOF_COOKIE = "regflow_email_proof"
-PROOF_PATH = "/auth/register"  # the only route that reads it
+PROOF_PATH = "/auth/register"  # the only route that reads it (plain http)
+# under https the cookie is host-only by the browser's rule (``__Host-``: Secure, Path=/,
+# no Domain): nobody on a sibling subdomain or a plain-http hop can toss one at the victim
+HOST_PROOF_COOKIE = "__Host-" + PROOF_COOKIE
 PROOF_FIELD = "verification_token"
 FIELDS = {  # theirs -> native
     "password": "password",
@@ -153,18 +159,52 @@ def _email(body: dict[str, Any]) -> str:
         raise ValidationFailed([problem]) from None
 
 
-def _presented(body: dict[str, Any], request: Request) -> str | None:
+@dataclass(frozen=True)
+class ProofCookie:
+    """The proof cookie; reading, setting and deleting agree on its name and path."""
+
+    secure: bool  # REGFLOW_PUBLIC_URL is https
+
+    @property
+    def name(self) -> str:
+        return HOST_PROOF_COOKIE if self.secure else PROOF_COOKIE
+
+    @property
+    def path(self) -> str:
+        return "/" if self.secure else PROOF_PATH
+
+    def presented(self, request: Request) -> str | None:
+        return request.cookies.get(self.name)
+
+    def hand_out(self, response: Response, value: str, max_age: int) -> None:
+        response.set_cookie(
+            self.name,
+            value,
+            max_age=max_age,
+            path=self.path,
+            secure=self.secure,
+            httponly=True,
+            samesite="strict",
+        )
+
+    def take_back(self, response: Response) -> None:
+        response.delete_cookie(
+            self.name, path=self.path, secure=self.secure, httponly=True, samesite="strict"
+        )
+
+
+def _presented(body: dict[str, Any], request: Request, cookie: ProofCookie) -> str | None:
     """The proof of the address: the body's field (non-browser clients) or the cookie."""
     for name in (PROOF_FIELD, "verificationToken"):
         value = body.get(name)
         if isinstance(value, str) and value:
             return value
-    return request.cookies.get(PROOF_COOKIE)
+    return cookie.presented(request)
 
 
 def verify_first_router(services: Services) -> APIRouter:
     router = contract_router(error_response, tag=CONTRACT)
-    secure_cookies = services.ctx.public_url.startswith("https://")
+    cookie = ProofCookie(secure=services.ctx.public_url.startswith("https://"))
     lookups, registrations = services.lookups, services.registrations
 
     @router.post("/auth/send-verification-code")
@@ -196,15 +236,7 @@ def verify_first_router(services: Services) -> APIRouter:
                 },
             }
         )
-        response.set_cookie(
-            PROOF_COOKIE,
-            proof.token,
-            max_age=proof.expires_at_seconds,
-            path=PROOF_PATH,
-            secure=secure_cookies,
-            httponly=True,
-            samesite="strict",
-        )
+        cookie.hand_out(response, proof.token, proof.expires_at_seconds)
         return response
 
     @router.post("/auth/register", status_code=201)
@@ -212,7 +244,7 @@ def verify_first_router(services: Services) -> APIRouter:
         body = await json_object(request)
         email = _email(body)
         token = lookups.token_for(CONTRACT, email)
-        rid = await services.proofs.check(token, _presented(body, request))
+        rid = await services.proofs.check(token, _presented(body, request, cookie))
         try:
             await registrations.submit(rid, token, "account", pick(body, FIELDS))
         except ValidationFailed as failed:
@@ -251,7 +283,7 @@ def verify_first_router(services: Services) -> APIRouter:
             },
             status_code=201,
         )
-        created.delete_cookie(PROOF_COOKIE, path=PROOF_PATH, httponly=True, samesite="strict")
+        cookie.take_back(created)
         return created
 
     return router
