@@ -3,9 +3,9 @@
 One walk per language through what a person and an operator see: the start
 page, the member, organization, teacher and student flows (codes from the real
 SMTP and SMS sinks), the welcome pages, signing in and out, the account and its
-two-factor set-up, a password reset, a change of address and its undoing, the
-console, an invitation, the expired and invalid-link pages, the dev mailbox and
-the funnel report. On every page
+two-factor set-up, an application's consent and sign-out, a password reset, a
+change of address and its undoing, the console, an invitation, the expired and
+invalid-link pages, the dev mailbox and the funnel report. On every page
 ``Ui.check`` asserts no sideways scrolling, no console error (a CSP refusal
 included), no serious or critical axe violation at either size, and writes a
 screenshot of each size under ``artifacts/screenshots/every-page/<lang>/``
@@ -17,6 +17,9 @@ runs in every language; each page must declare the language it was asked in.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 import secrets
 import sqlite3
@@ -25,6 +28,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pyotp
 import pytest
@@ -41,13 +45,24 @@ COUNTRY = {"en": "India", "fr": "Inde", "hi": "भारत"}
 LOCALES = {"en": "en-GB", "fr": "fr-FR", "hi": "hi-IN"}
 RESET = re.compile(r"https?://\S+/reset/[A-Za-z0-9_-]+")
 INVITE = re.compile(r"https?://\S+/invite/[A-Za-z0-9_-]+")
+APP_CALLBACK = "http://127.0.0.1:9/callback"  # never followed: the walk stops at the pages
 UNDO = re.compile(r"https?://\S+/account/email/undo/[A-Za-z0-9_-]+")
 
 
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory: pytest.TempPathFactory, browser: Browser, artifacts: Path) -> Iterator[Ui]:
     tmp = tmp_path_factory.mktemp("every-page")
-    env = {"REGFLOW_ADMIN_TOKEN": ADMIN_TOKEN, "REGFLOW_DEV_MAILBOX": "true"}
+    app = {  # an application of another party: it asks for consent
+        "client_id": "tour-app",
+        "name": "Tour app",
+        "redirect_uris": [APP_CALLBACK],
+        "public": True,
+    }
+    env = {
+        "REGFLOW_ADMIN_TOKEN": ADMIN_TOKEN,
+        "REGFLOW_DEV_MAILBOX": "true",
+        "REGFLOW_OIDC_CLIENTS": json.dumps([app]),
+    }
     with served_ui(tmp, browser, artifacts, env) as ui:
         yield ui
 
@@ -172,6 +187,7 @@ def account_pages(tour: Tour, address: str) -> None:
     tour.shot(page, "signed-in")
     page.goto("/account")
     tour.shot(page, "account")
+    application_pages(tour, page)
     page.locator("form[action='/sign-out'] button").click()
     expect(page.locator("form[action='/sign-out']")).to_have_count(0)
     tour.shot(page, "signed-out")
@@ -216,6 +232,29 @@ def account_pages(tour: Tour, address: str) -> None:
     sign_in(page, address, NEW_PASSWORD)
     expect(page.locator("#f-recovery")).to_be_attached()
     tour.shot(page, "two-factor-3-code-prompt")
+
+
+def application_pages(tour: Tour, page: Page) -> None:
+    """An application asks the signed-in person to share their account, then to sign out."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    asked = {
+        "client_id": "tour-app",
+        "redirect_uri": APP_CALLBACK,
+        "response_type": "code",
+        "scope": "openid email profile",
+        "state": secrets.token_urlsafe(8),
+        "nonce": secrets.token_urlsafe(8),
+        "code_challenge": challenge.rstrip(b"=").decode(),
+        "code_challenge_method": "S256",
+    }
+    page.goto(f"/oauth2/authorize?{urlencode(asked)}")
+    expect(page.locator("form[action='/oauth2/authorize']")).to_be_visible()
+    tour.shot(page, "application-consent")
+    page.goto(f"/oauth2/logout?{urlencode({'client_id': 'tour-app'})}")
+    expect(page.locator("form[action='/oauth2/logout']")).to_be_visible()
+    tour.shot(page, "application-sign-out")
+    page.goto("/account")  # neither answered: still signed in
 
 
 def organization_pages(tour: Tour) -> tuple[str, str]:
