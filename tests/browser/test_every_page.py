@@ -3,8 +3,9 @@
 One walk per language through what a person and an operator see: the start
 page, the member, organization, teacher and student flows (codes from the real
 SMTP and SMS sinks), the welcome pages, signing in and out, the account and its
-two-factor set-up, a password reset, the console, an invitation, the expired and
-invalid-link pages, the dev mailbox and the funnel report. On every page
+two-factor set-up, a password reset, a change of address and its undoing, the
+console, an invitation, the expired and invalid-link pages, the dev mailbox and
+the funnel report. On every page
 ``Ui.check`` asserts no sideways scrolling, no console error (a CSP refusal
 included), no serious or critical axe violation at either size, and writes a
 screenshot of each size under ``artifacts/screenshots/every-page/<lang>/``
@@ -40,6 +41,7 @@ COUNTRY = {"en": "India", "fr": "Inde", "hi": "भारत"}
 LOCALES = {"en": "en-GB", "fr": "fr-FR", "hi": "hi-IN"}
 RESET = re.compile(r"https?://\S+/reset/[A-Za-z0-9_-]+")
 INVITE = re.compile(r"https?://\S+/invite/[A-Za-z0-9_-]+")
+UNDO = re.compile(r"https?://\S+/account/email/undo/[A-Za-z0-9_-]+")
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +105,9 @@ def test_every_page(ui: Ui, lang: str) -> None:
     account_pages(tour, address)
     join_code, owner = organization_pages(tour)
     console_pages(tour, owner)
-    joiner_pages(tour, "teacher", join_code)
+    teacher = joiner_pages(tour, "teacher", join_code)
     joiner_pages(tour, "student", join_code)
+    address_change_pages(tour, teacher)
     odd_pages(tour)
     operator_pages(tour)
     assert len(tour.seen) >= 45, tour.seen
@@ -275,7 +278,7 @@ def console_pages(tour: Tour, owner: str) -> None:
     tour.shot(invited, "invitation")
 
 
-def joiner_pages(tour: Tour, flow: str, join_code: str) -> None:
+def joiner_pages(tour: Tour, flow: str, join_code: str) -> str:
     ui, page = tour.ui, tour.page()
     address = email(f"{flow}-{tour.lang}")
     national, e164 = mobile()
@@ -330,6 +333,32 @@ def joiner_pages(tour: Tour, flow: str, join_code: str) -> None:
         submit(page)
     expect(page.locator(".welcome h1")).to_contain_text("Ravi")
     tour.shot(page, f"{flow}-8-welcome")
+    return address
+
+
+def address_change_pages(tour: Tour, address: str) -> None:
+    """The account moves to another address from its page; the old address's mail leads
+    to the page that undoes it."""
+    ui, page = tour.ui, tour.page()
+    moved = email(f"moved-{tour.lang}")
+    page.goto("/sign-in")
+    sign_in(page, address, PASSWORD)
+    page.goto("/account")
+    page.locator("#a-email").fill(moved)
+    page.locator("#a-password").fill(PASSWORD)
+    page.locator("form[action='/account/email'] button").click()
+    expect(page.locator("#f-code")).to_be_visible()
+    tour.shot(page, "email-change-1-code")
+    page.locator("#f-code").fill(ui.email_code(moved))
+    submit(page)
+    expect(page.locator("#f-code")).to_have_count(0)
+    tour.shot(page, "email-change-2-done")
+    undo = tour.page()
+    undo.goto(mail_link(ui, address, UNDO))
+    tour.shot(undo, "email-change-3-undo")
+    submit(undo)
+    expect(undo.locator(".welcome")).to_be_visible()
+    tour.shot(undo, "email-change-4-undone")
 
 
 def odd_pages(tour: Tour) -> None:

@@ -15,6 +15,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from jinja2 import Environment, meta
 from starlette.datastructures import Headers, QueryParams
 
 from regflow.core.flows import member, organization, student, teacher
@@ -32,8 +33,10 @@ def extracted() -> set[str]:
     method_map = [
         ("regflow/ui/**.py", "python"),
         ("regflow/ui/templates/**.html", "jinja2"),
+        ("regflow/api/templates/**.html", "jinja2"),  # the operator's pages
     ]
-    options = {"regflow/ui/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    jinja = {"extensions": "jinja2.ext.i18n"}
+    options = {"regflow/ui/templates/**.html": jinja, "regflow/api/templates/**.html": jinja}
     found = extract_from_dir(
         str(SRC), method_map, options_map=options, keywords={"_": None, "N_": None}
     )
@@ -87,6 +90,19 @@ def test_every_mail_has_its_french_and_hindi_version() -> None:
             for name in english:
                 text = (MAILS / kind / locale / name).read_text()
                 assert text != (MAILS / kind / "en" / name).read_text(), f"{kind}/{locale}/{name}"
+
+
+def test_every_mail_uses_only_the_variables_of_its_english_version() -> None:
+    """A translated mail that names a variable the sender never gives fails to render
+    (a Hindi ``{{ expires_मिनटs }}`` kept a code from ever being sent)."""
+    env = Environment(autoescape=True)  # parsed only, never rendered
+    for kind in ("email", "sms"):
+        for english in (MAILS / kind / "en").iterdir():
+            known = meta.find_undeclared_variables(env.parse(english.read_text()))
+            for locale in TRANSLATED:
+                text = (MAILS / kind / locale / english.name).read_text()
+                used = meta.find_undeclared_variables(env.parse(text))
+                assert used <= known, f"{kind}/{locale}/{english.name}: {sorted(used - known)}"
 
 
 def choose(query: str = "", cookie: str = "", accept: str = "") -> tuple[str, bool]:
