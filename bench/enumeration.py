@@ -1,6 +1,7 @@
 """Does the email step take longer for an address that has an account? (``make bench``)
 
-Starts the service on a free port (SQLite, rate limits off, dev mailbox on),
+Starts the service on a free port (SQLite, rate limits off, dev mailbox on) in the
+production shape (``regflow serve --no-worker`` and a ``regflow worker`` beside it),
 registers a few accounts, then measures the email step of the member flow for
 existing and new addresses, interleaved in random order, and prints the
 median of each and their difference. Each sample is a fresh registration (its
@@ -178,7 +179,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "REGFLOW_RESEND_COOLDOWN_SECONDS": "0",
             "REGFLOW_ADMIN_TOKEN": email_keyed.ADMIN_TOKEN,  # imports the accounts it needs
         }
-        service = start_service(Path(tmp), database, env)
+        # the production shape (as bench.run): the API process delivers nothing itself, a
+        # `regflow worker` beside it drains the outbox, so no delivery runs inside a
+        # measured request
+        service = start_service(Path(tmp), database, env, ["--no-worker"], worker=True)
         try:
             if args.only in (None, "calls"):
                 results = email_keyed.run(service.base_url, args.pairs, args.seed, args.call)
