@@ -263,6 +263,11 @@ class MembershipRepository(Protocol):
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> None: ...
 
+    async def add_by_account(self, message: OutboxMessage, known: OutboxMessage) -> None:
+        """Queue ``message``, or ``known``'s template and context when an account has its
+        recipient's address, in one statement either way."""
+        ...
+
     async def claim(
         self, *, limit: int, now: datetime, lease_until: datetime, owner: str
     ) -> list[OutboxMessage]:

@@ -55,16 +55,13 @@ async def send_code(
         if current is not None:
             await uow.verifications.delete_for(registration.id, channel)
         await uow.verifications.add(issued.verification)
-    existing = await uow.accounts.email_exists(target) if channel is Channel.EMAIL else False
-    await uow.outbox.add(
-        code_message(
-            registration,
-            issued,
-            links=ctx.links,
-            now=now,
-            existing_account=existing,
-        )
-    )
+    message = code_message(registration, issued, links=ctx.links, now=now, existing_account=False)
+    if channel is Channel.EMAIL:
+        # both mails are built and the INSERT picks one: the same work for either address
+        known = code_message(registration, issued, links=ctx.links, now=now, existing_account=True)
+        await uow.outbox.add_by_account(message, known)
+    else:
+        await uow.outbox.add(message)
     event = RecordEvent("verification_sent", channel=channel.value)
     await uow.funnel.add(funnel_event(registration, event, now))
     return issued.verification
