@@ -138,6 +138,19 @@ async def test_hot_use_cases_stay_within_their_statements(no_cooldown: Harness) 
     login = {**seed, "password": PASSWORD}
     await step("login", lambda: c.post("/v1/sessions", json=login))
 
+    # an address that has an account costs the very statements of a new one: the INSERT
+    # of the mail picks "already registered" (enumeration)
+    again = await c.post("/v1/registrations", json={"flow": "member"})
+    base = f"/v1/registrations/{again.json()['id']}"
+    auth = {"Authorization": f"Bearer {again.json()['token']}"}
+    await step("known", lambda: c.post(f"{base}/steps/email", json=seed, headers=auth))
+    await step("known (seed 004)", lambda: c.post(send, json=seed))
+    mails = [m for m in await h.outbox() if m.recipient == seed["email"]]
+    assert [m.template for m in mails[:2]] == ["already_registered"] * 2  # newest first
+    for known, unknown in (("known", "email step"), ("known (seed 004)", "send-code (seed 004)")):
+        assert seen[known].statements == seen[unknown].statements
+        assert seen[known].checkouts == seen[unknown].checkouts
+
     found = {name: (s.checkouts, s.kinds()) for name, s in seen.items()}
     expected = {
         name: (units, [k for k in kinds.split() if k != "|" and (sqlite or k != "BEGIN")])
