@@ -21,6 +21,7 @@ from regflow.core.model import (
     FunnelEvent,
     OutboxKind,
     OutboxMessage,
+    OutboxStatus,
     Registration,
     RegistrationStatus,
     Verification,
@@ -258,6 +259,48 @@ async def test_outbox_leases_each_message_to_one_owner(uows: SqlUnitOfWorkFactor
         async with uows() as uow:  # never leave due messages behind for other tests
             for m in mine:
                 await uow.outbox.mark_sent(m.id, now, scrub=True)
+            await uow.commit()
+
+
+async def test_outbox_claims_the_oldest_and_marks_a_batch_sent(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    base = datetime(1980, 1, 1, 12, 0, tzinfo=UTC)  # before every other test's messages
+    mine = [message(base + timedelta(seconds=s)) for s in (3, 0, 2, 1)]
+    async with uows() as uow:
+        for m in mine:
+            await uow.outbox.add(m)
+        await uow.commit()
+    oldest = sorted(mine, key=lambda m: m.available_at)
+    now = base + timedelta(minutes=1)
+    try:
+        async with uows() as uow:
+            got = await uow.outbox.claim(
+                limit=3, now=now, lease_until=now + timedelta(minutes=5), owner="w"
+            )
+            await uow.outbox.mark_all_sent([], now, scrub=True)  # nothing to record
+            await uow.outbox.mark_all_sent([m.id for m in got[:2]], now, scrub=True)
+            await uow.commit()
+        assert [m.id for m in got] == [m.id for m in oldest[:3]]  # oldest first
+        assert got[0].context == {"code": "123456"} and got[0].status is OutboxStatus.PENDING
+        async with uows.engine.connect() as conn:
+            rows = {
+                r.id: r
+                for r in await conn.execute(
+                    select(outbox_messages).where(outbox_messages.c.id.in_([m.id for m in mine]))
+                )
+            }
+        for m in oldest[:2]:
+            row = rows[m.id]
+            assert (row.status, row.attempts, row.context, row.sent_at) == ("sent", 1, {}, now)
+            assert row.lease_owner is None and row.lease_until is None
+        leased, untouched = rows[oldest[2].id], rows[oldest[3].id]
+        assert (leased.status, leased.lease_owner, leased.attempts) == ("pending", "w", 0)
+        assert leased.context == {"code": "123456"}
+        assert untouched.lease_owner is None
+    finally:
+        async with uows() as uow:  # never leave due messages behind for other tests
+            await uow.outbox.mark_all_sent([m.id for m in mine], now, scrub=True)
             await uow.commit()
 
 

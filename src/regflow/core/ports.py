@@ -300,6 +300,12 @@ class OutboxRepository(Protocol):
 
     async def mark_sent(self, message_id: str, now: datetime, *, scrub: bool) -> None: ...
 
+    async def mark_all_sent(
+        self, message_ids: Sequence[str], now: datetime, *, scrub: bool
+    ) -> None:
+        """Record the delivery of each of ``message_ids`` (the worker's batch)."""
+        ...
+
     async def mark_failed(self, message_id: str, error: str, *, retry_at: datetime | None) -> None:
         """Record a failed attempt; ``retry_at`` None means dead."""
         ...
