@@ -173,6 +173,7 @@ def build_runtime(settings: Settings) -> Runtime:
         senders,
         clock=utc_now,
         poll_seconds=settings.worker_poll_seconds,
+        batch_size=settings.outbox_batch_size,
         lease_seconds=settings.outbox_lease_seconds,
         max_attempts=settings.outbox_max_attempts,
         scrub_after_send=not settings.dev_mailbox,
