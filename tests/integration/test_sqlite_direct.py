@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.persistence.database import create_engine
 from regflow.persistence.sqlite_inline import DirectConnection
-from regflow.persistence.uow import SqlUnitOfWorkFactory
+from regflow.persistence.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 probe = Table(
     "probe",
@@ -28,6 +29,11 @@ probe = Table(
     Column("name", String, unique=True),
     Column("n", Integer),
 )
+
+
+def connection(uow: SqlUnitOfWork) -> AsyncConnection:
+    assert uow._conn is not None
+    return uow._conn
 
 
 @pytest.fixture
@@ -57,8 +63,8 @@ async def test_a_writer_waits_for_another_connections_lock_on_the_loop(
 
     async def write() -> None:
         async with uows() as uow:
-            assert isinstance(uow._conn, DirectConnection)
-            await uow._conn.execute(insert(probe).values(name="mine", n=2))
+            assert isinstance(connection(uow), DirectConnection)
+            await connection(uow).execute(insert(probe).values(name="mine", n=2))
             await uow.commit()
 
     ticks = 0
@@ -72,7 +78,7 @@ async def test_a_writer_waits_for_another_connections_lock_on_the_loop(
     other.close()
 
     async with uows(read_only=True) as uow:
-        rows = (await uow._conn.execute(select(probe.c.name).order_by(probe.c.id))).all()
+        rows = (await connection(uow).execute(select(probe.c.name).order_by(probe.c.id))).all()
     assert [r.name for r in rows] == ["other", "mine"]
 
 
@@ -82,7 +88,7 @@ async def test_a_reader_does_not_wait_for_a_writer(path: Path, uows: SqlUnitOfWo
     other.execute("INSERT INTO probe (name, n) VALUES ('uncommitted', 1)")
     try:
         async with uows(read_only=True) as uow:  # WAL: readers see the last commit
-            count = await uow._conn.scalar(text("SELECT count(*) FROM probe"))
+            count = await connection(uow).scalar(text("SELECT count(*) FROM probe"))
         assert count == 0
     finally:
         other.execute("ROLLBACK")
@@ -91,7 +97,7 @@ async def test_a_reader_does_not_wait_for_a_writer(path: Path, uows: SqlUnitOfWo
 
 async def test_update_returning_counts_the_rows_it_wrote(uows: SqlUnitOfWorkFactory) -> None:
     async with uows() as uow:
-        conn = uow._conn
+        conn = connection(uow)
         await conn.execute(insert(probe), [{"name": "a", "n": 1}, {"name": "b", "n": 1}])
         result = await conn.execute(update(probe).values(n=probe.c.n + 1).returning(probe.c.n))
         assert result.rowcount == 2
@@ -101,7 +107,7 @@ async def test_update_returning_counts_the_rows_it_wrote(uows: SqlUnitOfWorkFact
 
 async def test_a_savepoint_rolls_back_alone(uows: SqlUnitOfWorkFactory) -> None:
     async with uows() as uow:
-        conn = uow._conn
+        conn = connection(uow)
         await conn.execute(insert(probe).values(name="kept", n=1))
         with pytest.raises(IntegrityError):
             async with conn.begin_nested():
@@ -110,12 +116,12 @@ async def test_a_savepoint_rolls_back_alone(uows: SqlUnitOfWorkFactory) -> None:
         await uow.commit()
 
     async with uows(read_only=True) as uow:
-        names = (await uow._conn.scalars(select(probe.c.name))).all()
+        names = (await connection(uow).scalars(select(probe.c.name))).all()
     assert names == ["kept"]
 
 
 async def test_leaving_without_commit_rolls_back(uows: SqlUnitOfWorkFactory) -> None:
     async with uows() as uow:
-        await uow._conn.execute(insert(probe).values(name="dropped", n=1))
+        await connection(uow).execute(insert(probe).values(name="dropped", n=1))
     async with uows(read_only=True) as uow:
-        assert await uow._conn.scalar(text("SELECT count(*) FROM probe")) == 0
+        assert await connection(uow).scalar(text("SELECT count(*) FROM probe")) == 0
