@@ -238,6 +238,13 @@ class MembershipRepository(Protocol):
         """The account's memberships, oldest first."""
         ...
 
+    async def active_with_organizations(
+        self, account_id: str
+    ) -> list[tuple[Membership, Organization | None]]:
+        """The account's active memberships, oldest first, each with its organization
+        (one statement: a sign-in reads them all)."""
+        ...
+
     async def get(self, membership_id: str) -> Membership | None: ...
 
     async def for_organization(

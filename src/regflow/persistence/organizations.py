@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -80,6 +80,16 @@ class SqlOrganizations:
             raise violation from None
 
 
+_ORG_LABELS = {c.name: f"org_{c.name}" for c in ot.c}
+# built once: an account's active memberships, each with its organization (a sign-in)
+_ACTIVE_WITH_ORGANIZATIONS = (
+    select(mt, *(c.label(_ORG_LABELS[c.name]) for c in ot.c))
+    .select_from(mt.outerjoin(ot, ot.c.id == mt.c.organization_id))
+    .where(mt.c.account_id == bindparam("b_account"), mt.c.status == MembershipStatus.ACTIVE.value)
+    .order_by(mt.c.created_at, mt.c.id)
+)
+
+
 def _membership(r: Any) -> Membership:
     return Membership(
         id=r.id,
@@ -122,6 +132,19 @@ class SqlMemberships:
             select(mt).where(mt.c.account_id == account_id).order_by(mt.c.created_at, mt.c.id)
         )
         return [_membership(r) for r in rows]
+
+    async def active_with_organizations(
+        self, account_id: str
+    ) -> list[tuple[Membership, Organization | None]]:
+        rows = await self._conn.execute(_ACTIVE_WITH_ORGANIZATIONS, {"b_account": account_id})
+        found: list[tuple[Membership, Organization | None]] = []
+        for r in rows:
+            m = r._mapping
+            organization = None
+            if m[_ORG_LABELS["id"]] is not None:
+                organization = _org({name: m[label] for name, label in _ORG_LABELS.items()})
+            found.append((_membership(r), organization))
+        return found
 
     async def get(self, membership_id: str) -> Membership | None:
         row = (await self._conn.execute(select(mt).where(mt.c.id == membership_id))).first()
