@@ -171,6 +171,10 @@ class VerificationRepository(Protocol):
 
     async def delete_for(self, registration_id: str, channel: Channel) -> None: ...
 
+    async def delete_all_for(self, registration_id: str) -> None:
+        """Every verification of the registration, on every channel (one statement)."""
+        ...
+
 
 class AccountRepository(Protocol):
     async def add(self, account: Account) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from regflow.core.model import JoinPolicy, Membership, MembershipStatus, Organization, Role
 from regflow.core.onboarding import MemberView
 from regflow.persistence.errors import unique_violation
+from regflow.persistence.inserts import insert_unless_taken
 from regflow.persistence.tables import accounts as at
 from regflow.persistence.tables import memberships as mt
 from regflow.persistence.tables import organizations as ot
@@ -34,19 +35,24 @@ class SqlOrganizations:
         self._conn = conn
 
     async def add(self, o: Organization) -> None:
+        values = {
+            "id": o.id,
+            "name": o.name,
+            "slug": o.slug,
+            "join_code": o.join_code,
+            "join_policy": o.join_policy,
+            "settings": o.settings,
+            "created_at": o.created_at,
+        }
+        written = await self._conn.execute(
+            insert_unless_taken(self._conn.dialect.name, ot).values(**values)
+        )
+        if written.rowcount == 1:
+            return
+        # something is taken: the insert again, in a savepoint, says what
         try:
             async with self._conn.begin_nested():
-                await self._conn.execute(
-                    insert(ot).values(
-                        id=o.id,
-                        name=o.name,
-                        slug=o.slug,
-                        join_code=o.join_code,
-                        join_policy=o.join_policy,
-                        settings=o.settings,
-                        created_at=o.created_at,
-                    )
-                )
+                await self._conn.execute(insert(ot).values(**values))
         except IntegrityError as error:
             violation = unique_violation(error, ("slug", "join_code"))
             if violation is None:
