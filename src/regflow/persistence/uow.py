@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -82,53 +83,54 @@ class SqlUnitOfWork:
         self._funnel: PendingFunnel = PendingFunnel()
 
     async def __aenter__(self) -> Self:
-        if self._write_lock is not None:
-            try:
-                await asyncio.wait_for(self._write_lock.acquire(), WRITE_LOCK_WAIT_SECONDS)
+        lock = self._write_lock
+        if lock is not None:
+            if not lock.locked():
+                await lock.acquire()  # free: no timer, no task
                 self._holds_lock = True
-            except TimeoutError:
-                pass  # fall back to SQLite's own busy timeout rather than fail
+            else:
+                try:
+                    async with asyncio.timeout(WRITE_LOCK_WAIT_SECONDS):
+                        await lock.acquire()
+                    self._holds_lock = True
+                except TimeoutError:
+                    pass  # fall back to SQLite's own busy timeout rather than fail
         try:
             conn = await self._engine.connect()
         except BaseException:
             self._release()
             raise
-        if self._read_only:
-            # PostgreSQL: no transaction at all (no BEGIN and ROLLBACK round trips); under
-            # READ COMMITTED every statement takes its own snapshot anyway. SQLite: a
-            # deferred BEGIN, which takes no write lock.
-            options: dict[str, object] = {"regflow_read_only": True}
-            if self._engine.dialect.name == "postgresql":
-                options["isolation_level"] = "AUTOCOMMIT"
-            conn = await conn.execution_options(**options)
-        self._conn = conn
-        self._tx = await conn.begin()
-        dialect = conn.dialect.name
+        try:
+            if self._read_only:
+                # PostgreSQL: no transaction at all (no BEGIN and ROLLBACK round trips);
+                # under READ COMMITTED every statement takes its own snapshot anyway.
+                # SQLite: a deferred BEGIN, which takes no write lock.
+                options: dict[str, object] = {"regflow_read_only": True}
+                if self._engine.dialect.name == "postgresql":
+                    options["isolation_level"] = "AUTOCOMMIT"
+                conn = await conn.execution_options(**options)
+            self._conn = conn
+            self._tx = await conn.begin()
+        except BaseException:
+            try:
+                await conn.close()
+            finally:
+                self._conn = None
+                self._release()
+            raise
         self._funnel = PendingFunnel() if self._record_events else DiscardedFunnel()
         self.funnel = self._funnel  # written by the registrations' own writes, or at commit
-        self.registrations = SqlRegistrations(conn, self._funnel, lock=not self._read_only)
-        self.verifications = SqlVerifications(conn)
-        self.accounts = SqlAccounts(conn)
-        self.imports = SqlImports(conn)  # regflow users import
-        self.organizations = SqlOrganizations(conn)
-        self.memberships = SqlMemberships(conn)
-        self.outbox = SqlOutbox(conn, dialect)
-        self.idempotency = SqlIdempotency(conn)
-        self.signing_keys = SqlSigningKeys(conn)
-        self.reports = SqlReportQueries(conn)  # funnel reports and metrics
-        self.sweep = SqlRegistrationSweep(conn)  # expiry and retention sweep
-        self.expired = SqlExpiredRows(conn)  # the sweep's pruning of short-lived rows
-        self.invitations = SqlInvitations(conn)  # organizations
-        self.uploads = SqlUploads(conn)  # organizations
-        self.profiles = SqlProfiles(conn)  # organizations
-        self.resets = SqlPasswordResets(conn)  # password resets
-        self.login_sessions = SqlLoginSessions(conn)  # the hosted UI's login sessions
-        self.second_factors = SqlSecondFactors(conn)  # TOTP, recovery codes, challenges
-        self.erasure = SqlErasure(conn)  # leaving
-        self.email_changes = SqlEmailChanges(conn)  # changing the address
-        self.oauth_codes = SqlAuthorizationCodes(conn)  # the OpenID Provider
-        self.refresh_tokens = SqlRefreshTokens(conn)  # the OpenID Provider
         return self
+
+    def __getattr__(self, name: str) -> object:
+        """A repository, built on first use (most units of work use two or three)."""
+        build = _REPOSITORIES.get(name)
+        conn = self.__dict__.get("_conn")
+        if build is None or conn is None:
+            raise AttributeError(name)
+        repository = build(self, conn)
+        setattr(self, name, repository)
+        return repository
 
     async def __aexit__(
         self,
@@ -160,6 +162,33 @@ class SqlUnitOfWork:
                     self._observer(event)
                 except Exception:  # a metric must never fail a committed use case
                     log.exception("funnel events observer failed")
+
+
+_Build = Callable[[SqlUnitOfWork, AsyncConnection], object]
+_REPOSITORIES: dict[str, _Build] = {
+    "registrations": lambda u, c: SqlRegistrations(c, u._funnel, lock=not u._read_only),
+    "verifications": lambda u, c: SqlVerifications(c),
+    "accounts": lambda u, c: SqlAccounts(c),
+    "imports": lambda u, c: SqlImports(c),  # regflow users import
+    "organizations": lambda u, c: SqlOrganizations(c),
+    "memberships": lambda u, c: SqlMemberships(c),
+    "outbox": lambda u, c: SqlOutbox(c, c.dialect.name),
+    "idempotency": lambda u, c: SqlIdempotency(c),
+    "signing_keys": lambda u, c: SqlSigningKeys(c),
+    "reports": lambda u, c: SqlReportQueries(c),  # funnel reports and metrics
+    "sweep": lambda u, c: SqlRegistrationSweep(c),  # expiry and retention sweep
+    "expired": lambda u, c: SqlExpiredRows(c),  # the sweep's pruning of short-lived rows
+    "invitations": lambda u, c: SqlInvitations(c),  # organizations
+    "uploads": lambda u, c: SqlUploads(c),  # organizations
+    "profiles": lambda u, c: SqlProfiles(c),  # organizations
+    "resets": lambda u, c: SqlPasswordResets(c),  # password resets
+    "login_sessions": lambda u, c: SqlLoginSessions(c),  # the hosted UI's login sessions
+    "second_factors": lambda u, c: SqlSecondFactors(c),  # TOTP, recovery codes, challenges
+    "erasure": lambda u, c: SqlErasure(c),  # leaving
+    "email_changes": lambda u, c: SqlEmailChanges(c),  # changing the address
+    "oauth_codes": lambda u, c: SqlAuthorizationCodes(c),  # the OpenID Provider
+    "refresh_tokens": lambda u, c: SqlRefreshTokens(c),  # the OpenID Provider
+}
 
 
 class SqlUnitOfWorkFactory:
