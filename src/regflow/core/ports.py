@@ -137,6 +137,19 @@ class RegistrationRepository(Protocol):
         name a registration by its email use tokens derived from it)."""
         ...
 
+    async def get_with_challenges(
+        self, registration_id: str
+    ) -> tuple[Registration, list[Verification]] | None:
+        """The registration and every verification challenge it has, in one read (for
+        :meth:`VerificationRepository.seen`); in a writing unit of work the row is locked."""
+        ...
+
+    async def find_active_with_challenges(
+        self, token_hash: str
+    ) -> tuple[Registration, list[Verification]] | None:
+        """:meth:`find_active` with the challenges, like :meth:`get_with_challenges`."""
+        ...
+
     async def update(self, registration: Registration) -> None:
         """Write back; raises ConcurrentUpdate when ``version`` moved meanwhile.
 
@@ -152,6 +165,11 @@ class VerificationRepository(Protocol):
         """The newest verification of that channel in that registration."""
         ...
 
+    def seen(self, registration_id: str, challenges: Sequence[Verification]) -> None:
+        """Every challenge the registration has, read with it in this unit of work: the
+        current one of each channel is known from now on (no statement to ask again)."""
+        ...
+
     async def get_by_link(self, link_hash: str) -> Verification | None: ...
 
     async def reissue(self, verification: Verification) -> None:
@@ -159,10 +177,16 @@ class VerificationRepository(Protocol):
         ...
 
     async def count_attempt(
-        self, verification_id: str, max_attempts: int, *, used: bool = False
+        self,
+        verification_id: str,
+        max_attempts: int,
+        *,
+        used: bool = False,
+        consume_at: datetime | None = None,
     ) -> int | None:
         """Atomically count one attempt; the new count, or None if none is left or (unless
-        ``used``: a used code presented again) the code was used."""
+        ``used``: a used code presented again) the code was used. ``consume_at``: the
+        attempt is a right code, used at that time by the same statement."""
         ...
 
     async def consume(self, verification_id: str, now: datetime) -> bool:
@@ -170,6 +194,10 @@ class VerificationRepository(Protocol):
         ...
 
     async def delete_for(self, registration_id: str, channel: Channel) -> None: ...
+
+    async def delete_all_for(self, registration_id: str) -> None:
+        """Every verification of the registration, on every channel (one statement)."""
+        ...
 
 
 class AccountRepository(Protocol):
@@ -238,6 +266,13 @@ class MembershipRepository(Protocol):
         """The account's memberships, oldest first."""
         ...
 
+    async def active_with_organizations(
+        self, account_id: str
+    ) -> list[tuple[Membership, Organization | None]]:
+        """The account's active memberships, oldest first, each with its organization
+        (one statement: a sign-in reads them all)."""
+        ...
+
     async def get(self, membership_id: str) -> Membership | None: ...
 
     async def for_organization(
@@ -262,6 +297,11 @@ class MembershipRepository(Protocol):
 
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> None: ...
+
+    async def add_by_account(self, message: OutboxMessage, known: OutboxMessage) -> None:
+        """Queue ``message``, or ``known``'s template and context when an account has its
+        recipient's address, in one statement either way."""
+        ...
 
     async def claim(
         self, *, limit: int, now: datetime, lease_until: datetime, owner: str

@@ -17,14 +17,36 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Update, bindparam, func, insert, or_, select, update
+from sqlalchemy import Update, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.model import OutboxKind, OutboxMessage, OutboxStatus
+from regflow.persistence.tables import accounts
 from regflow.persistence.tables import outbox_messages as t
 
 _DUE = (OutboxStatus.PENDING.value, OutboxStatus.RETRYING.value)
 _INSERT = insert(t)  # built once: see persistence/registrations.py
+# one message or the other, as an account holds the recipient's address or not: the INSERT
+# decides, so that both cases run the same statement with the same parameters
+_KNOWN = exists().where(accounts.c.email == bindparam("b_recipient"))
+_INSERT_BY_ACCOUNT = insert(t).values(
+    id=bindparam("b_id"),
+    kind=bindparam("b_kind"),
+    recipient=bindparam("b_recipient"),
+    template=case(
+        (_KNOWN, bindparam("b_known_template", type_=t.c.template.type)),
+        else_=bindparam("b_template", type_=t.c.template.type),
+    ),
+    context=case(
+        (_KNOWN, bindparam("b_known_context", type_=t.c.context.type)),
+        else_=bindparam("b_context", type_=t.c.context.type),
+    ),
+    locale=bindparam("b_locale"),
+    status=bindparam("b_status"),
+    attempts=bindparam("b_attempts"),
+    available_at=bindparam("b_available_at", type_=t.c.available_at.type),
+    created_at=bindparam("b_created_at", type_=t.c.created_at.type),
+)
 
 
 @cache
@@ -90,6 +112,28 @@ class SqlOutbox:
                 "attempts": m.attempts,
                 "available_at": m.available_at,
                 "created_at": m.created_at,
+            },
+        )
+
+    async def add_by_account(self, m: OutboxMessage, known: OutboxMessage) -> None:
+        """Queue ``m``, or ``known``'s template and context instead when an account has the
+        address ``m`` goes to: one statement whichever it is (the "already registered" mail
+        costs what a code does)."""
+        await self._conn.execute(
+            _INSERT_BY_ACCOUNT,
+            {
+                "b_id": m.id,
+                "b_kind": m.kind.value,
+                "b_recipient": m.recipient,
+                "b_template": m.template,
+                "b_context": m.context,
+                "b_known_template": known.template,
+                "b_known_context": known.context,
+                "b_locale": m.locale,
+                "b_status": m.status.value,
+                "b_attempts": m.attempts,
+                "b_available_at": m.available_at,
+                "b_created_at": m.created_at,
             },
         )
 
