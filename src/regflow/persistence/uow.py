@@ -8,10 +8,13 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from regflow.core import ports
+from regflow.persistence import sqlite_inline
 from regflow.persistence.accounts import SqlAccounts
+from regflow.persistence.database import SQLITE_LOCK_TIMEOUT_SECONDS as LOCK_TIMEOUT
 from regflow.persistence.email_changes import SqlEmailChanges
 from regflow.persistence.erasure import SqlErasure
 from regflow.persistence.expired import SqlExpiredRows
@@ -68,11 +71,13 @@ class SqlUnitOfWork:
         engine: AsyncEngine,
         *,
         read_only: bool = False,
+        direct: Engine | None = None,
         write_lock: asyncio.Lock | None = None,
         record_events: bool = True,
         observer: EventsObserver | None = None,
     ) -> None:
         self._engine = engine
+        self._direct = direct
         self._read_only = read_only
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
@@ -96,12 +101,17 @@ class SqlUnitOfWork:
                 except TimeoutError:
                     pass  # fall back to SQLite's own busy timeout rather than fail
         try:
-            conn = await self._engine.connect()
+            if self._direct is not None:  # SQLite: the sync connection, without greenlets
+                conn: AsyncConnection = await sqlite_inline.connect(
+                    self._engine, self._direct, read_only=self._read_only, timeout=LOCK_TIMEOUT
+                )
+            else:
+                conn = await self._engine.connect()
         except BaseException:
             self._release()
             raise
         try:
-            if self._read_only:
+            if self._read_only and self._direct is None:
                 # PostgreSQL: no transaction at all (no BEGIN and ROLLBACK round trips);
                 # under READ COMMITTED every statement takes its own snapshot anyway.
                 # SQLite: a deferred BEGIN, which takes no write lock.
@@ -211,11 +221,13 @@ class SqlUnitOfWorkFactory:
         self.record_events = record_events
         self.observer = observer  # called once per funnel event after its commit (metrics)
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._direct = sqlite_inline.direct_engine(engine)
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(
             self.engine,
             read_only=read_only,
+            direct=self._direct,
             write_lock=self._write_lock,
             record_events=self.record_events,
             observer=self.observer,
