@@ -137,6 +137,19 @@ class RegistrationRepository(Protocol):
         name a registration by its email use tokens derived from it)."""
         ...
 
+    async def get_with_challenges(
+        self, registration_id: str
+    ) -> tuple[Registration, list[Verification]] | None:
+        """The registration and every verification challenge it has, in one read (for
+        :meth:`VerificationRepository.seen`); in a writing unit of work the row is locked."""
+        ...
+
+    async def find_active_with_challenges(
+        self, token_hash: str
+    ) -> tuple[Registration, list[Verification]] | None:
+        """:meth:`find_active` with the challenges, like :meth:`get_with_challenges`."""
+        ...
+
     async def update(self, registration: Registration) -> None:
         """Write back; raises ConcurrentUpdate when ``version`` moved meanwhile.
 
@@ -152,6 +165,11 @@ class VerificationRepository(Protocol):
         """The newest verification of that channel in that registration."""
         ...
 
+    def seen(self, registration_id: str, challenges: Sequence[Verification]) -> None:
+        """Every challenge the registration has, read with it in this unit of work: the
+        current one of each channel is known from now on (no statement to ask again)."""
+        ...
+
     async def get_by_link(self, link_hash: str) -> Verification | None: ...
 
     async def reissue(self, verification: Verification) -> None:
@@ -159,10 +177,16 @@ class VerificationRepository(Protocol):
         ...
 
     async def count_attempt(
-        self, verification_id: str, max_attempts: int, *, used: bool = False
+        self,
+        verification_id: str,
+        max_attempts: int,
+        *,
+        used: bool = False,
+        consume_at: datetime | None = None,
     ) -> int | None:
         """Atomically count one attempt; the new count, or None if none is left or (unless
-        ``used``: a used code presented again) the code was used."""
+        ``used``: a used code presented again) the code was used. ``consume_at``: the
+        attempt is a right code, used at that time by the same statement."""
         ...
 
     async def consume(self, verification_id: str, now: datetime) -> bool:
@@ -263,6 +287,11 @@ class MembershipRepository(Protocol):
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> None: ...
 
+    async def add_by_account(self, message: OutboxMessage, known: OutboxMessage) -> None:
+        """Queue ``message``, or ``known``'s template and context when an account has its
+        recipient's address, in one statement either way."""
+        ...
+
     async def claim(
         self, *, limit: int, now: datetime, lease_until: datetime, owner: str
     ) -> list[OutboxMessage]:
@@ -270,6 +299,12 @@ class OutboxRepository(Protocol):
         ...
 
     async def mark_sent(self, message_id: str, now: datetime, *, scrub: bool) -> None: ...
+
+    async def mark_all_sent(
+        self, message_ids: Sequence[str], now: datetime, *, scrub: bool
+    ) -> None:
+        """Record the delivery of each of ``message_ids`` (the worker's batch)."""
+        ...
 
     async def mark_failed(self, message_id: str, error: str, *, retry_at: datetime | None) -> None:
         """Record a failed attempt; ``retry_at`` None means dead."""

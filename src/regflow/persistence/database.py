@@ -20,15 +20,16 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     On SQLite every unit of work that writes starts with ``BEGIN IMMEDIATE`` so
     two writers queue on the lock (``busy_timeout``) instead of failing when a
     read transaction tries to upgrade; read-only units of work use a plain
-    deferred ``BEGIN``. SQLite statements run on the event loop's thread
-    (``sqlite_inline``), not one thread hop each.
+    deferred ``BEGIN``. SQLite statements run on the event loop's thread through
+    the standard ``sqlite3`` module (``sqlite_inline``), not one thread hop each.
     """
     if url.startswith("sqlite"):
-        database = make_url(url).database or ":memory:"
+        parsed = make_url(url)
+        database = parsed.database or ":memory:"
         engine = create_async_engine(
-            url,
+            parsed.set(drivername=f"sqlite+{sqlite_inline.DRIVER}"),
             echo=echo,
-            async_creator=sqlite_inline.connector(database, SQLITE_LOCK_TIMEOUT_SECONDS),
+            creator=sqlite_inline.connector(database, SQLITE_LOCK_TIMEOUT_SECONDS),
         )
         _configure_sqlite(engine)
         return engine
@@ -39,7 +40,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         # isolation_level=None (we emit BEGIN ourselves) and a busy timeout of 0 were set
-        # when connecting: a locked database is waited for by sqlite_inline, off the loop
+        # when connecting: a locked database is waited for by sqlite_inline, without blocking
         cursor = dbapi_connection.cursor()
         for pragma in (
             "PRAGMA journal_mode=WAL",
@@ -51,5 +52,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        read_only = connection.get_execution_options().get("regflow_read_only", False)
+        options = connection.get_execution_options()
+        if options.get(sqlite_inline.DIRECT, False):
+            return  # a unit of work's DirectConnection emits its BEGIN itself, retrying
+        read_only = options.get("regflow_read_only", False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

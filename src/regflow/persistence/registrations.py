@@ -15,11 +15,20 @@ from sqlalchemy import String, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from regflow.core.model import InvitationLink, Registration, RegistrationStatus, Reserved, Role
+from regflow.core.model import (
+    InvitationLink,
+    Registration,
+    RegistrationStatus,
+    Reserved,
+    Role,
+    Verification,
+)
 from regflow.errors import ConcurrentUpdate
 from regflow.persistence.errors import unique_violation
 from regflow.persistence.funnel import PendingFunnel, encode
 from regflow.persistence.tables import registrations as t
+from regflow.persistence.tables import verifications as vt
+from regflow.persistence.verifications import verification_row
 
 # every column but the events waiting for the sweep, which only the drain reads
 _COLUMNS = [c for c in t.c if c.name != "pending_events"]
@@ -31,6 +40,28 @@ _FIND_ACTIVE = (
     .order_by(t.c.created_at.desc())
     .limit(1)
 )
+# with every verification challenge of the registration (few: one per channel), so that
+# the use cases that send or check a code ask no second question; locked: only the
+# registration's row (PostgreSQL refuses to lock the nullable side of an outer join)
+_CHALLENGES = [c.label(f"v_{c.name}") for c in vt.c]
+_WITH_CHALLENGES = select(*_COLUMNS, *_CHALLENGES).select_from(
+    t.outerjoin(vt, vt.c.registration_id == t.c.id)
+)
+_GET_WITH_CHALLENGES = _WITH_CHALLENGES.where(t.c.id == bindparam("b_id"))
+_GET_WITH_CHALLENGES_LOCKED = _GET_WITH_CHALLENGES.with_for_update(of=t)
+_newest = t.alias("newest")
+_ACTIVE_ID = (
+    select(_newest.c.id)
+    .where(
+        _newest.c.token_hash == bindparam("b_token_hash"),
+        _newest.c.status == bindparam("b_status"),
+    )
+    .order_by(_newest.c.created_at.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_FIND_ACTIVE_WITH_CHALLENGES = _WITH_CHALLENGES.where(t.c.id == _ACTIVE_ID)
+_FIND_ACTIVE_WITH_CHALLENGES_LOCKED = _FIND_ACTIVE_WITH_CHALLENGES.with_for_update(of=t)
 _INSERT = insert(t)
 # the other columns are SET from the parameters' keys
 _UPDATE = (
@@ -142,6 +173,19 @@ class SqlRegistrations:
         row = (await self._conn.execute(query, {"b_id": registration_id})).first()
         return None if row is None else _registration(row._mapping)
 
+    async def get_with_challenges(
+        self, registration_id: str
+    ) -> tuple[Registration, list[Verification]] | None:
+        query = _GET_WITH_CHALLENGES_LOCKED if self._lock else _GET_WITH_CHALLENGES
+        return _with_challenges(await self._conn.execute(query, {"b_id": registration_id}))
+
+    async def find_active_with_challenges(
+        self, token_hash: str
+    ) -> tuple[Registration, list[Verification]] | None:
+        query = _FIND_ACTIVE_WITH_CHALLENGES_LOCKED if self._lock else _FIND_ACTIVE_WITH_CHALLENGES
+        params = {"b_token_hash": token_hash, "b_status": RegistrationStatus.ACTIVE.value}
+        return _with_challenges(await self._conn.execute(query, params))
+
     async def find_active(self, token_hash: str) -> Registration | None:
         params = {"b_token_hash": token_hash, "b_status": RegistrationStatus.ACTIVE.value}
         row = (await self._conn.execute(_FIND_ACTIVE, params)).first()
@@ -165,3 +209,11 @@ class SqlRegistrations:
             raise ConcurrentUpdate()
         registration.version += 1
         self._events.written.extend(events)
+
+
+def _with_challenges(rows: Any) -> tuple[Registration, list[Verification]] | None:
+    mappings = [row._mapping for row in rows]
+    if not mappings:
+        return None
+    challenges = [verification_row(m, "v_") for m in mappings if m["v_id"] is not None]
+    return _registration(mappings[0]), challenges
