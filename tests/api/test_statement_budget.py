@@ -79,16 +79,17 @@ BUDGET: dict[str, tuple[int, str]] = {
     "send-code (seed 004)": (1, "BEGIN SELECT INSERT INSERT INSERT"),
     "send-code again (seed 004)": (1, "BEGIN SELECT UPDATE INSERT UPDATE"),
     "verify-email (seed 004)": (1, "BEGIN SELECT UPDATE UPDATE"),
-    # completion reads the membership's organization once (its answer and its token)
+    # completion: the account and the organization inserted with no savepoint (ON CONFLICT
+    # DO NOTHING), the membership, the registration, its verifications deleted at once; the
+    # organization founded answers and signs the token without being read again
     "register (seed 004)": (
         4,
         "BEGIN SELECT | BEGIN SELECT | BEGIN SELECT UPDATE"
-        " | BEGIN SELECT SAVEPOINT INSERT RELEASE SAVEPOINT INSERT RELEASE"
-        " INSERT UPDATE DELETE DELETE SELECT",
+        " | BEGIN SELECT INSERT INSERT INSERT UPDATE DELETE",
     ),
-    # the account and memberships, then whether a second factor is enrolled or required:
-    # two more reads since two-factor sign-in, to fold into the first ones
-    "login": (4, "BEGIN SELECT | BEGIN SELECT SELECT | BEGIN SELECT | BEGIN SELECT"),
+    # the account (as for an unknown email), then, once the password is right, the active
+    # memberships with their organizations and whether a second factor is enrolled
+    "login": (2, "BEGIN SELECT | BEGIN SELECT SELECT"),
 }
 
 

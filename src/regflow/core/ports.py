@@ -195,6 +195,10 @@ class VerificationRepository(Protocol):
 
     async def delete_for(self, registration_id: str, channel: Channel) -> None: ...
 
+    async def delete_all_for(self, registration_id: str) -> None:
+        """Every verification of the registration, on every channel (one statement)."""
+        ...
+
 
 class AccountRepository(Protocol):
     async def add(self, account: Account) -> None:
@@ -260,6 +264,13 @@ class MembershipRepository(Protocol):
 
     async def for_account(self, account_id: str) -> Sequence[Membership]:
         """The account's memberships, oldest first."""
+        ...
+
+    async def active_with_organizations(
+        self, account_id: str
+    ) -> list[tuple[Membership, Organization | None]]:
+        """The account's active memberships, oldest first, each with its organization
+        (one statement: a sign-in reads them all)."""
         ...
 
     async def get(self, membership_id: str) -> Membership | None: ...

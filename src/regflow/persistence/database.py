@@ -33,7 +33,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No ping before each checkout: with asyncpg it is three round trips (BEGIN, ";",
+    # ROLLBACK), more than a cheap call's own statements. A connection the server dropped
+    # (a restart, a failover) fails the one request that meets it with 503 and Retry-After
+    # (regflow.app), and that disconnect invalidates every older connection of the pool, so
+    # the requests after it reconnect.
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -92,6 +92,7 @@ _CONSUME = (
 _DELETE_FOR = delete(t).where(
     t.c.registration_id == bindparam("b_rid"), t.c.channel == bindparam("b_channel")
 )
+_DELETE_ALL_FOR = delete(t).where(t.c.registration_id == bindparam("b_rid"))
 
 
 class SqlVerifications:
@@ -220,6 +221,11 @@ class SqlVerifications:
             _DELETE_FOR, {"b_rid": registration_id, "b_channel": channel.value}
         )
         self._current[(registration_id, channel)] = None
+
+    async def delete_all_for(self, registration_id: str) -> None:
+        await self._conn.execute(_DELETE_ALL_FOR, {"b_rid": registration_id})
+        for channel in Channel:
+            self._current[(registration_id, channel)] = None
 
     def _forget(self, verification_id: str) -> None:
         found = self._known_by_id(verification_id)
