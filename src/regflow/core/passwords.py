@@ -22,9 +22,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Protocol
 
-from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from regflow.core.guesses import zxcvbn
 from regflow.errors import ErrorCode, FieldProblem
 
 PRODUCT_WORDS = ("regflow",)  # context words for every password: the service's own name

@@ -49,8 +49,9 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
     three round trips (``BEGIN``, ``;``, ``ROLLBACK``): more than a cheap call's
     statements. A connection used within ``PING_IDLE_SECONDS`` was alive then; one
     idle longer (a server restart, an idle timeout, a dropped link) is pinged, and
-    replaced if dead. A connection that dies under use is found by its statement:
-    SQLAlchemy then invalidates it and every older one in the pool.
+    replaced if dead. A connection that died while in steady use is found by its
+    statement: that one request answers 503 with Retry-After (regflow.app), and the
+    disconnect invalidates every older connection of the pool, so the next reconnect.
     """
 
     @event.listens_for(engine.sync_engine, "checkin")

@@ -92,6 +92,7 @@ _CONSUME = (
 _DELETE_FOR = delete(t).where(
     t.c.registration_id == bindparam("b_rid"), t.c.channel == bindparam("b_channel")
 )
+_DELETE_ALL_FOR = delete(t).where(t.c.registration_id == bindparam("b_rid"))
 
 
 class SqlVerifications:
@@ -146,10 +147,12 @@ class SqlVerifications:
         self._current[key] = current
         return None if current is None else replace(current)
 
-    def seen(self, registration_id: str, challenges: Sequence[Verification]) -> None:
+    def seen(self, registration_id: str, challenges: Sequence[Verification] | None) -> None:
         """Every challenge of a registration, as read in this transaction (with the
         registration: ``SqlRegistrations.get_with_challenges``): the newest of each channel
-        is its current one, and a channel without any has none."""
+        is its current one, and a channel without any has none. None: they were not read."""
+        if challenges is None:
+            return
         newest: dict[Channel, Verification] = {}
         for v in challenges:
             known = newest.get(v.channel)
@@ -220,6 +223,11 @@ class SqlVerifications:
             _DELETE_FOR, {"b_rid": registration_id, "b_channel": channel.value}
         )
         self._current[(registration_id, channel)] = None
+
+    async def delete_all_for(self, registration_id: str) -> None:
+        await self._conn.execute(_DELETE_ALL_FOR, {"b_rid": registration_id})
+        for channel in Channel:
+            self._current[(registration_id, channel)] = None
 
     def _forget(self, verification_id: str) -> None:
         found = self._known_by_id(verification_id)
