@@ -284,6 +284,13 @@ def create_app(
         parse_networks(settings.trusted_proxies),
         enabled=runtime.limiter.enabled,
     )
+
+    async def guard(request: Request) -> None:
+        """Every route: rate limits from one table, then input refusals (415, NUL,
+        surrogates); one dependency, so one for FastAPI to solve per request."""
+        await route_limits(request)
+        await refuse_bad_input(request)
+
     app = FastAPI(
         title="regflow",
         version=__version__,
@@ -291,8 +298,7 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
         responses=problems.RESPONSES,  # problem details, declared for every route
-        # every route: rate limits from one table, then input refusals (415, NUL, surrogates)
-        dependencies=[Depends(route_limits), Depends(refuse_bad_input)],
+        dependencies=[Depends(guard)],
     )
     app.state.runtime = runtime
     problems.install(app)

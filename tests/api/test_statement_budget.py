@@ -63,22 +63,25 @@ async def measure(
 
 
 # (units of work, statements) per use case, as SQLite runs them; PostgreSQL runs the same
-# without the BEGIN lines. "again": the same address once more (with no resend cooldown,
-# so a new code is sent).
+# without the BEGIN lines, and with the "PG:" ones: a registration locked for a write is
+# read with its codes in one statement on SQLite, where the writer's BEGIN IMMEDIATE came
+# first, and its code is read by a second one on PostgreSQL, where a statement that waited
+# for the row's lock would see the codes as they were before the lock holder committed.
+# "again": the same address once more (with no resend cooldown, so a new code is sent).
 BUDGET: dict[str, tuple[int, str]] = {
     "start": (1, "BEGIN INSERT"),
     # the registration is read with its codes; the INSERT of the mail picks "already
     # registered" for a known address; the UPDATE carries the funnel events
-    "email step": (1, "BEGIN SELECT INSERT INSERT UPDATE"),
-    "email step again": (1, "BEGIN SELECT UPDATE INSERT UPDATE"),
-    "resend": (1, "BEGIN SELECT UPDATE INSERT UPDATE"),
+    "email step": (1, "BEGIN SELECT PG:SELECT INSERT INSERT UPDATE"),
+    "email step again": (1, "BEGIN SELECT PG:SELECT UPDATE INSERT UPDATE"),
+    "resend": (1, "BEGIN SELECT PG:SELECT UPDATE INSERT UPDATE"),
     # the attempt is counted and the code used by one UPDATE
-    "confirm": (1, "BEGIN SELECT UPDATE UPDATE"),
+    "confirm": (1, "BEGIN SELECT PG:SELECT UPDATE UPDATE"),
     # validated, looked up and started with its first step in one write; the INSERT of
     # the registration carries every event
     "send-code (seed 004)": (1, "BEGIN SELECT INSERT INSERT INSERT"),
-    "send-code again (seed 004)": (1, "BEGIN SELECT UPDATE INSERT UPDATE"),
-    "verify-email (seed 004)": (1, "BEGIN SELECT UPDATE UPDATE"),
+    "send-code again (seed 004)": (1, "BEGIN SELECT PG:SELECT UPDATE INSERT UPDATE"),
+    "verify-email (seed 004)": (1, "BEGIN SELECT PG:SELECT UPDATE UPDATE"),
     # completion: the account and the organization inserted with no savepoint (ON CONFLICT
     # DO NOTHING), the membership, the registration, its verifications deleted at once; the
     # organization founded answers and signs the token without being read again
@@ -91,6 +94,14 @@ BUDGET: dict[str, tuple[int, str]] = {
     # memberships with their organizations and whether a second factor is enrolled
     "login": (2, "BEGIN SELECT | BEGIN SELECT SELECT"),
 }
+
+
+def _kinds(budget: str, sqlite: bool) -> list[str]:
+    """The statements of a budget on one backend (see BUDGET)."""
+    kinds = [k for k in budget.split() if k != "|"]
+    if sqlite:
+        return [k for k in kinds if not k.startswith("PG:")]
+    return [k.removeprefix("PG:") for k in kinds if k != "BEGIN"]
 
 
 @pytest.fixture
@@ -153,10 +164,7 @@ async def test_hot_use_cases_stay_within_their_statements(no_cooldown: Harness) 
         assert seen[known].checkouts == seen[unknown].checkouts
 
     found = {name: (s.checkouts, s.kinds()) for name, s in seen.items()}
-    expected = {
-        name: (units, [k for k in kinds.split() if k != "|" and (sqlite or k != "BEGIN")])
-        for name, (units, kinds) in BUDGET.items()
-    }
+    expected = {name: (units, _kinds(budget, sqlite)) for name, (units, budget) in BUDGET.items()}
     wrong = {
         name: f"{found[name][0]} units: {' '.join(found[name][1])}"
         for name in expected

@@ -139,14 +139,16 @@ class RegistrationRepository(Protocol):
 
     async def get_with_challenges(
         self, registration_id: str
-    ) -> tuple[Registration, list[Verification]] | None:
+    ) -> tuple[Registration, list[Verification] | None] | None:
         """The registration and every verification challenge it has, in one read (for
-        :meth:`VerificationRepository.seen`); in a writing unit of work the row is locked."""
+        :meth:`VerificationRepository.seen`); in a writing unit of work the row is locked.
+        None instead of the challenges where one read cannot tell them reliably (a lock
+        waited for on PostgreSQL): then they are asked for when needed."""
         ...
 
     async def find_active_with_challenges(
         self, token_hash: str
-    ) -> tuple[Registration, list[Verification]] | None:
+    ) -> tuple[Registration, list[Verification] | None] | None:
         """:meth:`find_active` with the challenges, like :meth:`get_with_challenges`."""
         ...
 
@@ -165,9 +167,10 @@ class VerificationRepository(Protocol):
         """The newest verification of that channel in that registration."""
         ...
 
-    def seen(self, registration_id: str, challenges: Sequence[Verification]) -> None:
+    def seen(self, registration_id: str, challenges: Sequence[Verification] | None) -> None:
         """Every challenge the registration has, read with it in this unit of work: the
-        current one of each channel is known from now on (no statement to ask again)."""
+        current one of each channel is known from now on (no statement to ask again).
+        None: they were not read (nothing is known)."""
         ...
 
     async def get_by_link(self, link_hash: str) -> Verification | None: ...

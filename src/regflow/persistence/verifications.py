@@ -147,10 +147,12 @@ class SqlVerifications:
         self._current[key] = current
         return None if current is None else replace(current)
 
-    def seen(self, registration_id: str, challenges: Sequence[Verification]) -> None:
+    def seen(self, registration_id: str, challenges: Sequence[Verification] | None) -> None:
         """Every challenge of a registration, as read in this transaction (with the
         registration: ``SqlRegistrations.get_with_challenges``): the newest of each channel
-        is its current one, and a channel without any has none."""
+        is its current one, and a channel without any has none. None: they were not read."""
+        if challenges is None:
+            return
         newest: dict[Channel, Verification] = {}
         for v in challenges:
             known = newest.get(v.channel)
