@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
+from asyncpg.exceptions import ConnectionDoesNotExistError  # type: ignore[import-untyped]
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -16,6 +18,7 @@ from regflow.persistence import sqlite_inline
 SQLITE_LOCK_TIMEOUT_SECONDS = 30.0
 PING_IDLE_SECONDS = 10.0  # PostgreSQL: a pooled connection idle this long is pinged first
 _USED = "regflow_used"  # when the pooled connection was last given back (monotonic)
+_SHUTDOWN = frozenset({"57P01", "57P02", "57P03"})  # admin/crash shutdown, cannot connect now
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -39,7 +42,43 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         return engine
     engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=20)
     _ping_when_idle(engine)
+    _lost_connections_are_disconnects(engine)
     return engine
+
+
+def _lost_connections_are_disconnects(engine: AsyncEngine) -> None:
+    """A connection the server dropped is a disconnect, whatever asyncpg calls it.
+
+    The first statement on a connection the server terminated (a restart, a failover,
+    ``pg_terminate_backend``) can fail as asyncpg's ``AdminShutdownError`` or an
+    ``InternalClientError`` rather than as a closed connection, which SQLAlchemy would
+    neither recognise as a disconnect (the dead connection went back to the pool) nor
+    raise as an ``OperationalError`` (answered 503 with Retry-After by regflow.app).
+    """
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _lost(context: ExceptionContext) -> BaseException | None:
+        error = context.sqlalchemy_exception
+        if not isinstance(error, DBAPIError) or error.orig is None or not _dropped(error.orig):
+            return None
+        context.is_disconnect = True  # retire this connection and every older one
+        if isinstance(error, OperationalError | InterfaceError):
+            return None
+        return OperationalError(
+            error.statement,
+            error.params,
+            error.orig,
+            hide_parameters=error.hide_parameters,
+            connection_invalidated=True,
+        )
+
+
+def _dropped(error: BaseException) -> bool:
+    cause = getattr(error, "__cause__", None) or error  # the adapter wraps asyncpg's own
+    if isinstance(cause, asyncpg.exceptions.InternalClientError | ConnectionDoesNotExistError):
+        return True
+    state = str(getattr(cause, "sqlstate", "") or "")
+    return state.startswith("08") or state in _SHUTDOWN
 
 
 def _ping_when_idle(engine: AsyncEngine) -> None:
