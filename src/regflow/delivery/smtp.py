@@ -17,7 +17,11 @@ acknowledgement is recognisable as a duplicate by the receiving side.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import socket
+import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
@@ -65,6 +69,10 @@ class SmtpSender:
         self.timeout = timeout
         self.ca_file = str(ca_file) if ca_file is not None else None
         self._renderer = renderer
+        # built once, not per mail: the EHLO name (a DNS lookup) and the TLS context (the
+        # trust store read from disk); the context again when the CA file changes
+        self._local_hostname: str | None = None
+        self._tls: tuple[float | None, ssl.SSLContext] | None = None
 
     def __repr__(self) -> str:  # never shows the password
         scheme = "smtps" if self.use_tls else "smtp"
@@ -104,6 +112,7 @@ class SmtpSender:
         mail = self.compose(message)
         masked = mask_recipient(message.recipient)
         try:
+            tls = await self._tls_context() if self.use_tls or self.start_tls else None
             await aiosmtplib.send(
                 mail,
                 sender=self.envelope_from,
@@ -114,7 +123,8 @@ class SmtpSender:
                 password=self._password,
                 use_tls=self.use_tls,
                 start_tls=self.start_tls,
-                cert_bundle=self.ca_file,
+                tls_context=tls,
+                local_hostname=await self._ehlo_name(),
                 timeout=self.timeout,
             )
         except aiosmtplib.SMTPAuthenticationError as exc:
@@ -134,6 +144,28 @@ class SmtpSender:
             error = f"SMTP unavailable {self.host}:{self.port}: {type(exc).__name__}"
             raise DeliveryError(error, permanent=False) from exc
         log.info("email sent: id=%s template=%s to=%s", message.id, message.template, masked)
+
+    async def _ehlo_name(self) -> str:
+        """This machine's name as aiosmtplib finds it (``socket.getfqdn``), looked up once."""
+        if self._local_hostname is None:
+            self._local_hostname = await asyncio.to_thread(socket.getfqdn)
+        return self._local_hostname
+
+    async def _tls_context(self) -> ssl.SSLContext:
+        """What aiosmtplib would build for each mail: the server's certificate verified,
+        against ``ca_file`` when given; rebuilt only when that file changes."""
+        changed = os.stat(self.ca_file).st_mtime if self.ca_file is not None else None
+        if self._tls is None or self._tls[0] != changed:
+            self._tls = (changed, await asyncio.to_thread(self._build_tls_context))
+        return self._tls[1]
+
+    def _build_tls_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+        context.check_hostname = True
+        context.verify_mode = ssl.CERT_REQUIRED
+        if self.ca_file is not None:
+            context.load_verify_locations(cafile=self.ca_file)
+        return context
 
 
 def _unsafe(value: str) -> bool:
