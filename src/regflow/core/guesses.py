@@ -7,9 +7,15 @@ estimate's time for a 28-character password. Here the six fixed dictionaries are
 once into one map from word to its ``(dictionary, rank)`` hits, so each substring is
 looked up once, and substrings longer than the longest word are not looked up at all.
 
+The search for the most guessable sequence is zxcvbn's, with the same Decimal arithmetic
+in the same order, minus work around it: a bruteforce match's guesses depend only on its
+length, so they are worked out once per length, and its dict is made only when a sequence
+keeps it (the other half of the estimate's time went there).
+
 The result is zxcvbn's own, key for key and match for match: the matches come out in the
 order zxcvbn sorts them into (by ``i``, ``j``, then dictionary), every other matcher,
-the scoring, the crack-time estimates and the feedback are zxcvbn's functions, and
+the guesses of every other match, the crack-time estimates and the feedback are zxcvbn's
+functions, and
 ``user_inputs`` is set in zxcvbn's shared dictionaries as ``zxcvbn.zxcvbn`` sets it (the
 repeat matcher's inner matching reads it there). ``tests/unit/core/test_guesses.py``
 compares the two on a corpus.
@@ -19,7 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
+from math import factorial, log
 from typing import Any, cast
 
 from zxcvbn import feedback, matching, scoring, time_estimates
@@ -39,6 +47,12 @@ def _merged() -> tuple[dict[str, tuple[tuple[str, int], ...]], int]:
         for word, rank in ranked.items():
             hits.setdefault(word, []).append((name, rank))
     return {w: tuple(h) for w, h in hits.items()}, max(map(len, hits), default=0)
+
+
+def warm() -> None:
+    """Merge the dictionaries now (a tenth of a second) rather than in the first request,
+    so that a server builds them before it settles its heap (``regflow.heap``)."""
+    _merged()
 
 
 def _dictionary_match(password: str, user_inputs: dict[str, int]) -> list[_Match]:
@@ -124,6 +138,148 @@ def _omnimatch(password: str, user_inputs: dict[str, int]) -> list[_Match]:
     return sorted(matches, key=lambda x: (x["i"], x["j"]))
 
 
+def _bruteforce_guesses(length: int, password_length: int) -> tuple[int, float, Decimal]:
+    """What ``scoring.estimate_guesses`` sets on a fresh bruteforce match of ``length``
+    characters (``guesses``, ``guesses_log10``) and answers (the guesses as a Decimal)."""
+    guesses = scoring.BRUTEFORCE_CARDINALITY**length
+    if length == 1:
+        guesses = max(guesses, scoring.MIN_SUBMATCH_GUESSES_SINGLE_CHAR + 1)
+    else:
+        guesses = max(guesses, scoring.MIN_SUBMATCH_GUESSES_MULTI_CHAR + 1)
+    least = 1
+    if length < password_length:
+        least = (
+            scoring.MIN_SUBMATCH_GUESSES_SINGLE_CHAR
+            if length == 1
+            else scoring.MIN_SUBMATCH_GUESSES_MULTI_CHAR
+        )
+    guesses = max(guesses, least)
+    return guesses, log(guesses, 10), Decimal(guesses)
+
+
+def _most_guessable_match_sequence(password: str, matches: list[_Match]) -> dict[str, Any]:
+    """``scoring.most_guessable_match_sequence``, the same search with the same Decimal
+    arithmetic in the same order; what it saves is work around the arithmetic: a
+    bruteforce match's guesses are worked out once per length (they depend on nothing
+    else), its dict is made only when a sequence keeps it, and the sequences it may follow
+    are listed once per end position (final by then)."""
+    n = len(password)
+    matches_by_j: list[list[_Match]] = [[] for _ in range(n)]
+    for m in matches:
+        matches_by_j[m["j"]].append(m)
+    for lst in matches_by_j:
+        lst.sort(key=lambda m1: m1["i"])
+    best_m: list[dict[int, _Match]] = [{} for _ in range(n)]
+    best_pi: list[dict[int, Decimal]] = [{} for _ in range(n)]
+    best_g: list[dict[int, Decimal]] = [{} for _ in range(n)]
+    bruteforce = [_bruteforce_guesses(length, n) if length else None for length in range(n + 1)]
+    growing = scoring.MIN_GUESSES_BEFORE_GROWING_SEQUENCE
+    # the two terms of the metric by sequence length: factorial(l) and growing ** (l - 1)
+    factorials = [factorial(size) for size in range(n + 2)]
+    growth = [growing ** (size - 1) if size else 0 for size in range(n + 2)]
+    # per end position, once it is final: its sequences a bruteforce match may follow
+    # (length, product), in zxcvbn's order
+    tails: list[list[tuple[int, Decimal]] | None] = [None] * n
+
+    def better(k: int, size: int, pi: Decimal) -> Decimal | None:
+        """The metric of a length-``l`` sequence ending at ``k`` with product ``pi``, or
+        None when a sequence of ``l`` or fewer matches covering the prefix is as good."""
+        g: Decimal = factorials[size] * pi
+        g += growth[size]
+        for competing_l, competing_g in best_g[k].items():
+            if competing_l > size:
+                continue
+            if competing_g <= g:
+                return None
+        return g
+
+    def update(m: _Match, size: int) -> None:
+        k = m["j"]
+        pi = scoring.estimate_guesses(cast(Any, m), password)
+        if size > 1:
+            # zxcvbn wraps the product in Decimal() again: a Decimal's copy, the same value
+            pi = pi * best_pi[m["i"] - 1][size - 1]
+        g = better(k, size, pi)
+        if g is not None:
+            best_g[k][size], best_m[k][size], best_pi[k][size] = g, m, pi
+
+    def bruteforce_match(i: int, k: int) -> _Match:
+        guesses, log10, _ = cast(tuple[int, float, Decimal], bruteforce[k - i + 1])
+        return {
+            "pattern": "bruteforce",
+            "token": password[i : k + 1],
+            "i": i,
+            "j": k,
+            "guesses": guesses,
+            "guesses_log10": log10,
+        }
+
+    def tail(j: int) -> list[tuple[int, Decimal]]:
+        found = tails[j]
+        if found is None:
+            pis = best_pi[j]
+            found = tails[j] = [
+                (size, pis[size])
+                for size, last_m in best_m[j].items()
+                # never a bruteforce match after another: one spanning both is better
+                if last_m.get("pattern", False) != "bruteforce"
+            ]
+        return found
+
+    def bruteforce_update(k: int) -> None:
+        # a single bruteforce match spanning the k-prefix
+        pi = cast(tuple[int, float, Decimal], bruteforce[k + 1])[2]
+        g = better(k, 1, pi)
+        if g is not None:
+            best_g[k][1], best_m[k][1], best_pi[k][1] = g, bruteforce_match(0, k), pi
+        competing = best_g[k]
+        for i in range(1, k + 1):
+            # a bruteforce match from i to k after each sequence ending at i - 1
+            made: _Match | None = None
+            guesses = cast(tuple[int, float, Decimal], bruteforce[k - i + 1])[2]
+            for size, product in tail(i - 1):
+                pi = guesses * product
+                size += 1
+                g = factorials[size] * pi
+                g += growth[size]
+                for competing_l, competing_g in competing.items():
+                    if competing_l <= size and competing_g <= g:
+                        break
+                else:
+                    made = made or bruteforce_match(i, k)
+                    competing[size], best_m[k][size], best_pi[k][size] = g, made, pi
+
+    for k in range(n):
+        for m in matches_by_j[k]:
+            if m["i"] > 0:
+                for size in best_m[m["i"] - 1]:
+                    update(m, size + 1)
+            else:
+                update(m, 1)
+        bruteforce_update(k)
+
+    # unwind, as zxcvbn does (an empty password raises its IndexError here)
+    sequence: list[_Match] = []
+    k, found = n - 1, None
+    least: Any = float("inf")
+    for candidate, candidate_g in best_g[k].items():
+        if candidate_g < least:
+            found, least = candidate, candidate_g
+    size = cast(int, found)
+    while k >= 0:
+        m = best_m[k][size]
+        sequence.insert(0, m)
+        k = m["i"] - 1
+        size -= 1
+    guesses: Any = 1 if n == 0 else best_g[n - 1][len(sequence)]
+    return {
+        "password": password,
+        "guesses": guesses,
+        "guesses_log10": log(guesses, 10),
+        "sequence": sequence,
+    }
+
+
 def zxcvbn(password: str, user_inputs: Sequence[str] = (), max_length: int = 72) -> dict[str, Any]:
     """What ``zxcvbn.zxcvbn(password, user_inputs, max_length)`` answers."""
     if len(password) > max_length:
@@ -132,8 +288,7 @@ def zxcvbn(password: str, user_inputs: Sequence[str] = (), max_length: int = 72)
     ranked_inputs = matching.build_ranked_dict([str(word).lower() for word in user_inputs])
     # as zxcvbn.zxcvbn does: the repeat matcher's inner matching reads them there
     matching.RANKED_DICTIONARIES[_USER_INPUTS] = ranked_inputs
-    matches: Any = _omnimatch(password, ranked_inputs)
-    result = cast(dict[str, Any], scoring.most_guessable_match_sequence(password, matches))
+    result = _most_guessable_match_sequence(password, _omnimatch(password, ranked_inputs))
     result["calc_time"] = datetime.now() - start  # noqa: DTZ005
     result.update(time_estimates.estimate_attack_times(result["guesses"]))
     result["feedback"] = feedback.get_feedback(result["score"], result["sequence"])

@@ -301,9 +301,11 @@ class MembershipRepository(Protocol):
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> None: ...
 
-    async def add_by_account(self, message: OutboxMessage, known: OutboxMessage) -> None:
-        """Queue ``message``, or ``known``'s template and context when an account has its
-        recipient's address, in one statement either way."""
+    async def add_by_account(
+        self, message: OutboxMessage, known_template: str, known_context: dict[str, Any]
+    ) -> None:
+        """Queue ``message``, with ``known_template`` and ``known_context`` instead when an
+        account has its recipient's address, in one statement either way."""
         ...
 
     async def claim(

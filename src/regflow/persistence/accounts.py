@@ -17,6 +17,8 @@ from regflow.persistence.tables import accounts as t
 
 # built once: see persistence/registrations.py
 _BY_EMAIL = select(t).where(t.c.email == bindparam("b_email"))
+_BY_ID = select(t).where(t.c.id == bindparam("b_id"))
+_INSERT = insert(t)
 _EMAIL_EXISTS = select(exists().where(t.c.email == bindparam("b_email")))
 _USERNAME_EXISTS = select(
     exists().where(
@@ -65,15 +67,13 @@ class SqlAccounts:
             "status": a.status,
             "locale": a.locale,
         }
-        written = await self._conn.execute(
-            insert_unless_taken(self._conn.dialect.name, t).values(**values)
-        )
+        written = await self._conn.execute(insert_unless_taken(self._conn.dialect.name, t), values)
         if written.rowcount == 1:
             return
         # something is taken: the insert again, in a savepoint, says what
         try:
             async with self._conn.begin_nested():
-                await self._conn.execute(insert(t).values(**values))
+                await self._conn.execute(_INSERT, values)
         except IntegrityError as error:
             violation = unique_violation(error, ("email", "username", "id"))
             if violation is None:
@@ -81,7 +81,7 @@ class SqlAccounts:
             raise violation from None
 
     async def get(self, account_id: str) -> Account | None:
-        row = (await self._conn.execute(select(t).where(t.c.id == account_id))).first()
+        row = (await self._conn.execute(_BY_ID, {"b_id": account_id})).first()
         return _row(row._mapping) if row else None
 
     async def get_by_email(self, email: str) -> Account | None:

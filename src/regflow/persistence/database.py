@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from regflow.persistence import sqlite_inline
 
 SQLITE_LOCK_TIMEOUT_SECONDS = 30.0
+PING_IDLE_SECONDS = 10.0  # PostgreSQL: a pooled connection idle this long is pinged first
+_USED = "regflow_used"  # when the pooled connection was last given back (monotonic)
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -33,12 +37,36 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         )
         _configure_sqlite(engine)
         return engine
-    # No ping before each checkout: with asyncpg it is three round trips (BEGIN, ";",
-    # ROLLBACK), more than a cheap call's own statements. A connection the server dropped
-    # (a restart, a failover) fails the one request that meets it with 503 and Retry-After
-    # (regflow.app), and that disconnect invalidates every older connection of the pool, so
-    # the requests after it reconnect.
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20)
+    engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=20)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Check a pooled connection before use only when it sat idle for a while.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout, and asyncpg's ping is
+    three round trips (``BEGIN``, ``;``, ``ROLLBACK``): more than a cheap call's
+    statements. A connection used within ``PING_IDLE_SECONDS`` was alive then; one
+    idle longer (a server restart, an idle timeout, a dropped link) is pinged, and
+    replaced if dead. A connection that died while in steady use is found by its
+    statement: that one request answers 503 with Retry-After (regflow.app), and the
+    disconnect invalidates every older connection of the pool, so the next reconnect.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _used(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_USED] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        used = record.info.get(_USED)
+        if used is None or time.monotonic() - used < PING_IDLE_SECONDS:
+            return  # new, or in use a moment ago
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            raise DisconnectionError("a pooled connection did not answer") from error
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -11,14 +11,18 @@ writes the row, if the other one went away meanwhile).
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import Insert, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 
+@cache
 def insert_unless_taken(dialect: str, table: Table) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING`` into ``table``: ``rowcount`` is 0 when a
-    unique constraint (any of them, the primary key included) already holds the value."""
+    unique constraint (any of them, the primary key included) already holds the value.
+    Built once per table: execute it with the row's values as parameters."""
     if dialect == "postgresql":
         return postgresql_insert(table).on_conflict_do_nothing()
     if dialect == "sqlite":

@@ -17,6 +17,11 @@ from regflow.persistence.tables import accounts as at
 from regflow.persistence.tables import memberships as mt
 from regflow.persistence.tables import organizations as ot
 
+# built once (see persistence/registrations.py): executed with the values as parameters
+_INSERT_ORGANIZATION = insert(ot)
+_INSERT_MEMBERSHIP = insert(mt)
+_ORGANIZATION_BY_ID = select(ot).where(ot.c.id == bindparam("b_id"))
+
 
 def _org(m: Any) -> Organization:
     return Organization(
@@ -44,15 +49,13 @@ class SqlOrganizations:
             "settings": o.settings,
             "created_at": o.created_at,
         }
-        written = await self._conn.execute(
-            insert_unless_taken(self._conn.dialect.name, ot).values(**values)
-        )
+        written = await self._conn.execute(insert_unless_taken(self._conn.dialect.name, ot), values)
         if written.rowcount == 1:
             return
         # something is taken: the insert again, in a savepoint, says what
         try:
             async with self._conn.begin_nested():
-                await self._conn.execute(insert(ot).values(**values))
+                await self._conn.execute(_INSERT_ORGANIZATION, values)
         except IntegrityError as error:
             violation = unique_violation(error, ("slug", "join_code"))
             if violation is None:
@@ -60,7 +63,7 @@ class SqlOrganizations:
             raise violation from None
 
     async def get(self, organization_id: str) -> Organization | None:
-        row = (await self._conn.execute(select(ot).where(ot.c.id == organization_id))).first()
+        row = (await self._conn.execute(_ORGANIZATION_BY_ID, {"b_id": organization_id})).first()
         return _org(row._mapping) if row else None
 
     async def get_by_join_code(self, join_code: str) -> Organization | None:
@@ -117,15 +120,16 @@ class SqlMemberships:
         # transaction is done, and every caller gives up on it
         try:
             await self._conn.execute(
-                insert(mt).values(
-                    id=m.id,
-                    account_id=m.account_id,
-                    organization_id=m.organization_id,
-                    role=m.role,
-                    status=m.status,
-                    details=m.details,
-                    created_at=m.created_at,
-                )
+                _INSERT_MEMBERSHIP,
+                {
+                    "id": m.id,
+                    "account_id": m.account_id,
+                    "organization_id": m.organization_id,
+                    "role": m.role,
+                    "status": m.status,
+                    "details": m.details,
+                    "created_at": m.created_at,
+                },
             )
         except IntegrityError as error:
             violation = unique_violation(error, ("membership",))  # one account, one membership

@@ -23,7 +23,6 @@ active registration per token, and the loser is answered as a later request.
 from __future__ import annotations
 
 import copy
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -233,7 +232,7 @@ class Signups(Registrations):
         return begun
 
     def _fresh(self, flow: str, contract: str, token: str, reserve: Reserved | None) -> Outcome:
-        registration_id = str(uuid.uuid4())
+        registration_id = cryptokit.new_uuid()
         return self.ctx.engine.start(
             flow,
             registration_id=registration_id,

@@ -106,6 +106,12 @@ def test_a_context_word_longer_than_every_dictionary_word_is_matched() -> None:
     _same("The Analytical Engine Company of London!", (*INPUTS, organization))
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="aeiorst0134579!@$ -_.", min_size=1, max_size=72))
+def test_the_same_estimate_for_passwords_of_words_digits_and_l33t(password: str) -> None:
+    _same(password)
+
+
 def test_too_long_is_refused_as_zxcvbn_refuses_it() -> None:
     with pytest.raises(ValueError, match="max length of 72"):
         zxcvbn("x" * 73)
