@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import time
 from collections.abc import Callable, Coroutine
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.prepare import Preparer, Reg, how_many, write_lines
-from bench.procs import Service, cpu_seconds, log
+from bench.procs import Service, cpu_seconds, log, machine_busy, named_cpu_seconds
 from bench.wrk import Options, per_request, run_wrk, summarize
 
 MARGIN = 1.3  # prepared registrations: the rate expected, times the duration, times this
@@ -39,13 +40,21 @@ def bench_config(
         seconds = seconds or d
         log(f"{label}: wrk {operation} for {seconds}s at {opts.connections} connections")
         api, worker = cpu_seconds(service.process), cpu_seconds(service.worker)
+        server, (busy, elapsed) = named_cpu_seconds("postgres"), machine_busy()
         result = summarize(operation, run_wrk(url, mode, lines, opts, duration=seconds))
         result["cpu_ms"] = per_request(cpu_seconds(service.process) - api, result)
         result["worker_cpu_ms"] = per_request(cpu_seconds(service.worker) - worker, result)
+        if config.database == "postgresql":
+            result["db_cpu_ms"] = per_request(named_cpu_seconds("postgres") - server, result)
+        busy_after, elapsed_after = machine_busy()
+        # cores busy on average during the run (the machine's cores, all processes)
+        cores = os.cpu_count() or 1
+        result["cores_busy"] = round(cores * (busy_after - busy) / (elapsed_after - elapsed), 2)
         results.append(result)
         log(
             f"  {result['rps']} req/s, p99 {result['latency_ms']['p99']} ms, "
-            f"{result['cpu_ms']} ms CPU a request, {result['statuses']}"
+            f"{result['cpu_ms']} ms CPU a request, {result['cores_busy']} cores busy, "
+            f"{result['statuses']}"
         )
         return result
 

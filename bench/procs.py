@@ -179,6 +179,38 @@ def cpu_seconds(*roots: subprocess.Popen[bytes] | None) -> float:
     return sum(used.get(pid, 0.0) for pid in wanted)
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy, elapsed) CPU seconds of the whole machine so far, summed over its cores, from
+    /proc/stat: what every process here used, wrk and the database server included."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    busy = user + nice + system + irq + softirq + steal
+    ticks = os.sysconf("SC_CLK_TCK")
+    return busy / ticks, (busy + idle + iowait) / ticks
+
+
+def named_cpu_seconds(name: str) -> float:
+    """CPU seconds used so far by the live processes whose command is ``name``
+    (``postgres``: the database server's backends, which serve this run's pooled
+    connections; a backend that exits between two readings takes its seconds along, so
+    the figure is meant for a machine where nothing else uses the server)."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        head, _, rest = raw.rpartition(")")
+        if head.split("(", 1)[-1] != name:
+            continue
+        fields = rest.split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def stop(process: subprocess.Popen[bytes] | None) -> None:
     if process is None or process.poll() is not None:
         return

@@ -58,6 +58,10 @@ def scan_logs(paths: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def _share(op: dict[str, Any], ceiling: float) -> str:
     return f"{100 * op['rps'] / ceiling:.2f} %" if ceiling else "-"
 
@@ -89,6 +93,7 @@ def print_report(report: dict[str, Any]) -> None:
     header = (
         *("database", "API", "worker", "operation"),
         *("req/s", "p50 ms", "p99 ms", "non-2xx", "of ceiling", "CPU ms/req", "CPU ratio"),
+        *("worker ms", "db ms", "cores busy"),
     )
     rows: list[tuple[str, ...]] = []
     for c in report["ceilings"]:
@@ -97,7 +102,7 @@ def print_report(report: dict[str, Any]) -> None:
             (
                 *("-", f"{c['processes']}p", "-", "hello-world (ceiling)", f"{c['rps']:.0f}"),
                 *(f"{lat['p50']:.1f}", f"{lat['p99']:.1f}", str(c["non_2xx"]), "100 %"),
-                *(f"{c.get('cpu_ms', 0):.3f}", "100 %"),
+                *(f"{c.get('cpu_ms', 0):.3f}", "100 %", "-", "-", "-"),
             )
         )
     for result in report["results"]:
@@ -112,6 +117,8 @@ def print_report(report: dict[str, Any]) -> None:
                     *(op["operation"], f"{op['rps']:.1f}", f"{lat['p50']:.1f}"),
                     *(f"{lat['p99']:.1f}", str(op["non_2xx"]), share),
                     *(f"{op['cpu_ms']:.3f}", _cpu_share(op, hello_cpu)),
+                    *(_ms(op.get("worker_cpu_ms")), _ms(op.get("db_cpu_ms"))),
+                    f"{op['cores_busy']:.2f}" if "cores_busy" in op else "-",
                 )
             )
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
@@ -130,7 +137,11 @@ def print_report(report: dict[str, Any]) -> None:
         f"hello-world ({hello[1]:.0f} req/s, mean of its runs), or of the argon2id pool "
         f"({hashes:.1f} hashes/s) for the calls that hash. 'CPU ms/req': CPU the API "
         f"processes spent per request (from /proc, robust to a busy machine); 'CPU ratio': "
-        f"the hello-world's CPU per request over this one's ({hello_cpu:.3f} ms)"
+        f"the hello-world's CPU per request over this one's ({hello_cpu:.3f} ms); "
+        f"'worker ms': the delivery worker's CPU per request; 'db ms': PostgreSQL's "
+        f"backends' CPU per request; 'cores busy': the whole machine's busy cores on average "
+        f"during the run (wrk, the servers, the worker, the database and anything else), of "
+        f"{report['machine']['cpu_count']}"
     )
     print(fmt(header))
     print("-+-".join("-" * w for w in widths))
@@ -172,7 +183,10 @@ def print_scale_out(report: dict[str, Any]) -> None:
             one = _find(report, database, 1, "separate", op)
             two = _find(report, database, 2, "separate", op)
             if one and two and one["rps"]:
-                parts.append(f"{op} {two['rps'] / one['rps']:.2f}x")
+                busy = ""
+                if "cores_busy" in one and "cores_busy" in two:
+                    busy = f" ({one['cores_busy']:.2f} then {two['cores_busy']:.2f} cores busy)"
+                parts.append(f"{op} {two['rps'] / one['rps']:.2f}x{busy}")
         if parts:
             print(f"2 API processes / 1 on {database}: " + ", ".join(parts))
 

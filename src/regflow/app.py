@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from regflow import __version__
+from regflow import __version__, heap
 from regflow.api import contracts, problems
 from regflow.api.clientip import parse_networks
 from regflow.api.devmailbox import dev_mailbox_router
@@ -173,6 +173,7 @@ def build_runtime(settings: Settings) -> Runtime:
         senders,
         clock=utc_now,
         poll_seconds=settings.worker_poll_seconds,
+        batch_size=settings.outbox_batch_size,
         lease_seconds=settings.outbox_lease_seconds,
         max_attempts=settings.outbox_max_attempts,
         scrub_after_send=not settings.dev_mailbox,
@@ -247,7 +248,11 @@ def build_sweep(runtime: Runtime) -> Sweep:
     )
 
 
-def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings, *, run_worker: bool = True, settle_heap: bool = False
+) -> FastAPI:
+    """The service; ``settle_heap``: a process that serves nothing else freezes what
+    start-up built (``regflow.heap``), which a process making many apps must not."""
     runtime = build_runtime(settings)
     metrics = Metrics(settings.prometheus_multiproc_dir)  # metrics
     runtime.uow.observer = metrics.count_event  # metrics: each funnel event once committed
@@ -260,6 +265,8 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
         stop = asyncio.Event()
         task = asyncio.create_task(runtime.worker.run(stop)) if run_worker else None
         sweeping = asyncio.create_task(sweep.run(stop)) if run_worker else None  # sweep
+        if settle_heap:
+            heap.settle()
         try:
             yield
         finally:
@@ -277,6 +284,13 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
         parse_networks(settings.trusted_proxies),
         enabled=runtime.limiter.enabled,
     )
+
+    async def guard(request: Request) -> None:
+        """Every route: rate limits from one table, then input refusals (415, NUL,
+        surrogates); one dependency, so one for FastAPI to solve per request."""
+        await route_limits(request)
+        await refuse_bad_input(request)
+
     app = FastAPI(
         title="regflow",
         version=__version__,
@@ -284,8 +298,7 @@ def create_app(settings: Settings, *, run_worker: bool = True) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
         responses=problems.RESPONSES,  # problem details, declared for every route
-        # every route: rate limits from one table, then input refusals (415, NUL, surrogates)
-        dependencies=[Depends(route_limits), Depends(refuse_bad_input)],
+        dependencies=[Depends(guard)],
     )
     app.state.runtime = runtime
     problems.install(app)

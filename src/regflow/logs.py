@@ -31,10 +31,23 @@ _SECRET_KEYS = {
     "cookie",
 }
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# what any of the patterns above needs to match: text without it is returned as it is (most
+# log values: messages, methods, route templates, numbers)
+_SUSPECT = re.compile(r"@|eyJ|(?i:bearer)\s|\d{6}|[A-Za-z0-9_-]{32}")
+_SHORTEST = 6  # the shortest text any pattern matches (a code, "a@b.cd")
+# short texts seen to hold nothing to remove (messages, methods, route templates), bounded
+_CLEAN: dict[str, None] = {}
+_CLEAN_MAX, _CLEAN_LONGEST = 2048, 160
 
 
 def redact(text: str) -> str:
     """Mask emails and remove secrets from free text."""
+    if text in _CLEAN or len(text) < _SHORTEST or _UUID.fullmatch(text):
+        return text  # a bare id (a request id) holds nothing to remove either
+    if _SUSPECT.search(text) is None:
+        if len(text) <= _CLEAN_LONGEST and len(_CLEAN) < _CLEAN_MAX:
+            _CLEAN[text] = None
+        return text
     uuids = _UUID.findall(text)
     text = _JWT.sub("[jwt]", text)
     text = _BEARER.sub(r"\1[redacted]", text)
@@ -55,7 +68,8 @@ def _clean(value: Any, key: str = "") -> Any:
     return value
 
 
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
+_ENCODER = json.JSONEncoder(default=str)  # json.dumps(entry, default=str) without a new encoder
 
 
 class JsonFormatter(logging.Formatter):
@@ -71,7 +85,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = _clean(value, key)
         if record.exc_info:
             entry["exc"] = redact(self.formatException(record.exc_info))
-        return json.dumps(entry, default=str)
+        return _ENCODER.encode(entry)
 
 
 class TextFormatter(logging.Formatter):

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 5
     # how long a claimed batch stays with its worker; a dead worker's messages wait this long
     outbox_lease_seconds: float = Field(60.0, ge=1)
+    # due messages a worker claims at a time: one transaction claims them, one records them
+    outbox_batch_size: int = Field(100, ge=1, le=1000)
 
     # flows and contracts
     flows: CSV = Field(default_factory=lambda: ["member", "organization", "teacher", "student"])

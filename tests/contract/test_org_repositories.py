@@ -123,6 +123,34 @@ async def test_memberships_queue(uows: SqlUnitOfWorkFactory) -> None:
         assert violation.value.field == "membership"
 
 
+async def test_active_memberships_come_with_their_organizations(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    person, orgs = account(), [organization() for _ in range(3)]
+    rows = [
+        Membership(_id(), person.id, o.id, Role.MEMBER, MembershipStatus(status), NOW + t)
+        for o, status, t in zip(
+            orgs,
+            ("active", "pending", "active"),
+            (timedelta(seconds=2), timedelta(seconds=1), timedelta(seconds=0)),
+            strict=True,
+        )
+    ]
+    async with uows() as uow:
+        await uow.accounts.add(person)
+        for o in orgs:
+            await uow.organizations.add(o)
+        for row in rows:
+            await uow.memberships.add(row)
+        await uow.commit()
+    async with uows(read_only=True) as uow:
+        found = await uow.memberships.active_with_organizations(person.id)
+        assert await uow.memberships.active_with_organizations(_id()) == []
+    # active only, oldest first, each with its organization as stored
+    assert [(m.id, o) for m, o in found] == [(rows[2].id, orgs[2]), (rows[0].id, orgs[0])]
+    assert found[0][0] == rows[2]
+
+
 async def test_invitations_are_accepted_once(uows: SqlUnitOfWorkFactory) -> None:
     org = organization()
     live = Invitation(

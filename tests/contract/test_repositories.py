@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from regflow.core.model import (
     Account,
@@ -20,13 +21,14 @@ from regflow.core.model import (
     FunnelEvent,
     OutboxKind,
     OutboxMessage,
+    OutboxStatus,
     Registration,
     RegistrationStatus,
     Verification,
 )
 from regflow.core.ports import IdempotencyRecord
 from regflow.errors import ConcurrentUpdate, UniqueViolation
-from regflow.persistence.tables import funnel_events
+from regflow.persistence.tables import funnel_events, outbox_messages
 from regflow.persistence.uow import SqlUnitOfWorkFactory
 
 NOW = datetime.now(UTC).replace(microsecond=123456)
@@ -260,6 +262,48 @@ async def test_outbox_leases_each_message_to_one_owner(uows: SqlUnitOfWorkFactor
             await uow.commit()
 
 
+async def test_outbox_claims_the_oldest_and_marks_a_batch_sent(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    base = datetime(1980, 1, 1, 12, 0, tzinfo=UTC)  # before every other test's messages
+    mine = [message(base + timedelta(seconds=s)) for s in (3, 0, 2, 1)]
+    async with uows() as uow:
+        for m in mine:
+            await uow.outbox.add(m)
+        await uow.commit()
+    oldest = sorted(mine, key=lambda m: m.available_at)
+    now = base + timedelta(minutes=1)
+    try:
+        async with uows() as uow:
+            got = await uow.outbox.claim(
+                limit=3, now=now, lease_until=now + timedelta(minutes=5), owner="w"
+            )
+            await uow.outbox.mark_all_sent([], now, scrub=True)  # nothing to record
+            await uow.outbox.mark_all_sent([m.id for m in got[:2]], now, scrub=True)
+            await uow.commit()
+        assert [m.id for m in got] == [m.id for m in oldest[:3]]  # oldest first
+        assert got[0].context == {"code": "123456"} and got[0].status is OutboxStatus.PENDING
+        async with uows.engine.connect() as conn:
+            rows = {
+                r.id: r
+                for r in await conn.execute(
+                    select(outbox_messages).where(outbox_messages.c.id.in_([m.id for m in mine]))
+                )
+            }
+        for m in oldest[:2]:
+            row = rows[m.id]
+            assert (row.status, row.attempts, row.context, row.sent_at) == ("sent", 1, {}, now)
+            assert row.lease_owner is None and row.lease_until is None
+        leased, untouched = rows[oldest[2].id], rows[oldest[3].id]
+        assert (leased.status, leased.lease_owner, leased.attempts) == ("pending", "w", 0)
+        assert leased.context == {"code": "123456"}
+        assert untouched.lease_owner is None
+    finally:
+        async with uows() as uow:  # never leave due messages behind for other tests
+            await uow.outbox.mark_all_sent([m.id for m in mine], now, scrub=True)
+            await uow.commit()
+
+
 async def test_funnel_events_are_appended(uows: SqlUnitOfWorkFactory) -> None:
     rid = _id()
     events = [
@@ -284,3 +328,113 @@ async def test_funnel_events_are_appended(uows: SqlUnitOfWorkFactory) -> None:
         ("step_failed", "email", "INVALID_EMAIL", "native"),
     ]
     assert rows[0].id < rows[1].id and rows[0].at == NOW
+
+
+async def test_a_registration_is_read_with_its_codes(uows: SqlUnitOfWorkFactory) -> None:
+    reg, bare = registration(), registration()
+    first, phone = verification(reg.id), verification(reg.id)
+    newest = verification(reg.id)
+    newest.created_at = NOW + timedelta(seconds=1)
+    phone.channel, phone.target = Channel.PHONE, "+15555550100"
+    async with uows() as uow:
+        await uow.registrations.add(reg)
+        await uow.registrations.add(bare)
+        for v in (first, newest, phone):
+            await uow.verifications.add(v)
+        await uow.commit()
+    async with uows() as uow:  # locked: PostgreSQL reads the row alone (see the module)
+        locked = await uow.registrations.get_with_challenges(reg.id)
+        locked_by_token = await uow.registrations.find_active_with_challenges(reg.token_hash)
+    assert locked is not None and locked_by_token is not None
+    assert locked[0].id == locked_by_token[0].id == reg.id
+    if uows.engine.dialect.name == "postgresql":
+        assert locked[1] is None and locked_by_token[1] is None
+    else:
+        assert len(locked[1] or []) == len(locked_by_token[1] or []) == 3
+    async with uows(read_only=True) as uow:
+        found = await uow.registrations.get_with_challenges(reg.id)
+        by_token = await uow.registrations.find_active_with_challenges(reg.token_hash)
+        alone = await uow.registrations.get_with_challenges(bare.id)
+        assert await uow.registrations.get_with_challenges(_id()) is None
+        assert await uow.registrations.find_active_with_challenges("0" * 64) is None
+        assert found is not None and by_token is not None and alone is not None
+        assert found[0].data == reg.data and by_token[0].id == reg.id and alone == (bare, [])
+        assert found[1] is not None and by_token[1] is not None
+        assert {v.id for v in found[1]} == {v.id for v in by_token[1]}
+        assert {v.id for v in found[1]} == {first.id, newest.id, phone.id}
+        uow.verifications.seen(reg.id, found[1])
+        uow.verifications.seen(bare.id, [])
+        asked: list[str] = []
+
+        def executed(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+            asked.append(sql)
+
+        event.listen(uows.engine.sync_engine, "before_cursor_execute", executed)
+        try:
+            email = await uow.verifications.get_current(reg.id, Channel.EMAIL)
+            texted = await uow.verifications.get_current(reg.id, Channel.PHONE)
+            none = await uow.verifications.get_current(bare.id, Channel.EMAIL)
+        finally:
+            event.remove(uows.engine.sync_engine, "before_cursor_execute", executed)
+    assert asked == []  # what was seen is known: no statement asks again
+    assert email is not None and email.id == newest.id and email == newest
+    assert texted == phone and none is None
+
+
+async def test_a_right_code_is_counted_and_used_at_once(uows: SqlUnitOfWorkFactory) -> None:
+    reg = registration()
+    v = verification(reg.id)
+    async with uows() as uow:
+        await uow.registrations.add(reg)
+        await uow.verifications.add(v)
+        await uow.commit()
+    async with uows() as uow:
+        assert await uow.verifications.count_attempt(v.id, 5) == 1
+        assert await uow.verifications.count_attempt(v.id, 5, consume_at=NOW) == 2
+        assert await uow.verifications.count_attempt(v.id, 5, consume_at=NOW) is None  # used
+        assert await uow.verifications.count_attempt(v.id, 5) is None
+        await uow.commit()
+    async with uows(read_only=True) as uow:
+        current = await uow.verifications.get_current(reg.id, Channel.EMAIL)
+    assert current is not None and current.attempts == 2 and current.consumed_at == NOW
+    spent = verification(reg.id)
+    spent.attempts, spent.created_at = 5, NOW + timedelta(seconds=1)
+    async with uows() as uow:
+        await uow.verifications.add(spent)
+        assert await uow.verifications.count_attempt(spent.id, 5, consume_at=NOW) is None
+        await uow.commit()
+
+
+async def test_a_code_mail_turns_into_already_registered_for_a_known_address(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    known = account()
+    async with uows() as uow:
+        await uow.accounts.add(known)
+        await uow.commit()
+    later = datetime(2999, 1, 1, tzinfo=UTC)  # never due: no worker of another test sends it
+    sent: list[OutboxMessage] = []
+    async with uows() as uow:
+        for recipient in (known.email, f"new-{uuid.uuid4().hex[:12]}@example.com"):
+            code = message(later)
+            code.recipient = recipient
+            signed_in = {"sign_in_url": "https://example.com/sign-in"}
+            await uow.outbox.add_by_account(code, "already_registered", signed_in)
+            sent.append(code)
+        await uow.commit()
+    async with uows.engine.connect() as conn:
+        rows = {
+            r.id: r
+            for r in await conn.execute(
+                select(outbox_messages).where(outbox_messages.c.id.in_([m.id for m in sent]))
+            )
+        }
+        await conn.execute(outbox_messages.delete().where(outbox_messages.c.id.in_(rows)))
+        await conn.commit()
+    first, second = rows[sent[0].id], rows[sent[1].id]
+    assert (first.template, first.context) == (
+        "already_registered",
+        {"sign_in_url": "https://example.com/sign-in"},
+    )
+    assert (second.template, second.context) == ("verification_code", {"code": "123456"})
+    assert first.recipient == known.email and first.available_at == later

@@ -221,6 +221,31 @@ async def test_sms_budget_global_and_per_country_across_workers(
     assert later in gateway.delivered
 
 
+async def test_sms_budget_holds_within_one_batch(factories: list[SqlUnitOfWorkFactory]) -> None:
+    """A worker records a batch's outcomes together, but a sent SMS at once: the budget
+    of the next SMS of the same batch counts it."""
+    clock = Clock(datetime(2025, 4, 1, 9, 0, tzinfo=UTC))
+    gateway = Recording()
+    budget = SmsBudget(factories[0], per_hour=2, per_country_per_hour=10, clock=clock)
+    worker = OutboxWorker(
+        factories[0], {OutboxKind.SMS: BudgetedSmsSender(gateway, budget)}, clock=clock
+    )
+    context = {"code": "123456", "expires_minutes": 10, "flow": "member"}
+    ids = [
+        (
+            await add(
+                factories[0], clock.now, 1, kind=OutboxKind.SMS, recipient=number, context=context
+            )
+        )[0]
+        for number in ("+447700900121", "+447700900122", "+447700900123")
+    ]
+    assert await worker.run_once() == 3  # one batch
+    rows = await statuses(factories[0])
+    assert sum(gateway.delivered.values()) == 2
+    assert [rows[i].status for i in ids].count(OutboxStatus.DEAD) == 1
+    assert worker.sent == 2 and worker.dead == 1
+
+
 def test_country_budgets_are_validated() -> None:
     assert parse_country_budgets({"+91": 5, "44": 0}) == {91: 5, 44: 0}
     for bad in ({"IN": 5}, {"+0": 1}, {"+1234": 1}, {"+91": -1}):

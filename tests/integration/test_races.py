@@ -14,7 +14,7 @@ import httpx
 from sqlalchemy import func, select
 
 from regflow.core.model import Channel
-from regflow.persistence.tables import funnel_events
+from regflow.persistence.tables import funnel_events, verifications
 from support.harness import Harness
 
 PARALLEL = 20
@@ -112,3 +112,24 @@ async def test_parallel_wrong_codes_spend_exactly_the_allowed_attempts(
     assert right.status_code == 400 and right.json()["code"] == "ATTEMPTS_EXCEEDED", right.text
     state = await c.get(f"/v1/registrations/{rid}", headers=auth)
     assert state.json()["verified"]["email"] is False
+
+
+async def test_parallel_email_steps_issue_one_code(harness: Harness, unique_email: str) -> None:
+    """Each request reads the code the one before it issued (it waited for the row's lock):
+    the same address again within the cooldown keeps that code, so one code and one mail."""
+    rid, auth = await harness.start("member")
+    url = f"/v1/registrations/{rid}/steps/email"
+    responses = await asyncio.gather(
+        *(harness.client.post(url, json={"email": unique_email}, headers=auth) for _ in range(8))
+    )
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+    async with harness.runtime.engine.connect() as conn:
+        codes = await conn.scalar(
+            select(func.count())
+            .select_from(verifications)
+            .where(verifications.c.registration_id == rid)
+        )
+    assert codes == 1
+    assert [m.template for m in await harness.outbox() if m.recipient == unique_email] == [
+        "verification_code"
+    ]

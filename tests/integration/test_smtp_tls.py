@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import re
 import socket
 import ssl
@@ -134,6 +135,23 @@ async def test_starttls_delivers_to_a_server_of_the_trusted_ca(
     await starttls_sender(starttls_server, ca_file).send(message("ada@example.test"))
     [(mail, inside_tls)] = starttls_server.inbox.mails
     assert inside_tls and str(mail["To"]) == "ada@example.test"
+
+
+async def test_one_tls_context_serves_every_mail_until_the_ca_file_changes(
+    starttls_server: Server, ca_file: Path
+) -> None:
+    sender = starttls_sender(starttls_server, ca_file)
+    await sender.send(message("ada@example.test"))
+    await sender.send(message("bob@example.test"))
+    assert [inside for _, inside in starttls_server.inbox.mails] == [True, True]
+    # the operator points the file at another CA: the next mail verifies against it
+    other = trustme.CA()
+    other.cert_pem.write_to_path(str(ca_file))
+    os.utime(ca_file, (time.time() + 5, time.time() + 5))  # a later mtime, whatever the clock
+    with pytest.raises(DeliveryError) as refused:
+        await sender.send(message("eve@example.test"))
+    assert not refused.value.permanent
+    assert len(starttls_server.inbox.mails) == 2
 
 
 async def test_implicit_tls_delivers_and_a_foreign_name_is_refused(

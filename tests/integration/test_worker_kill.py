@@ -38,7 +38,7 @@ from support.server import free_port, regflow_command, service_env
 
 MESSAGES = 200
 LEASE_SECONDS = 3.0
-BATCH_SIZE = 20  # OutboxWorker's default: what one worker holds at a time
+BATCH_SIZE = 20  # REGFLOW_OUTBOX_BATCH_SIZE: what one worker holds at a time
 HOLD_AT = 21  # the sink holds its reply to this mail: the first worker has delivered 20
 MAIL_DELAY = 0.01  # per mail in the sink, so a batch takes a while
 DOMAIN = "id.example.test"
@@ -162,6 +162,7 @@ async def test_a_worker_killed_mid_batch_loses_no_message(shared_db: str, tmp_pa
             "REGFLOW_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
             "REGFLOW_MAIL_FROM": f"regflow@{DOMAIN}",
             "REGFLOW_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
+            "REGFLOW_OUTBOX_BATCH_SIZE": str(BATCH_SIZE),
             "REGFLOW_WORKER_POLL_SECONDS": "0.1",
         },
     )

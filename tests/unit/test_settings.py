@@ -24,6 +24,16 @@ def test_outbox_lease_below_a_second_is_refused(seconds: float) -> None:
         Settings(outbox_lease_seconds=seconds)
 
 
+def test_outbox_batch_size_is_read_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REGFLOW_OUTBOX_BATCH_SIZE", raising=False)
+    assert Settings().outbox_batch_size == 100
+    monkeypatch.setenv("REGFLOW_OUTBOX_BATCH_SIZE", "20")
+    assert Settings().outbox_batch_size == 20
+    for size in (0, 1001):
+        with pytest.raises(ValidationError, match="outbox_batch_size"):
+            Settings(outbox_batch_size=size)
+
+
 def client(**extra: object) -> dict[str, object]:
     return {"client_id": "app", "redirect_uris": ["https://app.test/cb"], "public": True, **extra}
 

@@ -111,6 +111,7 @@ class Metrics:
             registry=r,
             multiprocess_mode="livesum",
         )
+        self._pool_seen: tuple[int, int] | None = None
 
     def count_delivery(self, message: OutboxMessage, outcome: str) -> None:
         """Called by the delivery worker once per recorded outcome (sent, failed, dead)."""
@@ -132,8 +133,11 @@ class Metrics:
                 self.verification_failures.labels(event.channel, event.code or "").inc()
 
     def sample_pool(self, pool: PoolState) -> None:
-        self.hash_in_flight.set(pool.in_flight)
-        self.hash_waiting.set(pool.waiting)
+        seen = (pool.in_flight, pool.waiting)
+        if seen != self._pool_seen:  # the gauges change only when the pool did
+            self._pool_seen = seen
+            self.hash_in_flight.set(seen[0])
+            self.hash_waiting.set(seen[1])
 
     def exposition(self, backlog: OutboxBacklog | None) -> bytes:
         if self.multiprocess_dir is not None:
@@ -175,35 +179,48 @@ class _Backlog:
 
 
 class MetricsMiddleware:
-    """Pure ASGI middleware counting requests and their latency per route template."""
+    """Pure ASGI middleware counting requests and their latency per route template.
+
+    The labelled series of each (method, route, status) are looked up once and kept: the
+    label space is bounded (route templates, known methods, status codes)."""
 
     def __init__(self, app: ASGIApp, *, metrics: Metrics, pool: PoolState | None = None) -> None:
         self.app = app
         self.metrics = metrics
         self.pool = pool
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = {"code": 500}
+        status = 500
 
         async def send_status(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                status = message["status"]
             await send(message)
 
         try:
             await self.app(scope, receive, send_status)
         finally:
+            elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             method = scope["method"] if scope["method"] in METHODS else "OTHER"
-            m = self.metrics
-            m.requests.labels(method, route, str(status["code"])).inc()
-            m.latency.labels(method, route).observe(time.perf_counter() - started)
+            key = (method, route, status)
+            series = self._series.get(key)
+            if series is None:
+                series = self._series[key] = self._labelled(*key)
+            series[0].inc()
+            series[1].observe(elapsed)
             if self.pool is not None:
-                m.sample_pool(self.pool)
+                self.metrics.sample_pool(self.pool)
+
+    def _labelled(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+        m = self.metrics
+        return m.requests.labels(method, route, str(status)), m.latency.labels(method, route)
 
 
 def metrics_router(

@@ -25,6 +25,7 @@ SECURITY_HEADERS = [
     ),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+HSTS = (b"strict-transport-security", b"max-age=31536000")
 
 
 class BodyTooLarge(Exception):
@@ -52,55 +53,58 @@ class RequestContext:
             return
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
-        status = {"code": 500}
+        status = 500
         limit = self.path_limits.get(scope.get("path", ""), self.max_body_bytes)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _too_large(scope, receive, send)
             return
         received = 0
-        overflow = {"hit": False, "answered": False}
+        overflow = answered = False
+        https = scope.get("scheme") == "https"
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, overflow
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    overflow["hit"] = True
+                    overflow = True
                     raise BodyTooLarge
             return message
 
         async def send_with_headers(message: Message) -> None:
-            if overflow["hit"]:
+            nonlocal answered, status
+            if overflow:
                 # the app turned the overflow into its own answer (FastAPI: 400 "error
                 # parsing the body"): answer 413 instead and drop the app's messages
-                if not overflow["answered"]:
-                    overflow["answered"] = True
-                    status["code"] = 413
+                if not answered:
+                    answered = True
+                    status = 413
                     await _too_large(scope, receive, send_with_headers_raw)
                 return
             await send_with_headers_raw(message)
 
         async def send_with_headers_raw(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-                headers = list(message.get("headers", []))
+                status = message["status"]
+                headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 headers.append((b"x-request-id", request_id.encode()))
-                if scope.get("scheme") == "https":
-                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                if https:
+                    headers.append(HSTS)
                 message["headers"] = headers
             await send(message)
 
         try:
             await self.app(scope, limited_receive, send_with_headers)
         except BodyTooLarge:
-            if not overflow["answered"]:
-                overflow["answered"] = True
+            if not answered:
+                answered = True
                 await _too_large(scope, receive, send_with_headers_raw)
-            status["code"] = 413
+            status = 413
         finally:
             route = scope.get("route")
             log.info(
@@ -109,7 +113,7 @@ class RequestContext:
                     "request_id": request_id,
                     "method": scope["method"],
                     "route": getattr(route, "path", "unmatched"),
-                    "status": status["code"],
+                    "status": status,
                     "ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )

@@ -14,7 +14,7 @@ import typer
 import uvicorn
 from fastapi import FastAPI
 
-from regflow import logs
+from regflow import heap, logs
 from regflow.app import build_runtime, build_sweep, create_app
 from regflow.cli.clients import clients  # regflow clients list
 from regflow.cli.funnel import funnel  # regflow funnel
@@ -59,7 +59,7 @@ def app_factory() -> FastAPI:
     """Uvicorn's factory: each server process reads the settings once."""
     settings = Settings()
     logs.configure(settings.log_level, json_format=settings.log_json)
-    return create_app(settings, run_worker=not _no_worker())
+    return create_app(settings, run_worker=not _no_worker(), settle_heap=True)
 
 
 _NO_WORKER_ENV = "REGFLOW_EMBEDDED_WORKER"
@@ -159,6 +159,7 @@ def worker() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        heap.settle()
         try:
             await asyncio.gather(runtime.worker.run(stop), build_sweep(runtime).run(stop))  # +sweep
         finally:

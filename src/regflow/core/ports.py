@@ -137,6 +137,21 @@ class RegistrationRepository(Protocol):
         name a registration by its email use tokens derived from it)."""
         ...
 
+    async def get_with_challenges(
+        self, registration_id: str
+    ) -> tuple[Registration, list[Verification] | None] | None:
+        """The registration and every verification challenge it has, in one read (for
+        :meth:`VerificationRepository.seen`); in a writing unit of work the row is locked.
+        None instead of the challenges where one read cannot tell them reliably (a lock
+        waited for on PostgreSQL): then they are asked for when needed."""
+        ...
+
+    async def find_active_with_challenges(
+        self, token_hash: str
+    ) -> tuple[Registration, list[Verification] | None] | None:
+        """:meth:`find_active` with the challenges, like :meth:`get_with_challenges`."""
+        ...
+
     async def update(self, registration: Registration) -> None:
         """Write back; raises ConcurrentUpdate when ``version`` moved meanwhile.
 
@@ -152,6 +167,12 @@ class VerificationRepository(Protocol):
         """The newest verification of that channel in that registration."""
         ...
 
+    def seen(self, registration_id: str, challenges: Sequence[Verification] | None) -> None:
+        """Every challenge the registration has, read with it in this unit of work: the
+        current one of each channel is known from now on (no statement to ask again).
+        None: they were not read (nothing is known)."""
+        ...
+
     async def get_by_link(self, link_hash: str) -> Verification | None: ...
 
     async def reissue(self, verification: Verification) -> None:
@@ -159,10 +180,16 @@ class VerificationRepository(Protocol):
         ...
 
     async def count_attempt(
-        self, verification_id: str, max_attempts: int, *, used: bool = False
+        self,
+        verification_id: str,
+        max_attempts: int,
+        *,
+        used: bool = False,
+        consume_at: datetime | None = None,
     ) -> int | None:
         """Atomically count one attempt; the new count, or None if none is left or (unless
-        ``used``: a used code presented again) the code was used."""
+        ``used``: a used code presented again) the code was used. ``consume_at``: the
+        attempt is a right code, used at that time by the same statement."""
         ...
 
     async def consume(self, verification_id: str, now: datetime) -> bool:
@@ -170,6 +197,10 @@ class VerificationRepository(Protocol):
         ...
 
     async def delete_for(self, registration_id: str, channel: Channel) -> None: ...
+
+    async def delete_all_for(self, registration_id: str) -> None:
+        """Every verification of the registration, on every channel (one statement)."""
+        ...
 
 
 class AccountRepository(Protocol):
@@ -238,6 +269,13 @@ class MembershipRepository(Protocol):
         """The account's memberships, oldest first."""
         ...
 
+    async def active_with_organizations(
+        self, account_id: str
+    ) -> list[tuple[Membership, Organization | None]]:
+        """The account's active memberships, oldest first, each with its organization
+        (one statement: a sign-in reads them all)."""
+        ...
+
     async def get(self, membership_id: str) -> Membership | None: ...
 
     async def for_organization(
@@ -263,6 +301,13 @@ class MembershipRepository(Protocol):
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> None: ...
 
+    async def add_by_account(
+        self, message: OutboxMessage, known_template: str, known_context: dict[str, Any]
+    ) -> None:
+        """Queue ``message``, with ``known_template`` and ``known_context`` instead when an
+        account has its recipient's address, in one statement either way."""
+        ...
+
     async def claim(
         self, *, limit: int, now: datetime, lease_until: datetime, owner: str
     ) -> list[OutboxMessage]:
@@ -270,6 +315,12 @@ class OutboxRepository(Protocol):
         ...
 
     async def mark_sent(self, message_id: str, now: datetime, *, scrub: bool) -> None: ...
+
+    async def mark_all_sent(
+        self, message_ids: Sequence[str], now: datetime, *, scrub: bool
+    ) -> None:
+        """Record the delivery of each of ``message_ids`` (the worker's batch)."""
+        ...
 
     async def mark_failed(self, message_id: str, error: str, *, retry_at: datetime | None) -> None:
         """Record a failed attempt; ``retry_at`` None means dead."""

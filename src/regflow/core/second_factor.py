@@ -88,6 +88,12 @@ def requires_second_factor(settings: Mapping[str, Any]) -> bool:
     return settings.get("two_factor") is True
 
 
+def is_enrolled(credential: TotpCredential | None) -> bool:
+    """Whether the account has a confirmed TOTP credential (a set-up not yet confirmed
+    does not count)."""
+    return credential is not None and credential.confirmed_at is not None
+
+
 # -- TOTP --------------------------------------------------------------------------------------
 
 

@@ -2,14 +2,14 @@
 
 A code is 6 digits from ``secrets``; only its HMAC (keyed with the server
 secret and bound to the registration, channel and target) is stored, so a code
-sent to one address cannot confirm another. Attempts are counted by the
-repository in SQL *before* the comparison; this module only decides.
+sent to one address cannot confirm another. Every attempt is counted by the
+repository in SQL, atomically and before anything is answered (a right code is
+used by the statement that counts it); this module only decides.
 """
 
 from __future__ import annotations
 
 import enum
-import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -54,7 +54,7 @@ def issue(
     code = cryptokit.new_numeric_code(CODE_DIGITS)
     link_token = cryptokit.new_token()
     verification = Verification(
-        id=str(uuid.uuid4()),
+        id=cryptokit.new_uuid(),
         registration_id=registration_id,
         channel=channel,
         target=target,

@@ -5,6 +5,10 @@ txt,html}`` and ``templates/sms/<locale>/<name>.txt``. Each file is looked up
 for the requested locale (``fr-CA``, then ``fr``), then for ``en``, so a
 partial translation falls back file by file. Only ``.html`` files are
 autoescaped; subjects are folded to one line.
+
+Templates are compiled once: the files ship with the package and do not change
+while it runs (no modification check per render), and which file serves a
+(template, part, locale) is looked up once.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from jinja2 import (
 DEFAULT_LOCALE = "en"
 _LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_RESOLVED_MAX = 1024  # (template, part, locale) lookups remembered; locales come from requests
 
 
 class RenderError(Exception):
@@ -52,7 +57,9 @@ class Renderer:
             undefined=StrictUndefined,  # a missing variable fails loudly, never renders blank
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # package files: never re-read, no stat per render
         )
+        self._resolved: dict[tuple[str, str, str, str], Template] = {}
 
     def render_email(self, template: str, context: Mapping[str, Any], locale: str) -> RenderedEmail:
         """Subject, text and HTML of mail ``template``; raises ``RenderError``."""
@@ -79,11 +86,20 @@ class Renderer:
     def _render(
         self, channel: str, name: str, part: str, context: Mapping[str, Any], locale: str
     ) -> str:
-        if not _NAME.fullmatch(name):
-            raise RenderError(f"invalid template name {name!r}")
-        names = [f"{channel}/{loc}/{name}.{part}" for loc in self.locales(locale)]
+        key = (channel, name, part, locale)
         try:
-            template: Template = self._env.select_template(names)
+            template = self._resolved.get(key)
+            if template is None:
+                template = self._select(channel, name, part, locale)
+                if len(self._resolved) >= _RESOLVED_MAX:
+                    self._resolved.clear()
+                self._resolved[key] = template
             return template.render(context)
         except TemplateError as exc:
             raise RenderError(f"{channel} template {name!r} ({part}): {exc.message}") from exc
+
+    def _select(self, channel: str, name: str, part: str, locale: str) -> Template:
+        if not _NAME.fullmatch(name):
+            raise RenderError(f"invalid template name {name!r}")
+        names = [f"{channel}/{loc}/{name}.{part}" for loc in self.locales(locale)]
+        return self._env.select_template(names)

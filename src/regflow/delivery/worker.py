@@ -2,11 +2,12 @@
 
 Each round claims a batch in one short transaction (a lease, so several
 workers never take the same message), sends outside any transaction, then
-records every outcome in its own transaction. A temporary failure is retried
-after an exponential backoff with full jitter; a permanent failure, or the
-last allowed attempt, leaves the message ``dead``. Delivery is at least once:
-a worker that dies between sending and recording lets the lease run out and
-the message is sent again, with the same ``Message-ID``.
+records the outcomes together in one transaction (every ``record_seconds`` when
+sending is slow, at once after an SMS). A temporary failure is retried after an
+exponential backoff with full jitter; a permanent failure, or the last allowed
+attempt, leaves the message ``dead``. Delivery is at least once: a worker that
+dies between sending and recording lets the lease run out and the messages it
+had not recorded are sent again, with the same ``Message-ID``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from regflow.core.model import OutboxKind, OutboxMessage
@@ -28,7 +30,22 @@ from regflow.delivery.base import DeliveryError, Sender
 log = logging.getLogger(__name__)
 
 Jitter = Callable[[float, float], float]
+RECORD_SECONDS = 0.1  # outcomes of a batch are recorded together, but never held longer
 Observer = Callable[[OutboxMessage, str], None]  # (message, "sent" | "failed" | "dead")
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What one delivery attempt came to, until it is recorded."""
+
+    message: OutboxMessage
+    sent: bool
+    error: str = ""
+    retry_at: datetime | None = None
+
+    @property
+    def sms_sent(self) -> bool:
+        return self.sent and self.message.kind is OutboxKind.SMS
 
 
 class OutboxWorker:
@@ -47,7 +64,7 @@ class OutboxWorker:
         *,
         clock: Callable[[], datetime],
         poll_seconds: float = 1.0,
-        batch_size: int = 20,
+        batch_size: int = 100,
         lease_seconds: float = 60,
         max_attempts: int = 5,
         scrub_after_send: bool = True,
@@ -56,6 +73,7 @@ class OutboxWorker:
         backoff_cap_seconds: float = 600.0,
         jitter: Jitter = random.uniform,
         observer: Observer | None = None,
+        record_seconds: float = RECORD_SECONDS,
     ) -> None:
         self._uow_factory = uow_factory
         self._senders = dict(senders)
@@ -71,6 +89,7 @@ class OutboxWorker:
         self.backoff_cap_seconds = backoff_cap_seconds
         self._jitter = jitter
         self.observer = observer
+        self.record_seconds = record_seconds
         self._wakeup = asyncio.Event()
         self.sent = 0
         self.failed = 0
@@ -94,11 +113,27 @@ class OutboxWorker:
         # Stop sending well before the lease runs out: past it, another worker may
         # claim the same messages. The rest is picked up once the lease expires.
         deadline = time.monotonic() + self.lease_seconds / 2
-        for index, message in enumerate(batch):
-            if time.monotonic() > deadline:
-                log.warning("outbox lease nearly over, %d messages left", len(batch) - index)
-                break
-            await self._deliver(message)
+        done: list[_Outcome] = []
+        oldest = 0.0  # when the first outcome of ``done`` was known
+        try:
+            for index, message in enumerate(batch):
+                if time.monotonic() > deadline:
+                    log.warning("outbox lease nearly over, %d messages left", len(batch) - index)
+                    break
+                outcome = await self._deliver(message)
+                if not done:
+                    oldest = time.monotonic()
+                done.append(outcome)
+                # Outcomes are recorded together (one transaction for the batch), but never
+                # held long: a worker dying now sends again only what it did not record,
+                # the last ``record_seconds`` of sending. A sent SMS is recorded at once,
+                # so the SMS budget of the next one counts it.
+                if outcome.sms_sent or time.monotonic() - oldest >= self.record_seconds:
+                    recording, done = done, []
+                    await self._record(recording)
+        finally:  # cancelled too: what was sent is recorded, not sent again
+            if done:
+                await self._record(done)
         return len(batch)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -120,21 +155,20 @@ class OutboxWorker:
         ceiling = min(self.backoff_base_seconds * 2**attempts, self.backoff_cap_seconds)
         return timedelta(seconds=self._jitter(0, ceiling))
 
-    async def _deliver(self, message: OutboxMessage) -> None:
+    async def _deliver(self, message: OutboxMessage) -> _Outcome:
         sender = self._senders.get(message.kind)
         try:
             if sender is None:
                 raise DeliveryError(f"no sender for {message.kind.value}", permanent=True)
             await sender.send(message)
         except DeliveryError as exc:
-            await self._record_failure(message, exc.message, permanent=exc.permanent)
+            return self._failure(message, exc.message, permanent=exc.permanent)
         except Exception as exc:  # a sender bug: keep its text out of the row, retry
             log.exception("sender crashed on outbox message %s", message.id)
-            await self._record_failure(message, type(exc).__name__, permanent=False)
-        else:
-            await self._record(message, sent=True)
+            return self._failure(message, type(exc).__name__, permanent=False)
+        return _Outcome(message, sent=True)
 
-    async def _record_failure(self, message: OutboxMessage, error: str, *, permanent: bool) -> None:
+    def _failure(self, message: OutboxMessage, error: str, *, permanent: bool) -> _Outcome:
         dead = permanent or message.attempts + 1 >= self.max_attempts
         retry_at = None if dead else self._clock() + self.backoff(message.attempts)
         log.warning(
@@ -145,42 +179,37 @@ class OutboxWorker:
             ", dead" if dead else "",
             error,
         )
-        await self._record(message, sent=False, error=error, retry_at=retry_at)
+        return _Outcome(message, sent=False, error=error, retry_at=retry_at)
 
-    async def _record(
-        self,
-        message: OutboxMessage,
-        *,
-        sent: bool,
-        error: str = "",
-        retry_at: datetime | None = None,
-    ) -> None:
+    async def _record(self, outcomes: Sequence[_Outcome]) -> None:
+        """Record ``outcomes`` in one transaction, then count them and tell the observer."""
         try:
             async with self._uow_factory() as uow:
-                if sent:
-                    await uow.outbox.mark_sent(
-                        message.id, self._clock(), scrub=self.scrub_after_send
-                    )
-                else:
-                    await uow.outbox.mark_failed(message.id, error, retry_at=retry_at)
+                sent = [o.message.id for o in outcomes if o.sent]
+                await uow.outbox.mark_all_sent(sent, self._clock(), scrub=self.scrub_after_send)
+                for o in outcomes:
+                    if not o.sent:
+                        await uow.outbox.mark_failed(o.message.id, o.error, retry_at=o.retry_at)
                 await uow.commit()
-        except Exception:  # the lease will expire and the message be tried again
-            log.exception("could not record the outcome of outbox message %s", message.id)
+        except Exception:  # the lease will expire and the messages be tried again
+            ids = ", ".join(o.message.id for o in outcomes)
+            log.exception("could not record the outcome of outbox messages %s", ids)
             return
-        if sent:
-            self.sent += 1
-            outcome = "sent"
-        elif retry_at is None:
-            self.dead += 1
-            outcome = "dead"
-        else:
-            self.failed += 1
-            outcome = "failed"
-        if self.observer is not None:
-            try:
-                self.observer(message, outcome)
-            except Exception:  # metrics must never stop delivery
-                log.exception("outbox observer failed")
+        for o in outcomes:
+            if o.sent:
+                self.sent += 1
+                result = "sent"
+            elif o.retry_at is None:
+                self.dead += 1
+                result = "dead"
+            else:
+                self.failed += 1
+                result = "failed"
+            if self.observer is not None:
+                try:
+                    self.observer(o.message, result)
+                except Exception:  # metrics must never stop delivery
+                    log.exception("outbox observer failed")
 
     async def _wait(self, stop: asyncio.Event) -> None:
         waiters = [asyncio.ensure_future(self._wakeup.wait()), asyncio.ensure_future(stop.wait())]

@@ -12,10 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from regflow.core.confusables import skeleton
 from regflow.core.model import Account
 from regflow.persistence.errors import unique_violation
+from regflow.persistence.inserts import insert_unless_taken
 from regflow.persistence.tables import accounts as t
 
 # built once: see persistence/registrations.py
 _BY_EMAIL = select(t).where(t.c.email == bindparam("b_email"))
+_BY_ID = select(t).where(t.c.id == bindparam("b_id"))
+_INSERT = insert(t)
 _EMAIL_EXISTS = select(exists().where(t.c.email == bindparam("b_email")))
 _USERNAME_EXISTS = select(
     exists().where(
@@ -48,26 +51,29 @@ class SqlAccounts:
         self._conn = conn
 
     async def add(self, a: Account) -> None:
+        values = {
+            "id": a.id,
+            "email": a.email,
+            "password_hash": a.password_hash,
+            "created_at": a.created_at,
+            "email_verified_at": a.email_verified_at,
+            "phone": a.phone,
+            "phone_verified_at": a.phone_verified_at,
+            "username": a.username,
+            "username_skeleton": skeleton(a.username) if a.username else None,
+            "first_name": a.first_name,
+            "last_name": a.last_name,
+            "token_version": a.token_version,
+            "status": a.status,
+            "locale": a.locale,
+        }
+        written = await self._conn.execute(insert_unless_taken(self._conn.dialect.name, t), values)
+        if written.rowcount == 1:
+            return
+        # something is taken: the insert again, in a savepoint, says what
         try:
             async with self._conn.begin_nested():
-                await self._conn.execute(
-                    insert(t).values(
-                        id=a.id,
-                        email=a.email,
-                        password_hash=a.password_hash,
-                        created_at=a.created_at,
-                        email_verified_at=a.email_verified_at,
-                        phone=a.phone,
-                        phone_verified_at=a.phone_verified_at,
-                        username=a.username,
-                        username_skeleton=skeleton(a.username) if a.username else None,
-                        first_name=a.first_name,
-                        last_name=a.last_name,
-                        token_version=a.token_version,
-                        status=a.status,
-                        locale=a.locale,
-                    )
-                )
+                await self._conn.execute(_INSERT, values)
         except IntegrityError as error:
             violation = unique_violation(error, ("email", "username", "id"))
             if violation is None:
@@ -75,7 +81,7 @@ class SqlAccounts:
             raise violation from None
 
     async def get(self, account_id: str) -> Account | None:
-        row = (await self._conn.execute(select(t).where(t.c.id == account_id))).first()
+        row = (await self._conn.execute(_BY_ID, {"b_id": account_id})).first()
         return _row(row._mapping) if row else None
 
     async def get_by_email(self, email: str) -> Account | None:

@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.model import JoinPolicy, Membership, MembershipStatus, Organization, Role
 from regflow.core.onboarding import MemberView
 from regflow.persistence.errors import unique_violation
+from regflow.persistence.inserts import insert_unless_taken
 from regflow.persistence.tables import accounts as at
 from regflow.persistence.tables import memberships as mt
 from regflow.persistence.tables import organizations as ot
+
+# built once (see persistence/registrations.py): executed with the values as parameters
+_INSERT_ORGANIZATION = insert(ot)
+_INSERT_MEMBERSHIP = insert(mt)
+_ORGANIZATION_BY_ID = select(ot).where(ot.c.id == bindparam("b_id"))
 
 
 def _org(m: Any) -> Organization:
@@ -34,19 +40,22 @@ class SqlOrganizations:
         self._conn = conn
 
     async def add(self, o: Organization) -> None:
+        values = {
+            "id": o.id,
+            "name": o.name,
+            "slug": o.slug,
+            "join_code": o.join_code,
+            "join_policy": o.join_policy,
+            "settings": o.settings,
+            "created_at": o.created_at,
+        }
+        written = await self._conn.execute(insert_unless_taken(self._conn.dialect.name, ot), values)
+        if written.rowcount == 1:
+            return
+        # something is taken: the insert again, in a savepoint, says what
         try:
             async with self._conn.begin_nested():
-                await self._conn.execute(
-                    insert(ot).values(
-                        id=o.id,
-                        name=o.name,
-                        slug=o.slug,
-                        join_code=o.join_code,
-                        join_policy=o.join_policy,
-                        settings=o.settings,
-                        created_at=o.created_at,
-                    )
-                )
+                await self._conn.execute(_INSERT_ORGANIZATION, values)
         except IntegrityError as error:
             violation = unique_violation(error, ("slug", "join_code"))
             if violation is None:
@@ -54,7 +63,7 @@ class SqlOrganizations:
             raise violation from None
 
     async def get(self, organization_id: str) -> Organization | None:
-        row = (await self._conn.execute(select(ot).where(ot.c.id == organization_id))).first()
+        row = (await self._conn.execute(_ORGANIZATION_BY_ID, {"b_id": organization_id})).first()
         return _org(row._mapping) if row else None
 
     async def get_by_join_code(self, join_code: str) -> Organization | None:
@@ -80,6 +89,16 @@ class SqlOrganizations:
             raise violation from None
 
 
+_ORG_LABELS = {c.name: f"org_{c.name}" for c in ot.c}
+# built once: an account's active memberships, each with its organization (a sign-in)
+_ACTIVE_WITH_ORGANIZATIONS = (
+    select(mt, *(c.label(_ORG_LABELS[c.name]) for c in ot.c))
+    .select_from(mt.outerjoin(ot, ot.c.id == mt.c.organization_id))
+    .where(mt.c.account_id == bindparam("b_account"), mt.c.status == MembershipStatus.ACTIVE.value)
+    .order_by(mt.c.created_at, mt.c.id)
+)
+
+
 def _membership(r: Any) -> Membership:
     return Membership(
         id=r.id,
@@ -101,15 +120,16 @@ class SqlMemberships:
         # transaction is done, and every caller gives up on it
         try:
             await self._conn.execute(
-                insert(mt).values(
-                    id=m.id,
-                    account_id=m.account_id,
-                    organization_id=m.organization_id,
-                    role=m.role,
-                    status=m.status,
-                    details=m.details,
-                    created_at=m.created_at,
-                )
+                _INSERT_MEMBERSHIP,
+                {
+                    "id": m.id,
+                    "account_id": m.account_id,
+                    "organization_id": m.organization_id,
+                    "role": m.role,
+                    "status": m.status,
+                    "details": m.details,
+                    "created_at": m.created_at,
+                },
             )
         except IntegrityError as error:
             violation = unique_violation(error, ("membership",))  # one account, one membership
@@ -122,6 +142,19 @@ class SqlMemberships:
             select(mt).where(mt.c.account_id == account_id).order_by(mt.c.created_at, mt.c.id)
         )
         return [_membership(r) for r in rows]
+
+    async def active_with_organizations(
+        self, account_id: str
+    ) -> list[tuple[Membership, Organization | None]]:
+        rows = await self._conn.execute(_ACTIVE_WITH_ORGANIZATIONS, {"b_account": account_id})
+        found: list[tuple[Membership, Organization | None]] = []
+        for r in rows:
+            m = r._mapping
+            organization = None
+            if m[_ORG_LABELS["id"]] is not None:
+                organization = _org({name: m[label] for name, label in _ORG_LABELS.items()})
+            found.append((_membership(r), organization))
+        return found
 
     async def get(self, membership_id: str) -> Membership | None:
         row = (await self._conn.execute(select(mt).where(mt.c.id == membership_id))).first()

@@ -4,22 +4,76 @@ Claiming is safe with several workers: PostgreSQL locks candidate rows with
 ``FOR UPDATE SKIP LOCKED``; SQLite serializes writers, so the claim's
 ``BEGIN IMMEDIATE`` transaction already excludes a second claimer. A lease
 that runs out (a worker died) makes the message claimable again.
+
+A claim is one statement (``UPDATE ... WHERE id IN (due ids) RETURNING``) and
+the messages a worker delivered are marked sent with one statement, however
+many there are: the worker's cost per message is not a transaction each.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Update, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.model import OutboxKind, OutboxMessage, OutboxStatus
+from regflow.persistence.tables import accounts
 from regflow.persistence.tables import outbox_messages as t
 
 _DUE = (OutboxStatus.PENDING.value, OutboxStatus.RETRYING.value)
 _INSERT = insert(t)  # built once: see persistence/registrations.py
+# one message or the other, as an account holds the recipient's address or not: the INSERT
+# decides, so that both cases run the same statement with the same parameters
+_KNOWN = exists().where(accounts.c.email == bindparam("b_recipient"))
+_INSERT_BY_ACCOUNT = insert(t).values(
+    id=bindparam("b_id"),
+    kind=bindparam("b_kind"),
+    recipient=bindparam("b_recipient"),
+    template=case(
+        (_KNOWN, bindparam("b_known_template", type_=t.c.template.type)),
+        else_=bindparam("b_template", type_=t.c.template.type),
+    ),
+    context=case(
+        (_KNOWN, bindparam("b_known_context", type_=t.c.context.type)),
+        else_=bindparam("b_context", type_=t.c.context.type),
+    ),
+    locale=bindparam("b_locale"),
+    status=bindparam("b_status"),
+    attempts=bindparam("b_attempts"),
+    available_at=bindparam("b_available_at", type_=t.c.available_at.type),
+    created_at=bindparam("b_created_at", type_=t.c.created_at.type),
+)
+
+
+@cache
+def _claim(dialect: str, limit: int) -> Update:
+    """Lease up to ``limit`` due messages (oldest first) and return them, in one statement."""
+    now = bindparam("now", type_=t.c.available_at.type)
+    due = (
+        select(t.c.id)
+        .where(
+            t.c.status.in_(_DUE),
+            t.c.available_at <= now,
+            or_(t.c.lease_until.is_(None), t.c.lease_until < now),
+        )
+        .order_by(t.c.available_at)
+        .limit(limit)
+    )
+    if dialect == "postgresql":  # SQLite: BEGIN IMMEDIATE already excludes other claimers
+        due = due.with_for_update(skip_locked=True)
+    return (
+        update(t)
+        .where(t.c.id.in_(due.scalar_subquery()))
+        .values(
+            lease_until=bindparam("lease_until", type_=t.c.lease_until.type),
+            lease_owner=bindparam("owner", type_=t.c.lease_owner.type),
+        )
+        .returning(*t.c)
+    )
 
 
 def _row(m: Any) -> OutboxMessage:
@@ -61,31 +115,49 @@ class SqlOutbox:
             },
         )
 
+    async def add_by_account(
+        self, m: OutboxMessage, known_template: str, known_context: dict[str, Any]
+    ) -> None:
+        """Queue ``m``, with ``known_template`` and ``known_context`` instead when an account
+        has the address ``m`` goes to: one statement whichever it is (the "already
+        registered" mail costs what a code does)."""
+        await self._conn.execute(
+            _INSERT_BY_ACCOUNT,
+            {
+                "b_id": m.id,
+                "b_kind": m.kind.value,
+                "b_recipient": m.recipient,
+                "b_template": m.template,
+                "b_context": m.context,
+                "b_known_template": known_template,
+                "b_known_context": known_context,
+                "b_locale": m.locale,
+                "b_status": m.status.value,
+                "b_attempts": m.attempts,
+                "b_available_at": m.available_at,
+                "b_created_at": m.created_at,
+            },
+        )
+
     async def claim(
         self, *, limit: int, now: datetime, lease_until: datetime, owner: str
     ) -> list[OutboxMessage]:
-        due = (
-            select(t.c.id)
-            .where(
-                t.c.status.in_(_DUE),
-                t.c.available_at <= now,
-                or_(t.c.lease_until.is_(None), t.c.lease_until < now),
-            )
-            .order_by(t.c.available_at)
-            .limit(limit)
+        rows = await self._conn.execute(
+            _claim(self._dialect, limit), {"now": now, "lease_until": lease_until, "owner": owner}
         )
-        if self._dialect == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        ids = list((await self._conn.execute(due)).scalars())
-        if not ids:
-            return []
-        await self._conn.execute(
-            update(t).where(t.c.id.in_(ids)).values(lease_until=lease_until, lease_owner=owner)
-        )
-        rows = await self._conn.execute(select(t).where(t.c.id.in_(ids)))
-        return [_row(r._mapping) for r in rows]
+        claimed = [_row(r._mapping) for r in rows]
+        claimed.sort(key=lambda m: (m.available_at, m.created_at))  # RETURNING has no order
+        return claimed
 
     async def mark_sent(self, message_id: str, now: datetime, *, scrub: bool) -> None:
+        await self.mark_all_sent([message_id], now, scrub=scrub)
+
+    async def mark_all_sent(
+        self, message_ids: Sequence[str], now: datetime, *, scrub: bool
+    ) -> None:
+        """Record the delivery of every message of ``message_ids`` (one statement)."""
+        if not message_ids:
+            return
         values: dict[str, Any] = {
             "status": OutboxStatus.SENT.value,
             "sent_at": now,
@@ -96,7 +168,7 @@ class SqlOutbox:
         }
         if scrub:  # codes and links are not kept once delivered
             values["context"] = {}
-        await self._conn.execute(update(t).where(t.c.id == message_id).values(**values))
+        await self._conn.execute(update(t).where(t.c.id.in_(message_ids)).values(**values))
 
     async def mark_failed(self, message_id: str, error: str, *, retry_at: datetime | None) -> None:
         values: dict[str, Any] = {

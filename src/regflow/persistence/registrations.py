@@ -15,11 +15,20 @@ from sqlalchemy import String, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from regflow.core.model import InvitationLink, Registration, RegistrationStatus, Reserved, Role
+from regflow.core.model import (
+    InvitationLink,
+    Registration,
+    RegistrationStatus,
+    Reserved,
+    Role,
+    Verification,
+)
 from regflow.errors import ConcurrentUpdate
 from regflow.persistence.errors import unique_violation
 from regflow.persistence.funnel import PendingFunnel, encode
 from regflow.persistence.tables import registrations as t
+from regflow.persistence.tables import verifications as vt
+from regflow.persistence.verifications import verification_row
 
 # every column but the events waiting for the sweep, which only the drain reads
 _COLUMNS = [c for c in t.c if c.name != "pending_events"]
@@ -31,6 +40,33 @@ _FIND_ACTIVE = (
     .order_by(t.c.created_at.desc())
     .limit(1)
 )
+# with every verification challenge of the registration (few: one per channel), so that
+# the use cases that send or check a code ask no second question. Only where the read
+# takes no row lock that it may wait for: SQLite (a writer's BEGIN IMMEDIATE came first,
+# so nothing can commit under it) and PostgreSQL's read-only units of work. A PostgreSQL
+# statement that waits for a row lock reads the other tables as they were when it began,
+# before the lock holder committed (its own row alone is read again): the challenges it
+# joined would be stale (a code reissued, a second one issued beside the first), so
+# there the locked row is read alone and its challenges when asked for (``None``: unread).
+_CHALLENGES = [c.label(f"v_{c.name}") for c in vt.c]
+_WITH_CHALLENGES = select(*_COLUMNS, *_CHALLENGES).select_from(
+    t.outerjoin(vt, vt.c.registration_id == t.c.id)
+)
+_GET_WITH_CHALLENGES = _WITH_CHALLENGES.where(t.c.id == bindparam("b_id"))
+_newest = t.alias("newest")
+_ACTIVE_ID = (
+    select(_newest.c.id)
+    .where(
+        _newest.c.token_hash == bindparam("b_token_hash"),
+        _newest.c.status == bindparam("b_status"),
+    )
+    .order_by(_newest.c.created_at.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_FIND_ACTIVE_WITH_CHALLENGES = _WITH_CHALLENGES.where(t.c.id == _ACTIVE_ID)
+# PostgreSQL, locking: the row alone (found like the joined read finds it)
+_FIND_ACTIVE_LOCKED = select(*_COLUMNS).where(t.c.id == _ACTIVE_ID).with_for_update()
 _INSERT = insert(t)
 # the other columns are SET from the parameters' keys
 _UPDATE = (
@@ -113,6 +149,7 @@ class SqlRegistrations:
         self._conn = conn
         self._events = events
         self._lock = lock  # in a writing unit of work, reads lock the row (PostgreSQL)
+        self._lock_waits = lock and conn.dialect.name == "postgresql"
 
     async def add(self, registration: Registration) -> None:
         """UniqueViolation("token_hash") when an active registration holds its token (a
@@ -142,6 +179,22 @@ class SqlRegistrations:
         row = (await self._conn.execute(query, {"b_id": registration_id})).first()
         return None if row is None else _registration(row._mapping)
 
+    async def get_with_challenges(
+        self, registration_id: str
+    ) -> tuple[Registration, list[Verification] | None] | None:
+        params = {"b_id": registration_id}
+        if self._lock_waits:
+            return _alone(await self._conn.execute(_GET_LOCKED, params))
+        return _with_challenges(await self._conn.execute(_GET_WITH_CHALLENGES, params))
+
+    async def find_active_with_challenges(
+        self, token_hash: str
+    ) -> tuple[Registration, list[Verification] | None] | None:
+        params = {"b_token_hash": token_hash, "b_status": RegistrationStatus.ACTIVE.value}
+        if self._lock_waits:
+            return _alone(await self._conn.execute(_FIND_ACTIVE_LOCKED, params))
+        return _with_challenges(await self._conn.execute(_FIND_ACTIVE_WITH_CHALLENGES, params))
+
     async def find_active(self, token_hash: str) -> Registration | None:
         params = {"b_token_hash": token_hash, "b_status": RegistrationStatus.ACTIVE.value}
         row = (await self._conn.execute(_FIND_ACTIVE, params)).first()
@@ -165,3 +218,16 @@ class SqlRegistrations:
             raise ConcurrentUpdate()
         registration.version += 1
         self._events.written.extend(events)
+
+
+def _alone(rows: Any) -> tuple[Registration, None] | None:
+    row = rows.first()
+    return None if row is None else (_registration(row._mapping), None)
+
+
+def _with_challenges(rows: Any) -> tuple[Registration, list[Verification] | None] | None:
+    mappings = [row._mapping for row in rows]
+    if not mappings:
+        return None
+    challenges = [verification_row(m, "v_") for m in mappings if m["v_id"] is not None]
+    return _registration(mappings[0]), challenges

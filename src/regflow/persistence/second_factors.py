@@ -7,13 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.second_factor import ChallengePurpose, MfaChallenge, TotpCredential
 from regflow.persistence.tables import mfa_challenges as c
 from regflow.persistence.tables import recovery_codes as r
 from regflow.persistence.tables import totp_credentials as t
+
+_TOTP_OF = select(t).where(t.c.account_id == bindparam("b_account"))  # built once
 
 
 def _challenge(m: Any) -> MfaChallenge:
@@ -37,7 +39,7 @@ class SqlSecondFactors:
     # -- TOTP ----------------------------------------------------------------------------------
 
     async def get_totp(self, account_id: str) -> TotpCredential | None:
-        row = (await self._conn.execute(select(t).where(t.c.account_id == account_id))).first()
+        row = (await self._conn.execute(_TOTP_OF, {"b_account": account_id})).first()
         if row is None:
             return None
         m = row._mapping

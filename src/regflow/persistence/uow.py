@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from regflow.core import ports
+from regflow.persistence import sqlite_inline
 from regflow.persistence.accounts import SqlAccounts
+from regflow.persistence.database import SQLITE_LOCK_TIMEOUT_SECONDS as LOCK_TIMEOUT
 from regflow.persistence.email_changes import SqlEmailChanges
 from regflow.persistence.erasure import SqlErasure
 from regflow.persistence.expired import SqlExpiredRows
@@ -67,11 +71,13 @@ class SqlUnitOfWork:
         engine: AsyncEngine,
         *,
         read_only: bool = False,
+        direct: Engine | None = None,
         write_lock: asyncio.Lock | None = None,
         record_events: bool = True,
         observer: EventsObserver | None = None,
     ) -> None:
         self._engine = engine
+        self._direct = direct
         self._read_only = read_only
         self._conn: AsyncConnection | None = None
         self._tx: AsyncTransaction | None = None
@@ -82,53 +88,59 @@ class SqlUnitOfWork:
         self._funnel: PendingFunnel = PendingFunnel()
 
     async def __aenter__(self) -> Self:
-        if self._write_lock is not None:
-            try:
-                await asyncio.wait_for(self._write_lock.acquire(), WRITE_LOCK_WAIT_SECONDS)
+        lock = self._write_lock
+        if lock is not None:
+            if not lock.locked():
+                await lock.acquire()  # free: no timer, no task
                 self._holds_lock = True
-            except TimeoutError:
-                pass  # fall back to SQLite's own busy timeout rather than fail
+            else:
+                try:
+                    async with asyncio.timeout(WRITE_LOCK_WAIT_SECONDS):
+                        await lock.acquire()
+                    self._holds_lock = True
+                except TimeoutError:
+                    pass  # fall back to SQLite's own busy timeout rather than fail
         try:
-            conn = await self._engine.connect()
+            if self._direct is not None:  # SQLite: the sync connection, without greenlets
+                conn: AsyncConnection = await sqlite_inline.connect(
+                    self._engine, self._direct, read_only=self._read_only, timeout=LOCK_TIMEOUT
+                )
+            else:
+                conn = await self._engine.connect()
         except BaseException:
             self._release()
             raise
-        if self._read_only:
-            # PostgreSQL: no transaction at all (no BEGIN and ROLLBACK round trips); under
-            # READ COMMITTED every statement takes its own snapshot anyway. SQLite: a
-            # deferred BEGIN, which takes no write lock.
-            options: dict[str, object] = {"regflow_read_only": True}
-            if self._engine.dialect.name == "postgresql":
-                options["isolation_level"] = "AUTOCOMMIT"
-            conn = await conn.execution_options(**options)
-        self._conn = conn
-        self._tx = await conn.begin()
-        dialect = conn.dialect.name
+        try:
+            if self._read_only and self._direct is None:
+                # PostgreSQL: no transaction at all (no BEGIN and ROLLBACK round trips);
+                # under READ COMMITTED every statement takes its own snapshot anyway.
+                # SQLite: a deferred BEGIN, which takes no write lock.
+                options: dict[str, object] = {"regflow_read_only": True}
+                if self._engine.dialect.name == "postgresql":
+                    options["isolation_level"] = "AUTOCOMMIT"
+                conn = await conn.execution_options(**options)
+            self._conn = conn
+            self._tx = await conn.begin()
+        except BaseException:
+            try:
+                await conn.close()
+            finally:
+                self._conn = None
+                self._release()
+            raise
         self._funnel = PendingFunnel() if self._record_events else DiscardedFunnel()
         self.funnel = self._funnel  # written by the registrations' own writes, or at commit
-        self.registrations = SqlRegistrations(conn, self._funnel, lock=not self._read_only)
-        self.verifications = SqlVerifications(conn)
-        self.accounts = SqlAccounts(conn)
-        self.imports = SqlImports(conn)  # regflow users import
-        self.organizations = SqlOrganizations(conn)
-        self.memberships = SqlMemberships(conn)
-        self.outbox = SqlOutbox(conn, dialect)
-        self.idempotency = SqlIdempotency(conn)
-        self.signing_keys = SqlSigningKeys(conn)
-        self.reports = SqlReportQueries(conn)  # funnel reports and metrics
-        self.sweep = SqlRegistrationSweep(conn)  # expiry and retention sweep
-        self.expired = SqlExpiredRows(conn)  # the sweep's pruning of short-lived rows
-        self.invitations = SqlInvitations(conn)  # organizations
-        self.uploads = SqlUploads(conn)  # organizations
-        self.profiles = SqlProfiles(conn)  # organizations
-        self.resets = SqlPasswordResets(conn)  # password resets
-        self.login_sessions = SqlLoginSessions(conn)  # the hosted UI's login sessions
-        self.second_factors = SqlSecondFactors(conn)  # TOTP, recovery codes, challenges
-        self.erasure = SqlErasure(conn)  # leaving
-        self.email_changes = SqlEmailChanges(conn)  # changing the address
-        self.oauth_codes = SqlAuthorizationCodes(conn)  # the OpenID Provider
-        self.refresh_tokens = SqlRefreshTokens(conn)  # the OpenID Provider
         return self
+
+    def __getattr__(self, name: str) -> object:
+        """A repository, built on first use (most units of work use two or three)."""
+        build = _REPOSITORIES.get(name)
+        conn = self.__dict__.get("_conn")
+        if build is None or conn is None:
+            raise AttributeError(name)
+        repository = build(self, conn)
+        setattr(self, name, repository)
+        return repository
 
     async def __aexit__(
         self,
@@ -162,6 +174,33 @@ class SqlUnitOfWork:
                     log.exception("funnel events observer failed")
 
 
+_Build = Callable[[SqlUnitOfWork, AsyncConnection], object]
+_REPOSITORIES: dict[str, _Build] = {
+    "registrations": lambda u, c: SqlRegistrations(c, u._funnel, lock=not u._read_only),
+    "verifications": lambda u, c: SqlVerifications(c),
+    "accounts": lambda u, c: SqlAccounts(c),
+    "imports": lambda u, c: SqlImports(c),  # regflow users import
+    "organizations": lambda u, c: SqlOrganizations(c),
+    "memberships": lambda u, c: SqlMemberships(c),
+    "outbox": lambda u, c: SqlOutbox(c, c.dialect.name),
+    "idempotency": lambda u, c: SqlIdempotency(c),
+    "signing_keys": lambda u, c: SqlSigningKeys(c),
+    "reports": lambda u, c: SqlReportQueries(c),  # funnel reports and metrics
+    "sweep": lambda u, c: SqlRegistrationSweep(c),  # expiry and retention sweep
+    "expired": lambda u, c: SqlExpiredRows(c),  # the sweep's pruning of short-lived rows
+    "invitations": lambda u, c: SqlInvitations(c),  # organizations
+    "uploads": lambda u, c: SqlUploads(c),  # organizations
+    "profiles": lambda u, c: SqlProfiles(c),  # organizations
+    "resets": lambda u, c: SqlPasswordResets(c),  # password resets
+    "login_sessions": lambda u, c: SqlLoginSessions(c),  # the hosted UI's login sessions
+    "second_factors": lambda u, c: SqlSecondFactors(c),  # TOTP, recovery codes, challenges
+    "erasure": lambda u, c: SqlErasure(c),  # leaving
+    "email_changes": lambda u, c: SqlEmailChanges(c),  # changing the address
+    "oauth_codes": lambda u, c: SqlAuthorizationCodes(c),  # the OpenID Provider
+    "refresh_tokens": lambda u, c: SqlRefreshTokens(c),  # the OpenID Provider
+}
+
+
 class SqlUnitOfWorkFactory:
     """Units of work on one engine.
 
@@ -182,11 +221,13 @@ class SqlUnitOfWorkFactory:
         self.record_events = record_events
         self.observer = observer  # called once per funnel event after its commit (metrics)
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._direct = sqlite_inline.direct_engine(engine)
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(
             self.engine,
             read_only=read_only,
+            direct=self._direct,
             write_lock=self._write_lock,
             record_events=self.record_events,
             observer=self.observer,

@@ -3,11 +3,13 @@
 One instance lives for one unit of work and remembers the current challenge of
 each (registration, channel) it read or wrote, so reading it again in the same
 transaction (the state answered after a code is sent or confirmed) costs no
-statement. Every write goes through this class and keeps that memory exact.
+statement; a registration read with its challenges (one joined read) tells it all
+of them at once. Every write goes through this class and keeps that memory exact.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -19,21 +21,25 @@ from regflow.core.model import Channel, Verification
 from regflow.persistence.tables import verifications as t
 
 
-def _row(m: Any) -> Verification:
+def verification_row(m: Any, prefix: str = "") -> Verification:
+    """The challenge in a row; ``prefix``: its columns' labels in a join."""
     return Verification(
-        id=m["id"],
-        registration_id=m["registration_id"],
-        channel=Channel(m["channel"]),
-        target=m["target"],
-        code_hmac=m["code_hmac"],
-        link_hash=m["link_hash"],
-        created_at=m["created_at"],
-        expires_at=m["expires_at"],
-        resend_available_at=m["resend_available_at"],
-        attempts=m["attempts"],
-        sends=m["sends"],
-        consumed_at=m["consumed_at"],
+        id=m[prefix + "id"],
+        registration_id=m[prefix + "registration_id"],
+        channel=Channel(m[prefix + "channel"]),
+        target=m[prefix + "target"],
+        code_hmac=m[prefix + "code_hmac"],
+        link_hash=m[prefix + "link_hash"],
+        created_at=m[prefix + "created_at"],
+        expires_at=m[prefix + "expires_at"],
+        resend_available_at=m[prefix + "resend_available_at"],
+        attempts=m[prefix + "attempts"],
+        sends=m[prefix + "sends"],
+        consumed_at=m[prefix + "consumed_at"],
     )
+
+
+_row = verification_row
 
 
 _Key = tuple[str, Channel]
@@ -60,6 +66,17 @@ _COUNT_ATTEMPT = (
     .values(attempts=t.c.attempts + 1)
     .returning(t.c.attempts)
 )
+# a right code: its attempt counted and the code used, in one statement
+_COUNT_AND_CONSUME = (
+    update(t)
+    .where(
+        t.c.id == bindparam("b_id"),
+        t.c.attempts < bindparam("b_max"),
+        t.c.consumed_at.is_(None),
+    )
+    .values(attempts=t.c.attempts + 1, consumed_at=bindparam("b_now"))
+    .returning(t.c.attempts)
+)
 # a used code presented again (seed 004's repeated verify-email) counts as an attempt too
 _COUNT_USED_ATTEMPT = (
     update(t)
@@ -75,6 +92,7 @@ _CONSUME = (
 _DELETE_FOR = delete(t).where(
     t.c.registration_id == bindparam("b_rid"), t.c.channel == bindparam("b_channel")
 )
+_DELETE_ALL_FOR = delete(t).where(t.c.registration_id == bindparam("b_rid"))
 
 
 class SqlVerifications:
@@ -129,6 +147,20 @@ class SqlVerifications:
         self._current[key] = current
         return None if current is None else replace(current)
 
+    def seen(self, registration_id: str, challenges: Sequence[Verification] | None) -> None:
+        """Every challenge of a registration, as read in this transaction (with the
+        registration: ``SqlRegistrations.get_with_challenges``): the newest of each channel
+        is its current one, and a channel without any has none. None: they were not read."""
+        if challenges is None:
+            return
+        newest: dict[Channel, Verification] = {}
+        for v in challenges:
+            known = newest.get(v.channel)
+            if known is None or known.created_at < v.created_at:
+                newest[v.channel] = v
+        for channel in Channel:
+            self._current[(registration_id, channel)] = newest.get(channel)
+
     async def get_by_link(self, link_hash: str) -> Verification | None:
         row = (await self._conn.execute(select(t).where(t.c.link_hash == link_hash))).first()
         return _row(row._mapping) if row else None
@@ -154,16 +186,25 @@ class SqlVerifications:
             self._forget(v.id)
 
     async def count_attempt(
-        self, verification_id: str, max_attempts: int, *, used: bool = False
+        self,
+        verification_id: str,
+        max_attempts: int,
+        *,
+        used: bool = False,
+        consume_at: datetime | None = None,
     ) -> int | None:
-        result = await self._conn.execute(
-            _COUNT_USED_ATTEMPT if used else _COUNT_ATTEMPT,
-            {"b_id": verification_id, "b_max": max_attempts},
-        )
-        row = result.first()
+        params: dict[str, Any] = {"b_id": verification_id, "b_max": max_attempts}
+        if consume_at is not None:
+            statement = _COUNT_AND_CONSUME
+            params["b_now"] = consume_at
+        else:
+            statement = _COUNT_USED_ATTEMPT if used else _COUNT_ATTEMPT
+        row = (await self._conn.execute(statement, params)).first()
         found = self._known_by_id(verification_id)
         if row is not None and found is not None:
             found[1].attempts = int(row[0])
+            if consume_at is not None:
+                found[1].consumed_at = consume_at
         else:
             self._forget(verification_id)
         return int(row[0]) if row else None
@@ -182,6 +223,11 @@ class SqlVerifications:
             _DELETE_FOR, {"b_rid": registration_id, "b_channel": channel.value}
         )
         self._current[(registration_id, channel)] = None
+
+    async def delete_all_for(self, registration_id: str) -> None:
+        await self._conn.execute(_DELETE_ALL_FOR, {"b_rid": registration_id})
+        for channel in Channel:
+            self._current[(registration_id, channel)] = None
 
     def _forget(self, verification_id: str) -> None:
         found = self._known_by_id(verification_id)

@@ -22,12 +22,17 @@ class RegistrationUseCase:
         self.ctx = ctx
 
     async def load(self, uow: UnitOfWork, registration_id: str, token: str | None) -> Registration:
-        """The registration if ``token`` opens it; otherwise exactly like an unknown id."""
-        registration = await uow.registrations.get(registration_id) if token else None
+        """The registration if ``token`` opens it; otherwise exactly like an unknown id.
+
+        Its verification challenges come with it (one read): sending or checking a code,
+        and the pending codes of the answer, ask nothing more."""
+        found = await uow.registrations.get_with_challenges(registration_id) if token else None
+        registration = found[0] if found else None
         presented = cryptokit.sha256_hex(token or "")
         expected = registration.token_hash if registration else cryptokit.sha256_hex("-")
-        if registration is None or not cryptokit.equal(presented, expected):
+        if found is None or registration is None or not cryptokit.equal(presented, expected):
             raise NotFound(NOT_FOUND, code=ErrorCode.REGISTRATION_NOT_FOUND)
+        uow.verifications.seen(registration.id, found[1])
         return registration
 
     async def load_open(

@@ -12,7 +12,12 @@ from regflow.core.ports import UnitOfWork
 from regflow.errors import ErrorCode, NotFound, RegflowError, VerificationFailed
 from regflow.services.base import RegistrationUseCase
 from regflow.services.context import ServiceContext
-from regflow.services.messages import code_message, funnel_event
+from regflow.services.messages import (
+    ALREADY_REGISTERED,
+    already_registered,
+    code_message,
+    funnel_event,
+)
 from regflow.services.views import RegistrationView, describe, pending
 
 
@@ -24,11 +29,14 @@ async def send_code(
     target: str,
     *,
     resend: bool,
+    told: bool = False,
 ) -> Verification:
     """Issue or replace the code for ``target`` and queue its message, in ``uow``.
 
     For an email that already has an account the same work is done and the
     "already registered" mail is queued instead, so the answer is identical.
+    ``told``: the caller recorded the :func:`sent_event` already (a new registration's
+    INSERT carries it), for a code that is certainly issued.
     """
     now = ctx.clock()
     policy = ctx.verification_for(registration.contract)
@@ -55,19 +63,21 @@ async def send_code(
         if current is not None:
             await uow.verifications.delete_for(registration.id, channel)
         await uow.verifications.add(issued.verification)
-    existing = await uow.accounts.email_exists(target) if channel is Channel.EMAIL else False
-    await uow.outbox.add(
-        code_message(
-            registration,
-            issued,
-            links=ctx.links,
-            now=now,
-            existing_account=existing,
-        )
-    )
-    event = RecordEvent("verification_sent", channel=channel.value)
-    await uow.funnel.add(funnel_event(registration, event, now))
+    message = code_message(registration, issued, links=ctx.links, now=now, existing_account=False)
+    if channel is Channel.EMAIL:
+        # both mails are built and the INSERT picks one: the same work for either address
+        known = already_registered(registration, ctx.links)
+        await uow.outbox.add_by_account(message, ALREADY_REGISTERED, known)
+    else:
+        await uow.outbox.add(message)
+    if not told:
+        await uow.funnel.add(funnel_event(registration, sent_event(channel), now))
     return issued.verification
+
+
+def sent_event(channel: Channel) -> RecordEvent:
+    """The funnel event of a code sent."""
+    return RecordEvent("verification_sent", channel=channel.value)
 
 
 @dataclass(frozen=True)
@@ -142,19 +152,25 @@ class Codes(RegistrationUseCase):
             return state
 
     async def _attempt(self, uow: UnitOfWork, v: Verification, code: str) -> RegflowError | None:
-        """Count the attempt in SQL first, then compare; the error to raise, or None."""
+        """Compare, then count the attempt in SQL (a right code is used by the same
+        statement): no answer goes out for an attempt that was not counted. The error to
+        raise, or None."""
         policy = self.ctx.verification  # attempts: the same for every contract
         verification.check_usable(v, self.ctx.clock(), policy)
         await self.ctx.limits.check("verify_failures", v.target)  # wrong codes per address/day
-        if await uow.verifications.count_attempt(v.id, policy.max_attempts) is None:
+        good = verification.is_well_formed(code) and verification.code_matches(
+            v, code, self.ctx.secret
+        )
+        used = self.ctx.clock() if good else None
+        if (
+            await uow.verifications.count_attempt(v.id, policy.max_attempts, consume_at=used)
+            is None
+        ):
             return VerificationFailed(
                 "Too many wrong codes for this address; please start again.",
                 code=ErrorCode.ATTEMPTS_EXCEEDED,
             )
-        good = verification.is_well_formed(code) and verification.code_matches(
-            v, code, self.ctx.secret
-        )
-        if not good or not await uow.verifications.consume(v.id, self.ctx.clock()):
+        if not good:
             await self.ctx.limits.hit("verify_failures", v.target)
             return VerificationFailed("The code is not correct.", code=ErrorCode.INVALID_CODE)
         return None

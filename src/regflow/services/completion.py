@@ -21,7 +21,6 @@ from typing import Any
 from regflow.core import onboarding, webhooks
 from regflow.core.model import (
     Account,
-    Channel,
     Membership,
     MembershipStatus,
     Organization,
@@ -137,9 +136,15 @@ class Completion(RegistrationUseCase):
         # carries the events just recorded
         await uow.registrations.update(registration)
         await self._publish(uow, registration, account, membership, by_client)  # webhooks
-        for channel in Channel:  # the challenges have served: nothing is left to confirm
-            await uow.verifications.delete_for(registration.id, channel)
-        organization = await self._organization(uow, membership)
+        # the challenges have served: nothing is left to confirm
+        await uow.verifications.delete_all_for(registration.id)
+        # the organization a hook made or joined is at hand; one joined by the client's
+        # ``organization`` is read
+        organization = (
+            joined.organization
+            if membership is not None and membership is joined.membership
+            else await self._organization(uow, membership)
+        )
         made = Made(
             AccountView.of(account),
             OrganizationRef.of(organization) if organization else None,

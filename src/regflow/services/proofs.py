@@ -78,12 +78,16 @@ class AddressProofs(Codes):
         )
 
     async def _find(self, uow: UnitOfWork, token: str) -> Registration:
-        found = await uow.registrations.find_active(cryptokit.sha256_hex(token))
-        if found is None or found.expires_at <= self.ctx.clock():
+        # the row is locked (PostgreSQL) and found by the token's hash: what ``load`` checks
+        found = await uow.registrations.find_active_with_challenges(cryptokit.sha256_hex(token))
+        if found is None or found[0].expires_at <= self.ctx.clock():
             raise NotFound(
                 "No code was sent to this address.", code=ErrorCode.VERIFICATION_NOT_FOUND
             )
-        return await self.load_open(uow, found.id, token)  # locks the row (PostgreSQL)
+        registration, challenges = found
+        uow.verifications.seen(registration.id, challenges)
+        await self.ensure_open(uow, registration)
+        return registration
 
     async def _prove(self, uow: UnitOfWork, registration: Registration, code: str) -> Proof:
         target = self.ctx.engine.verification_target(registration, CHANNEL)

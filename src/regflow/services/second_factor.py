@@ -59,20 +59,26 @@ async def second_step(
     organization: Organization | None,
     *,
     required: bool | None = None,
+    enrolled: bool | None = None,
 ) -> None:
     """Raise ``SecondFactorRequired`` when this login needs a second factor (enrolled), or
     an enrolment first (the organization the token would speak for requires one, or
-    ``required``: the hosted sign-in asks it for every organization of the account)."""
+    ``required``: the hosted sign-in asks it for every organization of the account).
+
+    ``enrolled`` is whether the account has a confirmed credential, when the caller read
+    it already (the login reads it with the memberships); else it is read here. Only a
+    login that must answer a challenge writes (the challenge)."""
+    if enrolled is None:
+        async with ctx.uow(read_only=True) as uow:
+            enrolled = sf.is_enrolled(await uow.second_factors.get_totp(account.id))
+    if required is None:
+        required = organization is not None and sf.requires_second_factor(organization.settings)
+    if not enrolled and not required:
+        return
+    purpose = ChallengePurpose.VERIFY if enrolled else ChallengePurpose.ENROL
+    org_id = membership.organization_id if membership is not None else None
+    challenge, token = sf.new_challenge(account.id, purpose, org_id, ctx.clock(), ctx.mfa)
     async with ctx.uow() as uow:
-        credential = await uow.second_factors.get_totp(account.id)
-        enrolled = credential is not None and credential.confirmed_at is not None
-        if required is None:
-            required = organization is not None and sf.requires_second_factor(organization.settings)
-        if not enrolled and not required:
-            return
-        purpose = ChallengePurpose.VERIFY if enrolled else ChallengePurpose.ENROL
-        org_id = membership.organization_id if membership is not None else None
-        challenge, token = sf.new_challenge(account.id, purpose, org_id, ctx.clock(), ctx.mfa)
         await uow.second_factors.add_challenge(challenge)
         await uow.commit()
     ttl = int(ctx.mfa.challenge_ttl.total_seconds())
@@ -267,13 +273,8 @@ async def required_by_organizations(ctx: ServiceContext, account_id: str) -> boo
     """Whether an organization the account is an active member of requires a second
     factor (a login session speaks for all of them)."""
     async with ctx.uow(read_only=True) as uow:
-        for m in await uow.memberships.for_account(account_id):
-            if m.status != "active":
-                continue
-            organization = await uow.organizations.get(m.organization_id)
-            if organization is not None and sf.requires_second_factor(organization.settings):
-                return True
-    return False
+        active = await uow.memberships.active_with_organizations(account_id)
+    return any(o is not None and sf.requires_second_factor(o.settings) for _, o in active)
 
 
 async def hosted_second_step(ctx: ServiceContext, account: Account) -> None:

@@ -18,7 +18,7 @@ from typing import Protocol
 from regflow.core.claims import AccessClaims
 from regflow.core.identifiers import normalize_email
 from regflow.core.model import Account, Membership, MembershipStatus, Organization, Role
-from regflow.core.second_factor import requires_second_factor
+from regflow.core.second_factor import is_enrolled, requires_second_factor
 from regflow.errors import AuthenticationFailed, ErrorCode, FieldProblem, Forbidden
 from regflow.services.context import ServiceContext
 
@@ -108,6 +108,8 @@ class SecondStep(Protocol):
         account: Account,
         membership: Membership | None,
         organization: Organization | None,
+        *,
+        enrolled: bool | None = None,
     ) -> None: ...
 
 
@@ -116,6 +118,8 @@ async def _no_second_step(
     account: Account,
     membership: Membership | None,
     organization: Organization | None,
+    *,
+    enrolled: bool | None = None,
 ) -> None:
     return None
 
@@ -161,36 +165,33 @@ class Sessions:
         self, email: str, password: str, *, organization_id: str | None = None
     ) -> LoggedIn:
         account = await self.authenticate(email, password)
-        active = await self.active_memberships(account.id)
-        chosen = active[0][0] if active else None
+        # once the password is right, one read: the memberships with their organizations
+        # and whether a second factor is enrolled
+        async with self.ctx.uow(read_only=True) as uow:
+            active = await uow.memberships.active_with_organizations(account.id)
+            enrolled = is_enrolled(await uow.second_factors.get_totp(account.id))
+        chosen, chosen_org = active[0] if active else (None, None)
         if organization_id is not None:
-            chosen = next((m for m, _ in active if m.organization_id == organization_id), None)
+            chosen, chosen_org = next(
+                ((m, o) for m, o in active if m.organization_id == organization_id), (None, None)
+            )
             if chosen is None:
                 raise Forbidden(
                     "This account is not an active member of that organization.",
                     code=ErrorCode.NOT_A_MEMBER,
                 )
-        chosen_org = await self.organization_of(chosen)
         # enrolled, or the organization requires it: MFA_REQUIRED / MFA_ENROLMENT_REQUIRED
-        await self.second_step(self.ctx, account, chosen, chosen_org)
+        await self.second_step(self.ctx, account, chosen, chosen_org, enrolled=enrolled)
         return LoggedIn(
             token_response(self.ctx, account, chosen, organization=chosen_org),
-            tuple(OrganizationChoice(m.organization_id, name, m.role) for m, name in active),
+            tuple(
+                OrganizationChoice(m.organization_id, o.name if o else "", m.role)
+                for m, o in active
+            ),
         )
-
-    async def organization_of(self, membership: Membership | None) -> Organization | None:
-        if membership is None:
-            return None
-        async with self.ctx.uow(read_only=True) as uow:
-            return await uow.organizations.get(membership.organization_id)
 
     async def active_memberships(self, account_id: str) -> list[tuple[Membership, str]]:
         """The account's active memberships, oldest first, with each organization's name."""
         async with self.ctx.uow(read_only=True) as uow:
-            memberships = await uow.memberships.for_account(account_id)
-            found: list[tuple[Membership, str]] = []
-            for m in memberships:
-                if m.status is MembershipStatus.ACTIVE:
-                    organization = await uow.organizations.get(m.organization_id)
-                    found.append((m, organization.name if organization else ""))
-        return found
+            active = await uow.memberships.active_with_organizations(account_id)
+        return [(m, o.name if o else "") for m, o in active]

@@ -23,19 +23,18 @@ active registration per token, and the loser is answered as a later request.
 from __future__ import annotations
 
 import copy
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from regflow.core import cryptokit
-from regflow.core.engine import Outcome, SendCode
+from regflow.core.engine import Effect, Outcome, SendCode
 from regflow.core.flowspec import StepRule
 from regflow.core.model import Channel, Registration, Reserved
 from regflow.core.ports import UnitOfWork
 from regflow.errors import Conflict, ErrorCode, TooSoon, UniqueViolation, VerificationFailed
-from regflow.services.codes import send_code
+from regflow.services.codes import send_code, sent_event
 from regflow.services.organizations import reserve_join_code
 from regflow.services.registrations import Registrations
 from regflow.services.step_rules import check_step
@@ -95,18 +94,20 @@ class Signups(Registrations):
             registration.attempt_hash = cryptokit.sha256_hex(attempt)
         # later steps are validated against the earlier ones applied to a throwaway copy
         probe = copy.deepcopy(registration) if then else registration
-        steps: list[tuple[str, dict[str, Any]]] = []
+        asked = [(step, raw), *then]
+        if not any(self._secrets(flow, name) for name, _ in asked):
+            # nothing to hash: validated, then written, in one unit of work
+            try:
+                return await self._at_once(started, probe, asked, token, keyed, when_live)
+            except UniqueViolation:
+                pass  # a racing request for the same address came first: it stands
+            async with self.ctx.uow(read_only=True) as uow:
+                live = await self._live(uow, token)
+            if live is None:  # ... and ended at once (completed): only a retry can tell
+                raise _in_progress()
+            return await self._again(live, token, when_live, False)  # no password to match
         async with self.ctx.uow(read_only=True) as uow:
-            for name, values in [(step, raw), *then]:
-                current = self.ctx.engine.current_step(probe)
-                if steps and (current is None or current.name != name):
-                    continue  # not a step this registration takes now (a variant skips it)
-                clean = self.ctx.engine.validate(probe, name, values)
-                await self._check_unique(uow, clean)
-                await check_step(self.ctx, uow, probe, name, clean)
-                if then:
-                    self.ctx.engine.submit(probe, name, clean, self.ctx.clock())
-                steps.append((name, clean))
+            steps = await self._validated(uow, probe, asked)
             live = await self._live(uow, token) if keyed else None
         clean = steps[0][1]
         secrets = self.ctx.engine.flow(flow).step(step).secret_fields
@@ -122,10 +123,7 @@ class Signups(Registrations):
             async with self.ctx.uow(read_only=True) as uow:
                 live = await self._live(uow, token)
             if live is None:  # ... and ended at once (completed): only a retry can tell
-                raise Conflict(
-                    "Another request for this address is in progress; try again.",
-                    code=ErrorCode.CONFLICT,
-                )
+                raise _in_progress()
         # the same work as hashing the password of a new one: timing tells nothing
         same = await self._same_secret(live, step, clean, secrets)
         return await self._again(
@@ -135,35 +133,106 @@ class Signups(Registrations):
     def _secrets(self, flow: str, step: str) -> frozenset[str]:
         return self.ctx.engine.flow(flow).step(step).secret_fields
 
+    async def _validated(
+        self,
+        uow: UnitOfWork,
+        probe: Registration,
+        asked: Sequence[tuple[str, dict[str, Any]]],
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The clean values of the steps asked (ValidationFailed at the first refused), each
+        checked against the earlier ones applied to ``probe`` when there are several."""
+        steps: list[tuple[str, dict[str, Any]]] = []
+        for name, values in asked:
+            current = self.ctx.engine.current_step(probe)
+            if steps and (current is None or current.name != name):
+                continue  # not a step this registration takes now (a variant skips it)
+            clean = self.ctx.engine.validate(probe, name, values)
+            await self._check_unique(uow, clean)
+            await check_step(self.ctx, uow, probe, name, clean)
+            if len(asked) > 1:
+                self.ctx.engine.submit(probe, name, clean, self.ctx.clock())
+            steps.append((name, clean))
+        return steps
+
+    async def _at_once(
+        self,
+        started: Outcome,
+        probe: Registration,
+        asked: Sequence[tuple[str, dict[str, Any]]],
+        token: str,
+        keyed: bool,
+        when_live: WhenLive,
+    ) -> Begun:
+        """Steps with nothing to hash, in one unit of work: every step validated first (a
+        refusal rolls back what is not written yet: nothing), then the live registration
+        holding ``token`` asked for again, or the new one written. UniqueViolation when a
+        racing request wrote one first (PostgreSQL's index; the unit of work is spent)."""
+        refused: TooSoon | VerificationFailed | None = None
+        async with self.ctx.uow() as uow:
+            steps = await self._validated(uow, probe, asked)
+            live = await self._live(uow, token, expire=True, lock=True) if keyed else None
+            if live is None:
+                begun, sent = await self._insert_in(uow, started, steps, token)
+            else:  # no password to compare: a registration of this address stands, or is
+                begun, sent, refused = await self._again_in(uow, live, token, when_live, False)
+        return self._answer(begun, sent, refused)
+
     async def _insert(
         self, started: Outcome, steps: list[tuple[str, dict[str, Any]]], token: str, keyed: bool
     ) -> Begun:
         """Write the new registration with its steps; _StoodFirst or UniqueViolation when a
         live registration holds ``token`` by now (SQLite sees it, PostgreSQL's index says)."""
-        registration = started.registration
-        effects = list(started.effects)
         async with self.ctx.uow() as uow:
             if keyed and await self._live(uow, token, expire=True) is not None:
                 raise _StoodFirst()
-            codes: list[SendCode] = []
-            for step, stored in steps:
-                outcome = self.ctx.engine.submit(registration, step, stored, self.ctx.clock())
-                rules = self.ctx.engine.flow(registration.flow).step(step).rules
-                if StepRule.RESERVES_JOIN_CODE in rules:
-                    await reserve_join_code(self.ctx, uow, registration)  # shown before completion
-                effects.extend(outcome.effects)
-                codes.extend(outcome.codes_to_send)
-            await self.record(uow, registration, effects)
-            await uow.registrations.add(registration)  # carries the events just recorded
-            sent = await self._send_codes(uow, registration, _last_per_channel(codes))
-            state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
-            await uow.commit()
+            begun, sent = await self._insert_in(uow, started, steps, token)
+        return self._answer(begun, sent, None)
+
+    async def _insert_in(
+        self,
+        uow: UnitOfWork,
+        started: Outcome,
+        steps: list[tuple[str, dict[str, Any]]],
+        token: str,
+    ) -> tuple[Begun, bool]:
+        """Write the new registration with its steps in ``uow`` and commit; whether a code
+        was queued. A new registration has no code yet: each is issued, and its event rides
+        on the registration's INSERT with the others."""
+        registration = started.registration
+        effects: list[Effect] = list(started.effects)
+        codes: list[SendCode] = []
+        for step, stored in steps:
+            outcome = self.ctx.engine.submit(registration, step, stored, self.ctx.clock())
+            rules = self.ctx.engine.flow(registration.flow).step(step).rules
+            if StepRule.RESERVES_JOIN_CODE in rules:
+                await reserve_join_code(self.ctx, uow, registration)  # shown before completion
+            effects.extend(outcome.effects)
+            codes.extend(outcome.codes_to_send)
+        sends = _last_per_channel(codes)
+        effects.extend(sent_event(code.channel) for code in sends)
+        await self.record(uow, registration, effects)
+        await uow.registrations.add(registration)  # carries the events just recorded
+        uow.verifications.seen(registration.id, [])  # new: no code was sent to it yet
+        for code in sends:
+            await send_code(
+                self.ctx, uow, registration, code.channel, code.target, resend=False, told=True
+            )
+        state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
+        await uow.commit()
+        return Begun(registration.id, token, True, state), bool(sends)
+
+    def _answer(
+        self, begun: Begun, sent: bool, refused: TooSoon | VerificationFailed | None
+    ) -> Begun:
+        """After the commit: a refusal of the code (the rest stands), or the answer."""
+        if refused is not None:
+            raise refused
         if sent:
             self.ctx.outbox_written()
-        return Begun(registration.id, token, True, state)
+        return begun
 
     def _fresh(self, flow: str, contract: str, token: str, reserve: Reserved | None) -> Outcome:
-        registration_id = str(uuid.uuid4())
+        registration_id = cryptokit.new_uuid()
         return self.ctx.engine.start(
             flow,
             registration_id=registration_id,
@@ -175,11 +244,19 @@ class Signups(Registrations):
         )
 
     async def _live(
-        self, uow: UnitOfWork, token: str, *, expire: bool = False
+        self, uow: UnitOfWork, token: str, *, expire: bool = False, lock: bool = False
     ) -> Registration | None:
         """The live registration holding ``token``; with ``expire``, a dead one is marked
-        expired so that only the new one stays active."""
-        found = await uow.registrations.find_active(cryptokit.sha256_hex(token))
+        expired so that only the new one stays active. With ``lock``: read with its codes
+        and locked (PostgreSQL), to be written in ``uow``."""
+        token_hash = cryptokit.sha256_hex(token)
+        if lock:
+            read = await uow.registrations.find_active_with_challenges(token_hash)
+            if read is not None:
+                uow.verifications.seen(read[0].id, read[1])
+            found = read[0] if read is not None else None
+        else:
+            found = await uow.registrations.find_active(token_hash)
         if found is None:
             return None
         outcome = self.ctx.engine.expire_if_due(found, self.ctx.clock())
@@ -213,25 +290,28 @@ class Signups(Registrations):
         keeps its data, but completing it will keep no password (``Registration.contested``);
         the code is re-sent too, to the address, so that its owner can finish either way.
         """
+        async with self.ctx.uow() as uow:
+            registration = await self.load_open(uow, live.id, token)
+            begun, sent, refused = await self._again_in(uow, registration, token, when, same)
+        return self._answer(begun, sent, refused)
+
+    async def _again_in(
+        self, uow: UnitOfWork, registration: Registration, token: str, when: WhenLive, same: bool
+    ) -> tuple[Begun, bool, TooSoon | VerificationFailed | None]:
+        """:meth:`_again` on ``registration``, read (and locked) in ``uow``, committed."""
         contest = when is WhenLive.KEEP and not same
         refused: TooSoon | VerificationFailed | None = None
         sent = False
-        async with self.ctx.uow() as uow:
-            registration = await self.load_open(uow, live.id, token)
-            if contest and not registration.contested:
-                registration.contested = True
-                await uow.registrations.update(registration)
-            try:
-                sent = await self._request_code(uow, registration)
-            except (TooSoon, VerificationFailed) as refusal:
-                refused = refusal  # a limit, checked before the code wrote anything
-            state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
-            await uow.commit()  # the contest stands even when no code may go out
-        if refused is not None:
-            raise refused
-        if sent:
-            self.ctx.outbox_written()
-        return Begun(registration.id, token, False, state)
+        if contest and not registration.contested:
+            registration.contested = True
+            await uow.registrations.update(registration)
+        try:
+            sent = await self._request_code(uow, registration)
+        except (TooSoon, VerificationFailed) as refusal:
+            refused = refusal  # a limit, checked before the code wrote anything
+        state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
+        await uow.commit()  # the contest stands even when no code may go out
+        return Begun(registration.id, token, False, state), sent, refused
 
     async def _request_code(self, uow: UnitOfWork, registration: Registration) -> bool:
         """The code of the registration again (a new one past the cooldown), unless its
@@ -271,3 +351,9 @@ def _same_data(
 def _last_per_channel(codes: list[SendCode]) -> list[SendCode]:
     """One code per channel: the address the last step gave it."""
     return list({code.channel: code for code in codes}.values())
+
+
+def _in_progress() -> Conflict:
+    return Conflict(
+        "Another request for this address is in progress; try again.", code=ErrorCode.CONFLICT
+    )

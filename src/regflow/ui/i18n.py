@@ -27,7 +27,27 @@ COOKIE = "regflow-lang"
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
 NAMES = {"en": "English", "fr": "Français", "hi": "हिन्दी"}
 
-_current: ContextVar[str] = ContextVar("regflow_locale", default=DEFAULT)
+
+class _Asked:
+    """A request's language, worked out from its cookie and header the first time it is
+    asked for: most requests (the JSON API's) never ask."""
+
+    __slots__ = ("locale", "scope")
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.locale: str | None = None
+
+    def get(self) -> str:
+        if self.locale is None:
+            headers = Headers(scope=self.scope)
+            cookies = _cookies(headers.get("cookie", ""))
+            query = QueryParams(self.scope.get("query_string", b""))
+            self.locale = choose(query, headers, cookies)[0]
+        return self.locale
+
+
+_current: ContextVar[str | _Asked] = ContextVar("regflow_locale", default=DEFAULT)
 
 
 def N_(message: str) -> str:
@@ -43,7 +63,8 @@ def translations(locale: str) -> NullTranslations:
 
 
 def current() -> str:
-    return _current.get()
+    value = _current.get()
+    return value if isinstance(value, str) else value.get()
 
 
 def gettext(message: str, **variables: Any) -> str:
@@ -97,9 +118,19 @@ class LocaleMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        query = scope.get("query_string", b"")
+        if b"lang" not in query and b"%" not in query:
+            # no ?lang= (not even percent-encoded), so no cookie to set: the language is
+            # worked out only if the request renders words
+            token = _current.set(_Asked(scope))
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                _current.reset(token)
+            return
         headers = Headers(scope=scope)
         cookies = _cookies(headers.get("cookie", ""))
-        locale, asked = choose(QueryParams(scope.get("query_string", b"")), headers, cookies)
+        locale, asked = choose(QueryParams(query), headers, cookies)
         token = _current.set(locale)
 
         async def send_with_cookie(message: Message) -> None:

@@ -3,12 +3,14 @@ from __future__ import annotations
 import unicodedata
 from random import Random
 
+import email_validator
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from regflow.core.identifiers import (
     RESERVED_USERNAMES,
+    _plain,
     contains_forbidden_chars,
     mask_email,
     normalize_email,
@@ -341,3 +343,73 @@ def test_normalize_phone_never_raises_anything_else(raw: str) -> None:
     except FieldProblem:
         return
     assert result.startswith("+") and result[1:].isdigit()
+
+
+def _validated(value: str) -> str | None:
+    """What email-validator alone makes of ``value`` (lower-cased), None when it refuses."""
+    try:
+        found = email_validator.validate_email(value, check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        return None
+    return f"{found.local_part}@{found.domain}".lower()
+
+
+_PLAINISH = st.text(alphabet="aZz09_+-.", min_size=1, max_size=12)
+_LABELS = st.sampled_from(
+    [
+        *("com", "org", "x", "a1", "1a", "-a", "a-", "a--b", "xn--bcher-kva", "xn--a", "c0m"),
+        *("local", "test", "invalid", "arpa", "localhost", "onion", "in-addr", "home", "COM"),
+        *("Example", "a" * 63, "a" * 64),
+    ]
+)
+
+
+@given(
+    local=_PLAINISH,
+    labels=st.lists(st.one_of(_LABELS, _PLAINISH), min_size=0, max_size=5),
+    padding=st.sampled_from(["", " ", "\n", "\t "]),
+)
+def test_the_fast_path_for_plain_addresses_agrees_with_email_validator(
+    local: str, labels: list[str], padding: str
+) -> None:
+    raw = f"{padding}{local}@{'.'.join(labels)}{padding}"
+    expected = _validated(raw.strip())
+    if _plain(raw.strip()):
+        assert expected is not None and normalize_email(raw) == expected
+    elif expected is None:
+        with pytest.raises(FieldProblem):
+            normalize_email(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "jane.doe+tag@example.com",
+        "U1@Mail.Example.CO.uk",
+        "a_b-c@sub-domain.example.org",
+        f"{'a' * 64}@example.com",
+        f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 55}.com",
+    ],
+)
+def test_plain_addresses_take_the_fast_path_with_the_same_result(raw: str) -> None:
+    assert _plain(raw)
+    assert normalize_email(raw) == _validated(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "jane@example.local",
+        "jane@x.invalid",
+        "jane@xn--bcher-kva.de",
+        "jane@ab--cd.com",
+        "jane@example",
+        "jane..doe@example.com",
+        ".jane@example.com",
+        "jane@-example.com",
+        f"{'a' * 200}@{'b' * 60}.com",
+        "jane@example.com\n",
+    ],
+)
+def test_addresses_off_the_fast_path_go_through_email_validator(raw: str) -> None:
+    assert not _plain(raw)

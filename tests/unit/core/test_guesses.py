@@ -1,0 +1,117 @@
+"""regflow's zxcvbn answers what zxcvbn answers, match for match, key for key."""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from zxcvbn import zxcvbn as reference
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from regflow.core.guesses import zxcvbn
+
+INPUTS = ("regflow", "ada.lovelace", "lovelace", "analytical engines")
+CORPUS = [
+    "",
+    "a",
+    "correct horse battery staple",
+    "Tr0ub4dor&3",
+    "P@ssw0rd!",
+    "p4$$w0rd",
+    "drowssap",  # reversed
+    "enigne lacitylana",
+    "regflow2024",
+    "Lovelace1815!",
+    "ada.lovelace@example.com",
+    "qwertyuiop",
+    "1qaz2wsx3edc",
+    "zxcvbnm,./",
+    "aaaaaaaaaa",
+    "abcabcabcabc",
+    "abcdefghijk",
+    "9876543210",
+    "13/12/1815",
+    "1815-12-10 lovelace",
+    "ZXCVBN 4.5",
+    "İstanbul İzmir",  # lower() lengthens
+    "straße Größe",
+    "пароль123",
+    "密码密码密码",
+    "𝒫𝒶𝓈𝓈𝓌𝑜𝓇𝒹",
+    "j0hn$m1th|l0v3$|m4ry",
+    "1|2|3|4|5|6|7|8|9|0",
+    "x" * 72,
+    "averyveryveryverylongpasswordmadeofwordswithoutspacesthatgoesonandonandon"[:72],
+]
+
+
+def _plain(value: Any) -> Any:
+    """``re.Match`` objects (the regex matcher's) compare by identity: by what they found."""
+    if isinstance(value, re.Match):
+        return ("re.Match", value.span(), value.groups(), value.group(0))
+    if isinstance(value, dict):
+        return [(k, _plain(v)) for k, v in value.items()]  # keys in order
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _same(password: str, inputs: tuple[str, ...] = INPUTS) -> None:
+    try:
+        want: dict[str, Any] = dict(reference(password, user_inputs=list(inputs)))
+    except Exception as failure:  # the empty password: zxcvbn's scoring has no last index
+        with pytest.raises(type(failure)):
+            zxcvbn(password, user_inputs=inputs)
+        return
+    got = zxcvbn(password, user_inputs=inputs)
+    del want["calc_time"], got["calc_time"]
+    assert _plain(got) == _plain(want)
+
+
+@pytest.mark.parametrize("password", CORPUS)
+def test_the_same_estimate_as_zxcvbn(password: str) -> None:
+    _same(password)
+    _same(password, ())
+
+
+def test_the_same_estimate_for_common_words_mangled() -> None:
+    rng = random.Random(15)
+    words = [w for name in sorted(FREQUENCY_LISTS) for w in FREQUENCY_LISTS[name][:2000]]
+    l33t = str.maketrans("aeiost", "431057")
+    for _ in range(150):
+        picked = rng.sample(words, rng.randint(1, 3))
+        password = rng.choice(["", "-", " "]).join(picked)
+        variant = rng.randrange(4)
+        if variant == 1:
+            password = password.translate(l33t)
+        elif variant == 2:
+            password = password[::-1].title()
+        elif variant == 3:
+            password += str(rng.randint(1900, 2030))
+        _same(password[:72], (*INPUTS, picked[0]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=30))
+def test_the_same_estimate_for_any_text(password: str) -> None:
+    _same(password)
+
+
+def test_a_context_word_longer_than_every_dictionary_word_is_matched() -> None:
+    organization = "the analytical engine company of london"  # 39 characters
+    _same("The Analytical Engine Company of London!", (*INPUTS, organization))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="aeiorst0134579!@$ -_.", min_size=1, max_size=72))
+def test_the_same_estimate_for_passwords_of_words_digits_and_l33t(password: str) -> None:
+    _same(password)
+
+
+def test_too_long_is_refused_as_zxcvbn_refuses_it() -> None:
+    with pytest.raises(ValueError, match="max length of 72"):
+        zxcvbn("x" * 73)
