@@ -130,6 +130,11 @@ class PasswordHasher(Protocol):
 class RegistrationRepository(Protocol):
     async def add(self, registration: Registration) -> None: ...
 
+    async def add_unless_active(self, registration: Registration) -> bool:
+        """Insert unless an active registration holds its token hash (False: nothing was
+        written, and the events recorded for it are dropped)."""
+        ...
+
     async def get(self, registration_id: str) -> Registration | None: ...
 
     async def find_active(self, token_hash: str) -> Registration | None:
