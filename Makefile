@@ -36,17 +36,18 @@ chromium: ## the browser tests drive the system's Chromium (Playwright downloads
 	@fc-list 2>/dev/null | grep -qi devanagari || (apt-get update -qq && apt-get install -y -qq fonts-noto-core) >/dev/null 2>&1 \
 		|| echo "no Devanagari font could be installed: Hindi pages will show boxes in screenshots"
 
-# one test worker per core (PYTEST_WORKERS=0 runs them in this process); a file stays on one worker
+# one test worker per core (PYTEST_WORKERS=0 runs them in this process); a file stays on one
+# worker, and files go out in the order tests/conftest.py gives them (the longest first)
 PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n > 4 ? 4 : n )))
 pytest: install chromium
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test: lint typecheck contracts pytest ## everything CI runs
 
 # every hosted page in English, French and Hindi at 390x844 and 1280x800, each checked
 # (axe, CSP, no sideways scrolling): PNGs in artifacts/screenshots/every-page/<lang>/
 screenshots: install chromium
-	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_every_page.py
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser/test_every_page_*.py
 
 bench: install ## start the service on a free port; throughput, latency, enumeration timing
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null

@@ -32,6 +32,16 @@ T = TypeVar("T")
 _BCRYPT_MAX_BYTES = 72
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on: its affinity mask (a container's cpuset or
+    ``taskset`` narrows it), else ``os.cpu_count()``. The pool gets one thread per CPU:
+    argon2 releases the GIL, so that many hashes run at once and every CPU hashes; more
+    threads would only take turns on the same CPUs with the event loop."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 2
+
+
 class _LegacyBcryptHasher(BcryptHasher):
     """Verifies legacy bcrypt hashes the way their issuers computed them.
 
@@ -65,7 +75,7 @@ class Argon2PasswordHasher:
                 _LegacyBcryptHasher(),
             )
         )
-        self._max_workers = max_workers or os.cpu_count() or 2
+        self._max_workers = max_workers or usable_cpus()
         self._max_waiting = max(0, max_waiting)
         self._pool = ThreadPoolExecutor(self._max_workers, thread_name_prefix="regflow-hash")
         # Counters are touched from the event loop and from pool threads, hence the lock.

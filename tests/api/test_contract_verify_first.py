@@ -7,7 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from regflow.core import cryptokit
+from regflow.persistence.tables import registrations
 from support.contracts import funnel_kinds, native_login
 from support.harness import Harness, make_settings, started_app
 
@@ -208,3 +211,31 @@ async def test_plain_http_proof_cookie_keeps_its_name_and_path(
     assert r.status_code == 201, r.text
     name, _, attributes = _proof_cookie(r)
     assert name == "regflow_email_proof" and "path=/auth/register" in attributes
+
+
+async def test_send_code_after_the_registration_lapsed_starts_a_new_one(
+    harness: Harness, unique_email: str
+) -> None:
+    """The lapsed registration still holds the address's token (active, past its life):
+    it is marked expired and a new one takes the address, with a new code that works."""
+    h, c = harness, harness.client
+    send = {"email": unique_email}
+    assert (await c.post("/auth/send-verification-code", json=send)).status_code == 200
+    first = await h.last_code(unique_email)
+    later = datetime.now(UTC) + timedelta(hours=3)
+    h.runtime.services.ctx.clock = lambda: later
+    assert (await c.post("/auth/send-verification-code", json=send)).status_code == 200
+    mails = [m for m in await h.outbox() if m.recipient == unique_email]
+    assert [m.template for m in mails] == ["verification_code"] * 2
+    code = await h.last_code(unique_email)
+    assert code != first or mails[0].id != mails[1].id
+    r = await c.post("/auth/verify-email", json={"email": unique_email, "code": code})
+    assert r.status_code == 200, r.text
+    token = h.runtime.services.lookups.token_for("verify_first", unique_email)
+    async with h.runtime.engine.connect() as conn:
+        held = await conn.execute(
+            select(registrations.c.status).where(
+                registrations.c.token_hash == cryptokit.sha256_hex(token)
+            )
+        )
+        assert sorted(status for (status,) in held) == ["active", "expired"]

@@ -77,10 +77,11 @@ BUDGET: dict[str, tuple[int, str]] = {
     "resend": (1, "BEGIN SELECT PG:SELECT UPDATE INSERT UPDATE"),
     # the attempt is counted and the code used by one UPDATE
     "confirm": (1, "BEGIN SELECT PG:SELECT UPDATE UPDATE"),
-    # validated, looked up and started with its first step in one write; the INSERT of
-    # the registration carries every event
-    "send-code (seed 004)": (1, "BEGIN SELECT INSERT INSERT INSERT"),
-    "send-code again (seed 004)": (1, "BEGIN SELECT PG:SELECT UPDATE INSERT UPDATE"),
+    # validated, then started with its first step in one write: the INSERT of the
+    # registration does nothing where an active one holds the address (ON CONFLICT), and
+    # carries every event; "again" then finds the one that holds it
+    "send-code (seed 004)": (1, "BEGIN INSERT INSERT INSERT"),
+    "send-code again (seed 004)": (1, "BEGIN INSERT SELECT PG:SELECT UPDATE INSERT UPDATE"),
     "verify-email (seed 004)": (1, "BEGIN SELECT PG:SELECT UPDATE UPDATE"),
     # completion: the account and the organization inserted with no savepoint (ON CONFLICT
     # DO NOTHING), the membership, the registration, its verifications deleted at once; the

@@ -418,16 +418,8 @@ async def test_a_code_mail_turns_into_already_registered_for_a_known_address(
         for recipient in (known.email, f"new-{uuid.uuid4().hex[:12]}@example.com"):
             code = message(later)
             code.recipient = recipient
-            other = OutboxMessage(
-                id=_id(),
-                kind=OutboxKind.EMAIL,
-                recipient=recipient,
-                template="already_registered",
-                context={"sign_in_url": "https://example.com/sign-in"},
-                created_at=later,
-                available_at=later,
-            )
-            await uow.outbox.add_by_account(code, other)
+            signed_in = {"sign_in_url": "https://example.com/sign-in"}
+            await uow.outbox.add_by_account(code, "already_registered", signed_in)
             sent.append(code)
         await uow.commit()
     async with uows.engine.connect() as conn:

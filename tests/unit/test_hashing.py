@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -202,3 +203,17 @@ async def test_closed_hasher_refuses_work() -> None:
     with pytest.raises(RuntimeError):
         await hasher.hash("late")
     assert hasher.waiting == 0
+
+
+def test_the_pool_has_one_thread_per_cpu_the_process_may_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a container's cpuset: two CPUs of a bigger machine
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {2, 5}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    for configured, workers in ((None, 2), (3, 3)):  # REGFLOW_HASH_WORKERS wins
+        hasher = Argon2PasswordHasher(memory_kib=8192, time_cost=1, max_workers=configured)
+        try:
+            assert hasher._max_workers == workers
+        finally:
+            hasher.close()

@@ -65,6 +65,10 @@ class Engine:
         self.flows = dict(flows)
         self.ttl = ttl
         self.password_policy = password_policy or passwords.policy_for("nist")
+        # names of the steps that take a secret to hash, in any flow (flows never change)
+        self.secret_steps = frozenset(
+            step.name for spec in self.flows.values() for step in spec.steps if step.secret_fields
+        )
         # flows that name their own policy (the seed contracts' compact flows)
         self._policies = {
             name: passwords.policy_for(spec.password_policy)

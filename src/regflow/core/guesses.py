@@ -49,6 +49,12 @@ def _merged() -> tuple[dict[str, tuple[tuple[str, int], ...]], int]:
     return {w: tuple(h) for w, h in hits.items()}, max(map(len, hits), default=0)
 
 
+def warm() -> None:
+    """Merge the dictionaries now (a tenth of a second) rather than in the first request,
+    so that a server builds them before it settles its heap (``regflow.heap``)."""
+    _merged()
+
+
 def _dictionary_match(password: str, user_inputs: dict[str, int]) -> list[_Match]:
     """``matching.dictionary_match`` over the fixed dictionaries and ``user_inputs``
     (last, as zxcvbn adds it last), already in zxcvbn's sorted order."""
@@ -155,7 +161,8 @@ def _most_guessable_match_sequence(password: str, matches: list[_Match]) -> dict
     """``scoring.most_guessable_match_sequence``, the same search with the same Decimal
     arithmetic in the same order; what it saves is work around the arithmetic: a
     bruteforce match's guesses are worked out once per length (they depend on nothing
-    else), and its dict is made only when a sequence keeps it."""
+    else), its dict is made only when a sequence keeps it, and the sequences it may follow
+    are listed once per end position (final by then)."""
     n = len(password)
     matches_by_j: list[list[_Match]] = [[] for _ in range(n)]
     for m in matches:
@@ -167,12 +174,18 @@ def _most_guessable_match_sequence(password: str, matches: list[_Match]) -> dict
     best_g: list[dict[int, Decimal]] = [{} for _ in range(n)]
     bruteforce = [_bruteforce_guesses(length, n) if length else None for length in range(n + 1)]
     growing = scoring.MIN_GUESSES_BEFORE_GROWING_SEQUENCE
+    # the two terms of the metric by sequence length: factorial(l) and growing ** (l - 1)
+    factorials = [factorial(size) for size in range(n + 2)]
+    growth = [growing ** (size - 1) if size else 0 for size in range(n + 2)]
+    # per end position, once it is final: its sequences a bruteforce match may follow
+    # (length, product), in zxcvbn's order
+    tails: list[list[tuple[int, Decimal]] | None] = [None] * n
 
     def better(k: int, size: int, pi: Decimal) -> Decimal | None:
         """The metric of a length-``l`` sequence ending at ``k`` with product ``pi``, or
         None when a sequence of ``l`` or fewer matches covering the prefix is as good."""
-        g: Decimal = factorial(size) * pi
-        g += growing ** (size - 1)
+        g: Decimal = factorials[size] * pi
+        g += growth[size]
         for competing_l, competing_g in best_g[k].items():
             if competing_l > size:
                 continue
@@ -184,7 +197,8 @@ def _most_guessable_match_sequence(password: str, matches: list[_Match]) -> dict
         k = m["j"]
         pi = scoring.estimate_guesses(cast(Any, m), password)
         if size > 1:
-            pi = pi * Decimal(best_pi[m["i"] - 1][size - 1])
+            # zxcvbn wraps the product in Decimal() again: a Decimal's copy, the same value
+            pi = pi * best_pi[m["i"] - 1][size - 1]
         g = better(k, size, pi)
         if g is not None:
             best_g[k][size], best_m[k][size], best_pi[k][size] = g, m, pi
@@ -200,25 +214,40 @@ def _most_guessable_match_sequence(password: str, matches: list[_Match]) -> dict
             "guesses_log10": log10,
         }
 
+    def tail(j: int) -> list[tuple[int, Decimal]]:
+        found = tails[j]
+        if found is None:
+            pis = best_pi[j]
+            found = tails[j] = [
+                (size, pis[size])
+                for size, last_m in best_m[j].items()
+                # never a bruteforce match after another: one spanning both is better
+                if last_m.get("pattern", False) != "bruteforce"
+            ]
+        return found
+
     def bruteforce_update(k: int) -> None:
         # a single bruteforce match spanning the k-prefix
         pi = cast(tuple[int, float, Decimal], bruteforce[k + 1])[2]
         g = better(k, 1, pi)
         if g is not None:
             best_g[k][1], best_m[k][1], best_pi[k][1] = g, bruteforce_match(0, k), pi
+        competing = best_g[k]
         for i in range(1, k + 1):
-            # a bruteforce match from i to k after each sequence ending at i - 1 (never
-            # after a bruteforce match: one spanning both is better)
+            # a bruteforce match from i to k after each sequence ending at i - 1
             made: _Match | None = None
             guesses = cast(tuple[int, float, Decimal], bruteforce[k - i + 1])[2]
-            for size, last_m in best_m[i - 1].items():
-                if last_m.get("pattern", False) == "bruteforce":
-                    continue
-                pi = guesses * Decimal(best_pi[i - 1][size])
-                g = better(k, size + 1, pi)
-                if g is not None:
+            for size, product in tail(i - 1):
+                pi = guesses * product
+                size += 1
+                g = factorials[size] * pi
+                g += growth[size]
+                for competing_l, competing_g in competing.items():
+                    if competing_l <= size and competing_g <= g:
+                        break
+                else:
                     made = made or bruteforce_match(i, k)
-                    best_g[k][size + 1], best_m[k][size + 1], best_pi[k][size + 1] = g, made, pi
+                    competing[size], best_m[k][size], best_pi[k][size] = g, made, pi
 
     for k in range(n):
         for m in matches_by_j[k]:

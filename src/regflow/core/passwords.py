@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from regflow.core import guesses
 from regflow.core.guesses import zxcvbn
 from regflow.errors import ErrorCode, FieldProblem
 
@@ -124,6 +125,9 @@ class NistPolicy:
             raise ValueError("NIST policy needs min_length >= 8 and max_length >= 64")
         self.min_length = min_length
         self.max_length = max_length
+        # the blocklist and the estimator's dictionaries, built before the first request
+        _common_passwords()
+        guesses.warm()
 
     def check(self, password: str, *, context: Sequence[str] = ()) -> None:
         """Raise with ``PASSWORD_TOO_SHORT``, ``_TOO_LONG``, ``_COMMON`` or ``_CONTEXT``."""

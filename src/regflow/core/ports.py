@@ -130,6 +130,11 @@ class PasswordHasher(Protocol):
 class RegistrationRepository(Protocol):
     async def add(self, registration: Registration) -> None: ...
 
+    async def add_unless_active(self, registration: Registration) -> bool:
+        """Insert unless an active registration holds its token hash (False: nothing was
+        written, and the events recorded for it are dropped)."""
+        ...
+
     async def get(self, registration_id: str) -> Registration | None: ...
 
     async def find_active(self, token_hash: str) -> Registration | None:
@@ -301,9 +306,11 @@ class MembershipRepository(Protocol):
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> None: ...
 
-    async def add_by_account(self, message: OutboxMessage, known: OutboxMessage) -> None:
-        """Queue ``message``, or ``known``'s template and context when an account has its
-        recipient's address, in one statement either way."""
+    async def add_by_account(
+        self, message: OutboxMessage, known_template: str, known_context: dict[str, Any]
+    ) -> None:
+        """Queue ``message``, with ``known_template`` and ``known_context`` instead when an
+        account has its recipient's address, in one statement either way."""
         ...
 
     async def claim(

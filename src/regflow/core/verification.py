@@ -10,7 +10,6 @@ used by the statement that counts it); this module only decides.
 from __future__ import annotations
 
 import enum
-import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -55,7 +54,7 @@ def issue(
     code = cryptokit.new_numeric_code(CODE_DIGITS)
     link_token = cryptokit.new_token()
     verification = Verification(
-        id=str(uuid.uuid4()),
+        id=cryptokit.new_uuid(),
         registration_id=registration_id,
         channel=channel,
         target=target,

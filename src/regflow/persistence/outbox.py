@@ -115,10 +115,12 @@ class SqlOutbox:
             },
         )
 
-    async def add_by_account(self, m: OutboxMessage, known: OutboxMessage) -> None:
-        """Queue ``m``, or ``known``'s template and context instead when an account has the
-        address ``m`` goes to: one statement whichever it is (the "already registered" mail
-        costs what a code does)."""
+    async def add_by_account(
+        self, m: OutboxMessage, known_template: str, known_context: dict[str, Any]
+    ) -> None:
+        """Queue ``m``, with ``known_template`` and ``known_context`` instead when an account
+        has the address ``m`` goes to: one statement whichever it is (the "already
+        registered" mail costs what a code does)."""
         await self._conn.execute(
             _INSERT_BY_ACCOUNT,
             {
@@ -127,8 +129,8 @@ class SqlOutbox:
                 "b_recipient": m.recipient,
                 "b_template": m.template,
                 "b_context": m.context,
-                "b_known_template": known.template,
-                "b_known_context": known.context,
+                "b_known_template": known_template,
+                "b_known_context": known_context,
                 "b_locale": m.locale,
                 "b_status": m.status.value,
                 "b_attempts": m.attempts,

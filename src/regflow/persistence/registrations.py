@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, insert, select, update
+from sqlalchemy import String, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -68,6 +69,16 @@ _FIND_ACTIVE_WITH_CHALLENGES = _WITH_CHALLENGES.where(t.c.id == _ACTIVE_ID)
 # PostgreSQL, locking: the row alone (found like the joined read finds it)
 _FIND_ACTIVE_LOCKED = select(*_COLUMNS).where(t.c.id == _ACTIVE_ID).with_for_update()
 _INSERT = insert(t)
+# ... unless an active registration holds its token (the partial unique index): one
+# statement, where a lookup first took two
+_UNLESS_ACTIVE = {
+    "postgresql": postgresql.insert(t).on_conflict_do_nothing(
+        index_elements=[t.c.token_hash], index_where=text("status = 'active'")
+    ),
+    "sqlite": sqlite.insert(t).on_conflict_do_nothing(
+        index_elements=[t.c.token_hash], index_where=text("status = 'active'")
+    ),
+}
 # the other columns are SET from the parameters' keys
 _UPDATE = (
     update(t)
@@ -171,6 +182,22 @@ class SqlRegistrations:
                 raise
             raise violation from None
         self._events.written.extend(events)
+
+    async def add_unless_active(self, registration: Registration) -> bool:
+        """Insert unless an active registration holds its token hash: then False, nothing
+        is written and the events recorded for it are dropped with it."""
+        events = self._events.take(registration.id)
+        params = {
+            "id": registration.id,
+            "version": registration.version,
+            "pending_events": encode(events) if events else None,
+            **_values(registration),
+        }
+        statement = _UNLESS_ACTIVE[self._conn.dialect.name]
+        if (await self._conn.execute(statement, params)).rowcount != 1:
+            return False
+        self._events.written.extend(events)
+        return True
 
     async def get(self, registration_id: str) -> Registration | None:
         # in a writing unit of work, writers of one registration queue here, before any of

@@ -12,7 +12,12 @@ from regflow.core.ports import UnitOfWork
 from regflow.errors import ErrorCode, NotFound, RegflowError, VerificationFailed
 from regflow.services.base import RegistrationUseCase
 from regflow.services.context import ServiceContext
-from regflow.services.messages import code_message, funnel_event
+from regflow.services.messages import (
+    ALREADY_REGISTERED,
+    already_registered,
+    code_message,
+    funnel_event,
+)
 from regflow.services.views import RegistrationView, describe, pending
 
 
@@ -61,8 +66,8 @@ async def send_code(
     message = code_message(registration, issued, links=ctx.links, now=now, existing_account=False)
     if channel is Channel.EMAIL:
         # both mails are built and the INSERT picks one: the same work for either address
-        known = code_message(registration, issued, links=ctx.links, now=now, existing_account=True)
-        await uow.outbox.add_by_account(message, known)
+        known = already_registered(registration, ctx.links)
+        await uow.outbox.add_by_account(message, ALREADY_REGISTERED, known)
     else:
         await uow.outbox.add(message)
     if not told:

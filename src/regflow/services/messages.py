@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
+from regflow.core.cryptokit import new_uuid
 from regflow.core.engine import RecordEvent
 from regflow.core.model import (
     Channel,
@@ -30,11 +30,7 @@ def code_message(
     v = issued.verification
     context: dict[str, Any]
     if existing_account:
-        template = "already_registered"
-        context = {
-            "sign_in_url": localized(links.sign_in(), registration.locale),
-            "reset_url": localized(links.password_reset(), registration.locale),
-        }
+        template, context = ALREADY_REGISTERED, already_registered(registration, links)
     else:
         template = "verification_code"
         minutes = max(1, int((v.expires_at - now).total_seconds() // 60))
@@ -44,7 +40,7 @@ def code_message(
                 links.verification(registration.contract, issued.link_token), registration.locale
             )
     return OutboxMessage(
-        id=str(uuid.uuid4()),
+        id=new_uuid(),
         kind=OutboxKind.EMAIL if v.channel is Channel.EMAIL else OutboxKind.SMS,
         recipient=v.target,
         template=template,
@@ -53,6 +49,17 @@ def code_message(
         available_at=now,
         locale=registration.locale,
     )
+
+
+ALREADY_REGISTERED = "already_registered"
+
+
+def already_registered(registration: Registration, links: PublicLinks) -> dict[str, Any]:
+    """The context of the "already registered" mail that replaces a code for a known email."""
+    return {
+        "sign_in_url": localized(links.sign_in(), registration.locale),
+        "reset_url": localized(links.password_reset(), registration.locale),
+    }
 
 
 def localized(url: str, locale: str) -> str:

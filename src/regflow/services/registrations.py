@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +44,7 @@ class Registrations(RegistrationUseCase):
         what completion will create, so a contract can answer them before it exists.
         """
         token = token or cryptokit.new_token()
-        registration_id = str(uuid.uuid4())
+        registration_id = cryptokit.new_uuid()
         variant = self.ctx.experiments.assign(flow, registration_id, variant)  # experiments
         outcome = self.ctx.engine.start(
             flow,
@@ -156,11 +155,7 @@ class Registrations(RegistrationUseCase):
 
     def _may_hash(self, step: str) -> bool:
         """Whether a step of this name takes a secret in any flow (one to hash)."""
-        return any(
-            s.name == step and s.secret_fields
-            for spec in self.ctx.engine.flows.values()
-            for s in spec.steps
-        )
+        return step in self.ctx.engine.secret_steps
 
     async def _write(
         self,

@@ -23,7 +23,6 @@ active registration per token, and the loser is answered as a later request.
 from __future__ import annotations
 
 import copy
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -165,40 +164,41 @@ class Signups(Registrations):
         when_live: WhenLive,
     ) -> Begun:
         """Steps with nothing to hash, in one unit of work: every step validated first (a
-        refusal rolls back what is not written yet: nothing), then the live registration
-        holding ``token`` asked for again, or the new one written. UniqueViolation when a
-        racing request wrote one first (PostgreSQL's index; the unit of work is spent)."""
-        refused: TooSoon | VerificationFailed | None = None
+        refusal rolls back what is not written yet: nothing), then the new registration
+        written unless a live one holds ``token``, which is asked for again instead.
+        UniqueViolation when a racing request wrote one first (the unit of work is spent)."""
+        registration = started.registration
         async with self.ctx.uow() as uow:
             steps = await self._validated(uow, probe, asked)
-            live = await self._live(uow, token, expire=True, lock=True) if keyed else None
-            if live is None:
-                begun, sent = await self._insert_in(uow, started, steps, token)
-            else:  # no password to compare: a registration of this address stands, or is
-                begun, sent, refused = await self._again_in(uow, live, token, when_live, False)
-        return self._answer(begun, sent, refused)
+            prepared = await self._prepare(uow, started, steps)
+            if not await self._add(uow, registration, prepared, unless_active=keyed):
+                live = await self._live(uow, token, expire=True, lock=True)
+                if live is not None:  # no password to compare: it stands, or is contested
+                    again = await self._again_in(uow, live, token, when_live, False)
+                    return self._answer(*again)
+                await self._add(uow, registration, prepared)  # the one there had expired
+            begun, sent = await self._send_first(uow, registration, prepared, token)
+        return self._answer(begun, sent, None)
 
     async def _insert(
         self, started: Outcome, steps: list[tuple[str, dict[str, Any]]], token: str, keyed: bool
     ) -> Begun:
         """Write the new registration with its steps; _StoodFirst or UniqueViolation when a
         live registration holds ``token`` by now (SQLite sees it, PostgreSQL's index says)."""
+        registration = started.registration
         async with self.ctx.uow() as uow:
             if keyed and await self._live(uow, token, expire=True) is not None:
                 raise _StoodFirst()
-            begun, sent = await self._insert_in(uow, started, steps, token)
+            prepared = await self._prepare(uow, started, steps)
+            await self._add(uow, registration, prepared)
+            begun, sent = await self._send_first(uow, registration, prepared, token)
         return self._answer(begun, sent, None)
 
-    async def _insert_in(
-        self,
-        uow: UnitOfWork,
-        started: Outcome,
-        steps: list[tuple[str, dict[str, Any]]],
-        token: str,
-    ) -> tuple[Begun, bool]:
-        """Write the new registration with its steps in ``uow`` and commit; whether a code
-        was queued. A new registration has no code yet: each is issued, and its event rides
-        on the registration's INSERT with the others."""
+    async def _prepare(
+        self, uow: UnitOfWork, started: Outcome, steps: list[tuple[str, dict[str, Any]]]
+    ) -> _Prepared:
+        """The new registration's steps applied: its events, and the codes it sends (a new
+        registration has none yet: each is issued, its event rides with the others)."""
         registration = started.registration
         effects: list[Effect] = list(started.effects)
         codes: list[SendCode] = []
@@ -211,16 +211,36 @@ class Signups(Registrations):
             codes.extend(outcome.codes_to_send)
         sends = _last_per_channel(codes)
         effects.extend(sent_event(code.channel) for code in sends)
-        await self.record(uow, registration, effects)
-        await uow.registrations.add(registration)  # carries the events just recorded
+        return _Prepared(effects, sends)
+
+    async def _add(
+        self,
+        uow: UnitOfWork,
+        registration: Registration,
+        prepared: _Prepared,
+        *,
+        unless_active: bool = False,
+    ) -> bool:
+        """The INSERT of the new registration, carrying its events; with ``unless_active``,
+        False when a registration holding its token is active (nothing written)."""
+        await self.record(uow, registration, prepared.effects)
+        if unless_active:
+            return await uow.registrations.add_unless_active(registration)
+        await uow.registrations.add(registration)
+        return True
+
+    async def _send_first(
+        self, uow: UnitOfWork, registration: Registration, prepared: _Prepared, token: str
+    ) -> tuple[Begun, bool]:
+        """The codes of the registration just written, then its state; committed."""
         uow.verifications.seen(registration.id, [])  # new: no code was sent to it yet
-        for code in sends:
+        for code in prepared.sends:
             await send_code(
                 self.ctx, uow, registration, code.channel, code.target, resend=False, told=True
             )
         state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
         await uow.commit()
-        return Begun(registration.id, token, True, state), bool(sends)
+        return Begun(registration.id, token, True, state), bool(prepared.sends)
 
     def _answer(
         self, begun: Begun, sent: bool, refused: TooSoon | VerificationFailed | None
@@ -233,7 +253,7 @@ class Signups(Registrations):
         return begun
 
     def _fresh(self, flow: str, contract: str, token: str, reserve: Reserved | None) -> Outcome:
-        registration_id = str(uuid.uuid4())
+        registration_id = cryptokit.new_uuid()
         return self.ctx.engine.start(
             flow,
             registration_id=registration_id,
@@ -335,6 +355,12 @@ class Signups(Registrations):
             current = None
         sent = await send_code(self.ctx, uow, registration, channel, target, resend=False)
         return sent is not current
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    effects: list[Effect]
+    sends: list[SendCode]
 
 
 class _StoodFirst(Exception):

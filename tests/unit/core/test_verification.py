@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from regflow.core import verification
+from regflow.core import cryptokit, verification
 from regflow.core.model import Channel, Verification
 from regflow.core.verification import SendAction, VerificationPolicy, decide_send
 from regflow.errors import ErrorCode, TooSoon
@@ -56,3 +57,11 @@ def test_a_resend_always_replaces_and_reissue_keeps_the_cooldown(moment: datetim
         assert fresh.verification.id == current.id and fresh.verification.sends == 2
         assert fresh.verification.resend_available_at == moment + POLICY.cooldown
         assert fresh.verification.expires_at > moment + timedelta(seconds=1)
+
+
+def test_new_uuid_is_a_random_version_4_uuid() -> None:
+    ids = [cryptokit.new_uuid() for _ in range(200)]
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    assert len(set(ids)) == len(ids)

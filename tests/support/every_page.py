@@ -1,23 +1,26 @@
-"""Every hosted page, in English, French and Hindi, at 390x844 and 1280x800.
+"""The walk of every hosted page, in one language, at 390x844 and 1280x800.
 
-One walk per language through what a person and an operator see: the start
-page, the member, organization, teacher and student flows (codes from the real
-SMTP and SMS sinks), the welcome pages, signing in and out, the account and its
-two-factor set-up, an application's consent and sign-out, a password reset, a
-change of address and its undoing, the console, an invitation, the expired and
-invalid-link pages, the dev mailbox and the funnel report. On every page
-``Ui.check`` asserts no sideways scrolling, no console error (a CSP refusal
-included), no serious or critical axe violation at either size, and writes a
-screenshot of each size under ``artifacts/screenshots/every-page/<lang>/``
-(ignored by git); ``make screenshots`` runs this module alone.
+What a person and an operator see: the start page, the member, organization,
+teacher and student flows (codes from the real SMTP and SMS sinks), the welcome
+pages, signing in and out, the account and its two-factor set-up, an
+application's consent and sign-out, a password reset, a change of address and
+its undoing, the console, an invitation, the expired and invalid-link pages, the
+dev mailbox and the funnel report. On every page ``Ui.check`` asserts no
+sideways scrolling, no console error (a CSP refusal included), no serious or
+critical axe violation at either size, and writes a screenshot of each size
+under ``artifacts/screenshots/every-page/<lang>/`` (ignored by git).
 
-Fields are found by their ids, never by their English labels, so the same walk
-runs in every language; each page must declare the language it was asked in.
+``tests/browser/test_every_page_<lang>.py`` walk it in English, French and Hindi,
+one file (one service, one browser) per language so that test workers share the
+languages out. Fields are found by their ids, never by their English labels, so
+the same walk runs in every language; each page must declare the language it was
+asked in.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import re
@@ -31,14 +34,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pyotp
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from support.browser import TIMEOUT, Ui, served_ui
 from support.harness import PASSWORD
 from support.server import text_body
 
-pytestmark = pytest.mark.e2e
 ADMIN_TOKEN = "every-page-admin-token-0123456789abcdef"
 NEW_PASSWORD = "a brand new passphrase for the tour"
 COUNTRY = {"en": "India", "fr": "Inde", "hi": "भारत"}
@@ -49,9 +50,9 @@ APP_CALLBACK = "http://127.0.0.1:9/callback"  # never followed: the walk stops a
 UNDO = re.compile(r"https?://\S+/account/email/undo/[A-Za-z0-9_-]+")
 
 
-@pytest.fixture(scope="module")
-def ui(tmp_path_factory: pytest.TempPathFactory, browser: Browser, artifacts: Path) -> Iterator[Ui]:
-    tmp = tmp_path_factory.mktemp("every-page")
+@contextlib.contextmanager
+def tour_service(tmp: Path, browser: Browser, artifacts: Path) -> Iterator[Ui]:
+    """The service the walk needs: the dev mailbox, an operator token, an application."""
     app = {  # an application of another party: it asks for consent
         "client_id": "tour-app",
         "name": "Tour app",
@@ -113,8 +114,8 @@ def mail_link(ui: Ui, address: str, pattern: re.Pattern[str]) -> str:
     raise TimeoutError(f"no link {pattern.pattern} for {address}")
 
 
-@pytest.mark.parametrize("lang", ["en", "fr", "hi"])
-def test_every_page(ui: Ui, lang: str) -> None:
+def walk_every_page(ui: Ui, lang: str) -> None:
+    """Every page in ``lang``, each checked by ``Tour.shot``."""
     tour = Tour(ui, lang)
     address = member_pages(tour)
     account_pages(tour, address)
