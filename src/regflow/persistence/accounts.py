@@ -6,13 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, exists, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.confusables import skeleton
 from regflow.core.model import Account
-from regflow.persistence.errors import unique_violation
-from regflow.persistence.inserts import insert_unless_taken
+from regflow.persistence.inserts import insert_or_name_taken
 from regflow.persistence.tables import accounts as t
 
 # built once: see persistence/registrations.py
@@ -67,18 +65,7 @@ class SqlAccounts:
             "status": a.status,
             "locale": a.locale,
         }
-        written = await self._conn.execute(insert_unless_taken(self._conn.dialect.name, t), values)
-        if written.rowcount == 1:
-            return
-        # something is taken: the insert again, in a savepoint, says what
-        try:
-            async with self._conn.begin_nested():
-                await self._conn.execute(_INSERT, values)
-        except IntegrityError as error:
-            violation = unique_violation(error, ("email", "username", "id"))
-            if violation is None:
-                raise
-            raise violation from None
+        await insert_or_name_taken(self._conn, t, _INSERT, values, ("email", "username", "id"))
 
     async def get(self, account_id: str) -> Account | None:
         row = (await self._conn.execute(_BY_ID, {"b_id": account_id})).first()

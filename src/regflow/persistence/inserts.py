@@ -11,11 +11,17 @@ writes the row, if the other one went away meanwhile).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Insert, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from regflow.persistence.errors import unique_violation
 
 
 @cache
@@ -28,3 +34,26 @@ def insert_unless_taken(dialect: str, table: Table) -> Insert:
     if dialect == "sqlite":
         return sqlite_insert(table).on_conflict_do_nothing()
     raise ValueError(f"no insert-or-nothing for the {dialect!r} dialect")
+
+
+async def insert_or_name_taken(
+    conn: AsyncConnection,
+    table: Table,
+    plain: Insert,
+    values: dict[str, Any],
+    fields: Sequence[str],
+) -> None:
+    """Write ``values`` into ``table``; when one of its unique values is taken, the
+    ``plain`` insert again in a savepoint raises the ``UniqueViolation`` naming which of
+    ``fields`` it was (or writes the row, if the other one went away meanwhile)."""
+    written = await conn.execute(insert_unless_taken(conn.dialect.name, table), values)
+    if written.rowcount == 1:
+        return
+    try:
+        async with conn.begin_nested():
+            await conn.execute(plain, values)
+    except IntegrityError as error:
+        violation = unique_violation(error, tuple(fields))
+        if violation is None:
+            raise
+        raise violation from None

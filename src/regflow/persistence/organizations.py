@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from regflow.core.model import JoinPolicy, Membership, MembershipStatus, Organization, Role
 from regflow.core.onboarding import MemberView
 from regflow.persistence.errors import unique_violation
-from regflow.persistence.inserts import insert_unless_taken
+from regflow.persistence.inserts import insert_or_name_taken
 from regflow.persistence.tables import accounts as at
 from regflow.persistence.tables import memberships as mt
 from regflow.persistence.tables import organizations as ot
@@ -49,18 +49,9 @@ class SqlOrganizations:
             "settings": o.settings,
             "created_at": o.created_at,
         }
-        written = await self._conn.execute(insert_unless_taken(self._conn.dialect.name, ot), values)
-        if written.rowcount == 1:
-            return
-        # something is taken: the insert again, in a savepoint, says what
-        try:
-            async with self._conn.begin_nested():
-                await self._conn.execute(_INSERT_ORGANIZATION, values)
-        except IntegrityError as error:
-            violation = unique_violation(error, ("slug", "join_code"))
-            if violation is None:
-                raise
-            raise violation from None
+        await insert_or_name_taken(
+            self._conn, ot, _INSERT_ORGANIZATION, values, ("slug", "join_code")
+        )
 
     async def get(self, organization_id: str) -> Organization | None:
         row = (await self._conn.execute(_ORGANIZATION_BY_ID, {"b_id": organization_id})).first()
