@@ -44,27 +44,32 @@ def _row(m: Any) -> Account:
     )
 
 
+def account_row(a: Account) -> dict[str, Any]:
+    """The ``accounts`` row of ``a`` (also what an import writes)."""
+    return {
+        "id": a.id,
+        "email": a.email,
+        "password_hash": a.password_hash,
+        "created_at": a.created_at,
+        "email_verified_at": a.email_verified_at,
+        "phone": a.phone,
+        "phone_verified_at": a.phone_verified_at,
+        "username": a.username,
+        "username_skeleton": skeleton(a.username) if a.username else None,
+        "first_name": a.first_name,
+        "last_name": a.last_name,
+        "token_version": a.token_version,
+        "status": a.status,
+        "locale": a.locale,
+    }
+
+
 class SqlAccounts:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
     async def add(self, a: Account) -> None:
-        values = {
-            "id": a.id,
-            "email": a.email,
-            "password_hash": a.password_hash,
-            "created_at": a.created_at,
-            "email_verified_at": a.email_verified_at,
-            "phone": a.phone,
-            "phone_verified_at": a.phone_verified_at,
-            "username": a.username,
-            "username_skeleton": skeleton(a.username) if a.username else None,
-            "first_name": a.first_name,
-            "last_name": a.last_name,
-            "token_version": a.token_version,
-            "status": a.status,
-            "locale": a.locale,
-        }
+        values = account_row(a)
         await insert_or_name_taken(self._conn, t, _INSERT, values, ("email", "username", "id"))
 
     async def get(self, account_id: str) -> Account | None:

@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.confusables import skeleton
 from regflow.core.model import Account, Membership
+from regflow.persistence.accounts import account_row
 from regflow.persistence.errors import unique_violation
+from regflow.persistence.organizations import membership_row
 from regflow.persistence.tables import accounts as at
 from regflow.persistence.tables import memberships as mt
 from regflow.persistence.tables import organizations as ot
@@ -62,24 +64,7 @@ class SqlImports:
         """Insert every account in one statement; ``UniqueViolation`` if any is taken."""
         if not accounts:
             return
-        rows = [
-            {
-                "id": a.id,
-                "email": a.email,
-                "password_hash": a.password_hash,
-                "created_at": a.created_at,
-                "email_verified_at": a.email_verified_at,
-                "phone": a.phone,
-                "phone_verified_at": a.phone_verified_at,
-                "username": a.username,
-                "username_skeleton": skeleton(a.username) if a.username else None,
-                "first_name": a.first_name,
-                "last_name": a.last_name,
-                "token_version": a.token_version,
-                "status": a.status,
-            }
-            for a in accounts
-        ]
+        rows = [account_row(a) for a in accounts]
         try:
             await self._conn.execute(insert(at), rows)
         except IntegrityError as error:
@@ -91,16 +76,5 @@ class SqlImports:
     async def add_memberships(self, memberships: Sequence[Membership]) -> None:
         if not memberships:
             return
-        rows = [
-            {
-                "id": m.id,
-                "account_id": m.account_id,
-                "organization_id": m.organization_id,
-                "role": m.role,
-                "status": m.status,
-                "details": m.details,
-                "created_at": m.created_at,
-            }
-            for m in memberships
-        ]
+        rows = [membership_row(m) for m in memberships]
         await self._conn.execute(insert(mt), rows)

@@ -35,6 +35,19 @@ def _org(m: Any) -> Organization:
     )
 
 
+def membership_row(m: Membership) -> dict[str, Any]:
+    """The ``memberships`` row of ``m`` (also what an import writes)."""
+    return {
+        "id": m.id,
+        "account_id": m.account_id,
+        "organization_id": m.organization_id,
+        "role": m.role,
+        "status": m.status,
+        "details": m.details,
+        "created_at": m.created_at,
+    }
+
+
 class SqlOrganizations:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -112,15 +125,7 @@ class SqlMemberships:
         try:
             await self._conn.execute(
                 _INSERT_MEMBERSHIP,
-                {
-                    "id": m.id,
-                    "account_id": m.account_id,
-                    "organization_id": m.organization_id,
-                    "role": m.role,
-                    "status": m.status,
-                    "details": m.details,
-                    "created_at": m.created_at,
-                },
+                membership_row(m),
             )
         except IntegrityError as error:
             violation = unique_violation(error, ("membership",))  # one account, one membership
