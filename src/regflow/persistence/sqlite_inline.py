@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import exc
 from sqlalchemy.dialects import registry
@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection, CursorResult, Engine, Transaction
 from sqlalchemy.engine.cursor import _DEFAULT_FETCH, FullyBufferedCursorFetchStrategy
 from sqlalchemy.engine.interfaces import (
     CoreExecuteOptionsParameter,
+    DBAPICursor,
     ExecuteStyle,
     _CoreAnyExecuteParams,
 )
@@ -239,6 +240,26 @@ class DirectConnection(AsyncConnection):
         return await _again(
             self.timeout, conn.execute, statement, parameters, execution_options=execution_options
         )
+
+    async def run_compiled(
+        self, sql: str, parameters: Sequence[Any], returning: bool
+    ) -> tuple[list[Any], int]:
+        """``sql`` as compiled (``persistence.compiled``): its rows and row count."""
+        try:
+            return self._run(sql, parameters, returning)
+        except exc.OperationalError as error:
+            if not busy(error):
+                raise
+        return await _again(self.timeout, self._run, sql, parameters, returning)
+
+    def _run(self, sql: str, parameters: Sequence[Any], returning: bool) -> tuple[list[Any], int]:
+        cursor = self._dbapi().cursor(sqlite3.Cursor)
+        # through SQLAlchemy's own step: its cursor events (statements counted), echo, errors
+        self._proxied._cursor_execute(cast(DBAPICursor, cursor), sql, tuple(parameters))
+        rows = cursor.fetchall() if returning else []
+        count = cursor.rowcount
+        cursor.close()
+        return rows, count
 
     def begin(self) -> DirectTransaction:
         return DirectTransaction(self)
