@@ -269,7 +269,7 @@ class DirectConnection(AsyncConnection):
 
     async def commit(self) -> None:
         if self._proxied.in_transaction():
-            await retry(self.timeout, self._dbapi().commit)
+            await retry(self.timeout, sqlite3.Connection.commit, self._dbapi())
         self._proxied.commit()
 
     async def rollback(self) -> None:
@@ -304,7 +304,7 @@ class DirectTransaction(AsyncTransaction):
             transaction = sync.begin()  # no SQL: the begin listener leaves it to us
             try:
                 begin = "BEGIN" if conn.read_only else "BEGIN IMMEDIATE"
-                await retry(conn.timeout, sync.exec_driver_sql, begin)
+                await retry(conn.timeout, conn._run, begin, (), False)
             except BaseException:
                 transaction.rollback()
                 raise
@@ -332,4 +332,4 @@ class DirectTransaction(AsyncTransaction):
         """The root's COMMIT, retried while busy; SQLAlchemy's own then finds nothing to do."""
         if not self.nested and self._proxied.is_active:
             conn = self.connection
-            await retry(conn.timeout, conn._dbapi().commit)
+            await retry(conn.timeout, sqlite3.Connection.commit, conn._dbapi())
