@@ -21,7 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from regflow import __version__, heap
-from regflow.api import contracts, problems
+from regflow.api import contracts, dispatch, problems
 from regflow.api.clientip import parse_networks
 from regflow.api.devmailbox import dev_mailbox_router
 from regflow.api.docs import mount_docs
@@ -332,6 +332,7 @@ def create_app(
     app.include_router(oidc_router(provider))
     include_ui(app, runtime, provider)  # hosted web UI
     mount_docs(app)  # /docs: Swagger UI from the swagger-ui-py package
+    dispatch.install(app.router)  # the route table indexed (the same route as the scan)
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,

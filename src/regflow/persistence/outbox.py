@@ -21,6 +21,7 @@ from sqlalchemy import Update, bindparam, case, exists, func, insert, or_, selec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.model import OutboxKind, OutboxMessage, OutboxStatus
+from regflow.persistence.compiled import run
 from regflow.persistence.tables import accounts
 from regflow.persistence.tables import outbox_messages as t
 
@@ -99,7 +100,8 @@ class SqlOutbox:
         self._dialect = dialect
 
     async def add(self, m: OutboxMessage) -> None:
-        await self._conn.execute(
+        await run(
+            self._conn,
             _INSERT,
             {
                 "id": m.id,
@@ -121,7 +123,8 @@ class SqlOutbox:
         """Queue ``m``, with ``known_template`` and ``known_context`` instead when an account
         has the address ``m`` goes to: one statement whichever it is (the "already
         registered" mail costs what a code does)."""
-        await self._conn.execute(
+        await run(
+            self._conn,
             _INSERT_BY_ACCOUNT,
             {
                 "b_id": m.id,

@@ -25,6 +25,7 @@ from regflow.core.model import (
     Verification,
 )
 from regflow.errors import ConcurrentUpdate
+from regflow.persistence.compiled import Fetched, run
 from regflow.persistence.errors import unique_violation
 from regflow.persistence.funnel import PendingFunnel, encode
 from regflow.persistence.tables import registrations as t
@@ -167,7 +168,8 @@ class SqlRegistrations:
         racing first request for the same address); the unit of work is then spent."""
         events = self._events.take(registration.id)
         try:
-            await self._conn.execute(
+            await run(
+                self._conn,
                 _INSERT,
                 {
                     "id": registration.id,
@@ -194,7 +196,7 @@ class SqlRegistrations:
             **_values(registration),
         }
         statement = _UNLESS_ACTIVE[self._conn.dialect.name]
-        if (await self._conn.execute(statement, params)).rowcount != 1:
+        if (await run(self._conn, statement, params)).rowcount != 1:
             return False
         self._events.written.extend(events)
         return True
@@ -203,29 +205,29 @@ class SqlRegistrations:
         # in a writing unit of work, writers of one registration queue here, before any of
         # their writes
         query = _GET_LOCKED if self._lock else _GET
-        row = (await self._conn.execute(query, {"b_id": registration_id})).first()
-        return None if row is None else _registration(row._mapping)
+        row = (await run(self._conn, query, {"b_id": registration_id})).first()
+        return None if row is None else _registration(row)
 
     async def get_with_challenges(
         self, registration_id: str
     ) -> tuple[Registration, list[Verification] | None] | None:
         params = {"b_id": registration_id}
         if self._lock_waits:
-            return _alone(await self._conn.execute(_GET_LOCKED, params))
-        return _with_challenges(await self._conn.execute(_GET_WITH_CHALLENGES, params))
+            return _alone(await run(self._conn, _GET_LOCKED, params))
+        return _with_challenges(await run(self._conn, _GET_WITH_CHALLENGES, params))
 
     async def find_active_with_challenges(
         self, token_hash: str
     ) -> tuple[Registration, list[Verification] | None] | None:
         params = {"b_token_hash": token_hash, "b_status": RegistrationStatus.ACTIVE.value}
         if self._lock_waits:
-            return _alone(await self._conn.execute(_FIND_ACTIVE_LOCKED, params))
-        return _with_challenges(await self._conn.execute(_FIND_ACTIVE_WITH_CHALLENGES, params))
+            return _alone(await run(self._conn, _FIND_ACTIVE_LOCKED, params))
+        return _with_challenges(await run(self._conn, _FIND_ACTIVE_WITH_CHALLENGES, params))
 
     async def find_active(self, token_hash: str) -> Registration | None:
         params = {"b_token_hash": token_hash, "b_status": RegistrationStatus.ACTIVE.value}
-        row = (await self._conn.execute(_FIND_ACTIVE, params)).first()
-        return None if row is None else _registration(row._mapping)
+        row = (await run(self._conn, _FIND_ACTIVE, params)).first()
+        return None if row is None else _registration(row)
 
     async def update(self, registration: Registration) -> None:
         """Write back if nobody else did since it was read; its recorded events ride along
@@ -240,20 +242,20 @@ class SqlRegistrations:
         if events:
             params["b_events"] = encode(events)
         statement = _UPDATE_WITH_EVENTS if events else _UPDATE
-        result = await self._conn.execute(statement, params)
+        result = await run(self._conn, statement, params)
         if result.rowcount != 1:
             raise ConcurrentUpdate()
         registration.version += 1
         self._events.written.extend(events)
 
 
-def _alone(rows: Any) -> tuple[Registration, None] | None:
-    row = rows.first()
-    return None if row is None else (_registration(row._mapping), None)
+def _alone(fetched: Fetched) -> tuple[Registration, None] | None:
+    row = fetched.first()
+    return None if row is None else (_registration(row), None)
 
 
-def _with_challenges(rows: Any) -> tuple[Registration, list[Verification] | None] | None:
-    mappings = [row._mapping for row in rows]
+def _with_challenges(fetched: Fetched) -> tuple[Registration, list[Verification] | None] | None:
+    mappings = fetched.rows
     if not mappings:
         return None
     challenges = [verification_row(m, "v_") for m in mappings if m["v_id"] is not None]

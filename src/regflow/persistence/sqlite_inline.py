@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import exc
 from sqlalchemy.dialects import registry
@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection, CursorResult, Engine, Transaction
 from sqlalchemy.engine.cursor import _DEFAULT_FETCH, FullyBufferedCursorFetchStrategy
 from sqlalchemy.engine.interfaces import (
     CoreExecuteOptionsParameter,
+    DBAPICursor,
     ExecuteStyle,
     _CoreAnyExecuteParams,
 )
@@ -240,6 +241,26 @@ class DirectConnection(AsyncConnection):
             self.timeout, conn.execute, statement, parameters, execution_options=execution_options
         )
 
+    async def run_compiled(
+        self, sql: str, parameters: Sequence[Any], returning: bool
+    ) -> tuple[list[Any], int]:
+        """``sql`` as compiled (``persistence.compiled``): its rows and row count."""
+        try:
+            return self._run(sql, parameters, returning)
+        except exc.OperationalError as error:
+            if not busy(error):
+                raise
+        return await _again(self.timeout, self._run, sql, parameters, returning)
+
+    def _run(self, sql: str, parameters: Sequence[Any], returning: bool) -> tuple[list[Any], int]:
+        cursor = self._dbapi().cursor(sqlite3.Cursor)
+        # through SQLAlchemy's own step: its cursor events (statements counted), echo, errors
+        self._proxied._cursor_execute(cast(DBAPICursor, cursor), sql, tuple(parameters))
+        rows = cursor.fetchall() if returning else []
+        count = cursor.rowcount
+        cursor.close()
+        return rows, count
+
     def begin(self) -> DirectTransaction:
         return DirectTransaction(self)
 
@@ -248,7 +269,7 @@ class DirectConnection(AsyncConnection):
 
     async def commit(self) -> None:
         if self._proxied.in_transaction():
-            await retry(self.timeout, self._dbapi().commit)
+            await retry(self.timeout, sqlite3.Connection.commit, self._dbapi())
         self._proxied.commit()
 
     async def rollback(self) -> None:
@@ -283,7 +304,7 @@ class DirectTransaction(AsyncTransaction):
             transaction = sync.begin()  # no SQL: the begin listener leaves it to us
             try:
                 begin = "BEGIN" if conn.read_only else "BEGIN IMMEDIATE"
-                await retry(conn.timeout, sync.exec_driver_sql, begin)
+                await retry(conn.timeout, conn._run, begin, (), False)
             except BaseException:
                 transaction.rollback()
                 raise
@@ -311,4 +332,4 @@ class DirectTransaction(AsyncTransaction):
         """The root's COMMIT, retried while busy; SQLAlchemy's own then finds nothing to do."""
         if not self.nested and self._proxied.is_active:
             conn = self.connection
-            await retry(conn.timeout, conn._dbapi().commit)
+            await retry(conn.timeout, sqlite3.Connection.commit, conn._dbapi())

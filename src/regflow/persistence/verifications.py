@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.model import Channel, Verification
+from regflow.persistence.compiled import run
 from regflow.persistence.tables import verifications as t
 
 
@@ -117,7 +118,8 @@ class SqlVerifications:
         return None
 
     async def add(self, v: Verification) -> None:
-        await self._conn.execute(
+        await run(
+            self._conn,
             _INSERT,
             {
                 "id": v.id,
@@ -142,8 +144,8 @@ class SqlVerifications:
             known = self._current[key]
             return None if known is None else replace(known)
         params = {"b_rid": registration_id, "b_channel": channel.value}
-        row = (await self._conn.execute(_CURRENT, params)).first()
-        current = _row(row._mapping) if row else None
+        row = (await run(self._conn, _CURRENT, params)).first()
+        current = _row(row) if row else None
         self._current[key] = current
         return None if current is None else replace(current)
 
@@ -167,7 +169,8 @@ class SqlVerifications:
 
     async def reissue(self, v: Verification) -> None:
         # attempts are deliberately not written: resending never resets the failure count
-        await self._conn.execute(
+        await run(
+            self._conn,
             _REISSUE,
             {
                 "b_id": v.id,
@@ -199,18 +202,18 @@ class SqlVerifications:
             params["b_now"] = consume_at
         else:
             statement = _COUNT_USED_ATTEMPT if used else _COUNT_ATTEMPT
-        row = (await self._conn.execute(statement, params)).first()
+        row = (await run(self._conn, statement, params)).first()
         found = self._known_by_id(verification_id)
         if row is not None and found is not None:
-            found[1].attempts = int(row[0])
+            found[1].attempts = int(row["attempts"])
             if consume_at is not None:
                 found[1].consumed_at = consume_at
         else:
             self._forget(verification_id)
-        return int(row[0]) if row else None
+        return int(row["attempts"]) if row else None
 
     async def consume(self, verification_id: str, now: datetime) -> bool:
-        result = await self._conn.execute(_CONSUME, {"b_id": verification_id, "b_now": now})
+        result = await run(self._conn, _CONSUME, {"b_id": verification_id, "b_now": now})
         found = self._known_by_id(verification_id)
         if result.rowcount == 1 and found is not None:
             found[1].consumed_at = now
@@ -219,13 +222,11 @@ class SqlVerifications:
         return result.rowcount == 1
 
     async def delete_for(self, registration_id: str, channel: Channel) -> None:
-        await self._conn.execute(
-            _DELETE_FOR, {"b_rid": registration_id, "b_channel": channel.value}
-        )
+        await run(self._conn, _DELETE_FOR, {"b_rid": registration_id, "b_channel": channel.value})
         self._current[(registration_id, channel)] = None
 
     async def delete_all_for(self, registration_id: str) -> None:
-        await self._conn.execute(_DELETE_ALL_FOR, {"b_rid": registration_id})
+        await run(self._conn, _DELETE_ALL_FOR, {"b_rid": registration_id})
         for channel in Channel:
             self._current[(registration_id, channel)] = None
 
