@@ -1,7 +1,8 @@
-"""The ceiling: a raw ASGI hello-world, served by the same uvicorn stack as ``regflow serve``.
+"""The ceiling: a raw ASGI hello-world, served by uvicorn as ``regflow serve`` is.
 
 ``python -m uvicorn bench.hello:app`` (``bench.run`` starts it with the flags it gives
-regflow: no access log, no server header, uvloop and httptools when installed). It
+regflow: no access log, no server header, httptools; uvloop for the ceiling, asyncio's
+loop for the reference line, as ``regflow serve`` runs one process). It
 answers every request with a small JSON body and reads no request body, so what it
 measures is the server, the loop and the HTTP parser: no framework, no database.
 """

@@ -229,9 +229,11 @@ def stop_service(service: Service) -> None:
 
 
 @contextlib.contextmanager
-def hello_world(tmp: Path, processes: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``bench.hello`` under uvicorn with ``processes`` workers; yields its base URL and
-    process."""
+def hello_world(
+    tmp: Path, processes: int, loop: str = "auto"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``bench.hello`` under uvicorn with ``processes`` workers on ``loop`` (auto: uvloop);
+    yields its base URL and process."""
     port = free_port()
     command = [
         sys.executable,
@@ -248,9 +250,11 @@ def hello_world(tmp: Path, processes: int) -> Iterator[tuple[str, subprocess.Pop
         "--no-server-header",
         "--log-level",
         "warning",
+        "--loop",
+        loop,
     ]
     base_url = f"http://127.0.0.1:{port}"
-    log_path = tmp / f"hello-{processes}.log"
+    log_path = tmp / f"hello-{processes}-{loop}.log"
     root = Path(__file__).resolve().parent.parent
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(command, cwd=root, stdout=log_file, stderr=subprocess.STDOUT)

@@ -105,6 +105,17 @@ def print_report(report: dict[str, Any]) -> None:
                 *(f"{c.get('cpu_ms', 0):.3f}", "100 %", "-", "-", "-"),
             )
         )
+    ref = report.get("reference_ceiling")
+    if ref:
+        lat = ref["latency_ms"]
+        rows.append(
+            (
+                *("-", "1p", "-", "hello-world, asyncio loop", f"{ref['rps']:.0f}"),
+                *(f"{lat['p50']:.1f}", f"{lat['p99']:.1f}", str(ref["non_2xx"])),
+                *(_share(ref, hello[1]), f"{ref.get('cpu_ms', 0):.3f}"),
+                *(_cpu_share(ref, hello_cpu), "-", "-", "-"),
+            )
+        )
     for result in report["results"]:
         result["scan"] = scan_logs(result["logs"])
         for op in result["operations"]:

@@ -4,8 +4,10 @@
 
 1. the argon2id hash rate in-process (one thread, and a pool of ``os.cpu_count()``
    threads: the ceiling of every call that hashes);
-2. the ceiling: ``bench.hello``, a raw ASGI hello-world on the same uvicorn stack as
-   ``regflow serve``, with 1 and with 2 processes;
+2. the ceiling: ``bench.hello``, a raw ASGI hello-world on uvicorn with httptools and
+   uvloop (the fastest stack here), with 1 and with 2 processes; and, for reference, on
+   asyncio's loop, which ``regflow serve`` runs with one process (see
+   ``regflow.cli.main.event_loop``): shares are of the uvloop figure, the higher one;
 3. for SQLite (a fresh file) and PostgreSQL (a private database on the server of
    ``--database-url``, default ``REGFLOW_TEST_DATABASE_URL``), with 1 and with 2 API
    processes, in the production shape (``regflow serve --no-worker`` plus one
@@ -71,14 +73,17 @@ __all__ = [  # what bench.events and bench.enumeration reuse
 ]
 
 
-def ceiling(tmp: Path, processes: int, opts: Options) -> dict[str, Any]:
-    with hello_world(tmp, processes) as (url, process):
+def ceiling(tmp: Path, processes: int, opts: Options, loop: str = "auto") -> dict[str, Any]:
+    with hello_world(tmp, processes, loop) as (url, process):
         run_wrk(url, "hello", None, opts, duration=1)  # warm-up
         before = cpu_seconds(process)
         result = summarize("hello-world", run_wrk(url, "hello", None, opts))
         result["cpu_ms"] = per_request(cpu_seconds(process) - before, result)
-    log(f"ceiling, {processes} process(es): {result['rps']} req/s, {result['cpu_ms']} ms CPU")
-    return {**result, "processes": processes}
+    log(
+        f"ceiling, {processes} process(es), {loop} loop: {result['rps']} req/s, "
+        f"{result['cpu_ms']} ms CPU"
+    )
+    return {**result, "processes": processes, "loop": loop}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -174,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         argon2 = [measure_argon2(args.argon2_seconds)]
         counts = sorted({int(n) for n in args.processes.split(",") if n.strip()} | {1})
         ceilings = [ceiling(tmp, n, opts) for n in counts]
+        # regflow serve runs one process on asyncio's loop (regflow.cli.main.event_loop):
+        # its hello-world, for reference; the shares stay of uvloop's, the higher one
+        reference = ceiling(tmp, 1, opts, loop="asyncio")
         hash_rate = argon2[0]["pool_per_s"]
         results = [run_config(c, args, opts, tmp, hash_rate) for c in configs(args)]
         log("the ceilings again, to see how much the machine moved")
@@ -189,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "threads": opts.threads,
             },
             "ceilings": ceilings,
+            "reference_ceiling": reference,
             "hello_1p": statistics.mean(hello),
             "hello_cpu_ms": statistics.mean(
                 c["cpu_ms"] for c in ceilings if c["processes"] == 1 and c["cpu_ms"]

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import (
     JSON,
@@ -24,11 +25,14 @@ from sqlalchemy import (
     Table,
     bindparam,
     event,
+    func,
     insert,
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.persistence import compiled
 from regflow.persistence.database import create_engine
@@ -54,6 +58,7 @@ _BUMP = (
 )
 _BY_NAME = select(probe).where(probe.c.name == bindparam("b_name"))
 _IN = select(probe.c.name).where(probe.c.name.in_(bindparam("b_names", expanding=True)))
+_PID = select(func.pg_backend_pid().label("pid"))
 AT = datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC)
 
 
@@ -62,24 +67,33 @@ def path(tmp_path: Path) -> Path:
     path = tmp_path / "compiled.db"
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(
-            "CREATE TABLE probe (id INTEGER PRIMARY KEY, name TEXT UNIQUE, n INTEGER,"
-            " at DATETIME, data JSON)"
-        )
     return path
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{path}"
+    return str(request.getfixturevalue("pg_url"))
+
+
 @pytest.fixture
-async def uows(path: Path) -> AsyncIterator[SqlUnitOfWorkFactory]:
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+async def uows(url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    engine = create_engine(url)
     try:
+        async with engine.begin() as conn:
+            await conn.run_sync(probe.metadata.create_all)
         yield SqlUnitOfWorkFactory(engine, record_events=False)
+        async with engine.begin() as conn:  # PostgreSQL's database is the session's
+            await conn.run_sync(probe.metadata.drop_all)
     finally:
         await engine.dispose()
 
 
-def conn_of(uow: SqlUnitOfWork) -> DirectConnection:
-    assert isinstance(uow._conn, DirectConnection)
+def conn_of(uow: SqlUnitOfWork) -> AsyncConnection:
+    assert uow._conn is not None
+    if uow._conn.dialect.name == "sqlite":
+        assert isinstance(uow._conn, DirectConnection)
     return uow._conn
 
 
@@ -116,17 +130,39 @@ async def test_statements_are_counted_and_errors_translated(uows: SqlUnitOfWorkF
         async with uows() as uow:
             conn = conn_of(uow)
             await compiled.run(conn, _INSERT, {"name": "a", "n": 1, "at": AT, "data": None})
+            await compiled.run(conn, _BY_NAME, {"b_name": "a"})
             with pytest.raises(IntegrityError):
                 await compiled.run(conn, _INSERT, {"name": "a", "n": 2, "at": AT, "data": None})
-            await compiled.run(conn, _BY_NAME, {"b_name": "a"})
     finally:
         event.remove(engine, "before_cursor_execute", executed)
-    assert seen == ["BEGIN", "INSERT", "INSERT", "SELECT"]
+    sqlite = uows.engine.dialect.name == "sqlite"
+    assert seen == ["BEGIN"] * sqlite + ["INSERT", "SELECT", "INSERT"]
+
+
+async def test_a_lost_connection_is_a_disconnect(uows: SqlUnitOfWorkFactory, url: str) -> None:
+    if uows.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's")
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    async with uows() as uow:
+        conn = conn_of(uow)
+        pid = (await compiled.run(conn, _PID, {})).rows[0]["pid"]
+        other = await asyncpg.connect(dsn)
+        try:
+            assert await other.fetchval("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await other.close()
+        with pytest.raises(DBAPIError) as raised:
+            await compiled.run(conn, _BY_NAME, {"b_name": "a"})
+        assert raised.value.connection_invalidated
+    async with uows() as uow:  # the pool hands out a live connection again
+        assert (await compiled.run(conn_of(uow), _BY_NAME, {"b_name": "a"})).rows == []
 
 
 async def test_a_lock_held_elsewhere_is_waited_for_on_the_loop(
     path: Path, uows: SqlUnitOfWorkFactory
 ) -> None:
+    if uows.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's")
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
 

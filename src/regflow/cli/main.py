@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 from importlib.metadata import version
+from typing import Literal
 
 import typer
 import uvicorn
@@ -90,6 +91,20 @@ def local_public_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def event_loop(workers: int) -> Literal["asyncio", "auto"]:
+    """The event loop of each server process.
+
+    One process runs on asyncio's loop, which accepts every waiting connection when the
+    listening socket is ready. uvloop (libuv 1.45 and later) accepts one per turn of the
+    loop, and a busy turn serves a request on every connection it already has: under
+    load the k-th of a burst of new connections waited k turns, up to half a second for
+    32 at once. Several processes share one listening socket; there uvloop's one accept
+    per turn is what spreads new connections across them (asyncio's loop let the first
+    process to wake take a whole burst and the others sit idle).
+    """
+    return "asyncio" if workers == 1 else "auto"
+
+
 def _no_worker() -> bool:
     return os.environ.get(_NO_WORKER_ENV, "true").lower() in {"0", "false", "no"}
 
@@ -137,6 +152,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        loop=event_loop(workers),
         access_log=False,
         log_config=None,
         proxy_headers=False,

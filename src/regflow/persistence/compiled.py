@@ -8,28 +8,44 @@ SQL, the order of their parameters and the processing of each value and column c
 be worked out once per statement, dialect and set of parameter names (an ``INSERT``
 or ``UPDATE`` whose values come from the parameters' keys compiles to what they
 name). :func:`run` then hands the SQL to the connection's own ``run_compiled``
-(``sqlite_inline.DirectConnection``), which executes it through SQLAlchemy's
-``_cursor_execute``: the ``before_cursor_execute``/``after_cursor_execute`` events,
-echo and the translation of errors (``IntegrityError``, ``OperationalError``...)
-are those of any statement.
+(``sqlite_inline.DirectConnection``, through SQLAlchemy's ``_cursor_execute``) or
+to asyncpg's (``asyncpg_direct``): the ``before_cursor_execute`` and
+``after_cursor_execute`` events, echo and the translation of errors
+(``IntegrityError``, ``OperationalError``, a lost connection...) are those of any
+statement.
 
 A statement this cannot run the same way (a Python-side default, an expanding
-``IN``, an escaped name...), or a connection without ``run_compiled``, goes through
+``IN``, an escaped name...), or on a connection of another kind, goes through
 ``execute`` as before: :func:`run` answers alike either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol, cast
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
+from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.sqltypes import NullType
 
+from regflow.persistence import asyncpg_direct, sqlite_inline
+
+# column types whose values are read alike whatever the driver says of the column (a
+# numeric's, a range's or an array's processing depends on the type the driver reports)
+_READ = (
+    sqltypes.String,
+    sqltypes.Integer,
+    sqltypes.Boolean,
+    sqltypes.JSON,
+    sqltypes.DateTime,
+    sqltypes._Binary,
+)
 MAX_PLANS = 512  # statements are module constants: more means one is built per call
 
 Row = dict[str, Any]
@@ -49,12 +65,9 @@ class Fetched:
         return self.rows[0] if self.rows else None
 
 
-class Compiled(Protocol):
-    """A connection that runs compiled SQL itself; rows as the driver returns them."""
-
-    async def run_compiled(
-        self, sql: str, parameters: Sequence[Any], returning: bool
-    ) -> tuple[list[Sequence[Any]], int]: ...
+# runs compiled SQL with positional parameters (and whether it returns rows): the rows as
+# the driver returns them, and the row count
+Runner = Callable[[str, Sequence[Any], bool], Awaitable[tuple[list[Any], int]]]
 
 
 class Plan:
@@ -119,6 +132,7 @@ def plan(statement: Executable, dialect: Dialect, keys: Sequence[str]) -> Plan |
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
     if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:
         return None
+    columns = compiled._result_columns
     if (
         compiled.escaped_bind_names
         or compiled._render_postcompile
@@ -128,6 +142,7 @@ def plan(statement: Executable, dialect: Dialect, keys: Sequence[str]) -> Plan |
         or compiled.post_compile_params
         or getattr(compiled, "_collected_params", None)  # values given by .params()
         or any(b.expanding or b.type._is_tuple_type for b in compiled.bind_names)
+        or not all(issubclass(c.type._type_affinity or NullType, _READ) for c in columns)
     ):
         return None
     return Plan(statement, compiled)
@@ -138,9 +153,13 @@ _PLANS: dict[tuple[int, type[Dialect], tuple[str, ...]], Plan | Executable] = {}
 
 async def run(conn: AsyncConnection, statement: Executable, params: Mapping[str, Any]) -> Fetched:
     """``statement`` (a module constant) with ``params``: its rows and row count."""
-    if not hasattr(conn, "run_compiled"):
-        return await _executed(conn, statement, params)
     dialect = conn.dialect
+    if isinstance(conn, sqlite_inline.DirectConnection):
+        runner: Runner = conn.run_compiled
+    elif dialect.driver == "asyncpg" and asyncpg_direct.usable(conn):
+        runner = partial(asyncpg_direct.run_compiled, conn)
+    else:
+        return await _executed(conn, statement, params)
     key = (id(statement), type(dialect), tuple(params))
     found = _PLANS.get(key)
     if found is None:
@@ -149,8 +168,7 @@ async def run(conn: AsyncConnection, statement: Executable, params: Mapping[str,
             _PLANS[key] = found
     if not isinstance(found, Plan):
         return await _executed(conn, statement, params)
-    runner = cast(Compiled, conn)
-    raw, count = await runner.run_compiled(found.sql, found.parameters(params), bool(found.keys))
+    raw, count = await runner(found.sql, found.parameters(params), bool(found.keys))
     rows = found.rows(raw) if raw else []
     return Fetched(rows, len(rows) if found.dml and found.keys else count)
 

@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
-from regflow.cli.main import cli, is_loopback, local_public_url
+from regflow.cli.main import cli, event_loop, is_loopback, local_public_url
 
 
 def _paths(command: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -66,3 +66,24 @@ def test_sweep_runs_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     result = runner.invoke(cli, ["sweep"])
     assert result.exit_code == 0, result.output
     assert "expired 0 registrations, pruned 0 events, removed 0 rows" in result.output
+
+
+@pytest.mark.parametrize(("workers", "loop"), [(1, "asyncio"), (2, "auto")])
+def test_serve_picks_the_loop_for_its_process_count(
+    workers: int, loop: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One process: asyncio's loop (it accepts a burst of connections at once); several
+    sharing a socket: uvloop, whose one accept per turn spreads them across processes."""
+    seen: dict[str, object] = {}
+    monkeypatch.setattr("regflow.cli.main.uvicorn.run", lambda *a, **k: seen.update(k))
+    monkeypatch.setenv("REGFLOW_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
+    monkeypatch.setenv("REGFLOW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("REGFLOW_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("REGFLOW_REDIS_URL", "redis://127.0.0.1:6379/0")
+    # serve writes these for its server processes: restored after the test
+    monkeypatch.setenv("REGFLOW_PUBLIC_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("REGFLOW_EMBEDDED_WORKER", "true")
+    result = CliRunner().invoke(cli, ["serve", "--workers", str(workers), "--port", "1"])
+    assert result.exit_code == 0, result.output
+    assert seen["loop"] == loop == event_loop(workers)
+    assert seen["workers"] == workers
