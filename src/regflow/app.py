@@ -27,7 +27,12 @@ from regflow.api.devmailbox import dev_mailbox_router
 from regflow.api.docs import mount_docs
 from regflow.api.inputs import refuse_bad_input  # input hardening
 from regflow.api.links import API_INVITATION_PATH, API_VERIFY_PATH, Links
-from regflow.api.metrics import Metrics, MetricsMiddleware, metrics_router  # metrics
+from regflow.api.metrics import (  # metrics
+    Metrics,
+    MetricsMiddleware,
+    RequestCounter,
+    metrics_router,
+)
 from regflow.api.middleware import RequestContext
 from regflow.api.oidc import oidc_router  # the OpenID Provider
 from regflow.api.pages import Language
@@ -334,6 +339,7 @@ def create_app(
     include_ui(app, runtime, provider)  # hosted web UI
     mount_docs(app)  # /docs: Swagger UI from the swagger-ui-py package
     dispatch.install(app.router)  # the route table indexed (the same route as the scan)
+    counter = None if settings.cors_origins else RequestCounter(metrics, runtime.hasher)
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,
@@ -341,6 +347,7 @@ def create_app(
             path: settings.upload_max_bytes + MULTIPART_OVERHEAD
             for path in (LOGO_PATH, LOGO_FORM_PATH, CONSOLE_LOGO_PATH, *contracts.UPLOAD_PATHS)
         },
+        count=counter,  # metrics: counted here unless CORS sits outside this layer
     )
     if settings.cors_origins:  # no CORS at all unless origins are listed
         app.add_middleware(
@@ -355,7 +362,8 @@ def create_app(
             ],
             max_age=600,
         )
-    app.add_middleware(MetricsMiddleware, metrics=metrics, pool=runtime.hasher)  # metrics
+        # metrics: outside CORS, which answers preflights itself
+        app.add_middleware(MetricsMiddleware, metrics=metrics, pool=runtime.hasher)
     return app
 
 
