@@ -21,13 +21,18 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from regflow import __version__, heap
-from regflow.api import contracts, dispatch, problems
+from regflow.api import contracts, dispatch, fastapi_caches, problems
 from regflow.api.clientip import parse_networks
 from regflow.api.devmailbox import dev_mailbox_router
 from regflow.api.docs import mount_docs
 from regflow.api.inputs import refuse_bad_input  # input hardening
 from regflow.api.links import API_INVITATION_PATH, API_VERIFY_PATH, Links
-from regflow.api.metrics import Metrics, MetricsMiddleware, metrics_router  # metrics
+from regflow.api.metrics import (  # metrics
+    Metrics,
+    MetricsMiddleware,
+    RequestCounter,
+    metrics_router,
+)
 from regflow.api.middleware import RequestContext
 from regflow.api.oidc import oidc_router  # the OpenID Provider
 from regflow.api.pages import Language
@@ -254,6 +259,7 @@ def create_app(
     """The service; ``settle_heap``: a process that serves nothing else freezes what
     start-up built (``regflow.heap``), which a process making many apps must not."""
     runtime = build_runtime(settings)
+    fastapi_caches.install()  # FastAPI's questions about a parameter, answered once
     metrics = Metrics(settings.prometheus_multiproc_dir)  # metrics
     runtime.uow.observer = metrics.count_event  # metrics: each funnel event once committed
     runtime.worker.observer = metrics.count_delivery  # delivery counters
@@ -333,6 +339,7 @@ def create_app(
     include_ui(app, runtime, provider)  # hosted web UI
     mount_docs(app)  # /docs: Swagger UI from the swagger-ui-py package
     dispatch.install(app.router)  # the route table indexed (the same route as the scan)
+    counter = None if settings.cors_origins else RequestCounter(metrics, runtime.hasher)
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,
@@ -340,6 +347,7 @@ def create_app(
             path: settings.upload_max_bytes + MULTIPART_OVERHEAD
             for path in (LOGO_PATH, LOGO_FORM_PATH, CONSOLE_LOGO_PATH, *contracts.UPLOAD_PATHS)
         },
+        count=counter,  # metrics: counted here unless CORS sits outside this layer
     )
     if settings.cors_origins:  # no CORS at all unless origins are listed
         app.add_middleware(
@@ -354,7 +362,8 @@ def create_app(
             ],
             max_age=600,
         )
-    app.add_middleware(MetricsMiddleware, metrics=metrics, pool=runtime.hasher)  # metrics
+        # metrics: outside CORS, which answers preflights itself
+        app.add_middleware(MetricsMiddleware, metrics=metrics, pool=runtime.hasher)
     return app
 
 

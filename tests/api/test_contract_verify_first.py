@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from regflow.core import cryptokit
+from regflow.core.model import Account
 from regflow.persistence.tables import registrations
 from support.contracts import funnel_kinds, native_login
 from support.harness import Harness, make_settings, started_app
@@ -239,3 +241,32 @@ async def test_send_code_after_the_registration_lapsed_starts_a_new_one(
             )
         )
         assert sorted(status for (status,) in held) == ["active", "expired"]
+
+
+async def test_a_refused_completion_writes_nothing_of_the_account_step(
+    harness: Harness, unique_email: str
+) -> None:
+    """The account step and the completion are one write: when the completion is refused
+    (an account took the address after it was verified), the registration stays as the
+    verification left it, with no event of the step."""
+    h, c = harness, harness.client
+    await c.post("/auth/send-verification-code", json={"email": unique_email})
+    code = await h.last_code(unique_email)
+    r = await c.post("/auth/verify-email", json={"email": unique_email, "code": code})
+    assert r.status_code == 200, r.text
+    proof = r.json()["data"]["verification_token"]
+    async with h.runtime.uow() as uow:
+        taken = Account(str(uuid.uuid4()), unique_email, "x", datetime.now(UTC))
+        await uow.accounts.add(taken)
+        await uow.commit()
+    token = h.runtime.services.lookups.token_for("verify_first", unique_email)
+    held = select(registrations).where(registrations.c.token_hash == cryptokit.sha256_hex(token))
+    events = await funnel_kinds(h, "verify_first")  # drained from the row first
+    async with h.runtime.engine.connect() as conn:
+        before = [tuple(row) for row in await conn.execute(held)]
+    r = await c.post("/auth/register", json=form(unique_email, verification_token=proof))
+    assert r.status_code == 409, r.text
+    only_error(r.json(), "ALREADY_COMPLETED", "An account with this email exists already.")
+    async with h.runtime.engine.connect() as conn:
+        assert [tuple(row) for row in await conn.execute(held)] == before
+    assert await funnel_kinds(h, "verify_first") == events

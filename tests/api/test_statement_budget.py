@@ -83,14 +83,13 @@ BUDGET: dict[str, tuple[int, str]] = {
     "send-code (seed 004)": (1, "BEGIN INSERT INSERT INSERT"),
     "send-code again (seed 004)": (1, "BEGIN INSERT SELECT PG:SELECT UPDATE INSERT UPDATE"),
     "verify-email (seed 004)": (1, "BEGIN SELECT PG:SELECT UPDATE UPDATE"),
-    # completion: the account and the organization inserted with no savepoint (ON CONFLICT
-    # DO NOTHING), the membership, the registration, its verifications deleted at once; the
-    # organization founded answers and signs the token without being read again
-    "register (seed 004)": (
-        4,
-        "BEGIN SELECT | BEGIN SELECT | BEGIN SELECT UPDATE"
-        " | BEGIN SELECT INSERT INSERT INSERT UPDATE DELETE",
-    ),
+    # the proof checked and the account step validated in one read; after hashing, the
+    # step applied and the registration completed in one write: the account and the
+    # organization inserted with no savepoint (ON CONFLICT DO NOTHING), the membership,
+    # the registration (the step's data and the completion in one UPDATE), its
+    # verifications deleted at once; the organization founded answers and signs the
+    # token without being read again
+    "register (seed 004)": (2, "BEGIN SELECT | BEGIN SELECT INSERT INSERT INSERT UPDATE DELETE"),
     # the account (as for an unknown email), then, once the password is right, the active
     # memberships with their organizations and whether a second factor is enrolled
     "login": (2, "BEGIN SELECT | BEGIN SELECT SELECT"),

@@ -178,17 +178,38 @@ class _Backlog:
             yield gauge
 
 
-class MetricsMiddleware:
-    """Pure ASGI middleware counting requests and their latency per route template.
+class RequestCounter:
+    """Counts a request and its latency per route template, each (method, route, status)
+    series looked up once and kept (bounded: templates, known methods, statuses)."""
 
-    The labelled series of each (method, route, status) are looked up once and kept: the
-    label space is bounded (route templates, known methods, status codes)."""
-
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, pool: PoolState | None = None) -> None:
-        self.app = app
+    def __init__(self, metrics: Metrics, pool: PoolState | None = None) -> None:
         self.metrics = metrics
         self.pool = pool
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def __call__(self, scope: Scope, status: int, elapsed: float) -> None:
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        method = scope["method"] if scope["method"] in METHODS else "OTHER"
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = self._labelled(*key)
+        series[0].inc()
+        series[1].observe(elapsed)
+        if self.pool is not None:
+            self.metrics.sample_pool(self.pool)
+
+    def _labelled(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+        m = self.metrics
+        return m.requests.labels(method, route, str(status)), m.latency.labels(method, route)
+
+
+class MetricsMiddleware:
+    """Pure ASGI middleware counting requests (only with CORS, outside it: else RequestContext)."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, pool: PoolState | None = None) -> None:
+        self.app = app
+        self.count = RequestCounter(metrics, pool)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -206,21 +227,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            method = scope["method"] if scope["method"] in METHODS else "OTHER"
-            key = (method, route, status)
-            series = self._series.get(key)
-            if series is None:
-                series = self._series[key] = self._labelled(*key)
-            series[0].inc()
-            series[1].observe(elapsed)
-            if self.pool is not None:
-                self.metrics.sample_pool(self.pool)
-
-    def _labelled(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
-        m = self.metrics
-        return m.requests.labels(method, route, str(status)), m.latency.labels(method, route)
+            self.count(scope, status, time.perf_counter() - started)
 
 
 def metrics_router(

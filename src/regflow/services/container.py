@@ -25,6 +25,7 @@ from regflow.services.organizations import Organizations
 from regflow.services.outbox_admin import OutboxAdmin
 from regflow.services.password_resets import PasswordResets
 from regflow.services.proofs import AddressProofs
+from regflow.services.proven import ProvenRegistrations
 from regflow.services.registrations import Registrations
 from regflow.services.second_factor import SecondFactors, second_step
 from regflow.services.sessions import Sessions
@@ -46,6 +47,7 @@ class Services:
     lookups: Lookups  # seed contracts: registrations named by email
     signups: Signups  # start + first step in one unit of work (seed contracts)
     proofs: AddressProofs  # seed 004: the proof of an address, bound to its client
+    proven: ProvenRegistrations  # seed 004: register a proven address in two units of work
     resets: PasswordResets  # password reset by mailed code or link
     second_factors: SecondFactors  # TOTP: enrolment, the login's second step
     email_changes: EmailChanges  # changing the address (code to the new, undo for the old)
@@ -87,6 +89,7 @@ class Services:
             lookups=Lookups(ctx),
             signups=Signups(ctx),
             proofs=AddressProofs(ctx),
+            proven=ProvenRegistrations(ctx),
             resets=PasswordResets(ctx),
             second_factors=SecondFactors(ctx, verifier),
             email_changes=EmailChanges(ctx, verifier),

@@ -12,6 +12,7 @@ proof (the old one stops working): only the holder of the code can.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from regflow.core import cryptokit, verification
 from regflow.core.model import Channel, Registration, Verification
@@ -138,14 +139,20 @@ class AddressProofs(Codes):
         address: VERIFICATION_REQUIRED when there is none, EMAIL_NOT_VERIFIED otherwise."""
         async with self.ctx.uow(read_only=True) as uow:
             found = await uow.registrations.find_active(cryptokit.sha256_hex(token))
-        if found is None or found.expires_at <= self.ctx.clock():
-            raise Conflict("Verify your email first.", code=ErrorCode.VERIFICATION_REQUIRED)
-        presented = cryptokit.sha256_hex(proof or "")
-        expected = found.proof_hash or cryptokit.sha256_hex("-")
-        verified = CHANNEL.value in found.verified
-        if not (cryptokit.equal(presented, expected) and proof and verified):
-            raise Conflict("Verify your email first.", code=ErrorCode.EMAIL_NOT_VERIFIED)
-        return found.id
+        return proven(found, proof, self.ctx.clock()).id
+
+
+def proven(found: Registration | None, proof: str | None, now: datetime) -> Registration:
+    """``found`` (the live registration an address's token names) if ``proof`` proves its
+    address: VERIFICATION_REQUIRED when there is none, EMAIL_NOT_VERIFIED otherwise."""
+    if found is None or found.expires_at <= now:
+        raise Conflict("Verify your email first.", code=ErrorCode.VERIFICATION_REQUIRED)
+    presented = cryptokit.sha256_hex(proof or "")
+    expected = found.proof_hash or cryptokit.sha256_hex("-")
+    verified = CHANNEL.value in found.verified
+    if not (cryptokit.equal(presented, expected) and proof and verified):
+        raise Conflict("Verify your email first.", code=ErrorCode.EMAIL_NOT_VERIFIED)
+    return found
 
 
 def _first(registration: Registration, attempt: str | None) -> bool:

@@ -99,7 +99,7 @@ class Registrations(RegistrationUseCase):
                 self.ctx.outbox_written()
             return written[0]
         if failed is not None:
-            await self.record_failure(registration_id, step, _first_code(failed))
+            await self.record_failure(registration_id, step, first_code(failed))
             raise failed
         spec = self.ctx.engine.flow(registration.flow).step(step)
         clean = await self._hash_secrets(clean, spec.secret_fields)
@@ -147,7 +147,7 @@ class Registrations(RegistrationUseCase):
             if failed is None:
                 state, sent = await self._write(uow, registration, valid)
         if failed is not None:  # rolled back: nothing of the earlier steps was written
-            await self.record_failure(registration_id, failed[0], _first_code(failed[1]))
+            await self.record_failure(registration_id, failed[0], first_code(failed[1]))
             raise failed[1]
         if sent:
             self.ctx.outbox_written()
@@ -165,6 +165,20 @@ class Registrations(RegistrationUseCase):
     ) -> tuple[RegistrationView, bool]:
         """Apply validated steps in ``uow`` and commit: the state to answer, and whether a
         code was queued (one per channel: the address the last step gave it)."""
+        sent = await self._apply(uow, registration, steps)
+        await uow.registrations.update(registration)
+        state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
+        await uow.commit()
+        return state, sent
+
+    async def _apply(
+        self,
+        uow: UnitOfWork,
+        registration: Registration,
+        steps: Sequence[tuple[str, dict[str, Any]]],
+    ) -> bool:
+        """Apply validated steps in ``uow``, their events recorded and their codes queued,
+        for the registration's next write to carry; whether a code was queued."""
         effects: list[Effect] = []
         codes: dict[Channel, SendCode] = {}
         for step, clean in steps:
@@ -177,11 +191,7 @@ class Registrations(RegistrationUseCase):
         # codes first, then the write that carries every event of the steps (the row was
         # locked when it was read, so racers still queue behind this transaction)
         await self.record(uow, registration, effects)
-        sent = await self._send_codes(uow, registration, list(codes.values()))
-        await uow.registrations.update(registration)
-        state = describe(self.ctx, registration, await pending(self.ctx, uow, registration))
-        await uow.commit()
-        return state, sent
+        return await self._send_codes(uow, registration, list(codes.values()))
 
     async def _check_unique(self, uow: UnitOfWork, clean: dict[str, Any]) -> None:
         username = clean.get("username")
@@ -206,5 +216,5 @@ class Registrations(RegistrationUseCase):
         return bool(sends)
 
 
-def _first_code(failure: ValidationFailed) -> str:
+def first_code(failure: ValidationFailed) -> str:
     return failure.problems[0].code if failure.problems else failure.code

@@ -115,3 +115,31 @@ def test_the_same_estimate_for_passwords_of_words_digits_and_l33t(password: str)
 def test_too_long_is_refused_as_zxcvbn_refuses_it() -> None:
     with pytest.raises(ValueError, match="max length of 72"):
         zxcvbn("x" * 73)
+
+
+PASSPHRASES = [
+    "correct horse battery staple",
+    "the quick brown fox jumps over the lazy dog 1234",
+    "Correct-Horse-Battery-Staple-1815",
+    "ada lovelace analytical engines 10/12/1815",
+    "rrr tttt horse horse horse battery staple staple",
+    "mary had a little lamb whose fleece was white as snow 2024!",
+    "qwertyuiop asdfghjkl zxcvbnm 123456789 password",
+]
+
+
+@pytest.mark.parametrize("password", PASSPHRASES)
+def test_the_same_estimate_for_long_passphrases(password: str) -> None:
+    _same(password)
+    _same(password, ())
+
+
+def test_the_same_estimate_for_passphrases_of_many_words() -> None:
+    rng = random.Random(28)
+    words = [w for name in sorted(FREQUENCY_LISTS) for w in FREQUENCY_LISTS[name][:5000]]
+    for _ in range(60):
+        picked = rng.sample(words, rng.randint(4, 9))
+        password = rng.choice([" ", "-", ".", ""]).join(picked)
+        if rng.random() < 0.3:
+            password = password.title() + str(rng.randint(0, 9999))
+        _same(password[:72], (*INPUTS, picked[-1]))

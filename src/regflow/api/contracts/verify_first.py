@@ -205,7 +205,7 @@ def _presented(body: dict[str, Any], request: Request, cookie: ProofCookie) -> s
 def verify_first_router(services: Services) -> APIRouter:
     router = contract_router(error_response, tag=CONTRACT)
     cookie = ProofCookie(secure=services.ctx.public_url.startswith("https://"))
-    lookups, registrations = services.lookups, services.registrations
+    lookups = services.lookups
 
     @router.post("/auth/send-verification-code")
     async def send_code(request: Request) -> dict[str, Any]:
@@ -244,12 +244,11 @@ def verify_first_router(services: Services) -> APIRouter:
         body = await json_object(request)
         email = _email(body)
         token = lookups.token_for(CONTRACT, email)
-        rid = await services.proofs.check(token, _presented(body, request, cookie))
+        proof = _presented(body, request, cookie)
         try:
-            await registrations.submit(rid, token, "account", pick(body, FIELDS))
+            done = await services.proven.register(token, proof, "account", pick(body, FIELDS))
         except ValidationFailed as failed:
             raise ValidationFailed(renamed(failed, {}), failed.message) from None
-        done = await services.completion.complete(rid, token)
         account, tenant, founded = done.account, done.organization, done.founded
         created = JSONResponse(
             {
