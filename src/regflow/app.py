@@ -27,16 +27,12 @@ from regflow.api.devmailbox import dev_mailbox_router
 from regflow.api.docs import mount_docs
 from regflow.api.inputs import refuse_bad_input  # input hardening
 from regflow.api.links import API_INVITATION_PATH, API_VERIFY_PATH, Links
-from regflow.api.metrics import (  # metrics
-    Metrics,
-    MetricsMiddleware,
-    RequestCounter,
-    metrics_router,
-)
+from regflow.api.metrics import Metrics, metrics_router  # metrics
 from regflow.api.middleware import RequestContext
 from regflow.api.oidc import oidc_router  # the OpenID Provider
 from regflow.api.pages import Language
 from regflow.api.ratelimits import RouteLimits  # rate limits
+from regflow.api.request_metrics import MetricsMiddleware, RequestCounter  # metrics
 from regflow.api.system import system_router
 from regflow.api.v1.account import account_router  # the signed-in account
 from regflow.api.v1.admin import admin_router  # funnel report

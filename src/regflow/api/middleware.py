@@ -42,7 +42,7 @@ class RequestContext:
     path, so secrets carried in paths are not written. ``path_limits`` gives the
     few routes that take files (the logo upload) their own, larger, body cap.
     ``count``, when no other layer sits between them (CORS), is the request metrics'
-    counter (``regflow.api.metrics.RequestCounter``): one layer fewer per request.
+    counter (``regflow.api.request_metrics.RequestCounter``): one layer fewer per request.
     """
 
     def __init__(
