@@ -27,11 +27,12 @@ from regflow.api.devmailbox import dev_mailbox_router
 from regflow.api.docs import mount_docs
 from regflow.api.inputs import refuse_bad_input  # input hardening
 from regflow.api.links import API_INVITATION_PATH, API_VERIFY_PATH, Links
-from regflow.api.metrics import Metrics, MetricsMiddleware, metrics_router  # metrics
+from regflow.api.metrics import Metrics, metrics_router  # metrics
 from regflow.api.middleware import RequestContext
 from regflow.api.oidc import oidc_router  # the OpenID Provider
 from regflow.api.pages import Language
 from regflow.api.ratelimits import RouteLimits  # rate limits
+from regflow.api.request_metrics import MetricsMiddleware, RequestCounter  # metrics
 from regflow.api.system import system_router
 from regflow.api.v1.account import account_router  # the signed-in account
 from regflow.api.v1.admin import admin_router  # funnel report
@@ -334,6 +335,7 @@ def create_app(
     include_ui(app, runtime, provider)  # hosted web UI
     mount_docs(app)  # /docs: Swagger UI from the swagger-ui-py package
     dispatch.install(app.router)  # the route table indexed (the same route as the scan)
+    counter = None if settings.cors_origins else RequestCounter(metrics, runtime.hasher)
     app.add_middleware(
         RequestContext,
         max_body_bytes=settings.max_body_bytes,
@@ -341,6 +343,7 @@ def create_app(
             path: settings.upload_max_bytes + MULTIPART_OVERHEAD
             for path in (LOGO_PATH, LOGO_FORM_PATH, CONSOLE_LOGO_PATH, *contracts.UPLOAD_PATHS)
         },
+        count=counter,  # metrics: counted here unless CORS sits outside this layer
     )
     if settings.cors_origins:  # no CORS at all unless origins are listed
         app.add_middleware(
@@ -355,7 +358,8 @@ def create_app(
             ],
             max_age=600,
         )
-    app.add_middleware(MetricsMiddleware, metrics=metrics, pool=runtime.hasher)  # metrics
+        # metrics: outside CORS, which answers preflights itself
+        app.add_middleware(MetricsMiddleware, metrics=metrics, pool=runtime.hasher)
     return app
 
 

@@ -11,6 +11,7 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
@@ -70,6 +71,19 @@ def _clean(value: Any, key: str = "") -> Any:
 
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 _ENCODER = json.JSONEncoder(default=str)  # json.dumps(entry, default=str) without a new encoder
+# its C encoder, made once (``JSONEncoder.encode`` makes one per call): the same text, without
+# the circular-reference bookkeeping, which a cleaned entry (new dicts and lists) never needs
+_C_ENCODER = (
+    c_make_encoder(None, str, encode_basestring_ascii, None, ": ", ", ", False, False, True)
+    if c_make_encoder is not None
+    else None
+)
+
+
+def _encode(entry: dict[str, Any]) -> str:
+    if _C_ENCODER is None:
+        return _ENCODER.encode(entry)
+    return "".join(_C_ENCODER(entry, 0))
 
 
 class JsonFormatter(logging.Formatter):
@@ -85,7 +99,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = _clean(value, key)
         if record.exc_info:
             entry["exc"] = redact(self.formatException(record.exc_info))
-        return _ENCODER.encode(entry)
+        return _encode(entry)
 
 
 class TextFormatter(logging.Formatter):

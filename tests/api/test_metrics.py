@@ -10,8 +10,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from regflow.api.metrics import Metrics
 from regflow.core.model import FunnelEvent, OutboxStatus
 from regflow.services.context import utc_now
 from support.harness import PASSWORD, Harness, make_settings, started_app
@@ -173,3 +175,60 @@ def test_several_processes_add_up_in_multiprocess_mode(sqlite_url: str, tmp_path
     assert value(samples, "regflow_outbox_depth") == 0  # read once from the database
     assert len(samples["regflow_outbox_depth"]) == 1
     assert "regflow_password_hash_in_flight" in samples
+
+
+@pytest.mark.parametrize("cors", [False, True])
+async def test_each_request_is_counted_once_with_or_without_cors(
+    sqlite_url: str, tmp_path: Path, cors: bool
+) -> None:
+    """Without CORS the request layer counts; with it, a layer outside CORS (which answers
+    preflights itself) does: once either way, refused bodies and preflights included."""
+    origins = "https://app.example" if cors else ""
+    settings = make_settings(sqlite_url, tmp_path, cors_origins=origins, max_body_bytes=1024)
+    async with started_app(settings) as h:
+        ok = await h.client.get("/healthz")
+        big = await h.client.post(
+            "/v1/registrations", content=b"{}", headers={"content-length": "4096"}
+        )
+        preflight = await h.client.options(
+            "/v1/registrations",
+            headers={"origin": "https://app.example", "access-control-request-method": "POST"},
+        )
+        samples, _ = await scrape(h)
+    assert ok.status_code == 200 and "x-request-id" in ok.headers
+    assert big.status_code == 413 and "x-request-id" not in big.headers
+    name = "regflow_http_requests_total"
+    assert value(samples, name, method="GET", route="/healthz", status="200") == 1
+    assert value(samples, name, method="POST", route="unmatched", status="413") == 1
+    options = [v for labels, v in samples[name] if labels["method"] == "OPTIONS"]
+    assert options == [1.0] and preflight.status_code in (200, 405)
+
+
+def test_funnel_events_count_in_their_own_series_every_time() -> None:
+    metrics = Metrics()
+    now = utc_now()
+    events = [
+        FunnelEvent("r1", "member", "started", now),
+        FunnelEvent("r2", "member", "started", now, variant="b"),
+        FunnelEvent("r3", "tenant", "started", now),
+        FunnelEvent("r1", "member", "verification_sent", now, channel="email"),
+        FunnelEvent(
+            "r1", "member", "verification_failed", now, channel="email", code="INVALID_CODE"
+        ),
+        FunnelEvent("r1", "member", "verification_failed", now, channel="sms", code="CODE_EXPIRED"),
+        FunnelEvent("r1", "member", "step_submitted", now, step="email"),
+    ]
+    for event in events * 3:
+        metrics.count_event(event)
+    samples = parse(generate_latest(metrics.registry).decode())
+    started = "regflow_registrations_started_total"
+    assert value(samples, started, flow="member", variant="") == 3
+    assert value(samples, started, flow="member", variant="b") == 3
+    assert value(samples, started, flow="tenant", variant="") == 3
+    outcomes = "regflow_verifications_total"
+    assert value(samples, outcomes, channel="email", outcome="sent") == 3
+    assert value(samples, outcomes, channel="email", outcome="failed") == 3
+    assert value(samples, outcomes, channel="sms", outcome="failed") == 3
+    failures = "regflow_verification_failures_total"
+    assert value(samples, failures, channel="email", code="INVALID_CODE") == 3
+    assert value(samples, failures, channel="sms", code="CODE_EXPIRED") == 3

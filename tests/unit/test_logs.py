@@ -95,3 +95,31 @@ def test_access_line_is_json_with_its_fields() -> None:
         "token": "[redacted]",
     }
     assert line == json.dumps(entry, default=str)  # json.dumps' own separators
+
+
+class _Opaque:
+    def __str__(self) -> str:
+        return "opaque é"
+
+
+def test_a_line_is_json_dumps_of_its_entry_whatever_it_holds() -> None:
+    """The encoder made once writes what ``json.dumps(entry, default=str)`` writes."""
+    extra = {
+        "ms": 0.1 + 0.2,
+        "big": 10**30,
+        "nan": float("nan"),
+        "inf": float("-inf"),
+        "flag": True,
+        "none": None,
+        "words": 'été \u2028 \x01 "quoted" \\ 中文 😀',
+        "nested": {"a": [1, 2.5, {"b": (3, "x")}], 4: "int key"},
+        "thing": _Opaque(),
+        "when": {1.5: "float key", None: "none key", True: "bool key"},
+    }
+    record = logging.makeLogRecord({"name": "regflow", "msg": "m", **extra})
+    line = logs.JsonFormatter().format(record)
+    entry = json.loads(line)
+    cleaned = {k: logs._clean(v, k) for k, v in extra.items()}
+    assert line == json.dumps(
+        {**{k: entry[k] for k in ("ts", "level", "logger", "msg")}, **cleaned}, default=str
+    )

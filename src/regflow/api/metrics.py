@@ -8,7 +8,8 @@ them, wiped before they start): prometheus-client then keeps the values in files
 there and every scrape aggregates all processes. The outbox backlog is shared
 state, so it is read from the database at scrape time and never multiplied.
 
-Routes are labelled by their template (``/v1/registrations/{registration_id}``),
+Requests are counted by :mod:`regflow.api.request_metrics`; routes are labelled
+by their template (``/v1/registrations/{registration_id}``),
 never the raw path, and unknown methods as ``OTHER``, so a client cannot grow
 the label space. The endpoint carries no personal data; restrict it to the
 scraper at the proxy if the counts are sensitive for you.
@@ -17,8 +18,7 @@ scraper at the proxy if the counts are sensitive for you.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -34,13 +34,11 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from regflow.core.model import FunnelEvent, OutboxMessage
 from regflow.core.ports import OutboxBacklog
 
 log = logging.getLogger("regflow.metrics")
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class PoolState(Protocol):
@@ -112,25 +110,34 @@ class Metrics:
             multiprocess_mode="livesum",
         )
         self._pool_seen: tuple[int, int] | None = None
+        self._events: dict[tuple[str | None, ...], tuple[Counter, ...]] = {}  # bounded labels
 
     def count_delivery(self, message: OutboxMessage, outcome: str) -> None:
         """Called by the delivery worker once per recorded outcome (sent, failed, dead)."""
         self.deliveries.labels(message.kind.value, outcome).inc()
 
     def count_event(self, event: FunnelEvent) -> None:
-        """Called once per committed funnel event."""
+        """Called once per committed funnel event; its labelled series looked up once."""
+        key = (event.kind, event.flow, event.variant, event.channel, event.code)
+        series = self._events.get(key)
+        if series is None:
+            series = self._events[key] = tuple(self._event_series(event))
+        for counter in series:
+            counter.inc()
+
+    def _event_series(self, event: FunnelEvent) -> Iterator[Counter]:
         labels = (event.flow, event.variant or "")
         if event.kind == "started":
-            self.started.labels(*labels).inc()
+            yield self.started.labels(*labels)
         elif event.kind == "completed":
-            self.completed.labels(*labels).inc()
+            yield self.completed.labels(*labels)
         elif event.kind == "expired":
-            self.expired.labels(*labels).inc()
+            yield self.expired.labels(*labels)
         elif event.kind.startswith("verification_") and event.channel:
             outcome = event.kind.removeprefix("verification_")
-            self.verifications.labels(event.channel, outcome).inc()
+            yield self.verifications.labels(event.channel, outcome)
             if outcome == "failed":
-                self.verification_failures.labels(event.channel, event.code or "").inc()
+                yield self.verification_failures.labels(event.channel, event.code or "")
 
     def sample_pool(self, pool: PoolState) -> None:
         seen = (pool.in_flight, pool.waiting)
@@ -176,51 +183,6 @@ class _Backlog:
             gauge = GaugeMetricFamily(name, doc)
             gauge.add_metric([], float(value))
             yield gauge
-
-
-class MetricsMiddleware:
-    """Pure ASGI middleware counting requests and their latency per route template.
-
-    The labelled series of each (method, route, status) are looked up once and kept: the
-    label space is bounded (route templates, known methods, status codes)."""
-
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, pool: PoolState | None = None) -> None:
-        self.app = app
-        self.metrics = metrics
-        self.pool = pool
-        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            method = scope["method"] if scope["method"] in METHODS else "OTHER"
-            key = (method, route, status)
-            series = self._series.get(key)
-            if series is None:
-                series = self._series[key] = self._labelled(*key)
-            series[0].inc()
-            series[1].observe(elapsed)
-            if self.pool is not None:
-                self.metrics.sample_pool(self.pool)
-
-    def _labelled(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
-        m = self.metrics
-        return m.requests.labels(method, route, str(status)), m.latency.labels(method, route)
 
 
 def metrics_router(

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.confusables import skeleton
 from regflow.core.model import Account
+from regflow.persistence.compiled import run
 from regflow.persistence.inserts import insert_or_name_taken
 from regflow.persistence.tables import accounts as t
 
@@ -73,20 +74,20 @@ class SqlAccounts:
         await insert_or_name_taken(self._conn, t, _INSERT, values, ("email", "username", "id"))
 
     async def get(self, account_id: str) -> Account | None:
-        row = (await self._conn.execute(_BY_ID, {"b_id": account_id})).first()
-        return _row(row._mapping) if row else None
+        row = (await run(self._conn, _BY_ID, {"b_id": account_id})).first()
+        return _row(row) if row else None
 
     async def get_by_email(self, email: str) -> Account | None:
-        row = (await self._conn.execute(_BY_EMAIL, {"b_email": email})).first()
-        return _row(row._mapping) if row else None
+        row = (await run(self._conn, _BY_EMAIL, {"b_email": email})).first()
+        return _row(row) if row else None
 
     async def email_exists(self, email: str) -> bool:
-        return bool(await self._conn.scalar(_EMAIL_EXISTS, {"b_email": email}))
+        return bool((await run(self._conn, _EMAIL_EXISTS, {"b_email": email})).scalar())
 
     async def username_exists(self, username: str) -> bool:
         """True when ``username`` or a look-alike of it (same skeleton) is taken."""
         params = {"b_username": username, "b_skeleton": skeleton(username)}
-        return bool(await self._conn.scalar(_USERNAME_EXISTS, params))
+        return bool((await run(self._conn, _USERNAME_EXISTS, params)).scalar())
 
     async def change_password(self, account_id: str, password_hash: str, now: datetime) -> None:
         """A new password: every token issued before dies (token version bumped); a reset

@@ -64,6 +64,10 @@ class Fetched:
     def first(self) -> Row | None:
         return self.rows[0] if self.rows else None
 
+    def scalar(self) -> Any:
+        """The first column of the first row, or None."""
+        return next(iter(self.rows[0].values())) if self.rows else None
+
 
 # runs compiled SQL with positional parameters (and whether it returns rows): the rows as
 # the driver returns them, and the row count
@@ -143,6 +147,7 @@ def plan(statement: Executable, dialect: Dialect, keys: Sequence[str]) -> Plan |
         or getattr(compiled, "_collected_params", None)  # values given by .params()
         or any(b.expanding or b.type._is_tuple_type for b in compiled.bind_names)
         or not all(issubclass(c.type._type_affinity or NullType, _READ) for c in columns)
+        or len({c.keyname for c in columns}) != len(columns)  # rows are dicts by name
     ):
         return None
     return Plan(statement, compiled)

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from regflow.persistence.compiled import run
 from regflow.persistence.errors import unique_violation
 
 
@@ -46,7 +47,7 @@ async def insert_or_name_taken(
     """Write ``values`` into ``table``; when one of its unique values is taken, the
     ``plain`` insert again in a savepoint raises the ``UniqueViolation`` naming which of
     ``fields`` it was (or writes the row, if the other one went away meanwhile)."""
-    written = await conn.execute(insert_unless_taken(conn.dialect.name, table), values)
+    written = await run(conn, insert_unless_taken(conn.dialect.name, table), values)
     if written.rowcount == 1:
         return
     try:

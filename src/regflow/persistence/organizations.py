@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.model import JoinPolicy, Membership, MembershipStatus, Organization, Role
 from regflow.core.onboarding import MemberView
+from regflow.persistence.compiled import run
 from regflow.persistence.errors import unique_violation
 from regflow.persistence.inserts import insert_or_name_taken
 from regflow.persistence.tables import accounts as at
@@ -67,8 +68,8 @@ class SqlOrganizations:
         )
 
     async def get(self, organization_id: str) -> Organization | None:
-        row = (await self._conn.execute(_ORGANIZATION_BY_ID, {"b_id": organization_id})).first()
-        return _org(row._mapping) if row else None
+        row = (await run(self._conn, _ORGANIZATION_BY_ID, {"b_id": organization_id})).first()
+        return _org(row) if row else None
 
     async def get_by_join_code(self, join_code: str) -> Organization | None:
         row = (await self._conn.execute(select(ot).where(ot.c.join_code == join_code))).first()
@@ -103,15 +104,15 @@ _ACTIVE_WITH_ORGANIZATIONS = (
 )
 
 
-def _membership(r: Any) -> Membership:
+def _membership(m: Any) -> Membership:
     return Membership(
-        id=r.id,
-        account_id=r.account_id,
-        organization_id=r.organization_id,
-        role=Role(r.role),
-        status=MembershipStatus(r.status),
-        created_at=r.created_at,
-        details=dict(r.details),
+        id=m["id"],
+        account_id=m["account_id"],
+        organization_id=m["organization_id"],
+        role=Role(m["role"]),
+        status=MembershipStatus(m["status"]),
+        created_at=m["created_at"],
+        details=dict(m["details"]),
     )
 
 
@@ -123,10 +124,7 @@ class SqlMemberships:
         # no savepoint (completion adds one on its hot path): after a violation the
         # transaction is done, and every caller gives up on it
         try:
-            await self._conn.execute(
-                _INSERT_MEMBERSHIP,
-                membership_row(m),
-            )
+            await run(self._conn, _INSERT_MEMBERSHIP, membership_row(m))
         except IntegrityError as error:
             violation = unique_violation(error, ("membership",))  # one account, one membership
             if violation is None:
@@ -137,24 +135,23 @@ class SqlMemberships:
         rows = await self._conn.execute(
             select(mt).where(mt.c.account_id == account_id).order_by(mt.c.created_at, mt.c.id)
         )
-        return [_membership(r) for r in rows]
+        return [_membership(r._mapping) for r in rows]
 
     async def active_with_organizations(
         self, account_id: str
     ) -> list[tuple[Membership, Organization | None]]:
-        rows = await self._conn.execute(_ACTIVE_WITH_ORGANIZATIONS, {"b_account": account_id})
+        rows = await run(self._conn, _ACTIVE_WITH_ORGANIZATIONS, {"b_account": account_id})
         found: list[tuple[Membership, Organization | None]] = []
-        for r in rows:
-            m = r._mapping
+        for m in rows.rows:
             organization = None
             if m[_ORG_LABELS["id"]] is not None:
                 organization = _org({name: m[label] for name, label in _ORG_LABELS.items()})
-            found.append((_membership(r), organization))
+            found.append((_membership(m), organization))
         return found
 
     async def get(self, membership_id: str) -> Membership | None:
         row = (await self._conn.execute(select(mt).where(mt.c.id == membership_id))).first()
-        return _membership(row) if row else None
+        return _membership(row._mapping) if row else None
 
     async def for_organization(
         self, organization_id: str, status: str | None, *, limit: int, offset: int
