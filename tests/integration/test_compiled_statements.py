@@ -116,6 +116,9 @@ async def test_rows_and_counts_are_those_of_execute(uows: SqlUnitOfWorkFactory) 
         names = await compiled.run(conn, _IN, {"b_names": ["a", "b", "c"]})
         assert sorted(r["name"] for r in names.rows) == ["a", "b"]
         await uow.commit()
+    async with uows() as uow:  # nothing listens: the error is SQLAlchemy's all the same
+        with pytest.raises(IntegrityError):
+            await compiled.run(conn_of(uow), _INSERT, {"name": "a", "n": 1, "at": AT, "data": None})
 
 
 async def test_statements_are_counted_and_errors_translated(uows: SqlUnitOfWorkFactory) -> None:

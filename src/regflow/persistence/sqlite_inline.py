@@ -253,9 +253,19 @@ class DirectConnection(AsyncConnection):
         return await _again(self.timeout, self._run, sql, parameters, returning)
 
     def _run(self, sql: str, parameters: Sequence[Any], returning: bool) -> tuple[list[Any], int]:
+        sync = self._proxied
         cursor = self._dbapi().cursor(sqlite3.Cursor)
-        # through SQLAlchemy's own step: its cursor events (statements counted), echo, errors
-        self._proxied._cursor_execute(cast(DBAPICursor, cursor), sql, tuple(parameters))
+        events = sync.dispatch
+        if events.before_cursor_execute or events.after_cursor_execute or sync._echo:
+            # SQLAlchemy's own step: its cursor events (statements counted), echo, errors
+            sync._cursor_execute(cast(DBAPICursor, cursor), sql, tuple(parameters))
+        else:  # the same step, with no one to tell
+            try:
+                cursor.execute(sql, tuple(parameters))
+            except BaseException as error:
+                sync._handle_dbapi_exception(
+                    error, sql, parameters, cast(DBAPICursor, cursor), None
+                )
         rows = cursor.fetchall() if returning else []
         count = cursor.rowcount
         cursor.close()
@@ -303,8 +313,7 @@ class DirectTransaction(AsyncTransaction):
         else:
             transaction = sync.begin()  # no SQL: the begin listener leaves it to us
             try:
-                begin = "BEGIN" if conn.read_only else "BEGIN IMMEDIATE"
-                await retry(conn.timeout, conn._run, begin, (), False)
+                await conn.run_compiled("BEGIN" if conn.read_only else "BEGIN IMMEDIATE", (), False)
             except BaseException:
                 transaction.rollback()
                 raise
@@ -332,4 +341,11 @@ class DirectTransaction(AsyncTransaction):
         """The root's COMMIT, retried while busy; SQLAlchemy's own then finds nothing to do."""
         if not self.nested and self._proxied.is_active:
             conn = self.connection
-            await retry(conn.timeout, sqlite3.Connection.commit, conn._dbapi())
+            raw = conn._dbapi()
+            try:
+                sqlite3.Connection.commit(raw)
+                return
+            except sqlite3.OperationalError as error:
+                if not busy(error):
+                    raise
+            await _again(conn.timeout, sqlite3.Connection.commit, raw)
