@@ -13,7 +13,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from regflow.api import inputs
 from regflow.app import create_app
+from regflow.errors import ValidationFailed
 from support.harness import Harness, make_settings, started_app
 from support.orgs import register_organization
 
@@ -302,3 +304,37 @@ async def test_deeply_nested_json_is_refused(sqlite_harness: Harness, depth: int
     assert 400 <= r.status_code < 500, r.text
     if depth == 33:  # parsed by FastAPI, refused by the guard before any field is read
         assert _fields(r)["body"] == "TOO_DEEP"
+
+
+BODIES = [
+    b'{"email": "a@example.com"}',
+    b"[" * 32 + b"]" * 32,
+    b"[" * 33 + b"]" * 33,
+    b"[" * 5000 + b"]" * 5000,
+    b"[" * 40,  # too deep and malformed
+    b'{"a": "x\\u0000y"}',
+    b'{"a\\u0001": 1}',
+    b'{"a": "\\ud800"}',
+    b'{"a": "\\u007f", "b": ["\\u001f", {"c": "ok"}]}',
+    b'{"a": "\xed\xa0\x80"}',
+    b'"\x7f"',
+    '{"a": "é"}'.encode("utf-16"),
+    b'{"a": "\\u0000"',  # suspect and malformed
+    b"{not json",
+    b'{"deep": ' + b'{"x": ' * 31 + b"1" + b"}" * 31 + b"}",
+]
+
+
+@pytest.mark.parametrize("raw", BODIES)
+def test_the_guard_refuses_a_body_as_parsing_it_would(raw: bytes) -> None:
+    """The guard decodes a body only where something could be refused in it."""
+
+    def outcome(check: Any) -> tuple[list[str], str | None]:
+        found: list[str] = []
+        try:
+            check(raw, found)
+        except ValidationFailed as refused:
+            return found, str(refused.problems)
+        return found, None
+
+    assert outcome(inputs._refuse_in_body) == outcome(inputs.parse)
