@@ -31,12 +31,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.persistence import compiled
 from regflow.persistence.database import create_engine
-from regflow.persistence.sqlite_inline import DirectConnection
+from regflow.persistence.sqlite_inline import DirectConnection, InlineDialect
 from regflow.persistence.types import UTCDateTime
 from regflow.persistence.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 
@@ -181,3 +181,27 @@ async def test_a_lock_held_elsewhere_is_waited_for_on_the_loop(
     other.execute("COMMIT")
     other.close()
     assert await writer == 1
+
+
+@pytest.mark.parametrize(
+    ("statement", "params"),
+    [
+        (_INSERT, {"name": "a", "n": 1, "at": AT, "data": {"k": 1}}),
+        (_BUMP, {"b_max": 3}),  # with a literal (n + 1)
+        (update(probe).values(n=None, name=bindparam("b_name")), {"b_name": "x"}),
+        (update(probe).values(n=None, name=bindparam("b_name")), {"b_name": "x", "n": 7}),
+    ],
+)
+def test_parameters_are_those_sqlalchemy_binds(statement: Any, params: dict[str, Any]) -> None:
+    dialect = InlineDialect()
+    planned = compiled.plan(statement, dialect, list(params))
+    assert planned is not None
+    sa = statement.compile(dialect=dialect, column_keys=list(params))
+    by_name = sa.construct_params(params)
+    process = sa._bind_processors
+    expected = [
+        process[n](by_name[n]) if n in process else by_name[n] for n in sa.positiontup or ()
+    ]
+    assert planned.parameters(params) == expected
+    with pytest.raises(InvalidRequestError):
+        planned.parameters({})

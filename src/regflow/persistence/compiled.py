@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import exc
@@ -77,7 +78,17 @@ Runner = Callable[[str, Sequence[Any], bool], Awaitable[tuple[list[Any], int]]]
 class Plan:
     """One statement's SQL, how to build its parameters, and how to read its rows."""
 
-    __slots__ = ("binds", "dml", "keys", "processors", "sql", "statement")
+    __slots__ = (
+        "binds",
+        "defaults",
+        "dml",
+        "get",
+        "keys",
+        "params",
+        "processors",
+        "sql",
+        "statement",
+    )
 
     def __init__(self, statement: Executable, compiled: SQLCompiler) -> None:
         self.statement = statement  # held: the cache is keyed by its id
@@ -85,14 +96,22 @@ class Plan:
         self.dml = bool(compiled.isinsert or compiled.isupdate or compiled.isdelete)
         by_name = {name: bind for bind, name in compiled.bind_names.items()}
         processors = compiled._bind_processors
-        # (key, name, required, default, processor) per position
-        self.binds: list[tuple[str, str, bool, Any, _Processor | None]] = []
-        for name in compiled.positiontup or ():
+        # (key, name, required, default) per position, and the values' processing
+        self.binds: list[tuple[str, str, bool, Any]] = []
+        self.params: list[tuple[int, _Processor]] = []
+        for i, name in enumerate(compiled.positiontup or ()):
             bind = by_name[name]
-            default = bind.effective_value if bind.callable else bind.value
+            self.binds.append((bind.key, name, bind.required, bind.value))
             process = processors.get(name)
-            assert process is None or callable(process)  # noqa: S101 - no tuple types here
-            self.binds.append((bind.key, name, bind.required, default, process))
+            if process is not None:
+                assert callable(process)  # noqa: S101 - no tuple types here
+                self.params.append((i, process))
+        # the common case in one step: every value by its key, literals by default
+        self.defaults = {key: value for key, _, required, value in self.binds if not required}
+        keys = [key for key, *_ in self.binds]
+        self.get: Callable[[Mapping[str, Any]], Any] | None = (
+            itemgetter(*keys) if keys and all(k == n for k, n, *_ in self.binds) else None
+        )
         columns = compiled._result_columns
         self.keys: list[str] = [c.keyname for c in columns]
         dialect = compiled.dialect
@@ -103,17 +122,31 @@ class Plan:
                 self.processors.append((i, result))
 
     def parameters(self, params: Mapping[str, Any]) -> list[Any]:
+        get = self.get
+        if get is None:
+            values = self._values(params)
+        else:
+            try:
+                found = get({**self.defaults, **params} if self.defaults else params)
+            except KeyError:  # a value missing, or given by name only
+                values = self._values(params)
+            else:
+                values = list(found) if len(self.binds) > 1 else [found]
+        for i, process in self.params:
+            values[i] = process(values[i])
+        return values
+
+    def _values(self, params: Mapping[str, Any]) -> list[Any]:
         values = []
-        for key, name, required, default, process in self.binds:
+        for key, name, required, default in self.binds:
             if key in params:
-                value = params[key]
+                values.append(params[key])
             elif name in params:
-                value = params[name]
+                values.append(params[name])
             elif required:
                 raise exc.InvalidRequestError(f"A value is required for bind parameter {key!r}")
             else:
-                value = default
-            values.append(value if process is None else process(value))
+                values.append(default)
         return values
 
     def rows(self, raw: list[Sequence[Any]]) -> list[Row]:
@@ -145,7 +178,7 @@ def plan(statement: Executable, dialect: Dialect, keys: Sequence[str]) -> Plan |
         or compiled.literal_execute_params
         or compiled.post_compile_params
         or getattr(compiled, "_collected_params", None)  # values given by .params()
-        or any(b.expanding or b.type._is_tuple_type for b in compiled.bind_names)
+        or any(b.expanding or b.callable or b.type._is_tuple_type for b in compiled.bind_names)
         or not all(issubclass(c.type._type_affinity or NullType, _READ) for c in columns)
         or len({c.keyname for c in columns}) != len(columns)  # rows are dicts by name
     ):
