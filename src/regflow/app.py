@@ -268,6 +268,7 @@ def create_app(
         task = asyncio.create_task(runtime.worker.run(stop)) if run_worker else None
         sweeping = asyncio.create_task(sweep.run(stop)) if run_worker else None  # sweep
         if settle_heap:
+            dispatch.warm(app.router)  # every route's handler built before the heap settles
             heap.settle()
         try:
             yield

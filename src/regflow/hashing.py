@@ -19,6 +19,7 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 from pwdlib import PasswordHash
@@ -135,27 +136,60 @@ class Argon2PasswordHasher:
             if self._waiting + self._in_flight >= self._max_workers + self._max_waiting:
                 raise Overloaded("Password hashing is saturated; try again shortly.")
             self._waiting += 1
+        # the job settles this future from its thread with one call into the loop (no
+        # concurrent future chained to an asyncio one: fewer callbacks on the loop per job)
+        loop = asyncio.get_running_loop()
+        settled: asyncio.Future[T] = loop.create_future()
         try:
-            future = self._pool.submit(self._job, fn)
+            job = self._pool.submit(self._job, fn, loop, settled)
         except RuntimeError:  # the pool is shut down
             with self._lock:
                 self._waiting -= 1
             raise
-        future.add_done_callback(self._forget_cancelled)
-        return await asyncio.wrap_future(future)
+        job.add_done_callback(partial(self._forget_cancelled, loop, settled))
+        try:
+            return await settled
+        except asyncio.CancelledError:
+            job.cancel()  # not started yet: it never runs (and is no longer counted)
+            raise
 
-    def _job(self, fn: Callable[[], T]) -> T:
+    def _job(
+        self, fn: Callable[[], T], loop: asyncio.AbstractEventLoop, settled: asyncio.Future[T]
+    ) -> None:
         with self._lock:
             self._waiting -= 1
             self._in_flight += 1
         try:
-            return fn()
+            outcome: tuple[T | None, BaseException | None] = (fn(), None)
+        except BaseException as error:  # the waiter gets it, whatever it is
+            outcome = (None, error)
         finally:
             with self._lock:
                 self._in_flight -= 1
+        _call_soon(loop, _settle, settled, *outcome)
 
-    def _forget_cancelled(self, future: Future[Any]) -> None:
-        # A job cancelled before it started never ran _job, so it is still counted waiting.
+    def _forget_cancelled(
+        self, loop: asyncio.AbstractEventLoop, settled: asyncio.Future[Any], future: Future[Any]
+    ) -> None:
+        # A job cancelled before it started never ran _job, so it is still counted waiting;
+        # its waiter (cancelled already, or waiting on a pool shut down) is cancelled.
         if future.cancelled():
             with self._lock:
                 self._waiting -= 1
+            _call_soon(loop, settled.cancel)
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, fn: Callable[..., object], *args: Any) -> None:
+    try:
+        loop.call_soon_threadsafe(fn, *args)
+    except RuntimeError:  # the loop is closed: nobody waits any more
+        pass
+
+
+def _settle(settled: asyncio.Future[T], result: T, error: BaseException | None) -> None:
+    if settled.done():  # cancelled meanwhile
+        return
+    if error is not None:
+        settled.set_exception(error)
+    else:
+        settled.set_result(result)

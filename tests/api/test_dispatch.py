@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import _IncludedRouter
 from starlette.routing import BaseRoute, Match
 
-from regflow.api.dispatch import Dispatch
+from regflow.api.dispatch import Dispatch, warm
 from regflow.app import create_app
 from support.harness import Harness, make_settings
 
@@ -179,3 +179,13 @@ def test_overlapping_routes_go_to_the_first_full_match() -> None:
     assert me_route is not user_route and _scanned(routes, "POST", "/u/me") is user_route
     assert not isinstance(_scanned(routes, "GET", "/files/x.css"), _IncludedRouter)
     assert index.select(_scope("GET", "/files/x.css")) is None  # the mount's: the scan's
+
+
+def test_warming_builds_the_index_and_every_routes_handler(app: FastAPI) -> None:
+    dispatch = app.router.middleware_stack
+    assert isinstance(dispatch, Dispatch) and dispatch._index is None
+    warm(app.router)
+    built = dispatch._index
+    assert built is not None and dispatch.index() is built  # kept until a route is added
+    branches = [r for r in app.router.routes if isinstance(r, _IncludedRouter)]
+    assert all(b._effective_candidates_version is not None for b in branches)

@@ -217,3 +217,18 @@ def test_the_pool_has_one_thread_per_cpu_the_process_may_use(
             assert hasher._max_workers == workers
         finally:
             hasher.close()
+
+
+async def test_a_failing_job_raises_in_its_waiter_and_counters_recover(
+    make_hasher: MakeHasher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hasher = make_hasher(max_workers=1)
+
+    class Broken:
+        def hash(self, password: str) -> str:
+            raise MemoryError("argon2 could not allocate")
+
+    monkeypatch.setattr(hasher, "_hash", Broken())
+    with pytest.raises(MemoryError):
+        await hasher.hash("anything")
+    assert (hasher.in_flight, hasher.waiting) == (0, 0)

@@ -155,6 +155,14 @@ class Dispatch:
         await self.scan(scope, receive, send)
 
 
+def warm(router: APIRouter) -> None:
+    """Build the index now (and with it every route's handler, which FastAPI otherwise
+    builds on the first request that reaches it): a serving process does it at start-up,
+    so its first requests do not pay and the handlers settle with the start-up heap."""
+    if isinstance(router.middleware_stack, Dispatch):
+        router.middleware_stack.index()
+
+
 def install(router: APIRouter) -> None:
     """Put the index in front of ``router``'s scan (a no-op where FastAPI has no branches)."""
     if _IncludedRouter is not None:

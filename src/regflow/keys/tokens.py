@@ -11,19 +11,23 @@ clock. Every refusal is ``AuthenticationFailed`` with code ``INVALID_TOKEN``.
 
 from __future__ import annotations
 
+import json
 import math
 import secrets
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import jwt
+from jwt.algorithms import Algorithm
+from jwt.utils import base64url_encode
 from pydantic import ValidationError
 
 from regflow.core.claims import AccessClaims
 from regflow.errors import AuthenticationFailed, ErrorCode
 from regflow.keys.keyring import KeyRing
-from regflow.keys.signing import ALGORITHMS, algorithm_of
+from regflow.keys.signing import ALGORITHMS, PrivateKey, algorithm_of
 
 LEEWAY_SECONDS = 5
 """Tolerated clock skew between servers, for ``exp``, ``nbf`` and ``iat``."""
@@ -66,6 +70,7 @@ class TokenService:
         self._audience = audience
         self._ttl = ttl_seconds
         self._clock = clock
+        self._signer: _Signer | None = None  # the active key's, made once per key
 
     @property
     def ttl_seconds(self) -> int:
@@ -87,9 +92,10 @@ class TokenService:
             "exp": now + self._ttl,
             "jti": secrets.token_urlsafe(16),
         }
-        return jwt.encode(
-            payload, key, algorithm=algorithm_of(key), headers={"kid": kid, "typ": "JWT"}
-        )
+        signer = self._signer
+        if signer is None or signer.kid != kid or signer.key is not key:
+            signer = self._signer = _Signer.of(kid, key)
+        return signer.sign(payload)
 
     async def verify(self, token: str) -> AccessClaims:
         """The claims of a valid token; ``INVALID_TOKEN`` otherwise."""
@@ -150,6 +156,42 @@ class TokenService:
             raise _refused("The access token has expired.")
         if nbf > now + LEEWAY_SECONDS or iat > now + LEEWAY_SECONDS:
             raise _refused("The access token is not valid yet.")
+
+
+@dataclass(frozen=True)
+class _Signer:
+    """What signing with one key needs, worked out once per key rather than per token:
+    the encoded header, the algorithm and the key prepared for it. Tokens come out as
+    ``jwt.encode(payload, key, algorithm, headers={"kid": kid, "typ": "JWT"})`` makes
+    them, byte for byte (a key PyJWT would warn about is left to ``jwt.encode``)."""
+
+    kid: str
+    key: PrivateKey
+    algorithm: str
+    header: bytes | None  # the encoded header and "."; None: sign with jwt.encode
+    signs: Algorithm
+    prepared: Any
+
+    @classmethod
+    def of(cls, kid: str, key: PrivateKey) -> _Signer:
+        algorithm = algorithm_of(key)
+        signs = jwt.PyJWS().get_algorithm_by_name(algorithm)
+        prepared = signs.prepare_key(key)
+        header: bytes | None = None
+        if isinstance(kid, str) and not signs.check_key_length(prepared):
+            fields = {"typ": "JWT", "alg": algorithm, "kid": kid}
+            encoded = json.dumps(fields, separators=(",", ":"), sort_keys=True).encode()
+            header = base64url_encode(encoded) + b"."
+        return cls(kid, key, algorithm, header, signs, prepared)
+
+    def sign(self, payload: dict[str, Any]) -> str:
+        if self.header is None:
+            headers = {"kid": self.kid, "typ": "JWT"}
+            return jwt.encode(payload, self.key, algorithm=self.algorithm, headers=headers)
+        body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        signing_input = self.header + base64url_encode(body)
+        signature = self.signs.sign(signing_input, self.prepared)
+        return (signing_input + b"." + base64url_encode(signature)).decode("utf-8")
 
 
 def _number(value: object) -> float:

@@ -23,6 +23,9 @@ from regflow.errors import AuthenticationFailed, ErrorCode, FieldProblem, Forbid
 from regflow.services.context import ServiceContext
 
 AMR_PASSWORD = ("pwd",)
+# the account id a login reads the memberships of when no account has the address: the
+# nil UUID, which no account id (a random uuid4) can be
+NOBODY = "00000000-0000-0000-0000-000000000000"
 TOKEN_TYPE = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
 
 
@@ -124,6 +127,9 @@ async def _no_second_step(
     return None
 
 
+_Memberships = tuple[list[tuple[Membership, Organization | None]], bool]
+
+
 class Sessions:
     def __init__(self, ctx: ServiceContext, second_step: SecondStep = _no_second_step) -> None:
         self.ctx = ctx
@@ -134,6 +140,17 @@ class Sessions:
         """The account whose email and password these are, with equal work for unknown
         emails; ``AuthenticationFailed`` (``INVALID_CREDENTIALS`` or, only after the right
         password, ``EMAIL_NOT_VERIFIED``) otherwise."""
+        account, _ = await self._authenticate(email, password, memberships=False)
+        return account
+
+    async def _authenticate(
+        self, email: str, password: str, *, memberships: bool
+    ) -> tuple[Account, _Memberships | None]:
+        """:meth:`authenticate`; with ``memberships``, the account's active memberships
+        with their organizations and whether a second factor is enrolled, read in the
+        same unit of work for every well-formed address, known or not (the same
+        statements either way: the answer takes as long), and used only once the
+        password is right."""
         try:
             address = normalize_email(email)
         except FieldProblem:
@@ -141,8 +158,13 @@ class Sessions:
         # failed logins per address, known or not (the same answer either way)
         who = address or email.strip().lower()[:320]
         await self.ctx.limits.check("login_failures", who)
+        held: _Memberships | None = None
         async with self.ctx.uow(read_only=True) as uow:
             account = await uow.accounts.get_by_email(address) if address else None
+            if memberships and address:
+                owner = account.id if account else NOBODY
+                active = await uow.memberships.active_with_organizations(owner)
+                held = active, is_enrolled(await uow.second_factors.get_totp(owner))
         if account is None:
             await self.ctx.hasher.dummy_verify()
             await self.ctx.limits.hit("login_failures", who)
@@ -159,17 +181,15 @@ class Sessions:
             async with self.ctx.uow() as uow:
                 await uow.accounts.set_password_hash(account.id, upgraded)
                 await uow.commit()
-        return account
+        return account, held
 
     async def login(
         self, email: str, password: str, *, organization_id: str | None = None
     ) -> LoggedIn:
-        account = await self.authenticate(email, password)
-        # once the password is right, one read: the memberships with their organizations
-        # and whether a second factor is enrolled
-        async with self.ctx.uow(read_only=True) as uow:
-            active = await uow.memberships.active_with_organizations(account.id)
-            enrolled = is_enrolled(await uow.second_factors.get_totp(account.id))
+        # one read: the account, its active memberships with their organizations and
+        # whether a second factor is enrolled (used once the password is right)
+        account, held = await self._authenticate(email, password, memberships=True)
+        active, enrolled = held if held is not None else ([], False)
         chosen, chosen_org = active[0] if active else (None, None)
         if organization_id is not None:
             chosen, chosen_org = next(

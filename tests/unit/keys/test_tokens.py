@@ -97,6 +97,29 @@ async def test_issued_token_verifies_to_the_same_claims(
     assert len(payload["jti"]) >= 22
 
 
+@pytest.mark.parametrize("algorithm", ["EdDSA", "ES256"])
+async def test_issued_tokens_are_what_pyjwt_makes_byte_for_byte(
+    algorithm: str, make_ring: MakeRing, make_service: Callable[..., TokenService]
+) -> None:
+    """The header is encoded once per key; each token is still ``jwt.encode``'s own
+    (Ed25519 signatures are deterministic; ECDSA's are not, so ES256 compares the
+    signed part and checks the signature)."""
+    ring = await make_ring(algorithm)
+    service = make_service(ring)
+    for claims in (CLAIMS, CLAIMS.model_copy(update={"org": None, "role": None})):
+        for _ in range(2):  # the second token is signed by the signer the first one made
+            token = service.issue(claims, {"sid": "s1"})
+            kid, key = ring.active()
+            payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+            headers = {"kid": kid, "typ": "JWT"}
+            expected = jwt.encode(payload, key, algorithm=algorithm, headers=headers)
+            if algorithm == "ES256":
+                assert token.rsplit(".", 1)[0] == expected.rsplit(".", 1)[0]
+                assert await service.verify(token) == claims
+            else:
+                assert token == expected
+
+
 async def test_each_token_has_its_own_jti(service: TokenService) -> None:
     first, second = (
         jwt.decode(service.issue(CLAIMS), options={"verify_signature": False}) for _ in range(2)
