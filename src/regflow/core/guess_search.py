@@ -7,18 +7,24 @@ sequence kept already. Here a candidate is first weighed in floats against a flo
 (the least metric kept at ``k`` for its length or fewer, taken when ``k``'s
 bruteforce candidates begin; kept metrics only fall, so it never rejects too much):
 one that is clearly above the floor is rejected without its Decimal arithmetic; any
-other goes through zxcvbn's own arithmetic and comparison, in zxcvbn's order. What is
-kept is therefore exactly what zxcvbn keeps.
+other goes through zxcvbn's own arithmetic and comparison, in zxcvbn's order. A
+sequence whose product is already past what a single bruteforce match over the same
+prefix costs is not followed at all: whatever bruteforce match comes after it loses,
+at every position, to the one spanning the whole prefix. What is kept is therefore
+exactly what zxcvbn keeps.
 
-Also worked out once rather than per candidate: a bruteforce match's guesses (they
-depend only on its length), the metric's factorial and growth terms (per sequence
-length), the sequences a bruteforce match may follow (per end position, final once
-it is passed), and a bruteforce match's dict (only when a sequence keeps it).
+Also worked out once rather than per candidate: a match's guesses (zxcvbn asks for
+them once per sequence it may end), a bruteforce match's guesses (they depend only on
+its length and the password's: kept per length), the metric's factorial and growth
+terms (per sequence length), the sequences a bruteforce match may follow (per end
+position, final once it is passed), and a bruteforce match's dict (only when a
+sequence keeps it).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 from math import factorial, inf, log
 from typing import Any, cast
 
@@ -29,6 +35,8 @@ _Match = dict[str, Any]
 # this factor, the comparison's outcome is certain
 _MARGIN = 1.000001
 _FLOAT_CAP = 1e300  # past this the float estimate proves nothing
+# 10**i * (1 + 10**-(k+1)) for every k >= i is under 10**i * 1.01
+_HOPELESS = 1.02
 
 
 def _float(value: int | Decimal) -> float:
@@ -57,6 +65,36 @@ def _bruteforce_guesses(length: int, password_length: int) -> tuple[int, float, 
     return guesses, log(guesses, 10), Decimal(guesses)
 
 
+@cache
+def _bruteforce_terms(n: int) -> tuple[list[tuple[int, float, Decimal]], list[float], list[float]]:
+    """For a password of ``n`` characters: a bruteforce match's guesses by its length (as
+    ``_bruteforce_guesses``) and as floats; and by the length ``i`` of the prefix a
+    sequence covers, the part of its metric (all but the bruteforce guesses and growth
+    term) past which a bruteforce match after it loses at every ``k`` to the one
+    spanning the whole ``k``-prefix (``10**(k+1) + 1``): ``10**i``, with a margin."""
+    terms = [
+        _bruteforce_guesses(size, n) if size else (0, 0.0, Decimal(0)) for size in range(n + 1)
+    ]
+    hopeless = [_float(10**size) * _HOPELESS for size in range(n + 1)]
+    return terms, [_float(term[0]) for term in terms], hopeless
+
+
+@cache
+def _metric_terms(n: int) -> tuple[list[Decimal], list[Decimal], list[float], list[float]]:
+    """The two terms of the metric by sequence length (up to ``n + 1``): factorial(l) and
+    growing ** (l - 1), as Decimals (an int operand is converted exactly: the same
+    results) and as floats."""
+    growing = scoring.MIN_GUESSES_BEFORE_GROWING_SEQUENCE
+    factorials = [factorial(size) for size in range(n + 2)]
+    growth = [growing ** (size - 1) if size else 0 for size in range(n + 2)]
+    return (
+        [Decimal(f) for f in factorials],
+        [Decimal(g) for g in growth],
+        [_float(f) for f in factorials],
+        [_float(g) for g in growth],
+    )
+
+
 def _floors(kept: dict[int, Decimal], top: int) -> list[float]:
     """For each length up to ``top``: the least kept metric of that length or fewer."""
     floors = [inf] * (top + 1)
@@ -80,18 +118,8 @@ def most_guessable_match_sequence(password: str, matches: list[_Match]) -> dict[
     best_m: list[dict[int, _Match]] = [{} for _ in range(n)]
     best_pi: list[dict[int, Decimal]] = [{} for _ in range(n)]
     best_g: list[dict[int, Decimal]] = [{} for _ in range(n)]
-    bruteforce = [
-        _bruteforce_guesses(length, n) if length else (0, 0.0, Decimal(0))
-        for length in range(n + 1)
-    ]
-    bruteforce_f = [_float(b[0]) for b in bruteforce]
-    growing = scoring.MIN_GUESSES_BEFORE_GROWING_SEQUENCE
-    # the two terms of the metric by sequence length: factorial(l) and growing ** (l - 1),
-    # as Decimals (an int operand is converted exactly: the same results) and as floats
-    factorials = [Decimal(factorial(size)) for size in range(n + 2)]
-    growth = [Decimal(growing ** (size - 1) if size else 0) for size in range(n + 2)]
-    factorials_f = [_float(factorial(size)) for size in range(n + 2)]
-    growth_f = [_float(growing ** (size - 1) if size else 0) for size in range(n + 2)]
+    bruteforce, bruteforce_f, hopeless = _bruteforce_terms(n)
+    factorials, growth, factorials_f, growth_f = _metric_terms(n)
     # the end positions passed so far whose sequences a bruteforce match may follow, by
     # the match's start i, in zxcvbn's order: (i, [(length with it, product, the float
     # part of its metric before the bruteforce guesses, growth term as a float)])
@@ -110,9 +138,9 @@ def most_guessable_match_sequence(password: str, matches: list[_Match]) -> dict[
                 return None
         return g
 
-    def update(m: _Match, size: int) -> None:
+    def update(m: _Match, size: int, guesses: Decimal) -> None:
         k = m["j"]
-        pi = scoring.estimate_guesses(cast(Any, m), password)
+        pi = guesses
         if size > 1:
             # zxcvbn wraps the product in Decimal() again: a Decimal's copy, the same value
             pi = pi * best_pi[m["i"] - 1][size - 1]
@@ -162,23 +190,24 @@ def most_guessable_match_sequence(password: str, matches: list[_Match]) -> dict[
 
     for k in range(n):
         for m in matches_by_j[k]:
+            # zxcvbn estimates a match once per sequence it may end (the first time sets
+            # its guesses, every later time answers them again): once here
+            estimated = scoring.estimate_guesses(cast(Any, m), password)
             if m["i"] > 0:
                 for size in best_m[m["i"] - 1]:
-                    update(m, size + 1)
+                    update(m, size + 1, estimated)
             else:
-                update(m, 1)
+                update(m, 1, estimated)
         bruteforce_update(k)
         # k is final: the sequences a bruteforce match from k + 1 may follow (never one
         # ending in a bruteforce match: a single one spanning both is better)
         tail = [
-            (
-                size + 1,
-                best_pi[k][size],
-                factorials_f[size + 1] * _float(best_pi[k][size]),
-                growth_f[size + 1],
-            )
+            (size + 1, best_pi[k][size], part, growth_f[size + 1])
             for size, last_m in best_m[k].items()
+            # never after a bruteforce match: a single one spanning both is better
             if last_m.get("pattern", False) != "bruteforce"
+            # nor when it cannot beat one bruteforce match from the start at any k
+            and (part := factorials_f[size + 1] * _float(best_pi[k][size])) <= hopeless[k + 1]
         ]
         if tail:
             followed.append((k + 1, tail))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -112,14 +112,14 @@ def slug_for(name: str, field: str = "name") -> str:
     return slug
 
 
-def slug_candidates(base: str, attempts: int) -> list[str]:
-    """``base`` first, then ``base`` with random suffixes: the slugs to try in order."""
+def slug_candidates(base: str, attempts: int) -> Iterator[str]:
+    """``base`` first, then ``base`` with random suffixes: the slugs to try in order, each
+    drawn only when the one before it was taken."""
+    yield base
     stem = base[: SLUG_MAX - SLUG_SUFFIX_LENGTH - 1].rstrip("-")
-    suffixes = (
-        "".join(secrets.choice(SLUG_SUFFIX_ALPHABET) for _ in range(SLUG_SUFFIX_LENGTH))
-        for _ in range(attempts - 1)
-    )
-    return [base, *(f"{stem}-{suffix}" for suffix in suffixes)]
+    for _ in range(attempts - 1):
+        suffix = "".join(secrets.choice(SLUG_SUFFIX_ALPHABET) for _ in range(SLUG_SUFFIX_LENGTH))
+        yield f"{stem}-{suffix}"
 
 
 def abbreviation(name: str) -> str:

@@ -51,7 +51,7 @@ async def create_organization(
     completion); the code is tried first and replaced only if it was taken meanwhile.
     """
     policy = ctx.organizations
-    slugs = iter(orgs.slug_candidates(orgs.slug_for(name), policy.unique_attempts))
+    slugs = orgs.slug_candidates(orgs.slug_for(name), policy.unique_attempts)
     slug = next(slugs)
     organization_id = organization_id or str(uuid.uuid4())
     preferred = join_code

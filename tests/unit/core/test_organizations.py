@@ -46,12 +46,12 @@ def test_reserved_slugs_are_refused(name: str) -> None:
 
 
 def test_slug_candidates_start_with_the_base_then_random_suffixes() -> None:
-    candidates = orgs.slug_candidates("test-university", 6)
+    candidates = list(orgs.slug_candidates("test-university", 6))
     assert candidates[0] == "test-university" and len(candidates) == 6
     assert len(set(candidates)) == 6
     for other in candidates[1:]:
         assert re.fullmatch(r"test-university-[a-z2-9]{4}", other)
-    long = orgs.slug_candidates("x" * orgs.SLUG_MAX, 3)
+    long = list(orgs.slug_candidates("x" * orgs.SLUG_MAX, 3))
     assert all(len(c) <= orgs.SLUG_MAX for c in long)
 
 
