@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from regflow.core.second_factor import ChallengePurpose, MfaChallenge, TotpCredential
+from regflow.persistence.compiled import run
 from regflow.persistence.tables import mfa_challenges as c
 from regflow.persistence.tables import recovery_codes as r
 from regflow.persistence.tables import totp_credentials as t
@@ -39,10 +40,9 @@ class SqlSecondFactors:
     # -- TOTP ----------------------------------------------------------------------------------
 
     async def get_totp(self, account_id: str) -> TotpCredential | None:
-        row = (await self._conn.execute(_TOTP_OF, {"b_account": account_id})).first()
-        if row is None:
+        m = (await run(self._conn, _TOTP_OF, {"b_account": account_id})).first()
+        if m is None:
             return None
-        m = row._mapping
         return TotpCredential(
             account_id=m["account_id"],
             sealed_secret=m["sealed_secret"],
