@@ -86,6 +86,7 @@ class Plan:
         "keys",
         "params",
         "processors",
+        "renamed",
         "sql",
         "statement",
     )
@@ -109,8 +110,12 @@ class Plan:
         # the common case in one step: every value by its key, literals by default
         self.defaults = {key: value for key, _, required, value in self.binds if not required}
         keys = [key for key, *_ in self.binds]
+        # a literal's own name (``coalesce_1``) given as a parameter: taken by name, as
+        # SQLAlchemy does
+        self.renamed = [n for k, n, required, _ in self.binds if k != n and not required]
+        exact = all(k == n for k, n, required, _ in self.binds if required)
         self.get: Callable[[Mapping[str, Any]], Any] | None = (
-            itemgetter(*keys) if keys and all(k == n for k, n, *_ in self.binds) else None
+            itemgetter(*keys) if keys and exact else None
         )
         columns = compiled._result_columns
         self.keys: list[str] = [c.keyname for c in columns]
@@ -123,7 +128,7 @@ class Plan:
 
     def parameters(self, params: Mapping[str, Any]) -> list[Any]:
         get = self.get
-        if get is None:
+        if get is None or any(name in params for name in self.renamed):
             values = self._values(params)
         else:
             try:
