@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from regflow.api.contracts.names import camel, canonical, snake
+from regflow.api.contracts.names import ALIASES, HANDLE, camel, canonical, snake
 
 
 @pytest.mark.parametrize(
@@ -42,3 +44,36 @@ def test_the_handle_header_fills_a_missing_body_handle() -> None:
     assert canonical({}, "/x", "tok.id")["registrationToken"] == "tok.id"
     assert canonical({"registrationToken": "a.b"}, "/x", "tok.id")["registrationToken"] == "a.b"
     assert canonical({"registration_token": "a.b"}, "/x", "tok.id")["registrationToken"] == "a.b"
+
+
+def _reference(
+    body: dict[str, Any], route: str, handle_header: str | None = None
+) -> dict[str, Any]:
+    """``canonical`` as first written: every spelling worked out on each call."""
+    found = dict(body)
+    for key, value in body.items():
+        if isinstance(key, str):
+            for variant in (camel(key), snake(key)):
+                found.setdefault(variant, value)
+    for alias, name in ALIASES.get(route, {}).items():
+        for variant in (alias, snake(alias)):
+            if variant in body and name not in body and snake(name) not in body:
+                found[name] = body[variant]
+    if handle_header and not found.get(HANDLE):
+        found[HANDLE] = handle_header
+    return found
+
+
+def test_spellings_kept_once_give_the_same_bodies() -> None:
+    names = ["email", "firstName", "first_name", "confirmPassword", "verificationCode", "otp"]
+    names += ["fullName", "full_name", "name", "phone", "admin_email", "x" * 65, "aB" * 40, ""]
+    aliases = sorted({alias for spelled in ALIASES.values() for alias in spelled})
+    names += aliases + [snake(a) for a in aliases]
+    bodies: list[dict[str, Any]] = [{n: i} for i, n in enumerate(names)]
+    bodies += [{a: 1, b: 2} for a in names[:8] + aliases for b in names]
+    bodies += [{a: 1, snake(a): 2} for a in aliases] + [{snake(a): 1, a: 2} for a in aliases]
+    bodies.append({1: "not a string key", "code": "123456"})  # type: ignore[dict-item]
+    for route in [*ALIASES, "/elsewhere"]:
+        for body in bodies * 2:  # the second time from what was kept
+            for header in (None, "handle.r1"):
+                assert canonical(body, route, header) == _reference(body, route, header)

@@ -81,6 +81,26 @@ def camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+# a key's two spellings, kept for the short names bodies carry (bounded: keys are the
+# client's); the aliases' spellings worked out once per route
+_SPELLINGS: dict[str, tuple[str, str]] = {}
+_SPELLINGS_MAX, _SPELLINGS_LONGEST = 4096, 64
+_ALIAS_SPELLINGS = {
+    route: [((alias, snake(alias)), name, snake(name)) for alias, name in aliases.items()]
+    for route, aliases in ALIASES.items()
+}
+
+
+def _spellings(key: str) -> tuple[str, str]:
+    """``(camel(key), snake(key))``."""
+    found = _SPELLINGS.get(key)
+    if found is None:
+        found = (camel(key), snake(key))
+        if len(key) <= _SPELLINGS_LONGEST and len(_SPELLINGS) < _SPELLINGS_MAX:
+            _SPELLINGS[key] = found
+    return found
+
+
 def canonical(
     body: Mapping[str, Any], route: str, handle_header: str | None = None
 ) -> dict[str, Any]:
@@ -88,11 +108,11 @@ def canonical(
     found = dict(body)
     for key, value in body.items():
         if isinstance(key, str):
-            for variant in (camel(key), snake(key)):
+            for variant in _spellings(key):
                 found.setdefault(variant, value)
-    for alias, name in ALIASES.get(route, {}).items():
-        for variant in (alias, snake(alias)):
-            if variant in body and name not in body and snake(name) not in body:
+    for variants, name, snake_name in _ALIAS_SPELLINGS.get(route, ()):
+        for variant in variants:
+            if variant in body and name not in body and snake_name not in body:
                 found[name] = body[variant]
     if handle_header and not found.get(HANDLE):
         found[HANDLE] = handle_header
