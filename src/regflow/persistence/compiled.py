@@ -8,11 +8,10 @@ SQL, the order of their parameters and the processing of each value and column c
 be worked out once per statement, dialect and set of parameter names (an ``INSERT``
 or ``UPDATE`` whose values come from the parameters' keys compiles to what they
 name). :func:`run` then hands the SQL to the connection's own ``run_compiled``
-(``sqlite_inline.DirectConnection``, through SQLAlchemy's ``_cursor_execute``) or
-to asyncpg's (``asyncpg_direct``): the ``before_cursor_execute`` and
-``after_cursor_execute`` events, echo and the translation of errors
-(``IntegrityError``, ``OperationalError``, a lost connection...) are those of any
-statement.
+(``sqlite_inline.DirectConnection``) or to asyncpg's (``asyncpg_direct``): the
+``before_cursor_execute`` and ``after_cursor_execute`` events (the statements
+counted), echo and the translation of errors (``IntegrityError``,
+``OperationalError``, a lost connection...) are those of any statement.
 
 A statement this cannot run the same way (a Python-side default, an expanding
 ``IN``, an escaped name...), or on a connection of another kind, goes through
@@ -191,6 +190,8 @@ def plan(statement: Executable, dialect: Dialect, keys: Sequence[str]) -> Plan |
     return Plan(statement, compiled)
 
 
+# by dialect class: regflow configures every engine of a dialect alike (no serializer of
+# its own), so their SQL and processing are the same
 _PLANS: dict[tuple[int, type[Dialect], tuple[str, ...]], Plan | Executable] = {}
 
 
