@@ -100,10 +100,13 @@ def _floors(kept: dict[int, Decimal], top: int) -> list[float]:
     floors = [inf] * (top + 1)
     for size, g in kept.items():
         if size <= top:
-            floors[size] = min(floors[size], float(g))
+            floors[size] = float(g)
     least = inf
-    for size in range(top + 1):
-        least = floors[size] = min(least, floors[size])
+    for size, value in enumerate(floors):
+        if value < least:
+            least = value
+        else:
+            floors[size] = least
     return floors
 
 

@@ -56,6 +56,19 @@ def _reaches(words: Iterable[str]) -> dict[str, int]:
     return reaches
 
 
+_last_inputs: tuple[dict[str, int], dict[str, int]] = ({}, {})
+
+
+def _input_reaches(user_inputs: dict[str, int]) -> dict[str, int]:
+    """``_reaches`` of the user inputs, worked out once per estimate (every matcher of
+    one estimate, the repeat matcher's inner ones too, gets the same ranked dict)."""
+    global _last_inputs
+    last = _last_inputs  # read once: another thread's estimate may replace it
+    if last[0] is not user_inputs:
+        last = _last_inputs = (user_inputs, _reaches(user_inputs))
+    return last[1]
+
+
 @cache
 def _merged() -> tuple[dict[str, tuple[tuple[str, int], ...]], dict[str, int]]:
     """Every word of zxcvbn's fixed dictionaries with its hits, in zxcvbn's dictionary
@@ -79,7 +92,7 @@ def _dictionary_match(password: str, user_inputs: dict[str, int]) -> list[_Match
     """``matching.dictionary_match`` over the fixed dictionaries and ``user_inputs``
     (last, as zxcvbn adds it last), already in zxcvbn's sorted order."""
     merged, fixed = _merged()
-    inputs = _reaches(user_inputs)
+    inputs = _input_reaches(user_inputs)
     length = len(password)
     lower = password.lower()
     matches: list[_Match] = []
