@@ -58,6 +58,9 @@ _BUMP = (
 )
 _BY_NAME = select(probe).where(probe.c.name == bindparam("b_name"))
 _IN = select(probe.c.name).where(probe.c.name.in_(bindparam("b_names", expanding=True)))
+_APPEND = update(probe).values(
+    name=func.coalesce(probe.c.name, "") + bindparam("b_suffix", type_=String)
+)
 _PID = select(func.pg_backend_pid().label("pid"))
 AT = datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC)
 
@@ -190,6 +193,8 @@ async def test_a_lock_held_elsewhere_is_waited_for_on_the_loop(
         (_BUMP, {"b_max": 3}),  # with a literal (n + 1)
         (update(probe).values(n=None, name=bindparam("b_name")), {"b_name": "x"}),
         (update(probe).values(n=None, name=bindparam("b_name")), {"b_name": "x", "n": 7}),
+        (_APPEND, {"b_suffix": "x"}),  # an anonymous literal ("")
+        (_APPEND, {"b_suffix": "x", "coalesce_1": "y"}),  # ... given by its name
     ],
 )
 def test_parameters_are_those_sqlalchemy_binds(statement: Any, params: dict[str, Any]) -> None:

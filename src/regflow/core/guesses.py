@@ -10,9 +10,10 @@ its first three characters reaches.
 
 The repeat matcher matches and scores its repeated unit with the matching here (zxcvbn
 runs its own, slower, on the same shared dictionaries); the date matcher is not run on a
-password with fewer than three digits (no date it finds has fewer). The search for the
-most guessable sequence is ``regflow.core.guess_search``: zxcvbn's, with its Decimal
-results, minus the arithmetic of candidates that cannot win.
+password with fewer than three digits (no date it finds has fewer), nor a keyboard
+graph's spatial matcher on one with no run of three characters adjacent on it. The
+search for the most guessable sequence is ``regflow.core.guess_search``: zxcvbn's,
+with its Decimal results, minus the arithmetic of candidates that cannot win.
 
 The result is zxcvbn's own, key for key and match for match: the matches come out in the
 order zxcvbn sorts them into (by ``i``, ``j``, then dictionary), the other matchers, the
@@ -28,6 +29,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
+from itertools import pairwise
 from typing import Any, cast
 
 from zxcvbn import feedback, matching, time_estimates
@@ -174,6 +176,35 @@ def _repeat_match(password: str, user_inputs: dict[str, int]) -> list[_Match]:
     return matches
 
 
+@cache
+def _adjacent_pairs() -> dict[str, frozenset[str]]:
+    """For each of zxcvbn's keyboard graphs: every pair of characters (as a string of two)
+    whose second is adjacent to the first, as its spatial matcher sees adjacency."""
+    return {
+        name: frozenset(
+            key + ch
+            for key, adjacents in graph.items()
+            for adj in adjacents or []
+            if adj
+            for ch in adj
+        )
+        for name, graph in matching.GRAPHS.items()
+    }
+
+
+def _spatial_match(password: str) -> list[_Match]:
+    """``matching.spatial_match``: a graph's matcher runs only where the password has a
+    run of three characters adjacent on it (the shortest pattern it keeps)."""
+    pairs = [password[k : k + 2] for k in range(len(password) - 1)]
+    adjacent = _adjacent_pairs()
+    matches: list[_Match] = []
+    for name, graph in matching.GRAPHS.items():
+        hits = [pair in adjacent[name] for pair in pairs]
+        if any(a and b for a, b in pairwise(hits)):
+            matches.extend(cast(list[_Match], matching.spatial_match_helper(password, graph, name)))
+    return sorted(matches, key=lambda x: (x["i"], x["j"]))
+
+
 def _date_match(password: str) -> list[_Match]:
     """``matching.date_match``: every date it finds has three digits or more."""
     if len(_DIGIT.findall(password)) < 3:
@@ -188,7 +219,7 @@ def _omnimatch(password: str, user_inputs: dict[str, int]) -> list[_Match]:
         *_dictionary_match(password, user_inputs),
         *_reverse_dictionary_match(password, user_inputs),
         *_l33t_match(password, user_inputs),
-        *cast(list[_Match], matching.spatial_match(password, _ranked_dictionaries=shared)),
+        *_spatial_match(password),
         *_repeat_match(password, user_inputs),
     ]
     for matcher in (matching.sequence_match, matching.regex_match):

@@ -8,11 +8,10 @@ SQL, the order of their parameters and the processing of each value and column c
 be worked out once per statement, dialect and set of parameter names (an ``INSERT``
 or ``UPDATE`` whose values come from the parameters' keys compiles to what they
 name). :func:`run` then hands the SQL to the connection's own ``run_compiled``
-(``sqlite_inline.DirectConnection``, through SQLAlchemy's ``_cursor_execute``) or
-to asyncpg's (``asyncpg_direct``): the ``before_cursor_execute`` and
-``after_cursor_execute`` events, echo and the translation of errors
-(``IntegrityError``, ``OperationalError``, a lost connection...) are those of any
-statement.
+(``sqlite_inline.DirectConnection``) or to asyncpg's (``asyncpg_direct``): the
+``before_cursor_execute`` and ``after_cursor_execute`` events (the statements
+counted), echo and the translation of errors (``IntegrityError``,
+``OperationalError``, a lost connection...) are those of any statement.
 
 A statement this cannot run the same way (a Python-side default, an expanding
 ``IN``, an escaped name...), or on a connection of another kind, goes through
@@ -86,6 +85,7 @@ class Plan:
         "keys",
         "params",
         "processors",
+        "renamed",
         "sql",
         "statement",
     )
@@ -109,8 +109,12 @@ class Plan:
         # the common case in one step: every value by its key, literals by default
         self.defaults = {key: value for key, _, required, value in self.binds if not required}
         keys = [key for key, *_ in self.binds]
+        # a literal's own name (``coalesce_1``) given as a parameter: taken by name, as
+        # SQLAlchemy does
+        self.renamed = [n for k, n, required, _ in self.binds if k != n and not required]
+        exact = all(k == n for k, n, required, _ in self.binds if required)
         self.get: Callable[[Mapping[str, Any]], Any] | None = (
-            itemgetter(*keys) if keys and all(k == n for k, n, *_ in self.binds) else None
+            itemgetter(*keys) if keys and exact else None
         )
         columns = compiled._result_columns
         self.keys: list[str] = [c.keyname for c in columns]
@@ -123,7 +127,7 @@ class Plan:
 
     def parameters(self, params: Mapping[str, Any]) -> list[Any]:
         get = self.get
-        if get is None:
+        if get is None or any(name in params for name in self.renamed):
             values = self._values(params)
         else:
             try:
@@ -186,6 +190,8 @@ def plan(statement: Executable, dialect: Dialect, keys: Sequence[str]) -> Plan |
     return Plan(statement, compiled)
 
 
+# by dialect class: regflow configures every engine of a dialect alike (no serializer of
+# its own), so their SQL and processing are the same
 _PLANS: dict[tuple[int, type[Dialect], tuple[str, ...]], Plan | Executable] = {}
 
 
