@@ -7,6 +7,7 @@ from typing import Any
 from regflow.api.v1.serialize._time import timestamp
 from regflow.api.v1.serialize.organizations import organization
 from regflow.api.v1.serialize.sessions import token
+from regflow.core.flowspec import StepSpec
 from regflow.core.model import Channel
 from regflow.services.codes import CodeSent
 from regflow.services.completed import AccountView, Completed
@@ -32,14 +33,29 @@ def pending_code(code: PendingCode) -> dict[str, Any]:
 
 
 def step(view: StepView) -> dict[str, Any]:
-    return {
-        "name": view.spec.name,
-        "title": view.spec.title,
-        "phase": view.spec.phase,
-        "fields": view.spec.describe_fields(),
-        "verifications": [c.value for c in view.spec.verifications],
-        "done": view.done,
+    return {**_described(view.spec), "done": view.done}
+
+
+# what a step's spec alone decides, written once per spec (the flows' specs: a handful) and
+# shared by the answers, which are only serialized
+_DESCRIBED: dict[int, tuple[StepSpec, dict[str, Any]]] = {}
+_DESCRIBED_MAX = 1024
+
+
+def _described(spec: StepSpec) -> dict[str, Any]:
+    found = _DESCRIBED.get(id(spec))
+    if found is not None and found[0] is spec:
+        return found[1]
+    described = {
+        "name": spec.name,
+        "title": spec.title,
+        "phase": spec.phase,
+        "fields": spec.describe_fields(),
+        "verifications": [c.value for c in spec.verifications],
     }
+    if len(_DESCRIBED) < _DESCRIBED_MAX:
+        _DESCRIBED[id(spec)] = (spec, described)  # held: its id is not reused meanwhile
+    return described
 
 
 def registration(view: RegistrationView) -> dict[str, Any]:
