@@ -110,8 +110,47 @@ def _floors(kept: dict[int, Decimal], top: int) -> list[float]:
     return floors
 
 
+_Kept = tuple[list[dict[int, _Match]], list[dict[int, Decimal]]]
+
+
 def most_guessable_match_sequence(password: str, matches: list[_Match]) -> dict[str, Any]:
     """``scoring.most_guessable_match_sequence(password, matches)``."""
+    best_m, best_g = _search(password, matches, None)
+    # unwind, as zxcvbn does (an empty password raises its IndexError here)
+    n = len(password)
+    sequence: list[_Match] = []
+    k, found = n - 1, None
+    least: Any = float("inf")
+    for candidate, candidate_g in best_g[k].items():
+        if candidate_g < least:
+            found, least = candidate, candidate_g
+    size = cast(int, found)
+    while k >= 0:
+        m = best_m[k][size]
+        sequence.insert(0, m)
+        k = m["i"] - 1
+        size -= 1
+    guesses: Any = 1 if n == 0 else best_g[n - 1][len(sequence)]
+    return {
+        "password": password,
+        "guesses": guesses,
+        "guesses_log10": log(guesses, 10),
+        "sequence": sequence,
+    }
+
+
+def guessed_below(password: str, matches: list[_Match], cap: Decimal) -> bool:
+    """Whether ``most_guessable_match_sequence(password, matches)["guesses"] < cap``
+    (``password`` not empty), without the search's work on what costs ``cap`` or more:
+    the metric only grows as a sequence does, so nothing past the cap leads under it,
+    and what is kept under it is what zxcvbn keeps."""
+    return any(size for size in _search(password, matches, cap)[1][-1])
+
+
+def _search(password: str, matches: list[_Match], cap: Decimal | None) -> _Kept:
+    """The search: the last match and the metric of each sequence kept, by end position
+    and length; with a ``cap``, only those under it (a competitor of length 0 at every
+    position, costing the cap, refuses the rest)."""
     n = len(password)
     matches_by_j: list[list[_Match]] = [[] for _ in range(n)]
     for m in matches:
@@ -120,8 +159,10 @@ def most_guessable_match_sequence(password: str, matches: list[_Match]) -> dict[
         lst.sort(key=lambda m1: m1["i"])
     best_m: list[dict[int, _Match]] = [{} for _ in range(n)]
     best_pi: list[dict[int, Decimal]] = [{} for _ in range(n)]
-    best_g: list[dict[int, Decimal]] = [{} for _ in range(n)]
+    best_g: list[dict[int, Decimal]] = [{} if cap is None else {0: cap} for _ in range(n)]
     bruteforce, bruteforce_f, hopeless = _bruteforce_terms(n)
+    if cap is not None:  # nor one that costs the cap already
+        hopeless = [min(limit, float(cap)) for limit in hopeless]
     factorials, growth, factorials_f, growth_f = _metric_terms(n)
     # the end positions passed so far whose sequences a bruteforce match may follow, by
     # the match's start i, in zxcvbn's order: (i, [(length with it, product, the float
@@ -216,23 +257,4 @@ def most_guessable_match_sequence(password: str, matches: list[_Match]) -> dict[
             followed.append((k + 1, tail))
             top = max(top, *(entry[0] for entry in tail))
 
-    # unwind, as zxcvbn does (an empty password raises its IndexError here)
-    sequence: list[_Match] = []
-    k, found = n - 1, None
-    least: Any = float("inf")
-    for candidate, candidate_g in best_g[k].items():
-        if candidate_g < least:
-            found, least = candidate, candidate_g
-    size = cast(int, found)
-    while k >= 0:
-        m = best_m[k][size]
-        sequence.insert(0, m)
-        k = m["i"] - 1
-        size -= 1
-    guesses: Any = 1 if n == 0 else best_g[n - 1][len(sequence)]
-    return {
-        "password": password,
-        "guesses": guesses,
-        "guesses_log10": log(guesses, 10),
-        "sequence": sequence,
-    }
+    return best_m, best_g

@@ -28,13 +28,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from itertools import pairwise
 from typing import Any, cast
 
 from zxcvbn import feedback, matching, time_estimates
 
-from regflow.core.guess_search import most_guessable_match_sequence
+from regflow.core.guess_search import guessed_below, most_guessable_match_sequence
 
 _USER_INPUTS = "user_inputs"
 _STEM = 3  # the words of a dictionary are indexed by their first three characters
@@ -254,3 +255,17 @@ def zxcvbn(password: str, user_inputs: Sequence[str] = (), max_length: int = 72)
     result.update(time_estimates.estimate_attack_times(result["guesses"]))
     result["feedback"] = feedback.get_feedback(result["score"], result["sequence"])
     return result
+
+
+def guessed_in_fewer(
+    password: str, guesses: Decimal, user_inputs: Sequence[str] = (), max_length: int = 72
+) -> bool:
+    """Whether ``zxcvbn(password, user_inputs, max_length)["guesses"] < guesses``, at a
+    fraction of its cost when the answer is no: the search drops every sequence that
+    costs ``guesses`` already (``guess_search.guessed_below``). Not for the empty
+    password (zxcvbn raises on it)."""
+    if len(password) > max_length:
+        raise ValueError(f"Password exceeds max length of {max_length} characters.")
+    ranked_inputs = matching.build_ranked_dict([str(word).lower() for word in user_inputs])
+    matching.RANKED_DICTIONARIES[_USER_INPUTS] = ranked_inputs  # as zxcvbn sets it
+    return guessed_below(password, _omnimatch(password, ranked_inputs), guesses)

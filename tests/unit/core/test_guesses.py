@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from zxcvbn import zxcvbn as reference
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from regflow.core.guesses import zxcvbn
+from regflow.core.guesses import guessed_in_fewer, zxcvbn
 
 INPUTS = ("regflow", "ada.lovelace", "lovelace", "analytical engines")
 CORPUS = [
@@ -143,3 +144,44 @@ def test_the_same_estimate_for_passphrases_of_many_words() -> None:
         if rng.random() < 0.3:
             password = password.title() + str(rng.randint(0, 9999))
         _same(password[:72], (*INPUTS, picked[-1]))
+
+
+CAPS = [Decimal(1_005), Decimal(1_000_005), Decimal(100_000_005), Decimal(10_000_000_005)]
+
+
+def _same_below(password: str, inputs: tuple[str, ...] = INPUTS) -> None:
+    """``guessed_in_fewer`` answers what comparing zxcvbn's guesses answers, at each of
+    the score's bounds (``time_estimates.guesses_to_score``)."""
+    want = reference(password, user_inputs=list(inputs))["guesses"]
+    for cap in CAPS:
+        assert guessed_in_fewer(password, cap, inputs) == (want < cap), (password, cap)
+
+
+@pytest.mark.parametrize("password", [p for p in CORPUS if p] + PASSPHRASES)
+def test_fewer_guesses_than_a_bound_as_zxcvbn_counts_them(password: str) -> None:
+    _same_below(password)
+    _same_below(password, ())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="aeiorst0134579!@$ -_.", min_size=1, max_size=72))
+def test_fewer_guesses_than_a_bound_for_any_words_digits_and_l33t(password: str) -> None:
+    _same_below(password)
+
+
+def test_fewer_guesses_than_a_bound_for_common_words_joined() -> None:
+    rng = random.Random(6)
+    words = [w for name in sorted(FREQUENCY_LISTS) for w in FREQUENCY_LISTS[name][:3000]]
+    for _ in range(80):
+        password = rng.choice(["", " ", "-"]).join(rng.sample(words, rng.randint(1, 4)))
+        _same_below(password[:72] or "x", (*INPUTS, words[0]))
+
+
+def test_fewer_guesses_than_a_bound_for_a_rare_word_and_a_few_characters() -> None:
+    """A word ranked in the thousands and one or two characters after it: guessed in
+    well under a million tries, through sequences that are themselves close to it."""
+    rng = random.Random(9)
+    words = FREQUENCY_LISTS["english_wikipedia"][3000:30000]
+    for _ in range(80):
+        password = rng.choice(words) + "".join(rng.sample("%#&*q7", rng.randint(1, 2)))
+        _same_below(password)
