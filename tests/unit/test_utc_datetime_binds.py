@@ -60,5 +60,5 @@ def test_none_and_naive_values_as_before() -> None:
 
 
 def test_postgresql_keeps_sqlalchemys_processing() -> None:
-    dialect = postgresql.asyncpg.dialect()  # type: ignore[attr-defined]
+    dialect = postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]
     assert UTCDateTime()._cached_bind_processor(dialect) is not _sqlite_text
