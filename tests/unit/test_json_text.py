@@ -52,4 +52,4 @@ def test_the_same_errors_as_json_dumps() -> None:
 )
 def test_both_engines_use_it(url: str) -> None:
     engine = create_engine(url)
-    assert engine.sync_engine.dialect._json_serializer is json_text  # type: ignore[attr-defined]
+    assert engine.sync_engine.dialect._json_serializer is json_text
