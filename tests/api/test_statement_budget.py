@@ -90,10 +90,10 @@ BUDGET: dict[str, tuple[int, str]] = {
     # verifications deleted at once; the organization founded answers and signs the
     # token without being read again
     "register (seed 004)": (2, "BEGIN SELECT | BEGIN SELECT INSERT INSERT INSERT UPDATE DELETE"),
-    # one read: the account, its active memberships with their organizations and whether
-    # a second factor is enrolled (the same for an unknown email, used once the password
-    # is right)
-    "login": (1, "BEGIN SELECT SELECT SELECT"),
+    # one read: the account with whether a second factor is enrolled (one statement), then
+    # its active memberships with their organizations (the same for an unknown email, used
+    # once the password is right)
+    "login": (1, "BEGIN SELECT SELECT"),
 }
 
 

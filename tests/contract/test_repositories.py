@@ -193,6 +193,31 @@ async def test_accounts_are_unique_by_email_and_username(uows: SqlUnitOfWorkFact
         assert not await uow.accounts.email_exists("nobody-" + first.email)
 
 
+async def test_a_sign_in_reads_the_account_with_its_confirmed_second_factor(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    from regflow.core.second_factor import TotpCredential
+
+    person = account()
+    now = datetime.now(UTC)
+    async with uows() as uow:
+        await uow.accounts.add(person)
+        await uow.commit()
+    async with uows(read_only=True) as uow:
+        assert await uow.accounts.get_by_email_for_sign_in(person.email) == (person, False)
+        assert await uow.accounts.get_by_email_for_sign_in("nobody-" + person.email) is None
+    async with uows() as uow:  # set up, not yet confirmed: not enrolled
+        await uow.second_factors.start_totp(TotpCredential(person.id, "sealed", now))
+        await uow.commit()
+    async with uows(read_only=True) as uow:
+        assert await uow.accounts.get_by_email_for_sign_in(person.email) == (person, False)
+    async with uows() as uow:
+        assert await uow.second_factors.confirm_totp(person.id, 1, now)
+        await uow.commit()
+    async with uows(read_only=True) as uow:
+        assert await uow.accounts.get_by_email_for_sign_in(person.email) == (person, True)
+
+
 async def test_leaving_a_unit_of_work_without_commit_writes_nothing(
     uows: SqlUnitOfWorkFactory,
 ) -> None:

@@ -13,10 +13,19 @@ from regflow.core.model import Account
 from regflow.persistence.compiled import run
 from regflow.persistence.inserts import insert_or_name_taken
 from regflow.persistence.tables import accounts as t
+from regflow.persistence.tables import totp_credentials as totp
 
 # built once: see persistence/registrations.py
 _BY_EMAIL = select(t).where(t.c.email == bindparam("b_email"))
 _BY_ID = select(t).where(t.c.id == bindparam("b_id"))
+# built once: an account by address and its TOTP credential's confirmation, if any (a
+# sign-in reads both: one statement, the credential keyed by the account)
+_TOTP_CONFIRMED = "totp_confirmed_at"
+_SIGN_IN_BY_EMAIL = (
+    select(t, totp.c.confirmed_at.label(_TOTP_CONFIRMED))
+    .select_from(t.outerjoin(totp, totp.c.account_id == t.c.id))
+    .where(t.c.email == bindparam("b_email"))
+)
 _INSERT = insert(t)
 _EMAIL_EXISTS = select(exists().where(t.c.email == bindparam("b_email")))
 _USERNAME_EXISTS = select(
@@ -80,6 +89,10 @@ class SqlAccounts:
     async def get_by_email(self, email: str) -> Account | None:
         row = (await run(self._conn, _BY_EMAIL, {"b_email": email})).first()
         return _row(row) if row else None
+
+    async def get_by_email_for_sign_in(self, email: str) -> tuple[Account, bool] | None:
+        row = (await run(self._conn, _SIGN_IN_BY_EMAIL, {"b_email": email})).first()
+        return (_row(row), row[_TOTP_CONFIRMED] is not None) if row else None
 
     async def email_exists(self, email: str) -> bool:
         return bool((await run(self._conn, _EMAIL_EXISTS, {"b_email": email})).scalar())

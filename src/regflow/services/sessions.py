@@ -18,7 +18,7 @@ from typing import Protocol
 from regflow.core.claims import AccessClaims
 from regflow.core.identifiers import normalize_email
 from regflow.core.model import Account, Membership, MembershipStatus, Organization, Role
-from regflow.core.second_factor import is_enrolled, requires_second_factor
+from regflow.core.second_factor import requires_second_factor
 from regflow.errors import AuthenticationFailed, ErrorCode, FieldProblem, Forbidden
 from regflow.services.context import ServiceContext
 
@@ -160,11 +160,14 @@ class Sessions:
         await self.ctx.limits.check("login_failures", who)
         held: _Memberships | None = None
         async with self.ctx.uow(read_only=True) as uow:
-            account = await uow.accounts.get_by_email(address) if address else None
             if memberships and address:
+                # the account and whether a second factor is enrolled, in one statement
+                found = await uow.accounts.get_by_email_for_sign_in(address)
+                account, enrolled = found if found is not None else (None, False)
                 owner = account.id if account else NOBODY
-                active = await uow.memberships.active_with_organizations(owner)
-                held = active, is_enrolled(await uow.second_factors.get_totp(owner))
+                held = await uow.memberships.active_with_organizations(owner), enrolled
+            else:
+                account = await uow.accounts.get_by_email(address) if address else None
         if account is None:
             await self.ctx.hasher.dummy_verify()
             await self.ctx.limits.hit("login_failures", who)
