@@ -21,7 +21,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from regflow import __version__, heap
-from regflow.api import contracts, dispatch, fastapi_caches, problems
+from regflow.api import contracts, dispatch, problems
 from regflow.api.clientip import parse_networks
 from regflow.api.devmailbox import dev_mailbox_router
 from regflow.api.docs import mount_docs
@@ -255,7 +255,6 @@ def create_app(
     """The service; ``settle_heap``: a process that serves nothing else freezes what
     start-up built (``regflow.heap``), which a process making many apps must not."""
     runtime = build_runtime(settings)
-    fastapi_caches.install()  # FastAPI's questions about a parameter, answered once
     metrics = Metrics(settings.prometheus_multiproc_dir)  # metrics
     runtime.uow.observer = metrics.count_event  # metrics: each funnel event once committed
     runtime.worker.observer = metrics.count_delivery  # delivery counters
