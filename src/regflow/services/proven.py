@@ -18,7 +18,6 @@ from regflow.services.completed import Completed
 from regflow.services.completion import MAX_RACE_RETRIES, Completion
 from regflow.services.proofs import proven
 from regflow.services.registrations import Registrations, first_code
-from regflow.services.step_rules import check_step  # organizations
 
 
 class ProvenRegistrations(Registrations):
@@ -35,9 +34,7 @@ class ProvenRegistrations(Registrations):
             registration = proven(found, proof, self.ctx.clock())
             await self.ensure_open(uow, registration)
             try:
-                clean = self.ctx.engine.validate(registration, step, raw)
-                await self._check_unique(uow, clean)
-                await check_step(self.ctx, uow, registration, step, clean)  # organizations
+                clean = await self._checked_step(uow, registration, step, raw)
             except ValidationFailed as failure:
                 failed = failure
         if failed is not None:

@@ -86,9 +86,7 @@ class Registrations(RegistrationUseCase):
         async with self.ctx.uow(read_only=hashing) as uow:
             registration = await self.load_open(uow, registration_id, token)
             try:
-                clean = self.ctx.engine.validate(registration, step, raw)
-                await self._check_unique(uow, clean)
-                await check_step(self.ctx, uow, registration, step, clean)  # organizations
+                clean = await self._checked_step(uow, registration, step, raw)
             except ValidationFailed as failure:
                 failed = failure
             else:
@@ -136,9 +134,7 @@ class Registrations(RegistrationUseCase):
                 if name in when_reached and (current is None or current.name != name):
                     continue  # not a step this registration takes now
                 try:
-                    clean = self.ctx.engine.validate(probe, name, raw)
-                    await self._check_unique(uow, clean)
-                    await check_step(self.ctx, uow, probe, name, clean)  # organizations
+                    clean = await self._checked_step(uow, probe, name, raw)
                 except ValidationFailed as failure:
                     failed = (name, failure)
                     break
@@ -192,6 +188,16 @@ class Registrations(RegistrationUseCase):
         # locked when it was read, so racers still queue behind this transaction)
         await self.record(uow, registration, effects)
         return await self._send_codes(uow, registration, list(codes.values()))
+
+    async def _checked_step(
+        self, uow: UnitOfWork, registration: Registration, step: str, raw: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The step's clean values (secrets still plain), checked against what is stored too
+        (a taken username, the organization rules), or ``ValidationFailed``."""
+        clean = self.ctx.engine.validate(registration, step, raw)
+        await self._check_unique(uow, clean)
+        await check_step(self.ctx, uow, registration, step, clean)  # organizations
+        return clean
 
     async def _check_unique(self, uow: UnitOfWork, clean: dict[str, Any]) -> None:
         username = clean.get("username")
