@@ -77,6 +77,7 @@ from regflow.media.images import PillowImages  # organizations: logos
 from regflow.oidc.provider import Provider  # the OpenID Provider
 from regflow.persistence.database import create_engine
 from regflow.persistence.uow import SqlUnitOfWorkFactory
+from regflow.persistence.wal import WalCheckpointer, sqlite_file
 from regflow.ratelimit import Policy, RateLimiter, storage_for  # rate limits
 from regflow.services.container import Services
 from regflow.services.context import ServiceContext, utc_now
@@ -113,6 +114,7 @@ class Runtime:
     services: Services
     limiter: RateLimiter  # rate limits
     tokens: TokenService  # issues and verifies access tokens (one, shared by every use)
+    checkpointer: WalCheckpointer | None = None  # SQLite: the WAL kept short off the loop
 
 
 def build_limiter(settings: Settings) -> RateLimiter:
@@ -127,7 +129,8 @@ def build_limiter(settings: Settings) -> RateLimiter:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    engine = create_engine(settings.database_url)
+    database_file = sqlite_file(settings.database_url)
+    engine = create_engine(settings.database_url, background_checkpoints=bool(database_file))
     uow = SqlUnitOfWorkFactory(engine, record_events=settings.funnel_events)
     secret = settings.secret_bytes()
     keyring = KeyRing(
@@ -237,7 +240,10 @@ def build_runtime(settings: Settings) -> Runtime:
     services = Services.build(
         ctx, tokens, images=PillowImages(), store=FileStore(settings.uploads_path)
     )
-    return Runtime(settings, engine, uow, keyring, hasher, worker, services, limiter, tokens)
+    checkpointer = WalCheckpointer(database_file) if database_file else None
+    return Runtime(
+        settings, engine, uow, keyring, hasher, worker, services, limiter, tokens, checkpointer
+    )
 
 
 def build_sweep(runtime: Runtime) -> Sweep:
@@ -263,6 +269,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.keyring.load()
+        if runtime.checkpointer is not None:
+            runtime.checkpointer.start()
         stop = asyncio.Event()
         task = asyncio.create_task(runtime.worker.run(stop)) if run_worker else None
         sweeping = asyncio.create_task(sweep.run(stop)) if run_worker else None  # sweep
@@ -279,6 +287,8 @@ def create_app(
                 await sweeping
             runtime.hasher.close()
             runtime.limiter.close()
+            if runtime.checkpointer is not None:
+                runtime.checkpointer.stop()
             await runtime.engine.dispose()
 
     route_limits = RouteLimits(

@@ -176,10 +176,14 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         heap.settle()
+        if runtime.checkpointer is not None:
+            runtime.checkpointer.start()
         try:
             await asyncio.gather(runtime.worker.run(stop), build_sweep(runtime).run(stop))  # +sweep
         finally:
             runtime.hasher.close()
+            if runtime.checkpointer is not None:
+                runtime.checkpointer.stop()
             await runtime.engine.dispose()
 
     asyncio.run(run())

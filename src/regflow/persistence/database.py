@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, Opera
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from regflow.persistence import sqlite_inline
+from regflow.persistence import sqlite_inline, wal
 
 SQLITE_LOCK_TIMEOUT_SECONDS = 30.0
 PING_IDLE_SECONDS = 10.0  # PostgreSQL: a pooled connection idle this long is pinged first
@@ -38,7 +38,9 @@ def json_text(value: Any) -> str:
     return "".join(encode(value, 0))
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, background_checkpoints: bool = False
+) -> AsyncEngine:
     """An async engine configured for regflow's transaction pattern.
 
     On SQLite every unit of work that writes starts with ``BEGIN IMMEDIATE`` so
@@ -46,6 +48,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     read transaction tries to upgrade; read-only units of work use a plain
     deferred ``BEGIN``. SQLite statements run on the event loop's thread through
     the standard ``sqlite3`` module (``sqlite_inline``), not one thread hop each.
+    ``background_checkpoints``: a ``WalCheckpointer`` keeps the WAL short, so commits
+    leave checkpoints (and their ``fsync``) to it (``persistence.wal``).
     """
     if url.startswith("sqlite"):
         parsed = make_url(url)
@@ -56,7 +60,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             creator=sqlite_inline.connector(database, SQLITE_LOCK_TIMEOUT_SECONDS),
             json_serializer=json_text,
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, background_checkpoints)
         return engine
     engine = create_async_engine(
         url, echo=echo, pool_size=10, max_overflow=20, json_serializer=json_text
@@ -128,17 +132,17 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             raise DisconnectionError("a pooled connection did not answer") from error
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, background_checkpoints: bool) -> None:
+    pragmas = ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"]
+    if background_checkpoints:
+        pragmas.append(f"PRAGMA wal_autocheckpoint={wal.SAFETY_PAGES}")
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         # isolation_level=None (we emit BEGIN ourselves) and a busy timeout of 0 were set
         # when connecting: a locked database is waited for by sqlite_inline, without blocking
         cursor = dbapi_connection.cursor()
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA foreign_keys=ON",
-        ):
+        for pragma in pragmas:
             cursor.execute(pragma)
         cursor.close()
 
