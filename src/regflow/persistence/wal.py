@@ -83,7 +83,11 @@ class WalCheckpointer:
             if self._conn is None:
                 # timeout 0: a pass that meets a lock skips; the next one comes soon
                 self._conn = sqlite3.connect(
-                    self.database, timeout=0, isolation_level=None, check_same_thread=False
+                    self.database,
+                    timeout=0,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    uri=self.database.startswith("file:"),  # as the engine's connections
                 )
             # PASSIVE copies the bulk beside the writers; RESTART then copies what they
             # added meanwhile and lets the next writer start the WAL over. Without a busy
