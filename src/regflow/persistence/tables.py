@@ -32,6 +32,9 @@ metadata = MetaData(
 )
 
 ID = String(36)
+# partial indexes of what the sweep picks (0017): a live row's insert adds nothing to them
+REVOKED = text("revoked_at IS NOT NULL")
+UNCONFIRMED = text("confirmed_at IS NULL")
 
 registrations = Table(
     "registrations",
@@ -245,6 +248,8 @@ funnel_events = Table(
     Column("at", UTCDateTime, nullable=False),
     Index("ix_funnel_events_flow_at", "flow", "at"),
     Index("ix_funnel_events_registration", "registration_id"),
+    # the sweep's retention (0017); rows come in batches from the sweep's drain, not requests
+    Index("ix_funnel_events_at", "at"),
 )
 
 idempotency_records = Table(
@@ -283,6 +288,13 @@ login_sessions = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
     Index("ix_login_sessions_account", "account_id"),
+    # the sweep: past the absolute end, idle, revoked (0017); last_seen_at is written at
+    # most once a minute per session (core.login_sessions.TOUCH_EVERY)
+    Index("ix_login_sessions_expires", "expires_at"),
+    Index("ix_login_sessions_last_seen", "last_seen_at"),
+    Index(
+        "ix_login_sessions_revoked", "revoked_at", sqlite_where=REVOKED, postgresql_where=REVOKED
+    ),
 )
 
 # -- after sign-up: password resets (migration 0007) -----------------------------------------
@@ -301,6 +313,7 @@ password_resets = Table(
     Column("resend_available_at", UTCDateTime, nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("consumed_at", UTCDateTime),
+    Index("ix_password_resets_expires", "expires_at"),  # the sweep (0017)
 )
 
 # -- the OpenID Provider: authorization codes and refresh tokens (migration 0008) ------------
@@ -344,6 +357,14 @@ oauth_refresh_tokens = Table(
     Index("ix_oauth_refresh_tokens_family", "family_id"),
     Index("ix_oauth_refresh_tokens_account", "account_id", "client_id"),
     Index("ix_oauth_refresh_tokens_code", "code_hash"),
+    # the sweep: past their end, revoked (0017)
+    Index("ix_oauth_refresh_tokens_expires", "expires_at"),
+    Index(
+        "ix_oauth_refresh_tokens_revoked",
+        "revoked_at",
+        sqlite_where=REVOKED,
+        postgresql_where=REVOKED,
+    ),
 )
 
 # -- after sign-up: TOTP second factor, recovery codes, login challenges (0012) --------------
@@ -356,6 +377,13 @@ totp_credentials = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("confirmed_at", UTCDateTime),
     Column("last_step", BigInteger),  # the last 30-second step used: replays are refused
+    # the sweep: set-ups never confirmed; a confirmed credential leaves the index (0017)
+    Index(
+        "ix_totp_credentials_unconfirmed",
+        "created_at",
+        sqlite_where=UNCONFIRMED,
+        postgresql_where=UNCONFIRMED,
+    ),
 )
 
 recovery_codes = Table(
@@ -408,4 +436,5 @@ email_changes = Table(
     Column("old_email", String(320)),
     Column("undo_hash", String(64), unique=True),
     Column("undo_expires_at", UTCDateTime),
+    Index("ix_email_changes_expires", "expires_at"),  # the sweep (0017)
 )
