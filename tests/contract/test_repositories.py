@@ -125,6 +125,53 @@ async def test_registrations_round_trip_and_optimistic_version(
     assert current.data["identity"] == {"first_name": "Ada", "last_name": "Lovelace"}
 
 
+async def test_a_write_sets_the_token_hash_and_status_only_when_they_changed(
+    uows: SqlUnitOfWorkFactory,
+) -> None:
+    """SQLite rewrites the index entries of every column an UPDATE sets, even to the same
+    value: a step that keeps the token and the status leaves both out of its UPDATE."""
+    reg = registration()
+    async with uows() as uow:
+        await uow.registrations.add(reg)
+        await uow.commit()
+    updates: list[str] = []
+
+    def executed(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        if sql.lstrip().upper().startswith("UPDATE REGISTRATIONS"):
+            updates.append(sql.split(" WHERE ")[0])
+
+    event.listen(uows.engine.sync_engine, "before_cursor_execute", executed)
+    try:
+        async with uows() as uow:
+            step = await uow.registrations.get(reg.id)
+            assert step is not None
+            step.data["identity"]["last_name"] = "Byron"
+            await uow.registrations.update(step)  # a step: the token and status kept
+            step.status = RegistrationStatus.COMPLETED
+            await uow.registrations.update(step)  # the status changed: both are set
+            step.data["identity"]["first_name"] = "Augusta"
+            await uow.registrations.update(step)  # as written last: left out again
+            await uow.commit()
+        async with uows() as uow:
+            other = await uow.registrations.get(reg.id)
+            assert other is not None
+            other.token_hash = "f" * 64
+            await uow.registrations.update(other)  # a new token: set
+            await uow.commit()
+        async with uows() as uow:  # not read in this unit of work: every column set
+            await uow.registrations.update(other)
+            await uow.commit()
+    finally:
+        event.remove(uows.engine.sync_engine, "before_cursor_execute", executed)
+    kept = ["token_hash" not in u and "status" not in u for u in updates]
+    assert kept == [True, False, True, False, False]
+    assert all("data" in u for u in updates)
+    stored = await _get(uows, reg.id)
+    assert stored.version == 5 and stored.status is RegistrationStatus.COMPLETED
+    assert stored.token_hash == "f" * 64
+    assert stored.data["identity"] == {"first_name": "Augusta", "last_name": "Byron"}
+
+
 async def _get(uows: SqlUnitOfWorkFactory, registration_id: str) -> Registration:
     async with uows(read_only=True) as uow:
         found = await uow.registrations.get(registration_id)

@@ -91,6 +91,16 @@ _UPDATE_WITH_EVENTS = _UPDATE.values(
 )
 
 
+# SQLite rewrites the index entries of every column an UPDATE sets, changed or not: a
+# write leaves these indexed columns out while they hold what was read (the token hash's
+# two indexes, two WAL pages a step); PostgreSQL is spared sending them
+_INDEXED_KEYS = ("token_hash", "status")
+
+
+def _indexed(r: Registration) -> tuple[str, str]:
+    return r.token_hash, r.status.value
+
+
 def _values(r: Registration) -> dict[str, Any]:
     invited = r.invitation
     return {
@@ -162,6 +172,7 @@ class SqlRegistrations:
         self._events = events
         self._lock = lock  # in a writing unit of work, reads lock the row (PostgreSQL)
         self._lock_waits = lock and conn.dialect.name == "postgresql"
+        self._read: dict[str, tuple[str, str]] = {}  # id: the indexed values read (or written)
 
     async def add(self, registration: Registration) -> None:
         """UniqueViolation("token_hash") when an active registration holds its token (a
@@ -206,34 +217,39 @@ class SqlRegistrations:
         # their writes
         query = _GET_LOCKED if self._lock else _GET
         row = (await run(self._conn, query, {"b_id": registration_id})).first()
-        return None if row is None else _registration(row)
+        return None if row is None else self._seen(_registration(row))
 
     async def get_with_challenges(
         self, registration_id: str
     ) -> tuple[Registration, list[Verification] | None] | None:
         params = {"b_id": registration_id}
         if self._lock_waits:
-            return _alone(await run(self._conn, _GET_LOCKED, params))
-        return _with_challenges(await run(self._conn, _GET_WITH_CHALLENGES, params))
+            return self._seen_in(_alone(await run(self._conn, _GET_LOCKED, params)))
+        return self._seen_in(_with_challenges(await run(self._conn, _GET_WITH_CHALLENGES, params)))
 
     async def find_active_with_challenges(
         self, token_hash: str
     ) -> tuple[Registration, list[Verification] | None] | None:
         params = {"b_token_hash": token_hash, "b_status": RegistrationStatus.ACTIVE.value}
         if self._lock_waits:
-            return _alone(await run(self._conn, _FIND_ACTIVE_LOCKED, params))
-        return _with_challenges(await run(self._conn, _FIND_ACTIVE_WITH_CHALLENGES, params))
+            return self._seen_in(_alone(await run(self._conn, _FIND_ACTIVE_LOCKED, params)))
+        fetched = await run(self._conn, _FIND_ACTIVE_WITH_CHALLENGES, params)
+        return self._seen_in(_with_challenges(fetched))
 
     async def find_active(self, token_hash: str) -> Registration | None:
         params = {"b_token_hash": token_hash, "b_status": RegistrationStatus.ACTIVE.value}
         row = (await run(self._conn, _FIND_ACTIVE, params)).first()
-        return None if row is None else _registration(row)
+        return None if row is None else self._seen(_registration(row))
 
     async def update(self, registration: Registration) -> None:
         """Write back if nobody else did since it was read; its recorded events ride along
         (and are dropped with the write when another writer won)."""
         events = self._events.take(registration.id)
         params = _values(registration)
+        indexed = _indexed(registration)
+        if self._read.get(registration.id) == indexed:
+            for key in _INDEXED_KEYS:
+                del params[key]
         params.update(
             b_id=registration.id,
             b_version=registration.version,
@@ -246,7 +262,19 @@ class SqlRegistrations:
         if result.rowcount != 1:
             raise ConcurrentUpdate()
         registration.version += 1
+        self._read[registration.id] = indexed
         self._events.written.extend(events)
+
+    def _seen(self, registration: Registration) -> Registration:
+        self._read[registration.id] = _indexed(registration)
+        return registration
+
+    def _seen_in(
+        self, found: tuple[Registration, list[Verification] | None] | None
+    ) -> tuple[Registration, list[Verification] | None] | None:
+        if found is not None:
+            self._seen(found[0])
+        return found
 
 
 def _alone(fetched: Fetched) -> tuple[Registration, None] | None:
