@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, insert, select, text, update
+from sqlalchemy import String, bindparam, func, insert, literal_column, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from regflow.core.model import (
     InvitationLink,
@@ -36,9 +37,12 @@ from regflow.persistence.verifications import verification_row
 _COLUMNS = [c for c in t.c if c.name != "pending_events"]
 _GET = select(*_COLUMNS).where(t.c.id == bindparam("b_id"))
 _GET_LOCKED = _GET.with_for_update()
+# 'active' written into the SQL, not bound: only a constant lets SQLite and a prepared
+# PostgreSQL statement search the partial unique index of live tokens (0018)
+_ACTIVE: ColumnElement[str] = literal_column(f"'{RegistrationStatus.ACTIVE.value}'")
 _FIND_ACTIVE = (
     select(*_COLUMNS)
-    .where(t.c.token_hash == bindparam("b_token_hash"), t.c.status == bindparam("b_status"))
+    .where(t.c.token_hash == bindparam("b_token_hash"), t.c.status == _ACTIVE)
     .order_by(t.c.created_at.desc())
     .limit(1)
 )
@@ -60,7 +64,7 @@ _ACTIVE_ID = (
     select(_newest.c.id)
     .where(
         _newest.c.token_hash == bindparam("b_token_hash"),
-        _newest.c.status == bindparam("b_status"),
+        _newest.c.status == _ACTIVE,
     )
     .order_by(_newest.c.created_at.desc())
     .limit(1)
@@ -230,14 +234,14 @@ class SqlRegistrations:
     async def find_active_with_challenges(
         self, token_hash: str
     ) -> tuple[Registration, list[Verification] | None] | None:
-        params = {"b_token_hash": token_hash, "b_status": RegistrationStatus.ACTIVE.value}
+        params = {"b_token_hash": token_hash}
         if self._lock_waits:
             return self._seen_in(_alone(await run(self._conn, _FIND_ACTIVE_LOCKED, params)))
         fetched = await run(self._conn, _FIND_ACTIVE_WITH_CHALLENGES, params)
         return self._seen_in(_with_challenges(fetched))
 
     async def find_active(self, token_hash: str) -> Registration | None:
-        params = {"b_token_hash": token_hash, "b_status": RegistrationStatus.ACTIVE.value}
+        params = {"b_token_hash": token_hash}
         row = (await run(self._conn, _FIND_ACTIVE, params)).first()
         return None if row is None else self._seen(_registration(row))
 

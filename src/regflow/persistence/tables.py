@@ -72,9 +72,9 @@ registrations = Table(
     Column("invitation_role", String(16)),
     Column("invitation_email", String(320)),
     Index("ix_registrations_status_expires", "status", "expires_at"),
-    Index("ix_registrations_token_hash", "token_hash"),  # email-named lookups (0010)
     # one live registration per token: racing first requests for one address (seeds 002,
-    # 003, 004 name registrations by email) cannot start two (0013)
+    # 003, 004 name registrations by email) cannot start two (0013); the email-named
+    # lookups search it too (0018: it replaced an index of every row's token hash)
     Index(
         "uq_registrations_active_token_hash",
         "token_hash",
