@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -170,6 +171,27 @@ async def test_a_write_sets_the_token_hash_and_status_only_when_they_changed(
     assert stored.version == 5 and stored.status is RegistrationStatus.COMPLETED
     assert stored.token_hash == "f" * 64
     assert stored.data["identity"] == {"first_name": "Augusta", "last_name": "Byron"}
+
+
+async def test_the_sms_budget_counts_sms_sent_since_a_moment(uows: SqlUnitOfWorkFactory) -> None:
+    """Sent SMS only: not a mail, not an SMS that failed or gave up, not one sent before."""
+    before, since = NOW - timedelta(hours=2), NOW - timedelta(hours=1)
+    number = "+15550001234"
+    sms = [replace(message(NOW), id=_id(), kind=OutboxKind.SMS, recipient=number) for _ in "abcd"]
+    mail = message(NOW)
+    async with uows() as uow:
+        for m in [*sms, mail]:
+            await uow.outbox.add(m)
+        await uow.outbox.mark_all_sent([sms[0].id, mail.id], NOW, scrub=False)
+        await uow.outbox.mark_all_sent([sms[1].id], before, scrub=False)
+        await uow.outbox.mark_failed(sms[2].id, "carrier down", retry_at=NOW)
+        await uow.outbox.mark_failed(sms[3].id, "refused", retry_at=None)
+        await uow.commit()
+    async with uows(read_only=True) as uow:
+        assert await uow.outbox.sms_sent_since(since) == 1
+        assert await uow.outbox.sms_sent_since(before) == 2
+        assert await uow.outbox.sms_sent_since(since, "+1") == 1
+        assert await uow.outbox.sms_sent_since(since, "+44") == 0
 
 
 async def _get(uows: SqlUnitOfWorkFactory, registration_id: str) -> Registration:

@@ -90,8 +90,9 @@ async def test_the_checkpointer_copies_the_wal_while_the_loop_writes(path: Path)
                 await uow._conn.execute(insert(probe).values(blob="x" * 3000))
                 await uow.commit()
             await asyncio.sleep(0)
-        # passes ran beside the writes: SQLite restarted the WAL behind them
-        assert wal_pages(path) < 1500
+        # passes ran beside the writes and SQLite started the WAL over behind them: without
+        # a restart it holds every frame written, about three a row (4,557 measured)
+        assert wal_pages(path) < 4000
         checkpointer.stop()
         last = WalCheckpointer(str(path))
         busy, pages, copied = last.checkpoint()

@@ -227,7 +227,13 @@ outbox_messages = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Index("ix_outbox_status_available", "status", "available_at"),
-    Index("ix_outbox_kind_sent", "kind", "sent_at"),  # the SMS budget (migration 0003)
+    # the SMS budget (0003), of SMS alone: a mail's insert and delivery write nothing here (0019)
+    Index(
+        "ix_outbox_sms_sent",
+        "sent_at",
+        sqlite_where=text("kind = 'sms'"),
+        postgresql_where=text("kind = 'sms'"),
+    ),
 )
 
 funnel_events = Table(
