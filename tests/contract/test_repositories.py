@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from regflow.core.model import (
 )
 from regflow.core.ports import IdempotencyRecord
 from regflow.errors import ConcurrentUpdate, UniqueViolation
+from regflow.persistence.database import create_engine
 from regflow.persistence.tables import funnel_events, outbox_messages
 from regflow.persistence.uow import SqlUnitOfWorkFactory
 
@@ -173,8 +175,21 @@ async def test_a_write_sets_the_token_hash_and_status_only_when_they_changed(
     assert stored.data["identity"] == {"first_name": "Augusta", "last_name": "Byron"}
 
 
-async def test_the_sms_budget_counts_sms_sent_since_a_moment(uows: SqlUnitOfWorkFactory) -> None:
+@pytest.fixture
+async def own_uows(own_db_url: str) -> AsyncIterator[SqlUnitOfWorkFactory]:
+    """Units of work on a database of this test's own (it leaves a dead message behind)."""
+    engine = create_engine(own_db_url)
+    try:
+        yield SqlUnitOfWorkFactory(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_the_sms_budget_counts_sms_sent_since_a_moment(
+    own_uows: SqlUnitOfWorkFactory,
+) -> None:
     """Sent SMS only: not a mail, not an SMS that failed or gave up, not one sent before."""
+    uows = own_uows
     before, since = NOW - timedelta(hours=2), NOW - timedelta(hours=1)
     number = "+15550001234"
     sms = [replace(message(NOW), id=_id(), kind=OutboxKind.SMS, recipient=number) for _ in "abcd"]
